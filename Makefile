@@ -1,0 +1,20 @@
+# The front door. Each target calls a script that does the work.
+.PHONY: up down test lint bench setup kafka-start kafka-stop
+
+up:
+	@bash scripts/up
+
+down:
+	@bash scripts/down
+
+test:
+	@bash scripts/test $(PYTEST_ARGS)
+
+lint:
+	@bash scripts/lint
+
+bench:
+	@bash scripts/bench
+
+setup:
+	@bash scripts/setup

@@ -1,0 +1,83 @@
+"""Settings read from the environment, in one place.
+
+Each service builds one typed settings object with its own ``from_env`` that uses
+these readers; every variable read anywhere is listed in the README's
+configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value we cannot use."""
+
+
+def env_str(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip()
+    return value or default
+
+
+def env_int(env: Mapping[str, str], name: str, default: int, minimum: int | None = None) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def env_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    """Where the broker is and what the topics are called."""
+
+    bootstrap_servers: str = "localhost:9092"
+    responses_topic: str = "survey.responses.v1"
+    dlq_topic: str = "survey.responses.dlq.v1"
+    updates_topic: str = "satisfaction.updates.v1"
+    partitions: int = 3
+    replication_factor: int = 1
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> KafkaSettings:
+        env = os.environ if env is None else env
+        return cls(
+            bootstrap_servers=env_str(env, "KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers),
+            responses_topic=env_str(env, "THUOCDO_TOPIC_RESPONSES", cls.responses_topic),
+            dlq_topic=env_str(env, "THUOCDO_TOPIC_DLQ", cls.dlq_topic),
+            updates_topic=env_str(env, "THUOCDO_TOPIC_UPDATES", cls.updates_topic),
+            partitions=env_int(env, "THUOCDO_TOPIC_PARTITIONS", cls.partitions, minimum=1),
+            replication_factor=env_int(env, "THUOCDO_TOPIC_REPLICATION", 1, minimum=1),
+        )
+
+    @property
+    def topics(self) -> tuple[str, str, str]:
+        return (self.responses_topic, self.dlq_topic, self.updates_topic)

@@ -1,0 +1,168 @@
+"""Kafka helpers on kafka-python: producer and consumer factories, topic creation,
+and a small :class:`Publisher` interface with a Kafka and an in-memory implementation
+(the in-memory one is for unit tests of pure logic only)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from .config import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+# Settings that, when overridden, would silently switch idempotence off (kafka-python
+# 3 turns it off rather than failing). We refuse them instead.
+_IDEMPOTENCE_BREAKERS = {"acks", "retries", "max_in_flight_requests_per_connection"}
+
+
+class DeliveryError(RuntimeError):
+    """The broker did not confirm a record within the timeout."""
+
+
+def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
+    """An idempotent producer with ``acks="all"``; records are only "sent" once the
+    send future resolves (see :func:`send_confirmed`)."""
+    bad = _IDEMPOTENCE_BREAKERS & overrides.keys()
+    if bad:
+        raise ValueError(f"refusing overrides that weaken delivery guarantees: {sorted(bad)}")
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers.split(","),
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 2,
+        "client_id": "thuocdo",
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def send_confirmed(
+    producer: KafkaProducer,
+    topic: str,
+    value: bytes,
+    key: bytes | None = None,
+    timeout: float = 10.0,
+    headers: list[tuple[str, bytes]] | None = None,
+) -> Any:
+    """Send one record and wait for the broker's acknowledgement.
+
+    Returns the record metadata (topic, partition, offset). Raises
+    :class:`DeliveryError` if it is not acknowledged within ``timeout`` seconds.
+    """
+    try:
+        future = producer.send(topic, value=value, key=key, headers=headers or [])
+        return future.get(timeout=timeout)
+    except KafkaError as exc:
+        raise DeliveryError(f"not acknowledged: {type(exc).__name__}: {exc}") from exc
+
+
+def make_consumer(
+    settings: KafkaSettings,
+    group_id: str | None,
+    topics: Iterable[str] = (),
+    **overrides: Any,
+) -> KafkaConsumer:
+    """A consumer with manual commits (``enable_auto_commit=False``) that starts at
+    the earliest offset of a new group. Pass no topics to ``assign``/``subscribe``
+    yourself (e.g. with a rebalance listener)."""
+    config: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers.split(","),
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "client_id": "thuocdo",
+        "isolation_level": "read_committed",
+    }
+    config.update(overrides)
+    consumer = KafkaConsumer(**config)
+    topics = list(topics)
+    if topics:
+        consumer.subscribe(topics)
+    return consumer
+
+
+def ensure_topics(
+    settings: KafkaSettings,
+    topics: Iterable[str] | None = None,
+    timeout_ms: int = 30_000,
+) -> list[str]:
+    """Create the topics (default: the three of the contract) if missing.
+
+    Returns the names that were created now. Existing topics are left alone.
+    """
+    names = list(settings.topics if topics is None else topics)
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers.split(","),
+        client_id="thuocdo-admin",
+        request_timeout_ms=timeout_ms,
+    )
+    try:
+        existing = set(admin.list_topics())
+        missing = [n for n in names if n not in existing]
+        if missing:
+            new = [
+                NewTopic(
+                    n,
+                    num_partitions=settings.partitions,
+                    replication_factor=settings.replication_factor,
+                )
+                for n in missing
+            ]
+            # Another process may win the race to create them; that is fine.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics(new, timeout_ms=timeout_ms)
+        return missing
+    finally:
+        admin.close()
+
+
+class Publisher(Protocol):
+    """Where a service puts records. Implementations confirm delivery in ``publish``."""
+
+    def publish(self, topic: str, key: bytes | None, value: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class KafkaPublisher:
+    """:class:`Publisher` backed by an idempotent, acks=all producer."""
+
+    def __init__(self, settings: KafkaSettings, timeout: float = 10.0, **overrides: Any) -> None:
+        self._producer = make_producer(settings, **overrides)
+        self._timeout = timeout
+
+    def publish(self, topic: str, key: bytes | None, value: bytes) -> None:
+        send_confirmed(self._producer, topic, value, key=key, timeout=self._timeout)
+
+    def close(self) -> None:
+        try:
+            self._producer.flush(timeout=self._timeout)
+        finally:
+            self._producer.close(timeout=self._timeout)
+
+
+@dataclass
+class InMemoryPublisher:
+    """:class:`Publisher` that appends to lists; for unit tests only."""
+
+    records: dict[str, list[tuple[bytes | None, bytes]]] = field(default_factory=dict)
+    fail: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def publish(self, topic: str, key: bytes | None, value: bytes) -> None:
+        if self.fail:
+            raise DeliveryError("in-memory publisher set to fail")
+        with self._lock:
+            self.records.setdefault(topic, []).append((key, value))
+
+    def close(self) -> None:
+        return None

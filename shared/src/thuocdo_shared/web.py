@@ -1,0 +1,86 @@
+"""What every service's HTTP side shares: health, readiness and metrics endpoints,
+JSON error pages, and starting the app under gunicorn."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from werkzeug.exceptions import HTTPException
+
+ReadyCheck = Callable[[], tuple[bool, dict[str, Any]]]
+
+
+def _registry() -> CollectorRegistry | None:
+    # Under gunicorn each worker is a process: metrics are summed over the files in
+    # PROMETHEUS_MULTIPROC_DIR when it is set (see `serve`).
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return None
+
+
+def ops_blueprint(service: str, ready: ReadyCheck) -> Blueprint:
+    """``/healthz`` (the process answers), ``/readyz`` (its dependencies answer: 503
+    with the reason otherwise) and ``/metrics`` (Prometheus text format)."""
+    bp = Blueprint("ops", __name__)
+
+    @bp.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok", service=service)
+
+    @bp.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        ok, detail = ready()
+        return jsonify(status="ready" if ok else "not ready", service=service, **detail), (
+            200 if ok else 503
+        )
+
+    @bp.get("/metrics")
+    def metrics() -> Response:
+        registry = _registry()
+        body = generate_latest(registry) if registry is not None else generate_latest()
+        return Response(body, mimetype=CONTENT_TYPE_LATEST)
+
+    return bp
+
+
+def json_errors(app: Flask) -> None:
+    """Answer HTTP errors under ``/api/`` and ops paths as JSON ``{"error", "message"}``
+    instead of HTML, and never leak a traceback."""
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        response = exc.get_response()
+        response.data = jsonify(error=exc.name, message=exc.description, status=exc.code).get_data()
+        response.content_type = "application/json"
+        return response
+
+
+def serve(
+    app_spec: str, host: str, port: int, workers: int, extra: list[str] | None = None
+) -> None:
+    """Replace this process with gunicorn serving ``module:callable``."""
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        *(extra or []),
+        app_spec,
+    ]
+    os.execv(sys.executable, args)  # noqa: S606 - replacing ourselves with gunicorn is the point

@@ -1,0 +1,105 @@
+"""The shared producer and consumer against a real broker."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.events import decode_response, encode_response, load_response
+from thuocdo_shared.kafka import (
+    KafkaPublisher,
+    ensure_topics,
+    make_consumer,
+    make_producer,
+    send_confirmed,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _response(comment: str) -> dict[str, object]:
+    return {
+        "id": str(uuid.uuid4()),
+        "submitted_at": "2025-06-30T16:59:00+07:00",
+        "kiosk_id": "luong-phu-1",
+        "commune_code": "05953",
+        "field": "dat_dai",
+        "overall": 2,
+        "issues": ["waiting_time", "paperwork"],
+        "comment": comment,
+    }
+
+
+def _read_all(settings: KafkaSettings, group_id: str, topic: str, expect: int) -> list[object]:
+    consumer = make_consumer(settings, group_id, [topic], consumer_timeout_ms=1000)
+    records: list[object] = []
+    deadline = time.monotonic() + 30
+    try:
+        while len(records) < expect and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        consumer.commit()
+    finally:
+        consumer.close()
+    return records
+
+
+def test_published_response_is_read_back_unchanged(
+    kafka_settings: KafkaSettings, group_id: str
+) -> None:
+    sent = load_response(_response("Sổ đỏ hẹn 15 ngày, 30 ngày chưa có. Đi lại nhiều lần."))
+    producer = make_producer(kafka_settings)
+    metadata = send_confirmed(
+        producer,
+        kafka_settings.responses_topic,
+        encode_response(sent),
+        key=sent.commune_code.encode(),
+    )
+    producer.close()
+    assert metadata.offset >= 0
+
+    records = _read_all(kafka_settings, group_id, kafka_settings.responses_topic, 1)
+    assert len(records) == 1
+    record = records[0]
+    assert record.key == b"05953"  # type: ignore[attr-defined]
+    assert decode_response(record.value) == sent  # type: ignore[attr-defined]
+
+
+def test_same_key_lands_on_one_partition_in_order(
+    kafka_settings: KafkaSettings, group_id: str
+) -> None:
+    publisher = KafkaPublisher(kafka_settings)
+    sent = [load_response(_response(f"góp ý số {i}")) for i in range(20)]
+    for response in sent:
+        publisher.publish(kafka_settings.responses_topic, b"05953", encode_response(response))
+    publisher.close()
+    records = _read_all(kafka_settings, group_id, kafka_settings.responses_topic, 20)
+    assert {r.partition for r in records} == {records[0].partition}  # type: ignore[attr-defined]
+    assert [decode_response(r.value).comment for r in records] == [  # type: ignore[attr-defined]
+        s.comment for s in sent
+    ]
+
+
+def test_committed_group_does_not_reread(kafka_settings: KafkaSettings, group_id: str) -> None:
+    publisher = KafkaPublisher(kafka_settings)
+    publisher.publish(
+        kafka_settings.responses_topic, b"05953", encode_response(load_response(_response("một")))
+    )
+    assert len(_read_all(kafka_settings, group_id, kafka_settings.responses_topic, 1)) == 1
+    publisher.publish(
+        kafka_settings.responses_topic, b"05953", encode_response(load_response(_response("hai")))
+    )
+    publisher.close()
+    again = _read_all(kafka_settings, group_id, kafka_settings.responses_topic, 1)
+    assert [decode_response(r.value).comment for r in again] == ["hai"]  # type: ignore[attr-defined]
+
+
+def test_ensure_topics_is_idempotent(kafka_settings: KafkaSettings) -> None:
+    assert ensure_topics(kafka_settings) == []
+
+
+def test_producer_refuses_settings_that_break_idempotence(kafka_bootstrap: str) -> None:
+    with pytest.raises(ValueError, match="acks"):
+        make_producer(KafkaSettings(bootstrap_servers=kafka_bootstrap), acks=1)

@@ -1,0 +1,67 @@
+"""docker-compose.yml cannot run here (no Docker engine); check that it agrees with
+the code: service names, ports, and every environment variable it sets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from thuocdo_dashboard.settings import Settings as DashboardSettings
+from thuocdo_intake.settings import Settings as IntakeSettings
+from thuocdo_scoring.settings import Settings as ScoringSettings
+
+pytestmark = pytest.mark.unit
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PORTS = {
+    "intake": IntakeSettings().port,
+    "scoring": ScoringSettings().port,
+    "dashboard": DashboardSettings().port,
+}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return data
+
+
+def _source_text() -> str:
+    files = [*ROOT.glob("shared/src/**/*.py"), *ROOT.glob("services/*/src/**/*.py")]
+    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+
+
+def test_services_and_ports_match_code_defaults(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == {"kafka", *DEFAULT_PORTS}
+    assert DEFAULT_PORTS == {"intake": 8001, "scoring": 8002, "dashboard": 8003}
+    for name, port in DEFAULT_PORTS.items():
+        env = services[name]["environment"]
+        assert env[f"THUOCDO_{name.upper()}_PORT"] == str(port)
+        assert services[name]["ports"] == [f"127.0.0.1:{port}:{port}"]
+        assert str(port) in str(services[name]["healthcheck"]["test"])
+        assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+
+
+def test_every_variable_compose_sets_is_read_by_the_code(compose: dict[str, Any]) -> None:
+    source = _source_text()
+    for name in DEFAULT_PORTS:
+        for var in compose["services"][name]["environment"]:
+            assert f'"{var}"' in source, f"{name}: {var} is set in compose but read nowhere"
+
+
+def test_kafka_is_kraft_single_node(compose: dict[str, Any]) -> None:
+    kafka = compose["services"]["kafka"]
+    assert kafka["image"].startswith("apache/kafka:")
+    assert kafka["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert kafka["environment"]["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+
+
+@pytest.mark.parametrize("name", sorted(DEFAULT_PORTS))
+def test_dockerfile_runs_the_console_script_as_non_root(name: str) -> None:
+    text = (ROOT / "services" / name / "Dockerfile").read_text()
+    assert f'CMD ["thuocdo-{name}", "serve"]' in text
+    assert re.search(r"^USER (?!root)\w+", text, re.M)
+    assert f"EXPOSE {DEFAULT_PORTS[name]}" in text

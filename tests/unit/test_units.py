@@ -1,0 +1,66 @@
+"""Unit lookup by code and date across the 2025-07-01 reform."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from thuocdo_shared.units import Unit, UnitRegistry, UnknownUnit, registry
+
+pytestmark = pytest.mark.unit
+BEFORE = dt.date(2025, 6, 30)
+AFTER = dt.date(2025, 7, 1)
+
+
+def test_reused_code_resolves_by_date() -> None:
+    assert registry().lookup("05953", BEFORE).name == "Xã Lương Phú"
+    assert registry().lookup("05953", AFTER).name == "Xã Kha Sơn"
+    assert registry().lookup("05908", BEFORE).name == "Thị trấn Hương Sơn"
+    assert registry().lookup("05908", AFTER).name == "Xã Phú Bình"
+
+
+def test_abolished_commune_is_unknown_after_the_reform() -> None:
+    assert registry().lookup("05959", BEFORE).name == "Xã Kha Sơn"
+    with pytest.raises(UnknownUnit):
+        registry().lookup("05959", AFTER)
+
+
+def test_rollup_before_and_after() -> None:
+    old = registry().lookup("05941", BEFORE)
+    assert [u.code for u in registry().ancestors(old)] == ["173", "19"]
+    new = registry().lookup("05941", AFTER)
+    assert [u.code for u in registry().ancestors(new)] == ["19"]
+
+
+def test_children_counts_match_the_reform() -> None:
+    assert len(registry().children("173", BEFORE)) == 20
+    assert registry().children("173", AFTER) == []
+    communes_after = [u for u in registry().children("19", AFTER) if u.level == "commune"]
+    assert sorted(u.name for u in communes_after) == [
+        "Xã Kha Sơn",
+        "Xã Phú Bình",
+        "Xã Tân Khánh",
+        "Xã Tân Thành",
+        "Xã Điềm Thụy",
+    ]
+
+
+def test_every_old_commune_has_a_successor() -> None:
+    old = registry().children("173", BEFORE)
+    for unit in old:
+        assert registry().successors(unit), unit.name
+    thuong_dinh = registry().lookup("05932", BEFORE)
+    assert {u.name for u in registry().successors(thuong_dinh)} == {"Xã Phú Bình", "Xã Điềm Thụy"}
+
+
+def test_unit_versions_have_distinct_keys() -> None:
+    keys = {u.key for u in registry()}
+    assert len(keys) == len(list(registry()))
+    assert registry().lookup("05953", AFTER).key == "05953@2025-07-01"
+
+
+def test_overlapping_versions_are_rejected() -> None:
+    a = Unit("1", "A", "commune", None, None, dt.date(2025, 7, 1))
+    b = Unit("1", "B", "commune", None, dt.date(2025, 7, 1), None)
+    with pytest.raises(ValueError, match="overlapping"):
+        UnitRegistry([a, b])
