@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -67,7 +68,13 @@ def json_errors(app: Flask) -> None:
 def serve(
     app_spec: str, host: str, port: int, workers: int, extra: list[str] | None = None
 ) -> None:
-    """Replace this process with gunicorn serving ``module:callable``."""
+    """Replace this process with gunicorn serving ``module:callable``.
+
+    Sets ``PROMETHEUS_MULTIPROC_DIR`` to a fresh directory when unset, so that
+    ``/metrics`` sums the counters of every gunicorn worker.
+    """
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="thuocdo-metrics-")
     args = [
         sys.executable,
         "-m",
