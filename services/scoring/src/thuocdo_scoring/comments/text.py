@@ -1,0 +1,102 @@
+"""Vietnamese text normalisation for comment features.
+
+Citizens type with full diacritics, with none ("cho doi lau qua"), or with a mix,
+and often in chat shorthand ("ko dc"). Features are built on syllables that are
+NFC-normalised, lower-cased, expanded from shorthand and optionally accent-folded,
+so the same complaint meets itself whichever way it was typed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sklearn.base import BaseEstimator, TransformerMixin
+
+_TOKEN = re.compile(r"\w+")
+_DIGITS = re.compile(r"\d+")
+# đ/Đ are letters of their own, not a d with a combining mark, so NFD leaves them.
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def fold_accents(text: str) -> str:
+    """Strip Vietnamese diacritics: "Chờ đợi lâu quá" -> "Cho doi lau qua".
+
+    Case is kept; đ becomes d; every combining mark (tone and vowel marks) is removed.
+    """
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def has_diacritics(text: str) -> bool:
+    """True when folding would change ``text`` (it carries Vietnamese marks or đ)."""
+    return fold_accents(text) != unicodedata.normalize("NFC", text)
+
+
+def _data_text(name: str) -> str:
+    return resources.files("thuocdo_scoring.comments").joinpath("data", name).read_text("utf-8")
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """Our stop words, accent-folded (``data/stopwords.txt``)."""
+    lines = (line.strip() for line in _data_text("stopwords.txt").splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@cache
+def abbreviations() -> dict[str, str]:
+    """Chat shorthand -> full form, both NFC lower case (``data/abbreviations.json``)."""
+    raw: dict[str, str] = json.loads(_data_text("abbreviations.json"))
+    return {k: v for k, v in raw.items() if not k.startswith("_")}
+
+
+def syllables(text: str, *, expand: bool = True) -> list[str]:
+    """NFC, lower-cased syllables of ``text`` with digits collapsed to "0".
+
+    With ``expand``, chat shorthand ("ko", "dc") becomes the full syllables.
+    Diacritics are kept; fold each syllable with :func:`fold_accents` if needed.
+    """
+    norm = unicodedata.normalize("NFC", text).lower()
+    out: list[str] = []
+    table = abbreviations() if expand else {}
+    for token in _TOKEN.findall(norm):
+        token = _DIGITS.sub("0", token).replace("_", "")
+        if not token:
+            continue
+        full = table.get(token)
+        if full is None:
+            out.append(token)
+        else:
+            out.extend(full.split())
+    return out
+
+
+def normalize(text: str, *, fold: bool = True, expand: bool = True) -> str:
+    """Space-joined syllables of ``text`` (see :func:`syllables`), folded if ``fold``."""
+    joined = " ".join(syllables(text, expand=expand))
+    return fold_accents(joined) if fold else joined
+
+
+class VietnameseNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Stateless transformer: raw comments -> normalised syllable strings.
+
+    ``fold=True`` strips diacritics so "cho doi lau qua" and "chờ đợi lâu quá" give
+    the same string; ``expand=True`` expands chat shorthand first.
+    """
+
+    def __init__(self, fold: bool = True, expand: bool = True) -> None:
+        self.fold = fold
+        self.expand = expand
+
+    def fit(self, X: Iterable[str], y: Any = None) -> VietnameseNormalizer:  # noqa: N803
+        return self
+
+    def transform(self, X: Iterable[str]) -> list[str]:  # noqa: N803
+        return [normalize(x, fold=self.fold, expand=self.expand) for x in X]

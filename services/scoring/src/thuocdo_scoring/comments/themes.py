@@ -1,0 +1,182 @@
+"""Emerging themes: clusters of comments that fit no issue of the taxonomy.
+
+TF-IDF on accent-folded syllables, reduced by truncated SVD (latent semantic
+analysis) and length-normalised so k-means works as cosine clustering; k is chosen
+by the silhouette score (cosine) between 2 and a cap. Each theme is labelled by the
+terms that set its centroid apart from the rest, spelt with diacritics as citizens
+most often wrote them, and shown with the comments nearest its centroid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize as l2_normalize
+
+from .features import syllable_vectorizer
+from .text import fold_accents, has_diacritics, normalize, syllables
+
+SILHOUETTE_SAMPLE = 2000  # silhouette is O(n^2); a sample estimates it well enough
+LSA_COMPONENTS = 100
+
+
+@dataclass
+class Theme:
+    """A group of comments that fit no issue: what they share, and examples.
+
+    ``id`` is stable for the same top terms; ``label`` is the top terms joined with
+    ", " (Vietnamese, with diacritics where citizens used them); ``size`` counts
+    comments; ``examples`` are 2–3 comments nearest the theme's centre.
+    """
+
+    id: str
+    label: str
+    top_terms: list[str] = field(default_factory=list)
+    size: int = 0
+    examples: list[str] = field(default_factory=list)
+
+
+def _readable(term: str, texts: Sequence[str]) -> str:
+    """The most frequent original spelling of a folded n-gram in ``texts``,
+    preferring a spelling with diacritics when citizens used one."""
+    n = len(term.split())
+    counts: Counter[str] = Counter()
+    for text in texts:
+        sylls = syllables(text)
+        for i in range(len(sylls) - n + 1):
+            gram = " ".join(sylls[i : i + n])
+            if fold_accents(gram) == term:
+                counts[gram] += 1
+    accented = [(c, g) for g, c in counts.items() if has_diacritics(g)]
+    if accented:
+        return max(accented)[1]
+    return term
+
+
+def _pick_terms(candidates: Sequence[str], n_terms: int) -> list[str]:
+    """The first ``n_terms`` candidates (best first), where a bigram replaces a chosen
+    unigram it contains ("hài lòng" rather than "hài", "lòng") and a unigram inside a
+    chosen bigram is skipped."""
+    top: list[list[str]] = []
+    for term in candidates:
+        sylls = term.split()
+        inside = [t for t in top if set(t) <= set(sylls)]
+        if inside:
+            at = top.index(inside[0])
+            top = [t for t in top if t not in inside]
+            top.insert(at, sylls)
+        elif any(set(sylls) <= set(t) for t in top):
+            continue
+        else:
+            if len(top) == n_terms:
+                continue
+            top.append(sylls)
+    return [" ".join(t) for t in top[:n_terms]]
+
+
+def _theme_id(terms: Sequence[str]) -> str:
+    digest = hashlib.sha1("|".join(sorted(terms)).encode("utf-8"), usedforsecurity=False)
+    return "theme-" + digest.hexdigest()[:8]
+
+
+def _choose_k(points: np.ndarray, max_k: int, random_state: int) -> tuple[int, np.ndarray]:
+    best: tuple[float, int, np.ndarray] | None = None
+    for k in range(2, max_k + 1):
+        km = KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(points)
+        labels = km.labels_
+        if len(set(labels.tolist())) < 2:
+            continue
+        score = float(
+            silhouette_score(
+                points,
+                labels,
+                metric="cosine",
+                sample_size=min(len(points), SILHOUETTE_SAMPLE),
+                random_state=random_state,
+            )
+        )
+        if best is None or score > best[0]:
+            best = (score, k, labels)
+    if best is None:
+        return 1, np.zeros(len(points), dtype=int)
+    return best[1], best[2]
+
+
+def cluster_themes(
+    texts: Sequence[str],
+    *,
+    max_themes: int = 8,
+    n_terms: int = 4,
+    n_examples: int = 3,
+    random_state: int = 0,
+) -> tuple[list[Theme], list[int]]:
+    """Cluster ``texts`` into at most ``max_themes`` themes.
+
+    Returns the themes, largest first, and for each text the index of its theme in
+    that list. Fewer than 4 texts (or texts without a shared word) form one theme.
+    """
+    if not texts:
+        return [], []
+    folded = [normalize(t) for t in texts]
+    vectorizer = syllable_vectorizer((1, 2), min_df=2 if len(texts) >= 20 else 1)
+    try:
+        matrix = vectorizer.fit_transform(folded)
+    except ValueError:  # nothing but stop words and punctuation
+        matrix = None
+    if matrix is None or len(texts) < 4 or matrix.shape[1] < 3:
+        labels = np.zeros(len(texts), dtype=int)
+        k = 1
+        points = None
+    else:
+        n_comp = min(LSA_COMPONENTS, matrix.shape[1] - 1, len(texts) - 1)
+        points = l2_normalize(
+            TruncatedSVD(n_components=n_comp, random_state=random_state).fit_transform(matrix)
+        )
+        k, labels = _choose_k(points, min(max_themes, len(texts) - 1), random_state)
+    terms = vectorizer.get_feature_names_out() if matrix is not None else np.array([])
+    overall = np.asarray(matrix.mean(axis=0)).ravel() if matrix is not None else None
+
+    themes: list[tuple[Theme, int]] = []
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        if len(members) == 0:
+            continue
+        member_texts = [texts[i] for i in members]
+        top: list[str] = []
+        if matrix is not None and overall is not None:
+            centroid = np.asarray(matrix[members].mean(axis=0)).ravel()
+            lift = centroid - overall if k > 1 else centroid
+            candidates = [
+                str(terms[j]) for j in np.argsort(-lift)[: n_terms * 4] if centroid[j] > 0
+            ]
+            top = _pick_terms(candidates, n_terms)
+        readable = [_readable(t, member_texts) for t in top]
+        if points is not None:
+            centre = points[members].mean(axis=0)
+            order = members[np.argsort(-(points[members] @ centre))]
+        else:
+            order = members
+        examples: list[str] = []
+        for i in order:
+            if texts[i] not in examples:
+                examples.append(texts[i])
+            if len(examples) == n_examples:
+                break
+        theme = Theme(
+            id=_theme_id(top or [folded[members[0]]]),
+            label=", ".join(readable) if readable else examples[0],
+            top_terms=readable,
+            size=len(members),
+            examples=examples,
+        )
+        themes.append((theme, c))
+    themes.sort(key=lambda tc: (-tc[0].size, tc[0].label))
+    position = {c: i for i, (_, c) in enumerate(themes)}
+    return [t for t, _ in themes], [position[int(c)] for c in labels]
