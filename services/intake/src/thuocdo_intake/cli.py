@@ -1,13 +1,63 @@
-"""``thuocdo-intake`` command line."""
+"""``thuocdo-intake`` command line: ``serve`` and ``kiosk add|list|revoke``."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Sequence
 
 from thuocdo_shared.web import serve
 
+from .kiosks import MODES, KioskError, KioskRegistry, check_commune
 from .settings import Settings
+
+
+def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
+    registry = KioskRegistry(settings.kiosk_db)
+    if args.kiosk_command == "add":
+        try:
+            kiosk, token = registry.add(args.commune, args.name, mode=args.mode, field=args.field)
+        except KioskError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        base = (args.base_url or settings.public_url).rstrip("/")
+        # The token travels in the URL fragment, which browsers never send to a
+        # server, so it cannot end up in an access log or a proxy's.
+        url = f"{base}/kiosk#token={token}"
+        if args.json:
+            print(json.dumps({"id": kiosk.id, "token": token, "enrolment_url": url}))
+        else:
+            print(f"kiosk {kiosk.id}  {kiosk.name}  commune {kiosk.commune_code}  {kiosk.mode}")
+            print(f"token: {token}")
+            print(f"enrolment URL: {url}")
+            print("The token is shown only now; only its hash is stored.")
+        return 0
+    if args.kiosk_command == "list":
+        for kiosk, created, revoked in registry.list():
+            state = f"revoked {revoked}" if revoked else "active"
+            print(
+                f"{kiosk.id}\t{kiosk.commune_code}\t{kiosk.mode}\t{kiosk.field or '-'}\t"
+                f"{created}\t{state}\t{kiosk.name}"
+            )
+        return 0
+    if args.kiosk_command == "revoke":
+        if registry.revoke(args.kiosk_id):
+            print(f"revoked {args.kiosk_id}")
+            return 0
+        print(f"error: no active kiosk {args.kiosk_id!r}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def _commune(value: str) -> str:
+    import datetime as dt
+
+    try:
+        check_commune(value, dt.date.today())
+    except KioskError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -17,16 +67,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_serve.add_argument("--host", help="bind address (default THUOCDO_INTAKE_HOST or 127.0.0.1)")
     p_serve.add_argument("--port", type=int, help="port (default THUOCDO_INTAKE_PORT or 8001)")
     p_serve.add_argument("--workers", type=int, help="gunicorn workers")
+    p_serve.add_argument("--threads", type=int, help="threads per worker")
+
+    p_kiosk = sub.add_parser("kiosk", help="enrol, list and revoke kiosks")
+    ksub = p_kiosk.add_subparsers(dest="kiosk_command", required=True)
+    p_add = ksub.add_parser("add", help="enrol a kiosk; prints its token once")
+    p_add.add_argument("--commune", required=True, type=_commune, help="5-digit commune code")
+    p_add.add_argument("--name", required=True, help='counter name, e.g. "Quầy 1"')
+    p_add.add_argument("--mode", choices=MODES, default="quick", help="quick or full SIPAS")
+    p_add.add_argument("--field", help="fix the field of procedure (e.g. ho_tich)")
+    p_add.add_argument("--base-url", help="public base URL of intake for the enrolment link")
+    p_add.add_argument("--json", action="store_true", help="print one JSON object")
+    ksub.add_parser("list", help="list kiosks (never tokens)")
+    p_revoke = ksub.add_parser("revoke", help="revoke a kiosk's token (effective within 1 s)")
+    p_revoke.add_argument("kiosk_id")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
-    if args.command == "serve":
-        serve(
-            "thuocdo_intake.wsgi:app",
-            host=args.host or settings.host,
-            port=args.port or settings.port,
-            workers=args.workers or settings.workers,
-        )
+    if args.command == "kiosk":
+        return _kiosk_commands(args, settings)
+    threads = args.threads or settings.threads
+    serve(
+        "thuocdo_intake.wsgi:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        extra=["--threads", str(threads), "-c", "python:thuocdo_intake.gunicorn_conf"],
+    )
     return 0
 
 

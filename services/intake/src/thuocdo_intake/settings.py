@@ -5,15 +5,37 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from thuocdo_shared.config import KafkaSettings, env_int, env_str
+from thuocdo_shared.config import KafkaSettings, env_float, env_int, env_str
 
 
 @dataclass(frozen=True)
 class Settings:
+    """Everything intake reads from the environment. Times are in seconds unless the
+    name says otherwise."""
+
     host: str = "127.0.0.1"
     port: int = 8001
     workers: int = 2
+    # gthread workers: a request mostly waits for the broker's acknowledgement, so a
+    # few threads per worker let the producer batch many records into one request.
+    threads: int = 16
+    public_url: str = ""
+    data_dir: Path = Path("data")
+    publish_timeout: float = 2.0
+    max_body_bytes: int = 16 * 1024
+    max_future_skew: float = 600.0
+    rate_per_minute: float = 30.0
+    rate_burst: int = 10
+    flush_batch: int = 100
+    flush_interval: float = 0.5
+    lease_ttl: float = 5.0
+    dedupe_days: int = 30
+    idle_reset_seconds: int = 8
+    min_tap_interval_ms: int = 1500
+    burst_count: int = 5
+    burst_window_seconds: int = 120
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
 
     @classmethod
@@ -23,5 +45,40 @@ class Settings:
             host=env_str(env, "THUOCDO_INTAKE_HOST", cls.host),
             port=env_int(env, "THUOCDO_INTAKE_PORT", cls.port, minimum=1),
             workers=env_int(env, "THUOCDO_INTAKE_WORKERS", cls.workers, minimum=1),
+            threads=env_int(env, "THUOCDO_INTAKE_THREADS", cls.threads, minimum=1),
+            public_url=env_str(env, "THUOCDO_INTAKE_PUBLIC_URL", ""),
+            data_dir=Path(env_str(env, "THUOCDO_DATA_DIR", str(cls.data_dir))),
+            publish_timeout=max(
+                0.2, env_float(env, "THUOCDO_INTAKE_PUBLISH_TIMEOUT", cls.publish_timeout)
+            ),
+            rate_per_minute=max(
+                0.01, env_float(env, "THUOCDO_INTAKE_RATE_PER_MINUTE", cls.rate_per_minute)
+            ),
+            rate_burst=env_int(env, "THUOCDO_INTAKE_RATE_BURST", cls.rate_burst, minimum=1),
+            flush_batch=env_int(env, "THUOCDO_INTAKE_FLUSH_BATCH", cls.flush_batch, minimum=1),
+            lease_ttl=max(1.0, env_float(env, "THUOCDO_INTAKE_LEASE_TTL", cls.lease_ttl)),
+            dedupe_days=env_int(env, "THUOCDO_INTAKE_DEDUPE_DAYS", cls.dedupe_days, minimum=1),
+            idle_reset_seconds=env_int(
+                env, "THUOCDO_KIOSK_IDLE_RESET", cls.idle_reset_seconds, minimum=2
+            ),
+            min_tap_interval_ms=env_int(
+                env, "THUOCDO_KIOSK_MIN_TAP_MS", cls.min_tap_interval_ms, minimum=0
+            ),
+            burst_count=env_int(env, "THUOCDO_KIOSK_BURST_COUNT", cls.burst_count, minimum=2),
+            burst_window_seconds=env_int(
+                env, "THUOCDO_KIOSK_BURST_WINDOW", cls.burst_window_seconds, minimum=1
+            ),
             kafka=KafkaSettings.from_env(env),
         )
+
+    def __post_init__(self) -> None:
+        if not self.public_url:
+            object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
+
+    @property
+    def kiosk_db(self) -> Path:
+        return self.data_dir / "intake-kiosks.sqlite3"
+
+    @property
+    def spool_db(self) -> Path:
+        return self.data_dir / "intake-spool.sqlite3"

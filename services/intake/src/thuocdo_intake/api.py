@@ -1,0 +1,164 @@
+"""The response API: ``POST /api/v1/responses`` and ``GET /api/v1/kiosk/config``.
+
+Refusals, in the order they are checked: 401 (no valid kiosk token), 429 (kiosk
+over its rate), 415 (not ``application/json``), 413 (body over the limit), 400 (not
+a JSON object), 422 (invalid fields, ``{"errors": {field: [messages]}}``), 403 (the
+response names another commune or kiosk). Nothing a client sends yields a 5xx.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from thuocdo_shared import reference
+from thuocdo_shared.events import InvalidEvent, NotJSON, load_response, parse_json_object
+from thuocdo_shared.units import registry
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from . import metrics
+from .messages import API
+from .rules import Kiosk, binding_problem, future_errors
+from .runtime import Runtime
+from .tokens import bearer_token
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def runtime() -> Runtime:
+    rt: Runtime = current_app.extensions["thuocdo_intake"]
+    return rt
+
+
+def refuse(status: int, error: str, message: str, **headers: str) -> Response:
+    """A JSON refusal ``{"error", "message", "status"}`` (the shared error shape)."""
+    metrics.RESPONSES.labels(str(status)).inc()
+    response = jsonify(error=error, message=message, status=status)
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+def _kiosk() -> Kiosk | None:
+    token = bearer_token(request.headers.get("Authorization"))
+    return None if token is None else runtime().kiosks.by_token(token)
+
+
+def _unauthorized() -> Response:
+    return refuse(401, "Unauthorized", API["unauthorized"], **{"WWW-Authenticate": "Bearer"})
+
+
+@bp.post("/responses")
+def post_response() -> Response:
+    rt = runtime()
+    kiosk = _kiosk()
+    if kiosk is None:
+        return _unauthorized()
+    allowed, retry_after = rt.limiter.check(kiosk.id, time.monotonic())
+    if not allowed:
+        return refuse(
+            429, "Too Many Requests", API["rate_limited"], **{"Retry-After": str(retry_after)}
+        )
+    if request.mimetype != "application/json":
+        return refuse(415, "Unsupported Media Type", API["content_type"])
+    try:
+        raw = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return refuse(413, "Content Too Large", API["too_large"])
+    try:
+        payload = parse_json_object(raw)
+        response = load_response(payload, strict=True)
+        errors = future_errors(response, dt.datetime.now(dt.UTC), rt.settings.max_future_skew)
+        if errors:
+            raise InvalidEvent("submitted_at in the future", errors)
+    except NotJSON:
+        return refuse(400, "Bad Request", API["not_json"])
+    except InvalidEvent as exc:
+        metrics.RESPONSES.labels("422").inc()
+        answer = jsonify(errors=exc.errors)
+        answer.status_code = 422
+        return answer
+    problem = binding_problem(response, kiosk)
+    if problem is not None:
+        return refuse(403, "Forbidden", problem)
+    try:
+        status = rt.intake.submit(response)
+    except Exception:
+        log.exception("response could not be stored", extra={"fields": {"event": "store_failed"}})
+        return refuse(503, "Service Unavailable", API["unavailable"], **{"Retry-After": "5"})
+    metrics.RESPONSES.labels(status).inc()
+    log.info(
+        "response",
+        extra={
+            "fields": {
+                "event": "response",
+                "status": status,
+                "id": response.id,
+                "kiosk_id": kiosk.id,
+                "commune_code": kiosk.commune_code,
+                "suspect": list(response.suspect),
+            }
+        },
+    )
+    answer = jsonify(id=response.id, status=status)
+    answer.status_code = 202
+    return answer
+
+
+@bp.get("/kiosk/config")
+def kiosk_config() -> Response:
+    kiosk = _kiosk()
+    if kiosk is None:
+        return _unauthorized()
+    answer = jsonify(config_for(kiosk, runtime()))
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+def config_for(kiosk: Kiosk, rt: Runtime) -> dict[str, Any]:
+    """What the kiosk page needs: who it is, how it asks, and the labels it shows."""
+    unit = registry().find(kiosk.commune_code, dt.date.today())
+    sipas = reference.sipas()
+    s = rt.settings
+    return {
+        "kiosk": {
+            "id": kiosk.id,
+            "name": kiosk.name,
+            "commune_code": kiosk.commune_code,
+            "commune_name": unit.name if unit else kiosk.commune_code,
+            "mode": kiosk.mode,
+            "field": kiosk.field,
+        },
+        "idle_reset_seconds": s.idle_reset_seconds,
+        "min_tap_interval_ms": s.min_tap_interval_ms,
+        "identical_burst": {"count": s.burst_count, "window_seconds": s.burst_window_seconds},
+        "scale": [{"value": v, "vi": lab.vi, "en": lab.en} for v, lab in sipas.scale],
+        "fields": [
+            {"code": f.code, "vi": f.label.vi, "en": f.label.en}
+            for f in reference.fields().values()
+        ],
+        "issues": [
+            {
+                "code": i.code,
+                "problem": {"vi": i.problem.vi, "en": i.problem.en},
+                "praise": {"vi": i.praise.vi, "en": i.praise.en},
+            }
+            for i in reference.issues().values()
+        ],
+        "sipas": [
+            {
+                "code": d.code,
+                "vi": d.label.vi,
+                "en": d.label.en,
+                "criteria": [
+                    {"code": c.code, "vi": c.label.vi, "en": c.label.en} for c in d.criteria
+                ],
+            }
+            for d in sipas.dimensions
+        ],
+    }

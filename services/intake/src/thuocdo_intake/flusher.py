@@ -1,0 +1,131 @@
+"""Draining the spool to Kafka, in order, from whichever worker holds the lease.
+
+Every gunicorn worker runs one :class:`Flusher` thread; the SQLite lease lets one
+of them send at a time, and its expiry hands the work to another worker when the
+holder is killed. A row is deleted only after the broker acknowledged it, so a
+crash between sending and deleting re-sends a few records (same ids; scoring drops
+them) and never loses one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+from thuocdo_shared.kafka import DeliveryError
+
+from . import metrics
+from .publisher import LazyProducer
+from .spool import SpoolRow, SpoolStore
+
+log = logging.getLogger(__name__)
+
+
+class Flusher:
+    """Background drainer. ``interval`` and ``lease_ttl`` are seconds."""
+
+    def __init__(
+        self,
+        store: SpoolStore,
+        producer: LazyProducer,
+        topic: str,
+        batch: int = 100,
+        interval: float = 0.5,
+        lease_ttl: float = 5.0,
+        keep_ids_seconds: float = 30 * 86400,
+    ) -> None:
+        self.store = store
+        self.producer = producer
+        self.topic = topic
+        self.batch = batch
+        self.interval = interval
+        self.lease_ttl = lease_ttl
+        self.keep_ids_seconds = keep_ids_seconds
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_prune = 0.0
+
+    def start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="spool-flusher", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.producer.timeout + 2)
+        try:
+            self.store.release_lease(self.holder)
+        except Exception:  # shutting down; the lease expires anyway
+            log.debug("lease release failed", exc_info=True)
+
+    def _run(self) -> None:
+        backoff = self.interval
+        while not self._stop.is_set():
+            try:
+                sent, failed = self.step()
+            except Exception:
+                log.exception("flusher step failed", extra={"fields": {"event": "flush_error"}})
+                sent, failed = 0, True
+            if failed:
+                backoff = min(backoff * 2, 5.0)
+            elif sent:
+                backoff = self.interval
+                continue  # more may be waiting: go on at once
+            self._wake.wait(backoff)
+            self._wake.clear()
+
+    def step(self) -> tuple[int, bool]:
+        """One pass: (records acknowledged and removed, whether sending failed)."""
+        now = time.time()
+        depth = self.store.depth()
+        metrics.SPOOL_DEPTH.set(depth)
+        if now >= self._next_prune:
+            self._next_prune = now + 3600
+            self.store.prune_ids(now - self.keep_ids_seconds)
+        if depth == 0:
+            return 0, False
+        if not self.store.acquire_lease(self.holder, self.lease_ttl, now):
+            return 0, False
+        rows = self.store.batch(self.batch)
+        acked, failed = self._send(rows)
+        self.store.delete(acked)
+        if acked:
+            metrics.FLUSHED.inc(len(acked))
+            metrics.SPOOL_DEPTH.set(max(0, depth - len(acked)))
+            log.info(
+                "flushed spooled responses",
+                extra={"fields": {"event": "flushed", "count": len(acked), "depth": depth}},
+            )
+        if failed:
+            self.producer.reset()
+        return len(acked), failed
+
+    def _send(self, rows: list[SpoolRow]) -> tuple[list[SpoolRow], bool]:
+        """Send in order; returns the acknowledged prefix and whether one failed."""
+        pending = []
+        send_failed = False
+        for row in rows:
+            try:
+                pending.append((row, self.producer.send(self.topic, row.key, row.value)))
+            except DeliveryError:
+                send_failed = True
+                break
+        acked: list[SpoolRow] = []
+        for row, future in pending:
+            try:
+                self.producer.wait(future)
+            except DeliveryError:
+                return acked, True
+            acked.append(row)
+        return acked, send_failed

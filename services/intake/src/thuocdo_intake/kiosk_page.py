@@ -1,0 +1,32 @@
+"""``GET /kiosk``: the page a citizen taps. All assets are served from ``static/``;
+the strings come from :mod:`messages` as JSON."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, make_response, render_template
+from thuocdo_shared import reference
+
+from .messages import kiosk_catalogue
+
+bp = Blueprint("kiosk", __name__)
+
+# Scripts and styles only from this origin; nothing inline can run, nothing can frame
+# the page, and the enrolment token (in the URL fragment) is never sent as referrer.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+@bp.get("/kiosk")
+def kiosk() -> Response:
+    catalogue = kiosk_catalogue()
+    scale = [(value, label.vi, label.en) for value, label in reference.sipas().scale]
+    response = make_response(
+        render_template("kiosk.html", text=catalogue["vi"], catalogue=catalogue, scale=scale)
+    )
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,154 @@
+"""The kiosk registry (SQLite): which tablets may send responses, for which commune."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from thuocdo_shared import reference
+from thuocdo_shared.units import registry
+
+from .rules import Kiosk
+from .sqlite import PerThread, connect
+from .tokens import hash_token, new_token
+
+MODES = ("quick", "sipas")
+# How long a worker may trust what it read about a token: revocation takes effect
+# within this time in every worker.
+CACHE_SECONDS = 1.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kiosks (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    commune_code TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    mode TEXT NOT NULL DEFAULT 'quick',
+    field TEXT,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+"""
+
+
+class KioskError(ValueError):
+    """A kiosk cannot be added or changed as asked (message is for the operator)."""
+
+
+def check_commune(code: str, today: dt.date) -> str:
+    """The commune's name if ``code`` is a commune valid on ``today``, else KioskError."""
+    unit = registry().find(code, today)
+    if unit is None:
+        raise KioskError(f"no administrative unit {code!r} is valid on {today.isoformat()}")
+    if unit.level != "commune":
+        raise KioskError(f"{code} ({unit.name}) is a {unit.level}, not a commune")
+    return unit.name
+
+
+class KioskRegistry:
+    """Add, list, revoke kiosks and find a kiosk by its bearer token."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        conn = connect(path)
+        conn.executescript(_SCHEMA)
+        conn.close()
+        self._conns = PerThread(path, "FULL")
+        self._cache: dict[str, tuple[Kiosk | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def add(
+        self,
+        commune_code: str,
+        name: str,
+        mode: str = "quick",
+        field: str | None = None,
+        today: dt.date | None = None,
+    ) -> tuple[Kiosk, str]:
+        """Register a kiosk; returns it and its token (the only time the token exists
+        in clear)."""
+        check_commune(commune_code, today or dt.date.today())
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise KioskError("name must be 1-100 characters")
+        if mode not in MODES:
+            raise KioskError(f"mode must be one of {', '.join(MODES)}")
+        if field is not None and field not in reference.fields():
+            raise KioskError(f"unknown field {field!r}; known: {', '.join(reference.fields())}")
+        token = new_token()
+        kiosk = Kiosk(
+            id=f"k{commune_code}-{secrets.token_hex(3)}",
+            name=name,
+            commune_code=commune_code,
+            mode=mode,
+            field=field,
+        )
+        self._conns.get().execute(
+            "INSERT INTO kiosks (id, name, commune_code, token_hash, mode, field, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                kiosk.id,
+                kiosk.name,
+                kiosk.commune_code,
+                hash_token(token),
+                kiosk.mode,
+                kiosk.field,
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            ),
+        )
+        return kiosk, token
+
+    def list(self) -> list[tuple[Kiosk, str, str | None]]:
+        """Every kiosk with its creation and revocation times (ISO 8601, UTC)."""
+        rows = self._conns.get().execute(
+            "SELECT id, name, commune_code, mode, field, created_at, revoked_at"
+            " FROM kiosks ORDER BY created_at, id"
+        )
+        return [(_kiosk(r), r[5], r[6]) for r in rows]
+
+    def revoke(self, kiosk_id: str) -> bool:
+        """Revoke a kiosk's token; False if there is no such (active) kiosk."""
+        cur = self._conns.get().execute(
+            "UPDATE kiosks SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            (dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), kiosk_id),
+        )
+        return cur.rowcount == 1
+
+    def by_token(self, token: str) -> Kiosk | None:
+        """The active kiosk holding ``token``, or None (unknown or revoked)."""
+        digest = hash_token(token)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(digest)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        row = (
+            self._conns.get()
+            .execute(
+                "SELECT id, name, commune_code, mode, field, created_at, revoked_at"
+                " FROM kiosks WHERE token_hash = ?",
+                (digest,),
+            )
+            .fetchone()
+        )
+        kiosk = _kiosk(row) if row is not None and row[6] is None else None
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (kiosk, now + CACHE_SECONDS)
+        return kiosk
+
+
+def _kiosk(row: sqlite3.Row | tuple[object, ...]) -> Kiosk:
+    return Kiosk(
+        id=str(row[0]),
+        name=str(row[1]),
+        commune_code=str(row[2]),
+        mode=str(row[3]),
+        field=None if row[4] is None else str(row[4]),
+        revoked=row[6] is not None,
+    )

@@ -1,0 +1,44 @@
+"""Structured logs: one JSON object per line on stderr.
+
+Only fields passed explicitly in ``extra={"fields": {...}}`` are written, and callers
+never pass a comment, a token or anything typed by a citizen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from typing import Any
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            out.update(fields)
+        if record.exc_info and record.exc_info[0] is not None:
+            out["exc"] = record.exc_info[0].__name__
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def setup(level: int = logging.INFO) -> None:
+    """Send the ``thuocdo_intake`` loggers to stderr as JSON lines (idempotent)."""
+    logger = logging.getLogger("thuocdo_intake")
+    if any(getattr(h, "_thuocdo", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler._thuocdo = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False

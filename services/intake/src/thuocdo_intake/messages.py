@@ -1,0 +1,81 @@
+"""Every text a citizen or an operator reads from intake, Vietnamese first.
+
+``KIOSK`` holds the kiosk page's strings (the page receives them as JSON and never
+hard-codes text); ``API`` the English messages of the HTTP API's refusals (read by
+developers of kiosk clients). Labels of fields, issues and SIPAS criteria come from
+the shared reference data, not from here.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+KIOSK: dict[str, dict[str, str]] = {
+    "vi": {
+        "title": "Đánh giá sự hài lòng",
+        "question": "Ông/Bà có hài lòng với việc giải quyết thủ tục hôm nay không?",
+        "tap_hint": "Chạm vào một khuôn mặt",
+        "field_question": "Ông/Bà vừa làm thủ tục thuộc lĩnh vực nào?",
+        "problem_question": "Điều gì chưa tốt?",
+        "praise_question": "Điều gì làm Ông/Bà hài lòng?",
+        "choose_many": "Có thể chọn nhiều ý",
+        "sipas_intro": "Xin Ông/Bà chấm điểm từng tiêu chí",
+        "comment_label": "Góp ý thêm (không bắt buộc)",
+        "comment_placeholder": "Nhập góp ý của Ông/Bà…",
+        "next": "Tiếp tục",
+        "skip": "Bỏ qua",
+        "back": "Quay lại",
+        "send": "Gửi đánh giá",
+        "thanks": "Cảm ơn Ông/Bà đã đánh giá!",
+        "thanks_sub": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
+        "pending": "{n} đánh giá đang chờ gửi",
+        "offline": "Mất kết nối: đánh giá được lưu trên máy và sẽ tự gửi lại.",
+        "not_enrolled": "Máy này chưa được đăng ký. Xin liên hệ cán bộ quản trị.",
+        "revoked": "Máy này không còn quyền gửi đánh giá. Xin liên hệ cán bộ quản trị.",
+        "loading": "Đang tải…",
+        "other_lang": "English",
+        "commune": "Bộ phận Một cửa",
+    },
+    "en": {
+        "title": "Satisfaction survey",
+        "question": "How satisfied are you with the service today?",
+        "tap_hint": "Tap a face",
+        "field_question": "Which field was your procedure in?",
+        "problem_question": "What went wrong?",
+        "praise_question": "What went well?",
+        "choose_many": "You may choose several",
+        "sipas_intro": "Please rate each criterion",
+        "comment_label": "Anything to add? (optional)",
+        "comment_placeholder": "Type your comment…",
+        "next": "Next",
+        "skip": "Skip",
+        "back": "Back",
+        "send": "Send",
+        "thanks": "Thank you for your feedback!",
+        "thanks_sub": "Your opinion helps us serve you better.",
+        "pending": "{n} waiting to be sent",
+        "offline": "No connection: ratings are kept on this tablet and sent later.",
+        "not_enrolled": "This tablet is not enrolled. Please ask the administrator.",
+        "revoked": "This tablet may no longer send ratings. Please ask the administrator.",
+        "loading": "Loading…",
+        "other_lang": "Tiếng Việt",
+        "commune": "One-stop shop",
+    },
+}
+
+API: dict[str, str] = {
+    "unauthorized": "A valid kiosk token is required (Authorization: Bearer <token>).",
+    "rate_limited": "Too many responses from this kiosk; retry after the given seconds.",
+    "content_type": "Content-Type must be application/json.",
+    "not_json": "The body is not a UTF-8 JSON object.",
+    "too_large": "The body is larger than the limit.",
+    "unavailable": "The response could not be stored; please retry.",
+}
+
+
+def kiosk_catalogue() -> dict[str, dict[str, str]]:
+    """The kiosk strings, NFC-normalised (one spelling of each Vietnamese letter)."""
+    return {
+        lang: {k: unicodedata.normalize("NFC", v) for k, v in table.items()}
+        for lang, table in KIOSK.items()
+    }

@@ -1,0 +1,95 @@
+"""The worker's Kafka producer, created lazily in the process that uses it.
+
+A ``KafkaProducer`` owns sockets and a sender thread; after ``fork`` the child has
+neither, so sharing one across gunicorn's fork is a silent loss of records. Each
+worker creates its own on first use (and again after a failure).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from typing import Any
+
+from kafka import KafkaProducer
+from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.kafka import DeliveryError, make_producer
+
+log = logging.getLogger(__name__)
+
+
+class LazyProducer:
+    """One producer per process. ``timeout`` (seconds) bounds how long a record may
+    wait for the broker's acknowledgement, including connecting and retries."""
+
+    def __init__(self, settings: KafkaSettings, timeout: float) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self._producer: KafkaProducer | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def _config(self) -> dict[str, Any]:
+        deadline_ms = int(self.timeout * 1000)
+        linger_ms = 5
+        return {
+            # The record itself expires (fails) by this deadline, so when a caller
+            # gives up and spools it, the producer will not deliver it later too.
+            "delivery_timeout_ms": deadline_ms,
+            "request_timeout_ms": max(100, deadline_ms - linger_ms - 50),
+            "max_block_ms": deadline_ms,
+            "bootstrap_timeout_ms": deadline_ms,
+            "linger_ms": linger_ms,
+            "reconnect_backoff_max_ms": 1000,
+        }
+
+    def get(self) -> KafkaProducer:
+        """The process's producer, created now if needed. Raises DeliveryError when
+        no broker answers within the timeout."""
+        with self._lock:
+            if self._producer is None or self._pid != os.getpid():
+                try:
+                    self._producer = make_producer(self.settings, **self._config())
+                except Exception as exc:  # kafka-python raises several kinds here
+                    raise DeliveryError(f"no producer: {type(exc).__name__}: {exc}") from exc
+                self._pid = os.getpid()
+            return self._producer
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        """Start sending one record; returns the future (see :meth:`wait`)."""
+        try:
+            return self.get().send(topic, key=key, value=value)
+        except DeliveryError:
+            raise
+        except Exception as exc:
+            raise DeliveryError(f"send failed: {type(exc).__name__}: {exc}") from exc
+
+    def wait(self, future: Any) -> Any:
+        """Block until the broker acknowledged (returns record metadata) or the record
+        failed (DeliveryError). Waits a second longer than the delivery timeout so the
+        outcome is final, not merely unknown."""
+        try:
+            return future.get(timeout=self.timeout + 1.0)
+        except Exception as exc:
+            raise DeliveryError(f"not acknowledged: {type(exc).__name__}: {exc}") from exc
+
+    def publish(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        """Send one record and wait for its acknowledgement (acks=all)."""
+        return self.wait(self.send(topic, key, value))
+
+    def reset(self) -> None:
+        """Drop the producer (after a failure); the next use creates a fresh one."""
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None and self._pid == os.getpid():
+            with contextlib.suppress(Exception):
+                producer.close(timeout=0)
+
+    def close(self) -> None:
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None and self._pid == os.getpid():
+            with contextlib.suppress(Exception):
+                producer.close(timeout=self.timeout)

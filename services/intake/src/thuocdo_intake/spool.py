@@ -1,0 +1,187 @@
+"""The durable side of intake, one SQLite file shared by every gunicorn worker:
+
+- ``ids``: every response id seen (the idempotency key) and how far it got
+  (``inflight`` → ``published`` or ``spooled``), so a repeated id is published once;
+- ``spool``: responses Kafka did not acknowledge in time, in arrival order, deleted
+  only after the broker acknowledged them;
+- ``lease``: which worker may drain the spool, with an expiry so that a killed
+  worker's lease passes to another.
+"""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sqlite import PerThread, connect, transaction
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ids (
+    id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ids_at ON ids (at);
+CREATE TABLE IF NOT EXISTS spool (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    key BLOB,
+    value BLOB NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+"""
+
+
+class Claim(enum.Enum):
+    NEW = "new"  # this request owns the id now and must publish or spool it
+    DUPLICATE = "duplicate"  # already published or spooled
+    BUSY = "busy"  # another request is publishing it right now
+
+
+@dataclass(frozen=True)
+class SpoolRow:
+    seq: int
+    id: str
+    key: bytes | None
+    value: bytes
+
+
+class SpoolStore:
+    """Ids, spool and lease. Times are wall-clock seconds (``time.time()``), because
+    several processes compare them."""
+
+    def __init__(self, path: Path, stale_after: float) -> None:
+        self.path = path
+        self.stale_after = stale_after
+        conn = connect(path)
+        conn.executescript(_SCHEMA)
+        conn.close()
+        # Spool rows must survive power loss: FULL. Id bookkeeping may lose its last
+        # commits on power loss; the worst outcome is a second publish of an id,
+        # which scoring drops by id.
+        self._durable = PerThread(path, "FULL")
+        self._fast = PerThread(path, "NORMAL")
+
+    # -- ids -------------------------------------------------------------------
+    def claim(self, response_id: str, now: float) -> tuple[Claim, bool]:
+        """Claim an id for publishing. Returns the claim and whether the spool holds
+        a backlog (then the caller must spool too, to keep the order)."""
+        conn = self._fast.get()
+        with transaction(conn):
+            row = conn.execute("SELECT state, at FROM ids WHERE id = ?", (response_id,)).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO ids (id, state, at) VALUES (?, 'inflight', ?)", (response_id, now)
+                )
+                claim = Claim.NEW
+            elif row[0] == "inflight" and now - float(row[1]) > self.stale_after:
+                # The worker that claimed it died before publishing or spooling it.
+                conn.execute("UPDATE ids SET at = ? WHERE id = ?", (now, response_id))
+                claim = Claim.NEW
+            elif row[0] == "inflight":
+                claim = Claim.BUSY
+            else:
+                claim = Claim.DUPLICATE
+            backlog = conn.execute("SELECT EXISTS (SELECT 1 FROM spool)").fetchone()[0] == 1
+        return claim, backlog
+
+    def mark_published(self, response_id: str) -> None:
+        self._fast.get().execute("UPDATE ids SET state = 'published' WHERE id = ?", (response_id,))
+
+    def release(self, response_id: str) -> None:
+        """Forget an in-flight claim (the request failed before anything durable)."""
+        self._fast.get().execute(
+            "DELETE FROM ids WHERE id = ? AND state = 'inflight'", (response_id,)
+        )
+
+    def prune_ids(self, before: float) -> int:
+        """Forget finished ids older than ``before``; returns how many."""
+        cur = self._fast.get().execute(
+            "DELETE FROM ids WHERE at < ? AND state != 'inflight'", (before,)
+        )
+        return cur.rowcount
+
+    # -- spool -----------------------------------------------------------------
+    def put(self, response_id: str, key: bytes | None, value: bytes, now: float) -> None:
+        """Write a response to the spool (synced to disk before returning)."""
+        conn = self._durable.get()
+        with transaction(conn):
+            conn.execute(
+                "INSERT INTO spool (id, key, value, created) VALUES (?, ?, ?, ?)",
+                (response_id, key, value, now),
+            )
+            conn.execute(
+                "INSERT INTO ids (id, state, at) VALUES (?, 'spooled', ?)"
+                " ON CONFLICT (id) DO UPDATE SET state = 'spooled', at = excluded.at",
+                (response_id, now),
+            )
+
+    def depth(self) -> int:
+        """Responses waiting in the spool."""
+        return int(self._fast.get().execute("SELECT COUNT(*) FROM spool").fetchone()[0])
+
+    def batch(self, limit: int) -> list[SpoolRow]:
+        """The oldest ``limit`` spooled responses, oldest first."""
+        rows = self._fast.get().execute(
+            "SELECT seq, id, key, value FROM spool ORDER BY seq LIMIT ?", (limit,)
+        )
+        return [SpoolRow(int(r[0]), str(r[1]), r[2], bytes(r[3])) for r in rows]
+
+    def delete(self, rows: list[SpoolRow]) -> None:
+        """Drop rows the broker acknowledged and mark their ids published."""
+        if not rows:
+            return
+        conn = self._durable.get()
+        with transaction(conn):
+            conn.executemany("DELETE FROM spool WHERE seq = ?", [(r.seq,) for r in rows])
+            conn.executemany(
+                "UPDATE ids SET state = 'published' WHERE id = ?", [(r.id,) for r in rows]
+            )
+
+    def writable(self) -> bool:
+        """Whether a write transaction can be opened right now."""
+        try:
+            conn = self._durable.get()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            return True
+        except sqlite3.Error:
+            return False
+
+    # -- lease -----------------------------------------------------------------
+    def acquire_lease(self, holder: str, ttl: float, now: float, name: str = "flush") -> bool:
+        """Take or renew the lease ``name`` for ``ttl`` seconds; False if another
+        holder's lease has not expired."""
+        conn = self._fast.get()
+        with transaction(conn):
+            row = conn.execute(
+                "SELECT holder, expires FROM lease WHERE name = ?", (name,)
+            ).fetchone()
+            ok = row is None or row[0] == holder or float(row[1]) < now
+            if ok:
+                conn.execute(
+                    "INSERT INTO lease (name, holder, expires) VALUES (?, ?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+                    " expires = excluded.expires",
+                    (name, holder, now + ttl),
+                )
+        return ok
+
+    def release_lease(self, holder: str, name: str = "flush") -> None:
+        self._fast.get().execute("DELETE FROM lease WHERE name = ? AND holder = ?", (name, holder))
+
+    def lease(self, name: str = "flush") -> tuple[str, float] | None:
+        """(holder, expires) of the lease, if any."""
+        row = (
+            self._fast.get()
+            .execute("SELECT holder, expires FROM lease WHERE name = ?", (name,))
+            .fetchone()
+        )
+        return None if row is None else (str(row[0]), float(row[1]))

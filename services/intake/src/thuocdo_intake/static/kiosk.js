@@ -1,0 +1,412 @@
+// Thước đo kiosk page. Every text comes from the catalogue (#catalogue) or from the
+// kiosk configuration; every response gets its id here and waits in IndexedDB until
+// intake answered 202, so a dropped Wi-Fi loses nothing.
+(function () {
+  "use strict";
+
+  var CATALOGUE = JSON.parse(document.getElementById("catalogue").textContent);
+  var TOKEN_KEY = "thuocdo.kiosk.token";
+  var CONFIG_KEY = "thuocdo.kiosk.config";
+  var RECENT_KEY = "thuocdo.kiosk.recent";
+  var DB_NAME = "thuocdo-kiosk";
+  var THANKS_MS = 4000;
+
+  var lang = "vi";
+  var token = null;
+  var config = null;
+  var state = null;
+  var idleTimer = null;
+  var retryTimer = null;
+  var sending = false;
+  var drainAgain = false;
+  var backoffMs = 1000;
+  var lastTap = 0;
+
+  function t(key) {
+    return (CATALOGUE[lang] && CATALOGUE[lang][key]) || CATALOGUE.vi[key] || key;
+  }
+  function $(id) { return document.getElementById(id); }
+
+  // ---- enrolment -------------------------------------------------------------
+  function enrol() {
+    var fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+    var fromQuery = new URLSearchParams(location.search).get("token");
+    var given = fromHash || fromQuery;
+    if (given) {
+      localStorage.setItem(TOKEN_KEY, given);
+      localStorage.removeItem(CONFIG_KEY);
+      // Keep the token out of the address bar, history and any screenshot.
+      history.replaceState(null, "", location.pathname);
+    }
+    return localStorage.getItem(TOKEN_KEY);
+  }
+
+  // ---- ids -------------------------------------------------------------------
+  function uuid4() {
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  function isoWithOffset(d) {
+    function p(n, w) { return String(Math.abs(n)).padStart(w || 2, "0"); }
+    var off = -d.getTimezoneOffset();
+    var sign = off >= 0 ? "+" : "-";
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + "T" +
+      p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds()) + "." + p(d.getMilliseconds(), 3) +
+      sign + p(Math.floor(Math.abs(off) / 60)) + ":" + p(Math.abs(off) % 60);
+  }
+
+  // ---- IndexedDB outbox --------------------------------------------------------
+  var dbPromise = null;
+  function db() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        var req = indexedDB.open(DB_NAME, 1);
+        req.onupgradeneeded = function () {
+          var d = req.result;
+          d.createObjectStore("outbox", { keyPath: "id" });
+          d.createObjectStore("rejected", { keyPath: "id" });
+        };
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }
+    return dbPromise;
+  }
+  function tx(store, mode, fn) {
+    return db().then(function (d) {
+      return new Promise(function (resolve, reject) {
+        var transaction = d.transaction(store, mode);
+        var result = fn(transaction.objectStore(store));
+        transaction.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
+        transaction.onerror = function () { reject(transaction.error); };
+      });
+    });
+  }
+  function outboxPut(item) { return tx("outbox", "readwrite", function (s) { return s.put(item); }); }
+  function outboxDelete(id) { return tx("outbox", "readwrite", function (s) { return s.delete(id); }); }
+  function outboxAll() {
+    return tx("outbox", "readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return (items || []).sort(function (a, b) { return a.queued_at - b.queued_at; });
+    });
+  }
+  function reject(item, status, detail) {
+    // Refused for good (e.g. invalid): kept on the tablet for an audit, never resent.
+    item.rejected_status = status;
+    item.rejected_detail = detail;
+    return tx("rejected", "readwrite", function (s) { return s.put(item); }).then(function () {
+      return outboxDelete(item.id);
+    });
+  }
+
+  // ---- sending -------------------------------------------------------------------
+  function post(body) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, 10000);
+    return fetch("/api/v1/responses", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
+      body: JSON.stringify(body),
+      cache: "no-store",
+      signal: controller.signal,
+    }).finally(function () { clearTimeout(timer); });
+  }
+
+  function scheduleRetry(ms) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(drain, ms);
+  }
+
+  function drain() {
+    if (!token) { return Promise.resolve(); }
+    if (sending) { drainAgain = true; return Promise.resolve(); }
+    sending = true;
+    drainAgain = false;
+    return outboxAll().then(function (items) {
+      var chain = Promise.resolve(true);
+      items.forEach(function (item) {
+        chain = chain.then(function (goOn) {
+          if (!goOn) { return false; }
+          return post(item.body).then(function (resp) {
+            if (resp.status === 202) {
+              setOffline(false);
+              backoffMs = 1000;
+              return outboxDelete(item.id).then(function () { return true; });
+            }
+            if (resp.status === 401) { block("revoked"); scheduleRetry(60000); return false; }
+            if (resp.status === 429) {
+              var after = parseInt(resp.headers.get("Retry-After") || "5", 10);
+              scheduleRetry(Math.max(1, after) * 1000);
+              return false;
+            }
+            if (resp.status >= 400 && resp.status < 500) {
+              return resp.text().then(function (text) {
+                return reject(item, resp.status, text.slice(0, 500));
+              }).then(function () { return true; });
+            }
+            throw new Error("HTTP " + resp.status);
+          });
+        });
+      });
+      return chain;
+    }).catch(function () {
+      setOffline(true);
+      scheduleRetry(backoffMs);
+      backoffMs = Math.min(backoffMs * 2, 10000);
+    }).finally(function () {
+      sending = false;
+      updatePending();
+      if (drainAgain) { drain(); }
+    });
+  }
+
+  function updatePending() {
+    return outboxAll().then(function (items) {
+      var el = $("pending");
+      el.hidden = items.length === 0;
+      el.textContent = t("pending").replace("{n}", String(items.length));
+      el.dataset.count = String(items.length);
+      if (items.length > 0 && !retryTimer) { scheduleRetry(backoffMs); }
+    });
+  }
+
+  function setOffline(flag) { $("offline").hidden = !flag; }
+
+  // ---- configuration ---------------------------------------------------------------
+  function loadConfig() {
+    return fetch("/api/v1/kiosk/config", {
+      headers: { "Authorization": "Bearer " + token }, cache: "no-store",
+    }).then(function (resp) {
+      if (resp.status === 401) { return null; }
+      if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+      return resp.json().then(function (cfg) {
+        localStorage.setItem(CONFIG_KEY, JSON.stringify(cfg));
+        return cfg;
+      });
+    }).catch(function () {
+      var cached = localStorage.getItem(CONFIG_KEY);
+      return cached ? JSON.parse(cached) : Promise.reject(new Error("no config"));
+    });
+  }
+
+  // ---- screens ---------------------------------------------------------------------
+  var SCREENS = ["loading", "blocked", "start", "field", "sipas", "issues", "comment", "thanks"];
+  function show(name) {
+    SCREENS.forEach(function (s) { $("screen-" + s).hidden = s !== name; });
+    armIdle(name);
+  }
+  function block(reason) {
+    $("blocked-text").textContent = t(reason);
+    $("blocked-text").dataset.text = reason;
+    show("blocked");
+  }
+
+  function armIdle(screen) {
+    clearTimeout(idleTimer);
+    if (screen === "thanks") {
+      idleTimer = setTimeout(reset, THANKS_MS);
+    } else if (state && screen !== "start" && screen !== "blocked" && screen !== "loading") {
+      // A citizen who tapped a face and walked away still gave a rating: send it.
+      idleTimer = setTimeout(function () { submit(); }, config.idle_reset_seconds * 1000);
+    }
+  }
+  function touched() {
+    var current = SCREENS.filter(function (s) { return !$("screen-" + s).hidden; })[0];
+    if (current && current !== "start") { armIdle(current); }
+  }
+
+  function reset() {
+    state = null;
+    $("comment").value = "";
+    show("start");
+  }
+
+  function recent() {
+    try { return JSON.parse(localStorage.getItem(RECENT_KEY) || "[]"); } catch (e) { return []; }
+  }
+
+  function suspectFlags(score, now) {
+    var flags = [];
+    if (lastTap && now - lastTap < config.min_tap_interval_ms) { flags.push("rapid_taps"); }
+    var burst = config.identical_burst;
+    var windowStart = now - burst.window_seconds * 1000;
+    var list = recent().filter(function (r) { return r.t >= windowStart; });
+    var tail = list.slice(-(burst.count - 1));
+    if (tail.length === burst.count - 1 && tail.every(function (r) { return r.v === score; })) {
+      flags.push("identical_burst");
+    }
+    list.push({ t: now, v: score });
+    localStorage.setItem(RECENT_KEY, JSON.stringify(list.slice(-50)));
+    return flags;
+  }
+
+  function onFace(ev) {
+    var score = parseInt(ev.currentTarget.dataset.score, 10);
+    var now = Date.now();
+    state = {
+      id: uuid4(), overall: score, field: config.kiosk.field, issues: [], criteria: {},
+      suspect: suspectFlags(score, now), submitted: false,
+    };
+    lastTap = now;
+    if (!state.field) { renderFields(); show("field"); } else { afterField(); }
+  }
+
+  function afterField() {
+    if (config.kiosk.mode === "sipas") { state.dimension = 0; renderSipas(); show("sipas"); }
+    else { renderIssues(); show("issues"); }
+  }
+
+  function button(cls, text, pressed) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = cls;
+    b.textContent = text;
+    if (pressed !== undefined) { b.setAttribute("aria-pressed", pressed ? "true" : "false"); }
+    return b;
+  }
+
+  function renderFields() {
+    var list = $("field-list");
+    list.textContent = "";
+    config.fields.forEach(function (f) {
+      var b = button("choice field", f[lang] || f.vi);
+      b.dataset.code = f.code;
+      b.addEventListener("click", function () { state.field = f.code; afterField(); });
+      list.appendChild(b);
+    });
+  }
+
+  function renderIssues() {
+    var praise = state.overall >= 4;
+    $("issues-q").textContent = t(praise ? "praise_question" : "problem_question");
+    var list = $("issue-list");
+    list.textContent = "";
+    config.issues.forEach(function (i) {
+      var label = (praise ? i.praise : i.problem);
+      var b = button("choice issue", label[lang] || label.vi, state.issues.indexOf(i.code) >= 0);
+      b.dataset.code = i.code;
+      b.addEventListener("click", function () {
+        var at = state.issues.indexOf(i.code);
+        if (at >= 0) { state.issues.splice(at, 1); } else { state.issues.push(i.code); }
+        b.setAttribute("aria-pressed", at >= 0 ? "false" : "true");
+      });
+      list.appendChild(b);
+    });
+  }
+
+  function renderSipas() {
+    var dim = config.sipas[state.dimension];
+    $("sipas-q").textContent = dim[lang] || dim.vi;
+    var list = $("sipas-list");
+    list.textContent = "";
+    dim.criteria.forEach(function (c) {
+      var row = document.createElement("div");
+      row.className = "criterion";
+      var p = document.createElement("p");
+      p.id = "crit-" + c.code;
+      p.textContent = c[lang] || c.vi;
+      row.appendChild(p);
+      var scores = document.createElement("div");
+      scores.className = "scores";
+      scores.setAttribute("role", "group");
+      scores.setAttribute("aria-labelledby", p.id);
+      config.scale.forEach(function (s) {
+        var b = button("score", s[lang] || s.vi, state.criteria[c.code] === s.value);
+        b.dataset.criterion = c.code;
+        b.dataset.score = String(s.value);
+        b.addEventListener("click", function () {
+          state.criteria[c.code] = s.value;
+          Array.prototype.forEach.call(scores.children, function (x) {
+            x.setAttribute("aria-pressed", x === b ? "true" : "false");
+          });
+        });
+        scores.appendChild(b);
+      });
+      row.appendChild(scores);
+      list.appendChild(row);
+    });
+  }
+
+  function submit() {
+    if (!state || state.submitted) { return; }
+    state.submitted = true;
+    var comment = $("comment").value.trim();
+    var body = {
+      id: state.id,
+      submitted_at: isoWithOffset(new Date()),
+      kiosk_id: config.kiosk.id,
+      commune_code: config.kiosk.commune_code,
+      field: state.field || "khac",
+      overall: state.overall,
+      criteria: state.criteria,
+      issues: state.issues,
+      comment: comment ? comment.normalize("NFC") : null,
+      lang: lang,
+      suspect: state.suspect,
+    };
+    outboxPut({ id: body.id, body: body, queued_at: Date.now() })
+      .then(updatePending)
+      .then(drain);
+    show("thanks");
+  }
+
+  function applyLang() {
+    document.documentElement.lang = lang;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (el) {
+      el.textContent = t(el.dataset.text);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".face"), function (el) {
+      var label = el.dataset[lang] || el.dataset.vi;
+      el.setAttribute("aria-label", label);
+      el.querySelector(".face-label").textContent = label;
+    });
+    $("comment").placeholder = t("comment_placeholder");
+    $("comment").lang = lang;
+    if (config) {
+      $("place").textContent = config.kiosk.commune_name + " · " + config.kiosk.name;
+      if (state && !$("screen-issues").hidden) { renderIssues(); }
+      if (state && !$("screen-field").hidden) { renderFields(); }
+      if (state && !$("screen-sipas").hidden) { renderSipas(); }
+    }
+    updatePending();
+  }
+
+  function wire() {
+    Array.prototype.forEach.call(document.querySelectorAll(".face"), function (el) {
+      el.addEventListener("click", onFace);
+    });
+    $("issues-next").addEventListener("click", function () { show("comment"); $("comment").focus(); });
+    $("sipas-next").addEventListener("click", function () {
+      state.dimension += 1;
+      if (state.dimension < config.sipas.length) { renderSipas(); show("sipas"); window.scrollTo(0, 0); }
+      else { renderIssues(); show("issues"); }
+    });
+    $("send").addEventListener("click", submit);
+    $("lang").addEventListener("click", function () { lang = lang === "vi" ? "en" : "vi"; applyLang(); });
+    ["pointerdown", "keydown", "input"].forEach(function (name) {
+      document.addEventListener(name, touched, true);
+    });
+    window.addEventListener("online", drain);
+    setInterval(function () { drain(); }, 15000);
+  }
+
+  function start() {
+    wire();
+    token = enrol();
+    if (!token) { block("not_enrolled"); return; }
+    updatePending();
+    loadConfig().then(function (cfg) {
+      if (!cfg) { block("revoked"); return; }
+      config = cfg;
+      applyLang();
+      reset();
+      drain();
+    }).catch(function () { setOffline(true); block("not_enrolled"); });
+  }
+
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
+  else { start(); }
+})();
