@@ -1,0 +1,118 @@
+"""Kiosks the simulator has enrolled with intake, and their tokens.
+
+Enrolment runs intake's own command, ``thuocdo-intake kiosk add --commune CODE
+--name NAME``, against the same ``THUOCDO_DATA_DIR`` as the running intake; the
+token it prints once is kept in the sim's state file (mode 0600).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from thuocdo_shared.units import registry
+
+from . import phrases
+from .generator import demo_communes
+from .profiles import PROFILES
+
+# intake's tokens are URL-safe base64 of 32 bytes (43 characters); ids "k<code>-<hex>".
+_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{40,128}(?![A-Za-z0-9_-])")
+_KIOSK_ID = re.compile(r"(?<![A-Za-z0-9])(k[0-9]{5}[A-Za-z0-9_.:-]*)")
+
+
+class EnrolError(RuntimeError):
+    """``thuocdo-intake kiosk add`` failed or printed nothing we recognise."""
+
+
+@dataclass(frozen=True)
+class EnrolledKiosk:
+    """A kiosk intake knows: its id, commune code (valid today), name and token."""
+
+    kiosk_id: str
+    commune_code: str
+    name: str
+    token: str
+
+
+def load(path: Path) -> list[EnrolledKiosk]:
+    """Kiosks from the state file (none if it does not exist)."""
+    if not path.exists():
+        return []
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return [EnrolledKiosk(**k) for k in raw.get("kiosks", [])]
+
+
+def save(path: Path, kiosks: list[EnrolledKiosk]) -> None:
+    """Write the state file atomically, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump({"kiosks": [asdict(k) for k in kiosks]}, out, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)
+
+
+def parse_add_output(text: str) -> tuple[str, str]:
+    """(kiosk id, token) from what ``thuocdo-intake kiosk add`` printed."""
+    token_line = next((ln for ln in text.splitlines() if "token" in ln.lower()), text)
+    tokens = _TOKEN.findall(token_line) or _TOKEN.findall(text)
+    ids = _KIOSK_ID.findall(text)
+    if not tokens or not ids:
+        raise EnrolError(f"could not read a kiosk id and token from: {text.strip()[:300]!r}")
+    return ids[0], tokens[-1]
+
+
+def intake_argv(command: str) -> list[str]:
+    """``thuocdo-intake`` as argv: the configured command, else the one installed
+    next to this Python (the venv), else whatever PATH has."""
+    parts = shlex.split(command)
+    if parts == ["thuocdo-intake"]:
+        beside = Path(sys.executable).with_name("thuocdo-intake")
+        if beside.exists():
+            return [str(beside)]
+        found = shutil.which("thuocdo-intake")
+        if found:
+            return [found]
+    return parts
+
+
+def enrol_one(command: str, data_dir: Path, commune_code: str, name: str) -> EnrolledKiosk:
+    """Run ``thuocdo-intake kiosk add`` once and return the new kiosk."""
+    env = dict(os.environ, THUOCDO_DATA_DIR=str(data_dir))
+    argv = [*intake_argv(command), "kiosk", "add", "--commune", commune_code, "--name", name]
+    try:
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EnrolError(f"cannot run {argv[0]}: {exc}") from exc
+    if done.returncode != 0:
+        raise EnrolError(
+            f"{' '.join(argv[:3])} exited {done.returncode}: {done.stderr.strip()[:300]}"
+        )
+    kiosk_id, token = parse_add_output(done.stdout + "\n" + done.stderr)
+    return EnrolledKiosk(kiosk_id=kiosk_id, commune_code=commune_code, name=name, token=token)
+
+
+def ensure_enrolled(
+    command: str, data_dir: Path, state_file: Path, today: dt.date
+) -> list[EnrolledKiosk]:
+    """Every demo commune valid ``today`` has as many kiosks as its profile says;
+    missing ones are enrolled now. Returns all kiosks valid for today's communes."""
+    kiosks = load(state_file)
+    wanted = demo_communes(today)
+    for unit in wanted:
+        have = [k for k in kiosks if k.commune_code == unit.code]
+        for n in range(len(have) + 1, PROFILES[unit.key].kiosks + 1):
+            name = phrases.KIOSK_NAME.format(commune=unit.name, n=n)
+            kiosks.append(enrol_one(command, data_dir, unit.code, name))
+            save(state_file, kiosks)
+    codes = {u.code for u in wanted}
+    return [k for k in kiosks if k.commune_code in codes and registry().find(k.commune_code, today)]
