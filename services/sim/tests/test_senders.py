@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,7 +164,10 @@ def test_parse_kiosk_add_output() -> None:
         f"token (shown once, keep it safe): {TOKEN}\n"
         f"enrolment URL: http://127.0.0.1:8001/kiosk#token={TOKEN}\n"
     )
-    assert parse_add_output(text) == ("k05953-1a2b3c", TOKEN)
+    url = f"http://127.0.0.1:8001/kiosk#token={TOKEN}"
+    assert parse_add_output(text) == ("k05953-1a2b3c", TOKEN, url)
+    as_json = json.dumps({"id": "k05953-1a2b3c", "token": TOKEN, "enrolment_url": url})
+    assert parse_add_output("warning: something\n" + as_json) == ("k05953-1a2b3c", TOKEN, url)
     with pytest.raises(EnrolError):
         parse_add_output("error: no commune 05959 valid today")
 

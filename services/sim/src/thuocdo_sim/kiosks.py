@@ -35,12 +35,14 @@ class EnrolError(RuntimeError):
 
 @dataclass(frozen=True)
 class EnrolledKiosk:
-    """A kiosk intake knows: its id, commune code (valid today), name and token."""
+    """A kiosk intake knows: its id, commune code (valid today), name, token and
+    the enrolment URL that opens the kiosk page with the token."""
 
     kiosk_id: str
     commune_code: str
     name: str
     token: str
+    enrolment_url: str = ""
 
 
 def load(path: Path) -> list[EnrolledKiosk]:
@@ -61,14 +63,23 @@ def save(path: Path, kiosks: list[EnrolledKiosk]) -> None:
     os.replace(tmp, path)
 
 
-def parse_add_output(text: str) -> tuple[str, str]:
-    """(kiosk id, token) from what ``thuocdo-intake kiosk add`` printed."""
+def parse_add_output(text: str) -> tuple[str, str, str]:
+    """(kiosk id, token, enrolment URL or "") from what ``thuocdo-intake kiosk add
+    --json`` printed; falls back to reading the human format."""
+    for line in text.splitlines():
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("id"), str) and obj.get("token"):
+            return obj["id"], str(obj["token"]), str(obj.get("enrolment_url") or "")
     token_line = next((ln for ln in text.splitlines() if "token" in ln.lower()), text)
     tokens = _TOKEN.findall(token_line) or _TOKEN.findall(text)
     ids = _KIOSK_ID.findall(text)
     if not tokens or not ids:
         raise EnrolError(f"could not read a kiosk id and token from: {text.strip()[:300]!r}")
-    return ids[0], tokens[-1]
+    urls = re.findall(r"https?://\S+", text)
+    return ids[0], tokens[-1], urls[0] if urls else ""
 
 
 def intake_argv(command: str) -> list[str]:
@@ -89,6 +100,7 @@ def enrol_one(command: str, data_dir: Path, commune_code: str, name: str) -> Enr
     """Run ``thuocdo-intake kiosk add`` once and return the new kiosk."""
     env = dict(os.environ, THUOCDO_DATA_DIR=str(data_dir))
     argv = [*intake_argv(command), "kiosk", "add", "--commune", commune_code, "--name", name]
+    argv.append("--json")
     try:
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -97,8 +109,8 @@ def enrol_one(command: str, data_dir: Path, commune_code: str, name: str) -> Enr
         raise EnrolError(
             f"{' '.join(argv[:3])} exited {done.returncode}: {done.stderr.strip()[:300]}"
         )
-    kiosk_id, token = parse_add_output(done.stdout + "\n" + done.stderr)
-    return EnrolledKiosk(kiosk_id=kiosk_id, commune_code=commune_code, name=name, token=token)
+    kiosk_id, token, url = parse_add_output(done.stdout + "\n" + done.stderr)
+    return EnrolledKiosk(kiosk_id, commune_code, name, token, url)
 
 
 def ensure_enrolled(

@@ -1,0 +1,187 @@
+"""The simulator against the real thing: intake under gunicorn, a real broker.
+
+Kiosks are enrolled with intake's own CLI; a backfill across 2025-07-01 goes
+through intake's API (old units whose code no longer exists are skipped, as no
+kiosk can be bound to them) and then straight to Kafka; a short live run sends
+responses stamped now. Every record read back equals what the generator made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.events import decode_response
+from thuocdo_shared.kafka import make_consumer
+from thuocdo_sim.generator import Options, generate
+
+from tests.support.servers import ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+SIM = str(Path(sys.executable).parent / "thuocdo-sim")
+START, END = "2025-06-27", "2025-07-02"  # Friday .. Wednesday across the reform
+
+
+def _env(kafka_settings: KafkaSettings, data_dir: Path, intake_url: str = "") -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
+        "THUOCDO_TOPIC_RESPONSES": kafka_settings.responses_topic,
+        "THUOCDO_TOPIC_DLQ": kafka_settings.dlq_topic,
+        "THUOCDO_TOPIC_UPDATES": kafka_settings.updates_topic,
+        "THUOCDO_DATA_DIR": str(data_dir),
+        "THUOCDO_INTAKE_URL": intake_url,
+        "THUOCDO_INTAKE_RATE_PER_MINUTE": "100000",
+        "THUOCDO_INTAKE_RATE_BURST": "1000",
+    }
+
+
+def _sim(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SIM, *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _read_all(settings: KafkaSettings, expected: int, group: str) -> list[Any]:
+    consumer = make_consumer(settings, group, [settings.responses_topic])
+    out: list[Any] = []
+    deadline = time.monotonic() + 60
+    try:
+        # Read until the expected count, then a little longer to catch any extras.
+        quiet = 0
+        while time.monotonic() < deadline and quiet < 2:
+            batch = consumer.poll(timeout_ms=1000)
+            for records in batch.values():
+                out.extend(records)
+            if not batch and len(out) >= expected:
+                quiet += 1
+    finally:
+        consumer.close()
+    return out
+
+
+@pytest.fixture
+def intake(kafka_settings: KafkaSettings, tmp_path: Path) -> Any:
+    env = _env(kafka_settings, tmp_path)
+    server = ServiceProcess("intake", env=env).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_enrol_backfill_live_through_intake_and_kafka(
+    intake: Any, kafka_settings: KafkaSettings, tmp_path: Path, group_id: str
+) -> None:
+    env = _env(kafka_settings, tmp_path, intake.url)
+
+    enrolled = _sim(env, "enrol")
+    assert enrolled.returncode == 0, enrolled.stderr
+    state = json.loads((tmp_path / "sim-kiosks.json").read_text(encoding="utf-8"))
+    communes = Counter(k["commune_code"] for k in state["kiosks"])
+    assert communes == {"05908": 3, "05917": 2, "05923": 2, "05941": 2, "05953": 2}
+    assert all(k["enrolment_url"].startswith("http") for k in state["kiosks"])
+    assert (tmp_path / "sim-kiosks.json").stat().st_mode & 0o077 == 0
+    again = _sim(env, "enrol")  # idempotent: no new kiosks
+    assert again.returncode == 0
+    assert len(json.loads((tmp_path / "sim-kiosks.json").read_text())["kiosks"]) == 11
+
+    seed, scale = "11", "0.4"
+    expected = list(
+        generate(11, dt.date.fromisoformat(START), dt.date.fromisoformat(END), options=Options(0.4))
+    )
+    current_codes = {"05908", "05917", "05923", "05941", "05953"}
+    via_intake = [r for r in expected if r.commune_code in current_codes]
+    skipped = len(expected) - len(via_intake)
+    assert skipped > 0 and via_intake
+
+    back = _sim(
+        env,
+        "--seed",
+        seed,
+        "backfill",
+        "--from",
+        START,
+        "--to",
+        END,
+        "--scale",
+        scale,
+        "--via",
+        "intake",
+        "--no-progress",
+    )
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert f"accepted {len(via_intake)}" in back.stdout
+    assert f"skipped {skipped}" in back.stdout
+
+    # The same backfill again is all duplicates: nothing new reaches Kafka.
+    twice = _sim(
+        env, "--seed", seed, "backfill", "--from", START, "--to", END, "--scale", scale,
+        "--via", "intake", "--no-progress",
+    )  # fmt: skip
+    assert twice.returncode == 0, twice.stderr
+    assert f"duplicate {len(via_intake)}" in twice.stdout
+
+    # History intake cannot take goes straight to the topic.
+    direct = _sim(
+        env, "--seed", seed, "backfill", "--from", START, "--to", "2025-06-30", "--scale", scale,
+        "--via", "kafka", "--no-progress",
+    )  # fmt: skip
+    assert direct.returncode == 0, direct.stderr
+    before = [r for r in expected if r.submitted_at.date() <= dt.date(2025, 6, 30)]
+    assert f"accepted {len(before)}" in direct.stdout
+
+    live = _sim(env, "live", "--rate", "8", "--duration", "3", timeout=60)
+    assert live.returncode == 0, live.stderr
+    assert "live: stopped" in live.stdout
+    live_ok = sum(
+        int(part.split()[-1])
+        for part in live.stdout.rsplit(";", 1)[-1].split(",")
+        if part.split()[0] in ("accepted", "queued")
+    )
+    assert live_ok >= 5
+
+    records = _read_all(kafka_settings, len(via_intake) + len(before) + live_ok, group_id)
+    got = [decode_response(r.value) for r in records]
+    first: dict[str, Any] = {}
+    last: dict[str, Any] = {}
+    for r in got:
+        first.setdefault(r.id, r)
+        last[r.id] = r
+    # Through intake: exactly once, kiosk id rewritten to the enrolled kiosk's.
+    kiosk_ids = {k["kiosk_id"] for k in state["kiosks"]}
+    for want in via_intake:
+        have = first[want.id]
+        assert have.kiosk_id in kiosk_ids
+        assert have.commune_code == want.commune_code
+        assert (have.overall, have.field, have.issues, have.comment, have.criteria) == (
+            want.overall,
+            want.field,
+            want.issues,
+            want.comment,
+            want.criteria,
+        )
+        assert have.submitted_at == want.submitted_at
+    # Before 2025-07-01 directly: the same responses, with the simulated kiosk ids.
+    for want in before:
+        assert last[want.id] == want
+    ids = [r.id for r in got]
+    assert len(ids) - len(set(ids)) == sum(1 for r in before if r.commune_code in current_codes)
+    keys = {r.key.decode() for r in records}
+    assert keys <= {r.commune_code for r in expected} | current_codes
+    recent = [r for r in got if r.submitted_at > dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)]
+    assert len(recent) == live_ok
