@@ -36,8 +36,10 @@ def runtime() -> Runtime:
 
 
 def refuse(status: int, error: str, message: str, **headers: str) -> Response:
-    """A JSON refusal ``{"error", "message", "status"}`` (the shared error shape)."""
-    metrics.RESPONSES.labels(str(status)).inc()
+    """A JSON refusal ``{"error", "message", "status"}`` (the shared error shape),
+    counted in the responses metric when it answers a POST of a response."""
+    if request.endpoint == "api.post_response":
+        metrics.RESPONSES.labels(str(status)).inc()
     response = jsonify(error=error, message=message, status=status)
     response.status_code = status
     response.headers.update(headers)

@@ -1,0 +1,165 @@
+"""Accept → publish or spool, and the flusher draining the spool, with fake brokers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from thuocdo_intake.flusher import Flusher
+from thuocdo_intake.intake import ACCEPTED, DUPLICATE, QUEUED, Intake
+from thuocdo_intake.spool import SpoolStore
+from thuocdo_shared.events import SurveyResponse, decode_response, load_response
+from thuocdo_shared.kafka import DeliveryError
+
+pytestmark = pytest.mark.unit
+
+
+def _response(n: int) -> SurveyResponse:
+    return load_response(
+        {
+            "id": f"00000000-0000-4000-8000-{n:012d}",
+            "submitted_at": "2026-03-01T15:00:00+07:00",
+            "kiosk_id": "k05941-abc",
+            "commune_code": "05941",
+            "field": "ho_tich",
+            "overall": 1 + n % 5,
+            "comment": "Cán bộ nhiệt tình",
+        }
+    )
+
+
+class Broker:
+    """Records (topic, key, value); fails while ``down``."""
+
+    def __init__(self) -> None:
+        self.down = False
+        self.records: list[tuple[str, bytes | None, bytes]] = []
+        self.calls = 0
+
+    def publish(self, topic: str, key: bytes | None, value: bytes) -> None:
+        self.calls += 1
+        if self.down:
+            raise DeliveryError("broker down")
+        self.records.append((topic, key, value))
+
+
+class FakeFuture:
+    def __init__(self, ok: bool) -> None:
+        self.ok = ok
+
+
+class FakeProducer:
+    """The LazyProducer surface the flusher uses, on top of :class:`Broker`."""
+
+    timeout = 0.1
+
+    def __init__(self, broker: Broker, fail_after: int | None = None) -> None:
+        self.broker = broker
+        self.fail_after = fail_after
+        self.resets = 0
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        if self.broker.down:
+            raise DeliveryError("down")
+        if self.fail_after is not None and len(self.broker.records) >= self.fail_after:
+            return FakeFuture(False)
+        self.broker.records.append((topic, key, value))
+        return FakeFuture(True)
+
+    def wait(self, future: Any) -> None:
+        if not future.ok:
+            raise DeliveryError("not acknowledged")
+
+    def reset(self) -> None:
+        self.resets += 1
+
+
+def _ids(records: list[tuple[str, bytes | None, bytes]]) -> list[str]:
+    return [decode_response(v).id for _, _, v in records]
+
+
+def test_accepted_only_after_publish_and_duplicate_once(tmp_path: Path) -> None:
+    broker = Broker()
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    intake = Intake(store, broker.publish, "topic")
+    assert intake.submit(_response(1)) == ACCEPTED
+    assert intake.submit(_response(1)) == DUPLICATE
+    assert broker.calls == 1
+    topic, key, value = broker.records[0]
+    assert (topic, key) == ("topic", b"05941")
+    assert json.loads(value)["data"]["comment"] == "Cán bộ nhiệt tình"
+
+
+def test_outage_spools_then_keeps_spooling_without_waiting(tmp_path: Path) -> None:
+    broker = Broker()
+    broker.down = True
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    woken = []
+    intake = Intake(store, broker.publish, "topic", on_spooled=lambda: woken.append(1))
+    assert [intake.submit(_response(i)) for i in range(5)] == [QUEUED] * 5
+    assert broker.calls == 1  # only the first request tried the broker
+    assert store.depth() == 5 and len(woken) == 5
+    broker.down = False
+    # Still a backlog: a new response joins the queue behind the older ones.
+    assert intake.submit(_response(5)) == QUEUED
+    assert intake.submit(_response(2)) == DUPLICATE
+    flusher = Flusher(store, FakeProducer(broker), "topic", batch=4)  # type: ignore[arg-type]
+    assert flusher.step() == (4, False)
+    assert flusher.step() == (2, False)
+    assert flusher.step() == (0, False)
+    assert _ids(broker.records) == [_response(i).id for i in range(6)]
+    assert intake.submit(_response(6)) == ACCEPTED  # spool empty: direct again
+
+
+def test_flusher_stops_at_first_failure_and_keeps_the_rest(tmp_path: Path) -> None:
+    broker = Broker()
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    for i in range(5):
+        store.put(_response(i).id, b"05941", b"v%d" % i, float(i))
+    producer = FakeProducer(broker, fail_after=2)
+    flusher = Flusher(store, producer, "topic", batch=10)  # type: ignore[arg-type]
+    assert flusher.step() == (2, True)
+    assert producer.resets == 1
+    assert [r.value for r in store.batch(10)] == [b"v2", b"v3", b"v4"]
+    broker.down = True
+    assert flusher.step() == (0, True)
+    assert store.depth() == 3
+
+
+def test_only_the_lease_holder_flushes(tmp_path: Path) -> None:
+    broker = Broker()
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    store.put(_response(0).id, b"05941", b"v0", 0.0)
+    a = Flusher(store, FakeProducer(broker), "topic", lease_ttl=60)  # type: ignore[arg-type]
+    b = Flusher(store, FakeProducer(broker), "topic", lease_ttl=60)  # type: ignore[arg-type]
+    assert store.acquire_lease(a.holder, 60, now=time.time())
+    assert b.step() == (0, False)
+    assert a.step() == (1, False)
+
+
+def test_concurrent_same_id_is_published_once(tmp_path: Path) -> None:
+    broker = Broker()
+    gate = threading.Event()
+
+    def slow_publish(topic: str, key: bytes | None, value: bytes) -> None:
+        gate.wait(2)
+        broker.publish(topic, key, value)
+
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    intake = Intake(store, slow_publish, "topic", poll=0.01)
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(intake.submit(_response(7))))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join(5)
+    assert sorted(results) == [ACCEPTED] + [DUPLICATE] * 3
+    assert broker.calls == 1

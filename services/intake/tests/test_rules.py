@@ -1,0 +1,72 @@
+"""Intake-only rules: clock skew, kiosk binding, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from thuocdo_intake.rules import Kiosk, binding_problem, future_errors
+from thuocdo_intake.tokens import bearer_token, hash_token, new_token
+from thuocdo_shared.events import load_response
+
+pytestmark = pytest.mark.unit
+
+NOW = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
+KIOSK = Kiosk(id="k05941-abc", name="Quầy 1", commune_code="05941")
+
+
+def _response(**over: object):  # type: ignore[no-untyped-def]
+    data = {
+        "id": "2f1c7c1e-0c1a-4f52-9a43-1f0d7c1b2a11",
+        "submitted_at": "2026-03-01T15:00:00+07:00",  # = NOW
+        "kiosk_id": "k05941-abc",
+        "commune_code": "05941",
+        "field": "ho_tich",
+        "overall": 4,
+    }
+    data.update(over)
+    return load_response(data)
+
+
+@pytest.mark.parametrize(
+    ("submitted", "rejected"),
+    [
+        ("2026-03-01T15:10:00+07:00", False),  # exactly 10 minutes ahead
+        ("2026-03-01T15:10:01+07:00", True),  # one second more
+        ("2026-03-01T08:10:01+00:00", True),  # same instant in UTC
+        ("2025-12-31T23:00:00+07:00", False),  # old: an offline kiosk catching up
+    ],
+)
+def test_future_limit_is_ten_minutes(submitted: str, rejected: bool) -> None:
+    errors = future_errors(_response(submitted_at=submitted), NOW, 600)
+    assert bool(errors) is rejected
+    if rejected:
+        assert list(errors) == ["submitted_at"]
+
+
+def test_binding_to_commune_and_kiosk() -> None:
+    assert binding_problem(_response(), KIOSK) is None
+    assert "commune" in str(binding_problem(_response(commune_code="05953"), KIOSK))
+    assert "kiosk_id" in str(binding_problem(_response(kiosk_id="k05941-xyz"), KIOSK))
+
+
+def test_token_hash_is_sha256_hex_and_tokens_are_long() -> None:
+    assert hash_token("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    tokens = {new_token() for _ in range(50)}
+    assert len(tokens) == 50 and all(len(t) == 43 for t in tokens)
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer abc", "abc"),
+        ("bearer  abc ", "abc"),
+        ("Basic abc", None),
+        ("Bearer", None),
+        ("", None),
+        (None, None),
+        ("Bearer " + "x" * 300, None),
+    ],
+)
+def test_bearer_header(header: str | None, token: str | None) -> None:
+    assert bearer_token(header) == token

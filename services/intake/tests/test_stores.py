@@ -1,0 +1,106 @@
+"""The SQLite stores: kiosk registry, ids, spool order and the flusher lease."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from thuocdo_intake import kiosks as kiosks_module
+from thuocdo_intake.kiosks import KioskError, KioskRegistry
+from thuocdo_intake.spool import Claim, SpoolStore
+
+pytestmark = pytest.mark.unit
+
+TODAY = dt.date(2026, 3, 1)
+
+
+def test_kiosk_add_lookup_revoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = KioskRegistry(tmp_path / "k.sqlite3")
+    kiosk, token = registry.add("05941", "Quầy 1", mode="sipas", field="ho_tich", today=TODAY)
+    assert kiosk.commune_code == "05941" and kiosk.mode == "sipas"
+    assert token not in (tmp_path / "k.sqlite3").read_bytes().decode("latin-1")
+    assert registry.by_token(token) == kiosk
+    assert registry.by_token(token + "x") is None
+    # Another process (a second registry object) revokes; the cache lasts <= 1 s.
+    monkeypatch.setattr(kiosks_module, "CACHE_SECONDS", 0.2)
+    other = KioskRegistry(tmp_path / "k.sqlite3")
+    assert other.revoke(kiosk.id) is True
+    assert other.revoke(kiosk.id) is False
+    time.sleep(1.05)
+    assert registry.by_token(token) is None
+    assert [k.revoked for k, _, _ in registry.list()] == [True]
+
+
+@pytest.mark.parametrize(
+    ("code", "fragment"),
+    [
+        ("99999", "no administrative unit"),
+        ("19", "province"),
+        ("05950", "no administrative unit"),  # a commune merged away on 2025-07-01
+    ],
+)
+def test_kiosk_needs_a_commune_valid_today(tmp_path: Path, code: str, fragment: str) -> None:
+    registry = KioskRegistry(tmp_path / "k.sqlite3")
+    with pytest.raises(KioskError, match=fragment):
+        registry.add(code, "Quầy", today=TODAY)
+
+
+def test_kiosk_rejects_unknown_mode_and_field(tmp_path: Path) -> None:
+    registry = KioskRegistry(tmp_path / "k.sqlite3")
+    with pytest.raises(KioskError, match="mode"):
+        registry.add("05941", "Quầy", mode="full", today=TODAY)
+    with pytest.raises(KioskError, match="field"):
+        registry.add("05941", "Quầy", field="nope", today=TODAY)
+
+
+def test_claims_and_backlog(tmp_path: Path) -> None:
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    assert store.claim("a", 100.0) == (Claim.NEW, False)
+    assert store.claim("a", 101.0) == (Claim.BUSY, False)
+    assert store.claim("a", 106.0) == (Claim.NEW, False)  # claimant died: take over
+    store.mark_published("a")
+    assert store.claim("a", 200.0) == (Claim.DUPLICATE, False)
+    store.put("b", b"05941", b"v-b", 201.0)
+    assert store.claim("c", 202.0) == (Claim.NEW, True)
+    assert store.claim("b", 203.0) == (Claim.DUPLICATE, True)
+
+
+def test_spool_keeps_order_and_deletes_only_given_rows(tmp_path: Path) -> None:
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    for i in range(5):
+        store.put(f"id{i}", b"k", f"v{i}".encode(), float(i))
+    rows = store.batch(3)
+    assert [r.id for r in rows] == ["id0", "id1", "id2"]
+    store.delete(rows[:2])
+    assert store.depth() == 3
+    assert [r.value for r in store.batch(10)] == [b"v2", b"v3", b"v4"]
+    # A second connection (another worker) sees the same rows.
+    assert SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0).depth() == 3
+
+
+def test_lease_is_exclusive_until_it_expires(tmp_path: Path) -> None:
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    assert store.acquire_lease("w1", 5.0, now=100.0)
+    assert not store.acquire_lease("w2", 5.0, now=104.0)
+    assert store.acquire_lease("w1", 5.0, now=104.0)  # renewal: now until 109
+    assert not store.acquire_lease("w2", 5.0, now=108.9)
+    assert store.acquire_lease("w2", 5.0, now=109.1)  # w1 died
+    assert store.lease() == ("w2", 114.1)
+    store.release_lease("w1")  # not the holder: no effect
+    assert store.lease() == ("w2", 114.1)
+    store.release_lease("w2")
+    assert store.lease() is None
+
+
+def test_prune_keeps_inflight_ids(tmp_path: Path) -> None:
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    store.claim("old-done", 10.0)
+    store.mark_published("old-done")
+    store.claim("old-inflight", 10.0)
+    store.claim("new-done", 1000.0)
+    store.mark_published("new-done")
+    assert store.prune_ids(before=500.0) == 1
+    assert store.claim("old-done", 1001.0)[0] is Claim.NEW
+    assert store.claim("new-done", 1001.0)[0] is Claim.DUPLICATE
