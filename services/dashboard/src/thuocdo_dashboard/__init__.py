@@ -1,20 +1,160 @@
-"""Thước đo dashboard service."""
+"""Thước đo dashboard service: leaders' web UI over scoring's read API."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from thuocdo_shared.web import json_errors, ops_blueprint
+from flask import Flask, Request, g, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from thuocdo_shared.web import ops_blueprint
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import charts, messages
+from .accounts import AccountStore
+from .live import Hub
+from .scoring_client import ScoringClient
 from .settings import Settings
+
+csrf = CSRFProtect()
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure when configured, or when the request came
+    over TLS (behind a proxy with THUOCDO_DASHBOARD_PROXY_FIX=true)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        if super().get_cookie_secure(app):
+            return True
+        try:
+            return bool(request.is_secure)
+        except RuntimeError:  # outside a request
+            return False
+
+
+def secret_key(settings: Settings) -> str:
+    """THUOCDO_DASHBOARD_SECRET_KEY, else a key generated once and kept in the data
+    directory (mode 600), so that every worker and restart signs sessions alike."""
+    if settings.secret_key:
+        return settings.secret_key
+    path: Path = settings.data_dir / "dashboard-secret-key"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
+
+
+def _wants_json(req: Request) -> bool:
+    return req.path.startswith(("/api/", "/events", "/healthz", "/readyz", "/metrics"))
 
 
 def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     """Application factory: a test passes its own settings and Flask config."""
+    settings = settings or Settings.from_env()
     app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_NAME="thuocdo_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        WTF_CSRF_SSL_STRICT=True,
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
     app.config.update(config)
-    app.extensions["thuocdo_settings"] = settings or Settings.from_env()
-    app.register_blueprint(ops_blueprint("dashboard", lambda: (True, {})))
-    json_errors(app)
+    app.session_interface = _SessionInterface()
+    if settings.proxy_fix:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    csrf.init_app(app)
+
+    client = ScoringClient(settings.scoring_url, settings.scoring_token, settings.scoring_timeout)
+    app.extensions["thuocdo_settings"] = settings
+    app.extensions["thuocdo_scoring"] = client
+    app.extensions["thuocdo_accounts"] = AccountStore(
+        settings.db_path, settings.lockout_attempts, settings.lockout_minutes
+    )
+    app.extensions["thuocdo_hub"] = Hub()
+    app.extensions["thuocdo_listener"] = None
+
+    app.register_blueprint(ops_blueprint("dashboard", client.ready))
+    from .auth import bp as auth_bp
+    from .views import bp as views_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(views_bp)
+
+    @app.before_request
+    def _lang() -> None:
+        from flask import session
+
+        lang = session.get("lang", "vi")
+        g.lang = lang if lang in messages.LANGS else "vi"
+
+    def _current_lang() -> str:
+        return str(getattr(g, "lang", "vi"))
+
+    # Globals (not a context processor) so that macros rendered alone for the JSON
+    # twins of the pages see them too.
+    app.jinja_env.globals.update(
+        t=lambda key, **kw: messages.text(key, _current_lang(), **kw),
+        num=lambda value, digits=1: messages.number(value, _current_lang(), digits),
+        rating_label=lambda score: messages.rating_label(score, _current_lang()),
+        current_lang=_current_lang,
+        bar=charts.bar,
+        heat_colour=charts.heat_colour,
+        heat_text_colour=charts.heat_text_colour,
+    )
+
+    @app.after_request
+    def _headers(resp: Any) -> Any:
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith("/static/"):
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    def _error(status: int, key: str) -> Any:
+        lang = getattr(g, "lang", "vi")
+        message = messages.text(key, lang)
+        if _wants_json(request):
+            return jsonify(error=key, message=message, status=status), status
+        return render_template("error.html", message=message, status=status), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_: CSRFError) -> Any:
+        return _error(400, "csrf_failed")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        key = {403: "forbidden", 404: "not_found", 400: "bad_request"}.get(
+            exc.code or 500, "server_error"
+        )
+        if exc.code == 401 and _wants_json(request):
+            return jsonify(error="unauthorized", message="login required", status=401), 401
+        return _error(exc.code or 500, key)
+
+    @app.errorhandler(Exception)
+    def _crash(exc: Exception) -> Any:
+        app.logger.exception("unhandled error")
+        return _error(500, "server_error")
+
     return app

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from thuocdo_shared.config import KafkaSettings, env_int, env_str
+from thuocdo_shared.config import KafkaSettings, env_bool, env_float, env_int, env_str
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,17 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8003
     workers: int = 2
+    threads: int = 16
     scoring_url: str = "http://127.0.0.1:8002"
+    scoring_token: str = ""
+    scoring_timeout: float = 3.0
+    data_dir: Path = Path(".run/data")
+    secret_key: str = ""
+    secure_cookies: bool = False
+    proxy_fix: bool = False
+    alert_threshold: float = 70.0
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
 
     @classmethod
@@ -24,6 +35,21 @@ class Settings:
             host=env_str(env, "THUOCDO_DASHBOARD_HOST", cls.host),
             port=env_int(env, "THUOCDO_DASHBOARD_PORT", cls.port, minimum=1),
             workers=env_int(env, "THUOCDO_DASHBOARD_WORKERS", cls.workers, minimum=1),
+            threads=env_int(env, "THUOCDO_DASHBOARD_THREADS", cls.threads, minimum=2),
             scoring_url=env_str(env, "THUOCDO_SCORING_URL", cls.scoring_url).rstrip("/"),
+            scoring_token=env.get("THUOCDO_SCORING_TOKEN", "").strip(),
+            scoring_timeout=env_float(env, "THUOCDO_DASHBOARD_SCORING_TIMEOUT", 3.0),
+            data_dir=Path(env_str(env, "THUOCDO_DATA_DIR", str(cls.data_dir))),
+            secret_key=env.get("THUOCDO_DASHBOARD_SECRET_KEY", "").strip(),
+            secure_cookies=env_bool(env, "THUOCDO_DASHBOARD_SECURE_COOKIES", False),
+            proxy_fix=env_bool(env, "THUOCDO_DASHBOARD_PROXY_FIX", False),
+            alert_threshold=env_float(env, "THUOCDO_DASHBOARD_ALERT_THRESHOLD", 70.0),
+            lockout_attempts=env_int(env, "THUOCDO_DASHBOARD_LOCKOUT_ATTEMPTS", 5, minimum=1),
+            lockout_minutes=env_int(env, "THUOCDO_DASHBOARD_LOCKOUT_MINUTES", 15, minimum=1),
             kafka=KafkaSettings.from_env(env),
         )
+
+    @property
+    def db_path(self) -> Path:
+        """The dashboard's SQLite file (accounts and login failures)."""
+        return self.data_dir / "dashboard.sqlite3"

@@ -1,0 +1,182 @@
+"""Dashboard accounts and login throttling, in SQLite under THUOCDO_DATA_DIR.
+
+Passwords are hashed with Argon2id (argon2-cffi's PasswordHasher, memory-hard).
+Failed logins are rows in the same database, so the lock-out holds across gunicorn
+workers and restarts: after ``attempts`` failures within ``minutes`` for an account,
+or from one client address, further logins are refused until the window passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'district', 'commune')),
+    unit TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    address TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_account ON login_failures (account, at);
+CREATE INDEX IF NOT EXISTS login_failures_address ON login_failures (address, at);
+"""
+
+# A hash of a random password, verified when the account does not exist, so that a
+# wrong name and a wrong password take the same time.
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    unit: str
+    disabled: bool
+    created_at: str
+
+
+class UserExists(ValueError):
+    """``user add`` for a name that is already taken."""
+
+
+class LoginResult:
+    """Outcome of :meth:`AccountStore.authenticate`."""
+
+    OK = "ok"
+    BAD = "bad"
+    LOCKED = "locked"
+
+
+def generate_password() -> str:
+    """A random password of 20 URL-safe characters (about 120 bits)."""
+    return secrets.token_urlsafe(15)
+
+
+class AccountStore:
+    """Users and failed-login records in one SQLite file."""
+
+    def __init__(self, path: Path, attempts: int = 5, minutes: int = 15) -> None:
+        self.path = path
+        self.attempts = attempts
+        self.window = minutes * 60
+        self._init_lock = threading.Lock()
+        self._ready = False
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        if not self._ready:
+            with self._init_lock:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with sqlite3.connect(self.path, timeout=10) as conn:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.executescript(_SCHEMA)
+                os.chmod(self.path, 0o600)  # password hashes: owner only
+                self._ready = True
+        conn = sqlite3.connect(self.path, timeout=10)
+        try:
+            with conn:
+                yield conn
+        finally:
+            conn.close()
+
+    def add(self, name: str, role: str, unit: str, password: str) -> User:
+        """Create a user; raises :class:`UserExists`."""
+        created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        try:
+            with self._db() as conn:
+                conn.execute(
+                    "INSERT INTO users (name, role, unit, password_hash, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (name, role, unit, _hasher.hash(password), created),
+                )
+        except sqlite3.IntegrityError:
+            raise UserExists(name) from None
+        return User(name, role, unit, False, created)
+
+    def get(self, name: str) -> User | None:
+        with self._db() as conn:
+            row = conn.execute(
+                "SELECT name, role, unit, disabled, created_at FROM users WHERE name = ?",
+                (name,),
+            ).fetchone()
+        return None if row is None else User(row[0], row[1], row[2], bool(row[3]), row[4])
+
+    def list(self) -> list[User]:
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT name, role, unit, disabled, created_at FROM users ORDER BY name"
+            ).fetchall()
+        return [User(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
+
+    def disable(self, name: str) -> bool:
+        """Disable an account (its sessions end on their next request)."""
+        with self._db() as conn:
+            cur = conn.execute("UPDATE users SET disabled = 1 WHERE name = ?", (name,))
+        return cur.rowcount > 0
+
+    def locked(self, name: str, address: str, now: float) -> bool:
+        """True if the account or the address had ``attempts`` failures in the window."""
+        since = now - self.window
+        with self._db() as conn:
+            by_account = conn.execute(
+                "SELECT COUNT(*) FROM login_failures WHERE account = ? AND at > ?", (name, since)
+            ).fetchone()[0]
+            by_address = conn.execute(
+                "SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?",
+                (address, since),
+            ).fetchone()[0]
+        return by_account >= self.attempts or by_address >= self.attempts
+
+    def authenticate(
+        self, name: str, password: str, address: str, now: float
+    ) -> tuple[str, User | None]:
+        """Check a login. Returns (:class:`LoginResult` value, user when OK).
+
+        A locked account or address is refused without checking the password, and
+        refusals while locked are not counted again (the window does not slide)."""
+        if self.locked(name, address, now):
+            return LoginResult.LOCKED, None
+        with self._db() as conn:
+            row = conn.execute(
+                "SELECT password_hash, disabled FROM users WHERE name = ?", (name,)
+            ).fetchone()
+        good = False
+        try:
+            good = _hasher.verify(row[0] if row else _DUMMY_HASH, password) and row is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            good = False
+        if not good or row is None or row[1]:
+            with self._db() as conn:
+                conn.execute(
+                    "INSERT INTO login_failures (account, address, at) VALUES (?, ?, ?)",
+                    (name, address, now),
+                )
+            return LoginResult.BAD, None
+        with self._db() as conn:
+            conn.execute("DELETE FROM login_failures WHERE account = ?", (name,))
+            if _hasher.check_needs_rehash(row[0]):
+                conn.execute(
+                    "UPDATE users SET password_hash = ? WHERE name = ?",
+                    (_hasher.hash(password), name),
+                )
+        return LoginResult.OK, self.get(name)

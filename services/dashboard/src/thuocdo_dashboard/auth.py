@@ -1,0 +1,123 @@
+"""Login, logout, language switch, and the per-request user and scope."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from prometheus_client import Counter
+
+from .accounts import AccountStore, LoginResult, User
+from .scope import Scope
+
+bp = Blueprint("auth", __name__)
+LOGINS = Counter("thuocdo_dashboard_logins_total", "login attempts by outcome", ["outcome"])
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store() -> AccountStore:
+    return current_app.extensions["thuocdo_accounts"]  # type: ignore[no-any-return]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so the login form cannot redirect elsewhere."""
+    if not target:
+        return url_for("views.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("views.home")
+    return target
+
+
+def current_user() -> User | None:
+    if "user" in g:
+        return g.user  # type: ignore[no-any-return]
+    name = session.get("user")
+    user = store().get(name) if isinstance(name, str) else None
+    if user is not None and user.disabled:
+        user = None
+    if user is None and name is not None:
+        session.clear()
+    g.user = user
+    return user
+
+
+def current_scope() -> Scope:
+    user = current_user()
+    if user is None:
+        abort(401)
+    return Scope(user.role, user.unit)
+
+
+def login_required(view: F) -> F:
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            if request.path.startswith(("/api/", "/events", "/csv/")):
+                abort(401)
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    settings = current_app.extensions["thuocdo_settings"]
+    error: str | None = None
+    status = 200
+    name = ""
+    if request.method == "POST":
+        name = request.form.get("name", "").strip()[:100]
+        password = request.form.get("password", "")[:1000]
+        address = request.remote_addr or "-"
+        outcome, user = store().authenticate(name, password, address, time.time())
+        LOGINS.labels(outcome).inc()
+        if outcome == LoginResult.OK and user is not None:
+            lang = session.get("lang")
+            session.clear()  # a fresh session on login: no fixation
+            session.permanent = True
+            session["user"] = user.name
+            if lang:
+                session["lang"] = lang
+            return redirect(_safe_next(request.args.get("next")))
+        if outcome == LoginResult.LOCKED:
+            error, status = "locked", 429
+        else:
+            error, status = "bad", 401
+    return (
+        render_template("login.html", error=error, name=name, minutes=settings.lockout_minutes),
+        status,
+    )
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str) -> Any:
+    """A display preference only, so a plain link (no form) is enough."""
+    if code in ("vi", "en"):
+        session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")))

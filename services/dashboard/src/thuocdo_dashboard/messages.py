@@ -1,0 +1,198 @@
+"""Every string a leader reads, Vietnamese first, English second. One catalogue:
+templates and views take their text from here through :func:`text`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from .periods import LOCAL_TZ, Period
+
+LANGS = ("vi", "en")
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    "app_name": ("Thước đo", "Thước đo"),
+    "tagline": (
+        "Sự hài lòng của người dân với Bộ phận Một cửa",
+        "Citizen satisfaction with one-stop shops",
+    ),
+    "nav_overview": ("Tổng quan", "Overview"),
+    "nav_issues": ("Vấn đề", "Issues"),
+    "logout": ("Đăng xuất", "Log out"),
+    "other_lang": ("English", "Tiếng Việt"),
+    "login_title": ("Đăng nhập", "Log in"),
+    "username": ("Tên đăng nhập", "User name"),
+    "password": ("Mật khẩu", "Password"),
+    "login_button": ("Đăng nhập", "Log in"),
+    "login_bad": ("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."),
+    "login_locked": (
+        "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+        "Too many failed logins. Please try again in {minutes} minutes.",
+    ),
+    "csrf_failed": (
+        "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.",
+        "The form has expired or is invalid. Please reload the page and try again.",
+    ),
+    "forbidden": (
+        "Bạn không có quyền xem số liệu của đơn vị này.",
+        "You may not see this unit's figures.",
+    ),
+    "not_found": ("Không tìm thấy trang hoặc đơn vị.", "Page or unit not found."),
+    "bad_request": ("Yêu cầu không hợp lệ.", "Bad request."),
+    "server_error": (
+        "Đã có lỗi xảy ra. Vui lòng thử lại sau.",
+        "Something went wrong. Please try again later.",
+    ),
+    "error_title": ("Không xem được trang", "Cannot show this page"),
+    "back_home": ("Về trang tổng quan", "Back to the overview"),
+    "scoring_down_since": (
+        "Không kết nối được dịch vụ tính điểm; số liệu hiển thị cập nhật lúc {time}",
+        "Cannot reach the scoring service; the figures shown were last updated at {time}",
+    ),
+    "scoring_down_nodata": (
+        "Không kết nối được dịch vụ tính điểm; chưa có số liệu để hiển thị.",
+        "Cannot reach the scoring service; there are no figures to show yet.",
+    ),
+    "period": ("Kỳ báo cáo", "Period"),
+    "months": ("Theo tháng", "By month"),
+    "quarters": ("Theo quý", "By quarter"),
+    "month_label": ("Tháng {m}/{y}", "{y}-{m:02d}"),
+    "quarter_label": ("Quý {q}/{y}", "Q{q} {y}"),
+    "show": ("Xem", "Show"),
+    "unit": ("Đơn vị", "Unit"),
+    "index": ("Chỉ số hài lòng", "Satisfaction index"),
+    "index_short": ("Chỉ số (%)", "Index (%)"),
+    "interval": ("Khoảng tin cậy 95%", "95% interval"),
+    "ci_low": ("Cận dưới (%)", "Lower bound (%)"),
+    "ci_high": ("Cận trên (%)", "Upper bound (%)"),
+    "n_answers": ("Số phiếu", "Responses"),
+    "satisfied": ("Số phiếu hài lòng", "Satisfied"),
+    "mean": ("Điểm trung bình (1–5)", "Mean score (1–5)"),
+    "small_sample": ("Mẫu nhỏ", "Small sample"),
+    "small_sample_note": (
+        "Mẫu nhỏ (dưới 30 phiếu): chỉ số chưa đủ tin cậy, không nên so sánh thứ hạng.",
+        "Small sample (under 30 responses): the index is not precise; do not compare ranks.",
+    ),
+    "index_def": (
+        "Tỷ lệ % phiếu đánh giá “Hài lòng” hoặc “Rất hài lòng”.",
+        "Share (%) of responses rating “Satisfied” or “Very satisfied”.",
+    ),
+    "trend": ("Xu hướng", "Trend"),
+    "trend_period": ("Kỳ", "Period"),
+    "ranking": ("Xếp hạng các xã, phường", "Ranking of communes"),
+    "rank": ("Hạng", "Rank"),
+    "shrunk": ("Chỉ số hiệu chỉnh (%)", "Adjusted index (%)"),
+    "shrunk_note": (
+        "Hạng xếp theo chỉ số đã hiệu chỉnh theo cỡ mẫu (Bayes thực nghiệm, dấu ◆), để xã ít"
+        " phiếu không đứng đầu hay cuối chỉ vì ngẫu nhiên. Vạch ngang là khoảng tin cậy 95%;"
+        " vạch đỏ chấm là ngưỡng cảnh báo.",
+        "Ranked by the index adjusted for sample size (empirical Bayes, marked ◆), so a commune"
+        " with few responses is not first or last by chance. Whiskers show the 95% interval;"
+        " the dotted red line is the alert threshold.",
+    ),
+    "commune": ("Xã, phường", "Commune"),
+    "heatmap": ("Xã, phường × vấn đề", "Commune × issue"),
+    "heatmap_note": (
+        "Ô là tỷ lệ % phiếu của xã nêu vấn đề đó.",
+        "Each cell is the % of the commune's responses raising the issue.",
+    ),
+    "alerts": ("Cảnh báo", "Alerts"),
+    "alert_kind": ("Loại cảnh báo", "Alert"),
+    "alert_below": (
+        "Chỉ số {index} thấp hơn ngưỡng {threshold}",
+        "Index {index} is below the threshold {threshold}",
+    ),
+    "alert_drop": (
+        "Giảm có ý nghĩa thống kê so với kỳ trước: từ {previous} xuống {index} (p = {p})",
+        "Significant drop against the previous period: from {previous} to {index} (p = {p})",
+    ),
+    "previous_index": ("Chỉ số kỳ trước (%)", "Previous index (%)"),
+    "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
+    "no_data": ("Chưa có số liệu cho kỳ này.", "No figures for this period."),
+    "download_csv": ("Tải CSV", "Download CSV"),
+    "updated_at": ("Cập nhật lúc {time}", "Updated at {time}"),
+    "live_on": ("Đang tự động cập nhật", "Live updates on"),
+    "unit_gone": (
+        "{unit} không còn tồn tại trong kỳ này; dưới đây là các xã hình thành từ đơn vị này.",
+        "{unit} no longer exists in this period; below are the communes formed from it.",
+    ),
+    "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
+    "sipas_overall": ("Chỉ số SIPAS chung", "Overall SIPAS index"),
+    "sipas_none": (
+        "Kỳ này chưa có phiếu đánh giá theo đủ tiêu chí SIPAS.",
+        "No full SIPAS questionnaires in this period.",
+    ),
+    "dimension": ("Yếu tố", "Dimension"),
+    "criterion": ("Tiêu chí", "Criterion"),
+    "fields": ("Lĩnh vực thủ tục hành chính", "Fields of procedure"),
+    "field": ("Lĩnh vực", "Field"),
+    "issues": ("Vấn đề người dân nêu", "Issues raised"),
+    "issue": ("Vấn đề", "Issue"),
+    "count": ("Số phiếu nêu", "Responses raising it"),
+    "share": ("Tỷ lệ nêu (%)", "Share (%)"),
+    "index_among": ("Chỉ số hài lòng của nhóm này (%)", "Index among them (%)"),
+    "themes": ("Chủ đề mới nổi trong góp ý", "Emerging themes in comments"),
+    "theme": ("Chủ đề", "Theme"),
+    "theme_size": ("{n} góp ý", "{n} comments"),
+    "top_terms": ("Từ khóa", "Key words"),
+    "examples": ("Góp ý tiêu biểu", "Representative comments"),
+    "no_themes": ("Chưa có chủ đề mới.", "No new themes."),
+    "comments": ("Góp ý gần đây", "Recent comments"),
+    "rating": ("Mức đánh giá", "Rating"),
+    "all": ("Tất cả", "All"),
+    "filter": ("Lọc", "Filter"),
+    "submitted_at": ("Thời gian", "Time"),
+    "comment": ("Nội dung góp ý", "Comment"),
+    "no_comments": ("Không có góp ý nào phù hợp.", "No matching comments."),
+    "comments_total": ("{n} góp ý", "{n} comments"),
+    "issue_title": ("Vấn đề: {name}", "Issue: {name}"),
+    "across_communes": ("Theo xã, phường", "Across communes"),
+    "over_time": ("Theo thời gian", "Over time"),
+    "commune_title": ("{name}", "{name}"),
+    "validity": ("Hiệu lực: {start} – {end}", "In force: {start} – {end}"),
+    "open_end": ("nay", "now"),
+    "open_start": ("trước 2025", "before 2025"),
+}
+
+RATING_LABELS: dict[int, tuple[str, str]] = {
+    5: ("Rất hài lòng", "Very satisfied"),
+    4: ("Hài lòng", "Satisfied"),
+    3: ("Bình thường", "Neutral"),
+    2: ("Không hài lòng", "Dissatisfied"),
+    1: ("Rất không hài lòng", "Very dissatisfied"),
+}
+
+
+def text(key: str, lang: str = "vi", **values: object) -> str:
+    """The message ``key`` in ``lang`` (``vi`` or ``en``), formatted with ``values``."""
+    vi, en = CATALOGUE[key]
+    template = en if lang == "en" else vi
+    return unicodedata.normalize("NFC", template.format(**values) if values else template)
+
+
+def rating_label(score: int, lang: str = "vi") -> str:
+    vi, en = RATING_LABELS[score]
+    return en if lang == "en" else vi
+
+
+def number(value: float | None, lang: str = "vi", digits: int = 1) -> str:
+    """A number for display: Vietnamese uses a decimal comma (82,5); "–" for None."""
+    if value is None:
+        return "–"
+    shown = f"{value:.{digits}f}"
+    return shown.replace(".", ",") if lang == "vi" else shown
+
+
+def period_label(period: Period, lang: str = "vi") -> str:
+    if period.kind == "quarter":
+        return text("quarter_label", lang, q=(period.start.month - 1) // 3 + 1, y=period.start.year)
+    return text("month_label", lang, m=period.start.month, y=period.start.year)
+
+
+def local_time(moment: dt.datetime) -> str:
+    """``HH:MM dd/mm/yyyy`` in Vietnam's time."""
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def local_date(day: dt.date | None) -> str:
+    return "" if day is None else day.strftime("%d/%m/%Y")

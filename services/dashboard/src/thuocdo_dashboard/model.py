@@ -1,0 +1,569 @@
+"""What each page shows, built from scoring's answers and the user's scope.
+
+The same builder serves the HTML page, its JSON twin (live refresh) and its CSV
+downloads, so a table and its export can never differ in scope or numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from thuocdo_shared import reference
+from thuocdo_shared.units import Unit
+
+from . import alerts as alert_rules
+from .messages import number, rating_label, text
+from .periods import Period, trend_window
+from .scope import Scope
+from .scoring_client import Fetched, ScoringClient, ScoringRejected, ScoringUnavailable
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell that links somewhere; CSV exports only its text."""
+
+    text: str
+    href: str
+
+
+Cell = str | int | float | bool | None | Link
+
+
+@dataclass
+class Table:
+    """A table of a page: ``header`` texts, raw cells (numbers as numbers)."""
+
+    name: str
+    title: str
+    header: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+    numeric: set[int] = field(default_factory=set)  # columns formatted as numbers
+
+    def csv_rows(self) -> list[list[str | int | float | bool | None]]:
+        return [[c.text if isinstance(c, Link) else c for c in row] for row in self.rows]
+
+
+@dataclass
+class Status:
+    """How fresh the figures are: ``down`` when scoring did not answer now;
+    ``since`` is the fetch time of the oldest figure shown (None: nothing to show)."""
+
+    down: bool = False
+    since: dt.datetime | None = None
+    missing: bool = False
+
+    def call(self, fn: Callable[[], Fetched]) -> dict[str, Any] | None:
+        """Run one scoring call; None when scoring rejected it or nothing is cached."""
+        try:
+            fetched = fn()
+        except ScoringUnavailable:
+            self.down = True
+            self.missing = True
+            return None
+        except ScoringRejected:
+            return None
+        if fetched.stale:
+            self.down = True
+            if self.since is None or fetched.fetched_at < self.since:
+                self.since = fetched.fetched_at
+        return fetched.data
+
+
+@dataclass
+class Page:
+    kind: str
+    period: Period
+    unit: Unit
+    status: Status
+    data: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, Table] = field(default_factory=dict)
+
+
+def _estimate(obj: dict[str, Any] | None) -> dict[str, Any]:
+    keys = ("n", "satisfied", "index", "ci_low", "ci_high", "small_sample")
+    return {k: (obj or {}).get(k) for k in keys}
+
+
+def _trend(
+    status: Status,
+    client: ScoringClient,
+    key: str,
+    period: Period,
+    lang: str,
+    issue: str | None = None,
+) -> tuple[list[dict[str, Any]], Table]:
+    start, end, granularity = trend_window(period)
+    data = status.call(lambda: client.trend(key, start, end, granularity, issue=issue))
+    points = []
+    table = Table(
+        "trend",
+        text("trend", lang),
+        [
+            text("trend_period", lang),
+            text("n_answers", lang),
+            text("index_short", lang),
+            text("ci_low", lang),
+            text("ci_high", lang),
+        ],
+        numeric={1, 2, 3, 4},
+    )
+    for point in (data or {}).get("points", []):
+        est = _estimate(point)
+        label = point.get("period", {}).get("label", "")
+        points.append({"label": label, "from": point.get("period", {}).get("from"), **est})
+        table.rows.append([label, est["n"], est["index"], est["ci_low"], est["ci_high"]])
+    return points, table
+
+
+def overview(
+    client: ScoringClient,
+    scope: Scope,
+    unit: Unit,
+    period: Period,
+    previous: Period,
+    threshold: float,
+    lang: str,
+    url_for_unit: Callable[[str], str],
+) -> Page:
+    """Overview of ``unit`` (a district/province, or what remains of it) for ``period``."""
+    status = Status()
+    page = Page("overview", period, unit, status)
+    parent = scope.ranking_parent(unit, period.start, period.end)
+    page.data["unit_gone"] = not unit.overlaps(period.start, period.end)
+    page.data["parent"] = parent
+    headline = None
+    if not page.data["unit_gone"]:
+        headline = status.call(lambda: client.index(unit.key, period.label))
+    page.data["headline"] = _estimate(headline) if headline else None
+    page.data["as_of"] = headline.get("as_of") if headline else None
+
+    rows: list[dict[str, Any]] = []
+    if parent is not None:
+        ranked = status.call(lambda: client.units(parent.key, period.label))
+        for row in (ranked or {}).get("units", []):
+            key = row.get("unit", {}).get("key", "")
+            if scope.allows_key(key):
+                rows.append(row)
+    page.data["ranking"] = [
+        {
+            "key": r["unit"]["key"],
+            "label": r["unit"].get("name", r["unit"]["key"]),
+            "href": url_for_unit(r["unit"]["key"]),
+            "rank": r.get("rank"),
+            "shrunk": r.get("shrunk"),
+            "small": bool(r.get("small_sample")),
+            **_estimate(r),
+        }
+        for r in rows
+    ]
+    ranking = Table(
+        "ranking",
+        text("ranking", lang),
+        [
+            text("rank", lang),
+            text("commune", lang),
+            text("n_answers", lang),
+            text("index_short", lang),
+            text("ci_low", lang),
+            text("ci_high", lang),
+            text("shrunk", lang),
+            text("small_sample", lang),
+        ],
+        numeric={2, 3, 4, 5, 6},
+    )
+    for r in page.data["ranking"]:
+        ranking.rows.append(
+            [
+                r["rank"],
+                Link(r["label"], r["href"]),
+                r["n"],
+                r["index"],
+                r["ci_low"],
+                r["ci_high"],
+                r["shrunk"],
+                text("small_sample", lang) if r["small"] else "",
+            ]
+        )
+    page.tables["ranking"] = ranking
+
+    # Alerts: this period against the previous one, for the units in scope.
+    prev_rows: dict[str, alert_rules.Estimate] = {}
+    prev_parent = scope.ranking_parent(unit, previous.start, previous.end)
+    if prev_parent is not None and rows:
+        before = status.call(lambda: client.units(prev_parent.key, previous.label))
+        for r in (before or {}).get("units", []):
+            key = r.get("unit", {}).get("key", "")
+            if scope.allows_key(key):
+                prev_rows[key] = alert_rules.Estimate(
+                    key,
+                    r["unit"].get("name", key),
+                    int(r.get("n") or 0),
+                    int(r.get("satisfied") or 0),
+                    bool(r.get("small_sample")),
+                )
+    current = [
+        alert_rules.Estimate(
+            r["key"], r["label"], int(r["n"] or 0), int(r["satisfied"] or 0), r["small"]
+        )
+        for r in page.data["ranking"]
+    ]
+    found = alert_rules.alerts(current, prev_rows, threshold)
+    page.data["alerts"] = [
+        {
+            "key": a.key,
+            "label": a.name,
+            "href": url_for_unit(a.key),
+            "kind": a.kind,
+            "small": a.small_sample,
+            "message": (
+                text(
+                    "alert_below",
+                    lang,
+                    index=number(a.index, lang) + " %",
+                    threshold=number(threshold, lang, 0) + " %",
+                )
+                if a.kind == "below"
+                else text(
+                    "alert_drop",
+                    lang,
+                    previous=number(a.previous_index, lang) + " %",
+                    index=number(a.index, lang) + " %",
+                    p=number(a.p_value, lang, 3),
+                )
+            ),
+        }
+        for a in found
+    ]
+    alerts_table = Table(
+        "alerts",
+        text("alerts", lang),
+        [text("commune", lang), text("alert_kind", lang), text("small_sample", lang)],
+    )
+    for a in page.data["alerts"]:
+        alerts_table.rows.append(
+            [
+                Link(a["label"], a["href"]),
+                a["message"],
+                text("small_sample", lang) if a["small"] else "",
+            ]
+        )
+    page.tables["alerts"] = alerts_table
+
+    # Heatmap: commune x issue shares.
+    matrix = status.call(lambda: client.matrix(parent.key, period.label)) if parent else None
+    issues_meta = (matrix or {}).get("issues", [])
+    names = _issue_names(lang)
+    heat = Table(
+        "heatmap",
+        text("heatmap", lang),
+        [text("commune", lang), text("n_answers", lang)]
+        + [names.get(i["code"], i.get("name", i["code"])) for i in issues_meta],
+        numeric=set(range(1, 2 + len(issues_meta))),
+    )
+    heat_rows = []
+    for row in (matrix or {}).get("rows", []):
+        key = row.get("unit", {}).get("key", "")
+        if not scope.allows_key(key):
+            continue
+        heat_rows.append(
+            {
+                "key": key,
+                "label": row["unit"].get("name", key),
+                "href": url_for_unit(key),
+                "n": row.get("n"),
+                "shares": row.get("shares", []),
+            }
+        )
+        heat.rows.append(
+            [
+                Link(row["unit"].get("name", key), url_for_unit(key)),
+                row.get("n"),
+                *row.get("shares", []),
+            ]
+        )
+    page.data["heatmap"] = {
+        "issues": [
+            {"code": i["code"], "name": names.get(i["code"], i.get("name", i["code"]))}
+            for i in issues_meta
+        ],
+        "rows": heat_rows,
+    }
+    page.tables["heatmap"] = heat
+
+    trend_key = unit.key if not page.data["unit_gone"] else None
+    if trend_key:
+        page.data["trend"], page.tables["trend"] = _trend(status, client, trend_key, period, lang)
+    else:
+        page.data["trend"], page.tables["trend"] = [], Table("trend", text("trend", lang), [])
+    return page
+
+
+def _issue_names(lang: str) -> dict[str, str]:
+    return {code: issue.label.get(lang) for code, issue in reference.issues().items()}
+
+
+def _field_names(lang: str) -> dict[str, str]:
+    return {code: f.label.get(lang) for code, f in reference.fields().items()}
+
+
+def commune(
+    client: ScoringClient,
+    unit: Unit,
+    period: Period,
+    lang: str,
+    filters: dict[str, Any],
+    url_for_issue: Callable[[str], str],
+) -> Page:
+    """The commune page for one commune version."""
+    status = Status()
+    page = Page("commune", period, unit, status)
+    index = status.call(lambda: client.index(unit.key, period.label))
+    page.data["headline"] = _estimate(index) if index else None
+    page.data["as_of"] = (index or {}).get("as_of")
+    page.data["mean"] = (index or {}).get("mean")
+    field_names, issue_names = _field_names(lang), _issue_names(lang)
+    criteria_names = {c.code: c.label.get(lang) for c in reference.sipas().criteria.values()}
+    dimension_names = {d.code: d.label.get(lang) for d in reference.sipas().dimensions}
+
+    sipas = (index or {}).get("sipas")
+    sipas_table = Table(
+        "sipas",
+        text("sipas", lang),
+        [
+            text("dimension", lang),
+            text("criterion", lang),
+            text("n_answers", lang),
+            text("index_short", lang),
+            text("ci_low", lang),
+            text("ci_high", lang),
+        ],
+        numeric={2, 3, 4, 5},
+    )
+    page.data["sipas"] = None
+    if sipas:
+        page.data["sipas"] = {"overall": sipas.get("overall"), "n": sipas.get("n")}
+        for dim in sipas.get("dimensions", []):
+            dname = dimension_names.get(dim.get("code"), dim.get("name", ""))
+            sipas_table.rows.append([dname, "", dim.get("n"), dim.get("index"), None, None])
+            for crit in dim.get("criteria", []):
+                est = _estimate(crit)
+                sipas_table.rows.append(
+                    [
+                        "",
+                        criteria_names.get(crit.get("code"), crit.get("name", "")),
+                        est["n"],
+                        est["index"],
+                        est["ci_low"],
+                        est["ci_high"],
+                    ]
+                )
+    page.tables["sipas"] = sipas_table
+
+    fields_table = Table(
+        "fields",
+        text("fields", lang),
+        [
+            text("field", lang),
+            text("n_answers", lang),
+            text("index_short", lang),
+            text("ci_low", lang),
+            text("ci_high", lang),
+            text("small_sample", lang),
+        ],
+        numeric={1, 2, 3, 4},
+    )
+    for f in (index or {}).get("fields", []):
+        est = _estimate(f)
+        fields_table.rows.append(
+            [
+                field_names.get(f.get("code"), f.get("name", "")),
+                est["n"],
+                est["index"],
+                est["ci_low"],
+                est["ci_high"],
+                text("small_sample", lang) if est["small_sample"] else "",
+            ]
+        )
+    page.tables["fields"] = fields_table
+
+    issues = status.call(lambda: client.issues(unit.key, period.label))
+    issues_table = Table(
+        "issues",
+        text("issues", lang),
+        [
+            text("issue", lang),
+            text("count", lang),
+            text("share", lang),
+            text("index_among", lang),
+            text("ci_low", lang),
+            text("ci_high", lang),
+        ],
+        numeric={1, 2, 3, 4, 5},
+    )
+    for i in (issues or {}).get("issues", []):
+        est = _estimate(i)
+        issues_table.rows.append(
+            [
+                Link(
+                    issue_names.get(i["code"], i.get("name", i["code"])), url_for_issue(i["code"])
+                ),
+                i.get("count"),
+                i.get("share"),
+                est["index"],
+                est["ci_low"],
+                est["ci_high"],
+            ]
+        )
+    page.tables["issues"] = issues_table
+
+    themes = status.call(lambda: client.themes(unit.key, period.label))
+    page.data["themes"] = [
+        {
+            "label": t.get("label", ""),
+            "terms": list(t.get("top_terms", []))[:8],
+            "size": t.get("size", 0),
+            "examples": list(t.get("examples", []))[:3],
+        }
+        for t in (themes or {}).get("themes", [])
+    ]
+    themes_table = Table(
+        "themes",
+        text("themes", lang),
+        [
+            text("theme", lang),
+            text("n_answers", lang),
+            text("top_terms", lang),
+            text("examples", lang),
+        ],
+        numeric={1},
+    )
+    for t in page.data["themes"]:
+        themes_table.rows.append(
+            [t["label"], t["size"], ", ".join(t["terms"]), " | ".join(t["examples"])]
+        )
+    page.tables["themes"] = themes_table
+
+    comments = status.call(
+        lambda: client.comments(
+            unit.key,
+            period.label,
+            rating=filters.get("rating"),
+            field=filters.get("field"),
+            issue=filters.get("issue"),
+            per_page=50,
+        )
+    )
+    comments_table = Table(
+        "comments",
+        text("comments", lang),
+        [
+            text("submitted_at", lang),
+            text("rating", lang),
+            text("field", lang),
+            text("issue", lang),
+            text("comment", lang),
+        ],
+    )
+    page.data["comments_total"] = (comments or {}).get("total", 0)
+    for c in (comments or {}).get("items", []):
+        codes = list(c.get("issues") or [])
+        if c.get("predicted_issue") and c["predicted_issue"] not in codes:
+            codes.append(c["predicted_issue"])
+        overall = c.get("overall")
+        comments_table.rows.append(
+            [
+                _local_stamp(c.get("submitted_at")),
+                f"{overall} – {rating_label(overall, lang)}"
+                if isinstance(overall, int) and 1 <= overall <= 5
+                else "",
+                field_names.get(c.get("field"), c.get("field") or ""),
+                ", ".join(issue_names.get(code, code) for code in codes),
+                c.get("comment", ""),
+            ]
+        )
+    page.tables["comments"] = comments_table
+    page.data["trend"], page.tables["trend"] = _trend(status, client, unit.key, period, lang)
+    return page
+
+
+def issue(
+    client: ScoringClient,
+    scope: Scope,
+    unit: Unit,
+    code: str,
+    period: Period,
+    lang: str,
+    url_for_unit: Callable[[str], str],
+) -> Page:
+    """One issue across the communes of ``unit`` and over time."""
+    status = Status()
+    page = Page("issue", period, unit, status)
+    names = _issue_names(lang)
+    page.data["issue"] = {"code": code, "name": names.get(code, code)}
+    parent = scope.ranking_parent(unit, period.start, period.end)
+    matrix = status.call(lambda: client.matrix(parent.key, period.label)) if parent else None
+    column = next(
+        (i for i, m in enumerate((matrix or {}).get("issues", [])) if m.get("code") == code), None
+    )
+    shares: dict[str, Any] = {}
+    for row in (matrix or {}).get("rows", []):
+        if column is not None and column < len(row.get("shares", [])):
+            shares[row["unit"]["key"]] = row["shares"][column]
+    ranked = (
+        status.call(lambda: client.units(parent.key, period.label, issue=code)) if parent else None
+    )
+    table = Table(
+        "communes",
+        text("across_communes", lang),
+        [
+            text("commune", lang),
+            text("share", lang),
+            text("count", lang),
+            text("index_among", lang),
+            text("ci_low", lang),
+            text("ci_high", lang),
+        ],
+        numeric={1, 2, 3, 4, 5},
+    )
+    for r in (ranked or {}).get("units", []):
+        key = r.get("unit", {}).get("key", "")
+        if not scope.allows_key(key):
+            continue
+        est = _estimate(r)
+        table.rows.append(
+            [
+                Link(r["unit"].get("name", key), url_for_unit(key)),
+                shares.get(key),
+                est["n"],
+                est["index"],
+                est["ci_low"],
+                est["ci_high"],
+            ]
+        )
+    page.tables["communes"] = table
+    trend_key = (
+        unit.key if unit.overlaps(period.start, period.end) else (parent.key if parent else None)
+    )
+    if trend_key is not None and (trend_key == unit.key or scope.role == "admin"):
+        page.data["trend"], page.tables["trend"] = _trend(
+            status, client, trend_key, period, lang, issue=code
+        )
+    else:
+        page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
+    page.tables["trend"].title = text("over_time", lang)
+    return page
+
+
+def _local_stamp(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    from .messages import local_time
+
+    return local_time(moment) if moment.tzinfo else value

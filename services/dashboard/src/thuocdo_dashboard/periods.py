@@ -1,0 +1,88 @@
+"""Reporting periods the dashboard offers: months ("2025-07") and quarters
+("2025-Q3"), as local dates in Asia/Ho_Chi_Minh (UTC+7), like scoring's API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+class BadPeriod(ValueError):
+    """The text is not a month ``YYYY-MM`` or a quarter ``YYYY-Qn``."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month or a quarter; ``start`` and ``end`` are inclusive local dates."""
+
+    label: str
+    kind: str  # "month" | "quarter"
+    start: dt.date
+    end: dt.date
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def month(year: int, m: int) -> Period:
+    return Period(f"{year:04d}-{m:02d}", "month", dt.date(year, m, 1), _month_end(year, m))
+
+
+def quarter(year: int, q: int) -> Period:
+    first = 3 * (q - 1) + 1
+    return Period(
+        f"{year:04d}-Q{q}", "quarter", dt.date(year, first, 1), _month_end(year, first + 2)
+    )
+
+
+def parse(label: str) -> Period:
+    """``"2025-07"`` → July 2025; ``"2025-Q3"`` → July–September 2025."""
+    text = label.strip().upper()
+    if m := _MONTH.match(text):
+        return month(int(m[1]), int(m[2]))
+    if m := _QUARTER.match(text):
+        return quarter(int(m[1]), int(m[2]))
+    raise BadPeriod(label)
+
+
+def today_local(now: dt.datetime | None = None) -> dt.date:
+    """Today's date in Vietnam."""
+    return (now or dt.datetime.now(dt.UTC)).astimezone(LOCAL_TZ).date()
+
+
+def containing(day: dt.date, kind: str) -> Period:
+    """The month or quarter that contains ``day``."""
+    if kind == "quarter":
+        return quarter(day.year, (day.month - 1) // 3 + 1)
+    return month(day.year, day.month)
+
+
+def previous(period: Period) -> Period:
+    """The period of the same kind just before ``period``."""
+    return containing(period.start - dt.timedelta(days=1), period.kind)
+
+
+def recent(day: dt.date, kind: str, count: int) -> list[Period]:
+    """The ``count`` periods of ``kind`` ending with the one containing ``day``,
+    newest first (for the period picker)."""
+    out = [containing(day, kind)]
+    while len(out) < count:
+        out.append(previous(out[-1]))
+    return out
+
+
+def trend_window(period: Period) -> tuple[dt.date, dt.date, str]:
+    """(from, to, granularity) for the trend chart ending with ``period``: twelve
+    months by month, or eight quarters by quarter."""
+    back = 11 if period.kind == "month" else 7
+    first = period
+    for _ in range(back):
+        first = previous(first)
+    return first.start, period.end, period.kind

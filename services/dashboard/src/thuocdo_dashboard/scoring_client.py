@@ -1,0 +1,227 @@
+"""The only place that talks HTTP to scoring's read API (see notes/scoring-api.md).
+
+Every call has a timeout and sends ``Authorization: Bearer <THUOCDO_SCORING_TOKEN>``
+when a token is configured. Each successful answer is kept as the *last good* one
+for its query, with the time it was fetched, so that when scoring is down a page
+can still show the last figures and say how old they are. The cache lives in the
+worker process (bounded, LRU); a worker that never saw a query has nothing to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from prometheus_client import Counter
+
+log = logging.getLogger(__name__)
+
+SCORING_CALLS = Counter(
+    "thuocdo_dashboard_scoring_calls_total",
+    "Calls from the dashboard to scoring's read API, by outcome",
+    ["outcome"],
+)
+
+Params = Mapping[str, str | int | bool | None]
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One answer of scoring. ``stale`` is True when it comes from the last-good
+    cache because scoring did not answer now; ``fetched_at`` is when scoring gave it
+    (UTC)."""
+
+    data: dict[str, Any]
+    fetched_at: dt.datetime
+    stale: bool = False
+
+
+class ScoringUnavailable(RuntimeError):
+    """Scoring did not answer (connection refused, timeout, 5xx, 401) and there is no
+    last-good answer for this query."""
+
+
+class ScoringRejected(RuntimeError):
+    """Scoring answered 4xx for the query itself (bad parameter, unknown unit)."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"scoring answered {status}")
+        self.status = status
+        self.body = body
+
+
+def _clean(params: Params) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None or value == "":
+            continue
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return out
+
+
+class ScoringClient:
+    """Typed access to ``/api/v1/...`` of scoring, with the last-good cache."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str = "",
+        timeout: float = 3.0,
+        cache_size: int = 1024,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+        self._cache: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], Fetched] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        # requests.Session is not documented as thread-safe: one per thread.
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            if self._token:
+                session.headers["Authorization"] = f"Bearer {self._token}"
+            session.headers["Accept"] = "application/json"
+            self._local.session = session
+        return session
+
+    def _remember(self, key: tuple[str, tuple[tuple[str, str], ...]], value: Fetched) -> None:
+        with self._lock:
+            self._cache[key] = value
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+
+    def _last_good(self, key: tuple[str, tuple[tuple[str, str], ...]]) -> Fetched | None:
+        with self._lock:
+            hit = self._cache.get(key)
+        if hit is None:
+            return None
+        return Fetched(hit.data, hit.fetched_at, stale=True)
+
+    def get(self, path: str, params: Params | None = None) -> Fetched:
+        """GET ``/api/v1/<path>``; fresh data, or the last good answer marked stale.
+
+        Raises :class:`ScoringRejected` for a 4xx other than 401, and
+        :class:`ScoringUnavailable` when scoring is down and nothing is cached.
+        """
+        query = _clean(params or {})
+        key = (path, tuple(sorted(query.items())))
+        url = f"{self.base_url}/api/v1/{path.lstrip('/')}"
+        reason: str
+        try:
+            resp = self._session().get(url, params=query, timeout=self._timeout)
+        except requests.RequestException as exc:
+            reason = f"{type(exc).__name__}"
+        else:
+            if resp.status_code == 200:
+                try:
+                    data = resp.json()
+                except ValueError:
+                    reason = "answer is not JSON"
+                else:
+                    SCORING_CALLS.labels("ok").inc()
+                    fetched = Fetched(data, dt.datetime.now(dt.UTC))
+                    self._remember(key, fetched)
+                    return fetched
+            elif 400 <= resp.status_code < 500 and resp.status_code != 401:
+                SCORING_CALLS.labels("rejected").inc()
+                try:
+                    body = resp.json()
+                except ValueError:
+                    body = resp.text[:500]
+                raise ScoringRejected(resp.status_code, body)
+            else:
+                reason = f"HTTP {resp.status_code}"
+        SCORING_CALLS.labels("unavailable").inc()
+        log.warning("scoring unavailable for %s: %s", path, reason)
+        stale = self._last_good(key)
+        if stale is None:
+            raise ScoringUnavailable(reason)
+        return stale
+
+    def ready(self) -> tuple[bool, dict[str, Any]]:
+        """Whether scoring answers its ``/readyz`` (for the dashboard's own /readyz)."""
+        try:
+            resp = self._session().get(f"{self.base_url}/readyz", timeout=self._timeout)
+        except requests.RequestException as exc:
+            return False, {"scoring": f"unreachable: {type(exc).__name__}"}
+        if resp.status_code != 200:
+            return False, {"scoring": f"HTTP {resp.status_code}"}
+        return True, {"scoring": "ok"}
+
+    # Named calls, one per endpoint of the contract.
+
+    def index(
+        self, unit: str, period: str, field: str | None = None, issue: str | None = None
+    ) -> Fetched:
+        return self.get("index", {"unit": unit, "period": period, "field": field, "issue": issue})
+
+    def units(
+        self, parent: str, period: str, field: str | None = None, issue: str | None = None
+    ) -> Fetched:
+        return self.get(
+            "units", {"parent": parent, "period": period, "field": field, "issue": issue}
+        )
+
+    def issues(self, unit: str, period: str, field: str | None = None) -> Fetched:
+        return self.get("issues", {"unit": unit, "period": period, "field": field})
+
+    def matrix(self, parent: str, period: str) -> Fetched:
+        return self.get("matrix", {"parent": parent, "period": period})
+
+    def themes(self, unit: str, period: str) -> Fetched:
+        return self.get("themes", {"unit": unit, "period": period})
+
+    def trend(
+        self,
+        unit: str,
+        start: dt.date,
+        end: dt.date,
+        granularity: str,
+        field: str | None = None,
+        issue: str | None = None,
+    ) -> Fetched:
+        return self.get(
+            "trend",
+            {
+                "unit": unit,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "granularity": granularity,
+                "field": field,
+                "issue": issue,
+            },
+        )
+
+    def comments(
+        self,
+        unit: str,
+        period: str,
+        rating: int | None = None,
+        field: str | None = None,
+        issue: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> Fetched:
+        return self.get(
+            "comments",
+            {
+                "unit": unit,
+                "period": period,
+                "rating": rating,
+                "field": field,
+                "issue": issue,
+                "page": page,
+                "per_page": per_page,
+            },
+        )

@@ -1,0 +1,107 @@
+/* Thước đo dashboard: trend chart (uPlot, served from our own static files) and
+   live refresh over server-sent events. No user text is inserted here except the
+   server-rendered, autoescaped section HTML of the page's own JSON twin. */
+(function () {
+  "use strict";
+  var main = document.getElementById("main");
+  if (!main || !main.dataset.api) { return; }
+  var api = main.dataset.api;
+  var chart = null;
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function markUpdated() {
+    var el = document.getElementById("updated-at");
+    if (!el) { return; }
+    var d = new Date();
+    var stamp = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
+      " " + pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + "/" + d.getFullYear();
+    el.textContent = (el.dataset.template || "{time}").replace("{time}", stamp);
+    main.dataset.updatedAt = String(Date.now());
+  }
+
+  var latest = null;
+  function drawTrend(points) {
+    latest = points;
+    var box = document.getElementById("trend-chart");
+    if (!box || typeof uPlot === "undefined") { return; }
+    if (chart) { chart.destroy(); chart = null; }
+    box.textContent = "";
+    points = (points || []).filter(function (p) { return p.from; });
+    if (!points.length) { return; }
+    var xs = [], idx = [], lo = [], hi = [];
+    points.forEach(function (p) {
+      xs.push(Date.parse(p.from + "T00:00:00+07:00") / 1000);
+      idx.push(p.index); lo.push(p.ci_low); hi.push(p.ci_high);
+    });
+    var width = Math.max(260, box.clientWidth || 600);
+    chart = new uPlot({
+      width: width,
+      height: 220,
+      scales: { y: { range: [0, 100] } },
+      series: [
+        {},
+        { label: box.dataset.labelIndex || "%", stroke: "#0b5cad", width: 2, points: { size: 6 } },
+        { label: box.dataset.labelLow || "", stroke: "rgba(11,92,173,0.25)", dash: [4, 4] },
+        { label: box.dataset.labelHigh || "", stroke: "rgba(11,92,173,0.25)", dash: [4, 4] }
+      ],
+      bands: [{ series: [3, 2], fill: "rgba(11,92,173,0.10)" }],
+      legend: { show: false },
+      axes: [{ values: function (u, vals) {
+        return vals.map(function (v) { var d = new Date(v * 1000); return (d.getMonth() + 1) + "/" + d.getFullYear(); });
+      } }, { values: function (u, vals) { return vals.map(function (v) { return v + "%"; }); } }]
+    }, [xs, idx, lo, hi], box);
+  }
+
+  function readTrend() {
+    var box = document.getElementById("trend-chart");
+    if (!box || !box.dataset.trend) { return []; }
+    try { return JSON.parse(box.dataset.trend); } catch (e) { return []; }
+  }
+
+  var inFlight = false, again = false;
+  function refresh() {
+    if (inFlight) { again = true; return; }
+    inFlight = true;
+    fetch(api, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (data) {
+        Object.keys(data.sections || {}).forEach(function (name) {
+          var el = main.querySelector('[data-section="' + name + '"]');
+          if (el) { el.innerHTML = data.sections[name]; }
+        });
+        var banner = document.getElementById("scoring-status");
+        if (banner) {
+          if (data.status && data.status.down) { banner.textContent = data.status.text; banner.hidden = false; }
+          else { banner.hidden = true; banner.textContent = ""; }
+        }
+        drawTrend(data.trend);
+        markUpdated();
+      })
+      .catch(function () { /* keep the figures shown; the next event retries */ })
+      .then(function () {
+        inFlight = false;
+        if (again) { again = false; refresh(); }
+      });
+  }
+
+  drawTrend(readTrend());
+  markUpdated();
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { drawTrend(latest); }, 150);
+  });
+
+  if (window.EventSource) {
+    var live = document.getElementById("live-state");
+    var source = new EventSource("/events");
+    source.addEventListener("hello", function (ev) {
+      var info = {};
+      try { info = JSON.parse(ev.data); } catch (e) { info = {}; }
+      if (live) { live.dataset.state = info.listening ? "on" : "waiting"; }
+    });
+    source.addEventListener("update", function () { refresh(); });
+    source.onerror = function () { if (live) { live.dataset.state = "off"; } };
+  }
+})();

@@ -1,0 +1,266 @@
+"""Pages, their JSON twins for live refresh, CSV downloads and the SSE stream.
+Every route checks the unit against the user's scope before asking scoring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from thuocdo_shared import reference
+from thuocdo_shared.units import Unit
+
+from . import csv_export, live, messages, model, periods
+from .auth import current_scope, current_user, login_required
+from .scope import Scope, resolve, unit_by_key
+from .scoring_client import ScoringClient
+
+bp = Blueprint("views", __name__)
+
+SECTIONS = {
+    "overview": ("headline", "alerts", "ranking", "heatmap"),
+    "commune": ("headline", "sipas", "fields", "issues", "themes", "comments"),
+    "issue": ("communes",),
+}
+
+
+def _client() -> ScoringClient:
+    return current_app.extensions["thuocdo_scoring"]  # type: ignore[no-any-return]
+
+
+def _period() -> periods.Period:
+    raw = request.args.get("period", "").strip()
+    if not raw:
+        return periods.containing(periods.today_local(), "month")
+    try:
+        return periods.parse(raw)
+    except periods.BadPeriod:
+        abort(400)
+
+
+def _unit_arg(scope: Scope, period: periods.Period) -> Unit:
+    """The ``unit`` query parameter (a key or code), or the user's home unit; 403 when
+    outside the scope, 404 when unknown."""
+    raw = request.args.get("unit", "").strip()
+    if not raw:
+        return scope.home()
+    unit = resolve(raw[:40], period.end)
+    if unit is None:
+        abort(404)
+    if not scope.allows(unit):
+        abort(403)
+    return unit
+
+
+def _commune_unit(scope: Scope, key: str) -> Unit:
+    unit = unit_by_key(key[:40])
+    if unit is None or unit.level != "commune":
+        abort(404)
+    if not scope.allows(unit):
+        abort(403)
+    return unit
+
+
+def _filters() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    rating = request.args.get("rating", "")
+    if rating:
+        if rating not in {"1", "2", "3", "4", "5"}:
+            abort(400)
+        out["rating"] = int(rating)
+    field = request.args.get("field", "")
+    if field:
+        if field not in reference.fields():
+            abort(400)
+        out["field"] = field
+    issue = request.args.get("issue", "")
+    if issue:
+        if issue not in reference.issues():
+            abort(400)
+        out["issue"] = issue
+    return out
+
+
+def _commune_href(key: str) -> str:
+    return url_for("views.commune", key=key, period=request.args.get("period") or None)
+
+
+def _issue_href(code: str) -> str:
+    return url_for("views.issue", code=code, period=request.args.get("period") or None)
+
+
+def _build(kind: str, **kw: Any) -> model.Page:
+    scope = current_scope()
+    period = _period()
+    lang = g.lang
+    if kind == "overview":
+        unit = _unit_arg(scope, period)
+        threshold = current_app.extensions["thuocdo_settings"].alert_threshold
+        return model.overview(
+            _client(), scope, unit, period, periods.previous(period), threshold, lang, _commune_href
+        )
+    if kind == "commune":
+        unit = _commune_unit(scope, kw["key"])
+        return model.commune(_client(), unit, period, lang, _filters(), _issue_href)
+    code = kw["code"]
+    if code not in reference.issues():
+        abort(404)
+    unit = _unit_arg(scope, period)
+    return model.issue(_client(), scope, unit, code, period, lang, _commune_href)
+
+
+def _status_text(page: model.Page) -> str | None:
+    if not page.status.down:
+        return None
+    if page.status.since is None:
+        return messages.text("scoring_down_nodata", g.lang)
+    return messages.text("scoring_down_since", g.lang, time=messages.local_time(page.status.since))
+
+
+def _context(page: model.Page) -> dict[str, Any]:
+    today = periods.today_local()
+    return {
+        "page": page,
+        "status_text": _status_text(page),
+        "months": [
+            (p.label, messages.period_label(p, g.lang)) for p in periods.recent(today, "month", 12)
+        ],
+        "quarters": [
+            (p.label, messages.period_label(p, g.lang)) for p in periods.recent(today, "quarter", 8)
+        ],
+        "period_label": messages.period_label(page.period, g.lang),
+        "user": current_user(),
+        "scope": current_scope(),
+        "args": request.args,
+        "threshold": current_app.extensions["thuocdo_settings"].alert_threshold,
+        "fields_ref": [(c, f.label.get(g.lang)) for c, f in reference.fields().items()],
+        "issues_ref": [(c, i.label.get(g.lang)) for c, i in reference.issues().items()],
+    }
+
+
+def _render(template: str, page: model.Page) -> str:
+    ctx = _context(page)
+    return render_template(template, ctx=ctx, **ctx)
+
+
+@bp.get("/")
+@login_required
+def home() -> Any:
+    scope = current_scope()
+    if scope.role == "commune":
+        return redirect(url_for("views.commune", key=scope.binding, **request.args))
+    page = _build("overview")
+    if page.unit.level == "commune":
+        return redirect(url_for("views.commune", key=page.unit.key, period=page.period.label))
+    return _render("overview.html", page)
+
+
+@bp.get("/commune/<key>")
+@login_required
+def commune(key: str) -> Any:
+    page = _build("commune", key=key)
+    return _render("commune.html", page)
+
+
+@bp.get("/issue/<code>")
+@login_required
+def issue(code: str) -> Any:
+    page = _build("issue", code=code)
+    return _render("issue.html", page)
+
+
+def _json(page: model.Page) -> Response:
+    ctx = _context(page)
+    sections = {}
+    for name in SECTIONS[page.kind]:
+        macro = get_template_attribute("sections.html", f"{page.kind}_{name}")
+        sections[name] = str(macro(ctx))
+    return jsonify(
+        kind=page.kind,
+        unit=page.unit.key,
+        period=page.period.label,
+        status={"down": page.status.down, "text": ctx["status_text"]},
+        headline=page.data.get("headline"),
+        ranking=[{k: v for k, v in r.items() if k != "href"} for r in page.data.get("ranking", [])],
+        trend=page.data.get("trend", []),
+        as_of=page.data.get("as_of"),
+        sections=sections,
+    )
+
+
+@bp.get("/api/overview")
+@login_required
+def api_overview() -> Any:
+    return _json(_build("overview"))
+
+
+@bp.get("/api/commune/<key>")
+@login_required
+def api_commune(key: str) -> Any:
+    return _json(_build("commune", key=key))
+
+
+@bp.get("/api/issue/<code>")
+@login_required
+def api_issue(code: str) -> Any:
+    return _json(_build("issue", code=code))
+
+
+def _csv(page: model.Page, table: str) -> Response:
+    found = page.tables.get(table)
+    if found is None:
+        abort(404)
+    if page.status.missing:
+        abort(503)
+    body = csv_export.encode(found.header, found.csv_rows())
+    name = f"thuocdo-{page.kind}-{table}-{page.unit.code}-{page.period.label}.csv"
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/csv/overview/<table>.csv")
+@login_required
+def csv_overview(table: str) -> Any:
+    return _csv(_build("overview"), table)
+
+
+@bp.get("/csv/commune/<key>/<table>.csv")
+@login_required
+def csv_commune(key: str, table: str) -> Any:
+    return _csv(_build("commune", key=key), table)
+
+
+@bp.get("/csv/issue/<code>/<table>.csv")
+@login_required
+def csv_issue(code: str, table: str) -> Any:
+    return _csv(_build("issue", code=code), table)
+
+
+@bp.get("/events")
+@login_required
+def events() -> Any:
+    scope = current_scope()
+    hub = current_app.extensions["thuocdo_hub"]
+    listener = current_app.extensions["thuocdo_listener"]
+    if listener is None:  # not under gunicorn (tests of the app object): no live feed
+        abort(503)
+    body = live.stream(hub, lambda key: scope.allows_key(key), listener.ready)
+    return Response(
+        body,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
