@@ -17,7 +17,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_serve.add_argument("--host", help="bind address (default THUOCDO_SCORING_HOST or 127.0.0.1)")
     p_serve.add_argument("--port", type=int, help="port (default THUOCDO_SCORING_PORT or 8002)")
     p_serve.add_argument("--workers", type=int, help="gunicorn workers")
+    _add_cluster_comments(sub)
     args = parser.parse_args(argv)
+    if args.command == "cluster-comments":
+        from .comments.batch import run  # lazy: scikit-learn takes seconds to import
+
+        return run(args.file, model_path=args.model, max_themes=args.max_themes)
 
     settings = Settings.from_env()
     if args.command == "serve":
@@ -28,6 +33,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=args.workers or settings.workers,
         )
     return 0
+
+
+def _add_cluster_comments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "cluster-comments",
+        help="assign comments to issues and themes",
+        description='Read JSON lines {"text": ...} and print one JSON line per comment with '
+        "text, issue, confidence and theme (null when the comment has an issue).",
+    )
+    p.add_argument("file", help='JSON Lines file of {"text": ...}, or - for standard input')
+    p.add_argument("--model", help="a model saved by CommentModel.save (default: fit from seeds)")
+    p.add_argument("--max-themes", type=int, default=8, help="most themes to form (default 8)")
 
 
 if __name__ == "__main__":
