@@ -1,50 +1,54 @@
-"""``thuocdo-scoring`` command line."""
+"""``thuocdo-scoring`` command line: one function per subcommand."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from thuocdo_shared.web import serve
 
 from .settings import Settings
 
+Command = Callable[[argparse.Namespace, Settings], int]
 
-def main(argv: Sequence[str] | None = None) -> int:
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the read API under gunicorn (replaces this process)."""
+    serve(
+        "thuocdo_scoring.wsgi:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+    )
+    return 0
+
+
+def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
+    """Consume survey.responses.v1 into the store until SIGTERM."""
+    from .consumer import main as consume
+
+    return consume(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="thuocdo-scoring", description="Thước đo scoring service")
     sub = parser.add_subparsers(dest="command", required=True)
+
     p_serve = sub.add_parser("serve", help="serve the HTTP app under gunicorn")
     p_serve.add_argument("--host", help="bind address (default THUOCDO_SCORING_HOST or 127.0.0.1)")
     p_serve.add_argument("--port", type=int, help="port (default THUOCDO_SCORING_PORT or 8002)")
     p_serve.add_argument("--workers", type=int, help="gunicorn workers")
-    _add_cluster_comments(sub)
-    args = parser.parse_args(argv)
-    if args.command == "cluster-comments":
-        from .comments.batch import run  # lazy: scikit-learn takes seconds to import
+    p_serve.set_defaults(func=cmd_serve)
 
-        return run(args.file, model_path=args.model, max_themes=args.max_themes)
-
-    settings = Settings.from_env()
-    if args.command == "serve":
-        serve(
-            "thuocdo_scoring.wsgi:app",
-            host=args.host or settings.host,
-            port=args.port or settings.port,
-            workers=args.workers or settings.workers,
-        )
-    return 0
+    p_consume = sub.add_parser("consume", help="consume responses into the store (until SIGTERM)")
+    p_consume.set_defaults(func=cmd_consume)
+    return parser
 
 
-def _add_cluster_comments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "cluster-comments",
-        help="assign comments to issues and themes",
-        description='Read JSON lines {"text": ...} and print one JSON line per comment with '
-        "text, issue, confidence and theme (null when the comment has an issue).",
-    )
-    p.add_argument("file", help='JSON Lines file of {"text": ...}, or - for standard input')
-    p.add_argument("--model", help="a model saved by CommentModel.save (default: fit from seeds)")
-    p.add_argument("--max-themes", type=int, default=8, help="most themes to form (default 8)")
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func: Command = args.func
+    return func(args, Settings.from_env())
 
 
 if __name__ == "__main__":

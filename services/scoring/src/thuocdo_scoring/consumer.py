@@ -1,0 +1,304 @@
+"""``thuocdo-scoring consume``: the Kafka loop around the store.
+
+Per poll: decode every record (bad ones -> DLQ, confirmed by the broker first),
+resolve each response's unit on its local date, then ``store.apply_batch`` writes
+responses, aggregates and next offsets in one transaction. Offsets are committed to
+Kafka afterwards only for information (lag dashboards); on assignment the consumer
+seeks to the offsets in the store, which are the truth. Then one
+``satisfaction.update/1`` message names the units that changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import signal
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from thuocdo_shared.events import DLQ_SCHEMA_ID, UPDATE_SCHEMA_ID, EnvelopeError, decode_response
+from thuocdo_shared.kafka import make_consumer, make_producer
+from thuocdo_shared.units import UnitRegistry, registry
+
+from .aggregate import Record
+from .classifier import IssueModel, load_model, predict_issues
+from .periods import local_date
+from .settings import Settings
+from .store import SqliteStore, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """What the loop needs of a Kafka record."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]] = ()
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message: RawMessage
+    reason: str
+    errors: Mapping[str, Any]
+
+    def value(self) -> bytes:
+        """The DLQ record: reason, errors, where it came from and the original bytes."""
+        m = self.message
+        body = {
+            "schema": DLQ_SCHEMA_ID,
+            "data": {
+                "reason": self.reason,
+                "errors": self.errors,
+                "topic": m.topic,
+                "partition": m.partition,
+                "offset": m.offset,
+                "key_b64": base64.b64encode(m.key).decode() if m.key is not None else None,
+                "value_b64": base64.b64encode(m.value).decode() if m.value is not None else None,
+            },
+        }
+        return json.dumps(body, ensure_ascii=False).encode()
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        m = self.message
+        return [
+            ("dlq.reason", self.reason[:500].encode()),
+            ("dlq.source", f"{m.topic}/{m.partition}/{m.offset}".encode()),
+        ]
+
+
+@dataclass
+class Batch:
+    records: list[Record] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+    offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+
+
+def decode_batch(
+    messages: Iterable[RawMessage],
+    units: UnitRegistry | None = None,
+    model: IssueModel | None = None,
+) -> Batch:
+    """Decode, validate and resolve units (pure apart from the model call).
+
+    ``offsets`` holds for each partition the offset after the last message seen,
+    dead or alive, so poison never blocks the stream.
+    """
+    units = units or registry()
+    batch = Batch()
+    for m in messages:
+        tp = (m.topic, m.partition)
+        batch.offsets[tp] = max(batch.offsets.get(tp, 0), m.offset + 1)
+        try:
+            if m.value is None:
+                raise EnvelopeError("empty value (tombstone)", {"value": ["Missing."]})
+            r = decode_response(m.value)
+        except EnvelopeError as exc:
+            batch.dead.append(DeadLetter(m, exc.reason, exc.errors))
+            continue
+        day = local_date(r.submitted_at)
+        unit = units.find(r.commune_code, day)
+        if unit is None or unit.level != "commune":
+            reason = f"unknown unit: no commune {r.commune_code} on local date {day.isoformat()}"
+            batch.dead.append(DeadLetter(m, reason, {"commune_code": [reason]}))
+            continue
+        batch.records.append(
+            Record(
+                id=r.id,
+                submitted_at=r.submitted_at,
+                unit_key=unit.key,
+                commune_code=r.commune_code,
+                field=r.field,
+                overall=r.overall,
+                criteria=dict(r.criteria),
+                issues=r.issues,
+                suspect=bool(r.suspect),
+                comment=r.comment,
+                kiosk_id=r.kiosk_id,
+            )
+        )
+    with_comment = [i for i, rec in enumerate(batch.records) if rec.comment]
+    predicted = predict_issues(model, [batch.records[i].comment or "" for i in with_comment])
+    for i, code in zip(with_comment, predicted, strict=True):
+        batch.records[i] = replace(batch.records[i], predicted_issue=code)
+    return batch
+
+
+def update_message(new: Sequence[Record], now: dt.datetime | None = None) -> bytes | None:
+    """The ``satisfaction.update/1`` value for the records a batch added (None if none)."""
+    if not new:
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    keys = sorted({r.unit_key for r in new})
+    body = {
+        "schema": UPDATE_SCHEMA_ID,
+        "data": {
+            "units": keys,
+            "codes": sorted({k.split("@")[0] for k in keys}),
+            "count": len(new),
+            "up_to": max(r.submitted_at for r in new).isoformat(),
+            "committed_at": now.isoformat(),
+        },
+    }
+    return json.dumps(body).encode()
+
+
+class SeekToStore(ConsumerRebalanceListener):  # type: ignore[misc]
+    """On assignment, continue each partition from the offset in the store."""
+
+    def __init__(self, consumer: KafkaConsumer, store: Store) -> None:
+        self.consumer = consumer
+        self.store = store
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        # Every applied batch already stored its offsets; nothing to flush.
+        return None
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        for tp in assigned:
+            nxt = self.store.offset(tp.topic, tp.partition)
+            if nxt is None:
+                self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, nxt)
+            log.info("assigned %s/%s from %s", tp.topic, tp.partition, nxt or "beginning")
+
+
+class ScoringConsumer:
+    """The loop: poll -> decode -> DLQ -> apply -> commit -> publish update."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or SqliteStore(settings.store_path)
+        self.model = load_model() if settings.classify else None
+        self.stopping = threading.Event()
+        extra: dict[str, Any] = {
+            "max_poll_records": settings.max_poll_records,
+            "session_timeout_ms": settings.session_timeout_ms,
+            "heartbeat_interval_ms": max(1000, settings.session_timeout_ms // 4),
+        }
+        if settings.instance_id:
+            extra["group_instance_id"] = settings.instance_id
+        self.consumer = make_consumer(settings.kafka, settings.group_id, **extra)
+        self.consumer.subscribe(
+            [settings.kafka.responses_topic], listener=SeekToStore(self.consumer, self.store)
+        )
+        self.producer: KafkaProducer = make_producer(settings.kafka, linger_ms=5)
+        self.applied = 0
+
+    def step(self, timeout_ms: int = 500) -> int:
+        """One poll and its batch; returns the number of new responses applied."""
+        polled = self.consumer.poll(
+            timeout_ms=timeout_ms, max_records=self.settings.max_poll_records
+        )
+        messages = [
+            RawMessage(
+                m.topic,
+                m.partition,
+                m.offset,
+                m.key,
+                m.value,
+                tuple((h[0], h[1]) for h in (m.headers or ())),
+            )
+            for records in polled.values()
+            for m in records
+        ]
+        if not messages:
+            return 0
+        batch = decode_batch(messages, model=self.model)
+        self._dead_letter(batch.dead)
+        new = self.store.apply_batch(batch.records, batch.offsets)
+        self._commit_to_kafka(batch.offsets)
+        self._publish_update(new)
+        self.applied += len(new)
+        return len(new)
+
+    def _dead_letter(self, dead: Sequence[DeadLetter]) -> None:
+        # Confirmed before the batch's offsets are stored: a crash in between replays
+        # the batch (the DLQ may then hold a copy twice, never zero times).
+        futures = [
+            self.producer.send(
+                self.settings.kafka.dlq_topic,
+                value=d.value(),
+                key=d.message.key,
+                headers=d.headers(),
+            )
+            for d in dead
+        ]
+        for fut, d in zip(futures, dead, strict=True):
+            fut.get(timeout=30)
+            log.warning("dead-lettered %s/%s: %s", d.message.partition, d.message.offset, d.reason)
+
+    def _commit_to_kafka(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        try:
+            self.consumer.commit(
+                {
+                    TopicPartition(t, p): OffsetAndMetadata(o, "", -1)
+                    for (t, p), o in offsets.items()
+                }
+            )
+        except Exception as exc:  # informational only; the store holds the truth
+            log.info("offset commit to Kafka skipped: %s", exc)
+
+    def _publish_update(self, new: Sequence[Record]) -> None:
+        value = update_message(new)
+        if value is None:
+            return
+        try:
+            self.producer.send(self.settings.kafka.updates_topic, value=value)
+        except Exception:
+            log.exception("could not publish satisfaction update")
+
+    def run(self) -> None:
+        """Loop until :meth:`stop` (or SIGTERM/SIGINT via :func:`main`)."""
+        while not self.stopping.is_set():
+            self.step()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def close(self) -> None:
+        try:
+            self.producer.flush(timeout=10)
+            self.producer.close(timeout=10)
+        finally:
+            self.consumer.close(autocommit=False)
+            self.store.close()
+
+
+def main(settings: Settings | None = None) -> int:
+    """Run the consumer until SIGTERM or SIGINT; returns the exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = settings or Settings.from_env()
+    consumer = ScoringConsumer(settings)
+
+    def _stop(signum: int, _frame: Any) -> None:
+        log.info("signal %s: stopping after the current batch", signum)
+        consumer.stop()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    log.info(
+        "consuming %s as group %s into %s (comment model: %s)",
+        settings.kafka.responses_topic,
+        settings.group_id,
+        settings.store_path,
+        "on" if consumer.model is not None else "off",
+    )
+    try:
+        consumer.run()
+    finally:
+        consumer.close()
+    log.info("stopped after applying %d responses", consumer.applied)
+    return 0

@@ -1,0 +1,387 @@
+"""Where scoring keeps responses, aggregates and consumer offsets.
+
+:class:`Store` is the interface (a PostgreSQL implementation can follow);
+:class:`SqliteStore` is the embedded default. ``apply_batch`` is the one write: in
+a single transaction it inserts the responses (ignoring ids already there), adds the
+aggregates of the new ones only, and records the next offsets to consume, so a
+crash at any point leaves either all of a batch or none of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .aggregate import ALL, AggKey, Counts, Levels, Record, fold
+
+LEVEL_COLS = ("l1", "l2", "l3", "l4", "l5")
+# Adding counts is what makes the aggregates incremental.
+UPSERT_AGG = """
+INSERT INTO agg VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (unit_key, day, field, suspect, issue) DO UPDATE SET
+    l1 = l1 + excluded.l1, l2 = l2 + excluded.l2, l3 = l3 + excluded.l3,
+    l4 = l4 + excluded.l4, l5 = l5 + excluded.l5,
+    n_sipas = n_sipas + excluded.n_sipas, latest = max(latest, excluded.latest)
+"""
+UPSERT_CRITERIA = """
+INSERT INTO agg_criteria VALUES (?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (unit_key, day, field, suspect, issue, criterion) DO UPDATE SET
+    l1 = l1 + excluded.l1, l2 = l2 + excluded.l2, l3 = l3 + excluded.l3,
+    l4 = l4 + excluded.l4, l5 = l5 + excluded.l5
+"""
+GROUP_COLUMNS = ("unit_key", "day", "field", "suspect", "issue")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    id TEXT PRIMARY KEY,
+    submitted_at TEXT NOT NULL,
+    submitted_utc TEXT NOT NULL,
+    local_date TEXT NOT NULL,
+    unit_key TEXT NOT NULL,
+    commune_code TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    overall INTEGER NOT NULL,
+    criteria TEXT NOT NULL,
+    issues TEXT NOT NULL,
+    predicted_issue TEXT,
+    suspect INTEGER NOT NULL,
+    comment TEXT
+);
+CREATE INDEX IF NOT EXISTS responses_unit_day ON responses (unit_key, local_date);
+CREATE TABLE IF NOT EXISTS agg (
+    unit_key TEXT NOT NULL, day TEXT NOT NULL, field TEXT NOT NULL,
+    suspect INTEGER NOT NULL, issue TEXT NOT NULL,
+    l1 INTEGER NOT NULL, l2 INTEGER NOT NULL, l3 INTEGER NOT NULL,
+    l4 INTEGER NOT NULL, l5 INTEGER NOT NULL,
+    n_sipas INTEGER NOT NULL, latest TEXT NOT NULL,
+    PRIMARY KEY (unit_key, day, field, suspect, issue)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS agg_criteria (
+    unit_key TEXT NOT NULL, day TEXT NOT NULL, field TEXT NOT NULL,
+    suspect INTEGER NOT NULL, issue TEXT NOT NULL, criterion TEXT NOT NULL,
+    l1 INTEGER NOT NULL, l2 INTEGER NOT NULL, l3 INTEGER NOT NULL,
+    l4 INTEGER NOT NULL, l5 INTEGER NOT NULL,
+    PRIMARY KEY (unit_key, day, field, suspect, issue, criterion)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS consumer_offsets (
+    topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
+    PRIMARY KEY (topic, partition)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to sum: unit versions, an inclusive local-date range, optional field and
+    issue (``""`` = all responses), and whether suspect responses count."""
+
+    unit_keys: tuple[str, ...]
+    start: dt.date
+    end: dt.date
+    field: str | None = None
+    issue: str = ALL
+    include_suspect: bool = False
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    submitted_at: str
+    unit_key: str
+    field: str
+    overall: int
+    issues: tuple[str, ...]
+    predicted_issue: str | None
+    comment: str
+
+
+class Store(Protocol):
+    """Storage used by the consumer and the read API."""
+
+    def apply_batch(
+        self, records: Sequence[Record], offsets: Mapping[tuple[str, int], int]
+    ) -> list[Record]:
+        """Apply atomically; return the records that were new (not seen before)."""
+        ...
+
+    def offset(self, topic: str, partition: int) -> int | None: ...
+
+    def sum_rows(
+        self, filters: Filters, group_by: Sequence[str] = (), criteria: bool = False
+    ) -> dict[tuple[Any, ...], Counts]: ...
+
+    def comments(
+        self,
+        filters: Filters,
+        rating: int | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        unassigned_only: bool = False,
+    ) -> tuple[int, list[Comment]]: ...
+
+    def response_count(self) -> int: ...
+
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _levels(row: Sequence[Any], start: int) -> Levels:
+    return (row[start], row[start + 1], row[start + 2], row[start + 3], row[start + 4])
+
+
+def _in(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class SqliteStore:
+    """:class:`Store` in one SQLite file (WAL, synchronous=FULL).
+
+    One connection per thread; the consumer is the only writer. Reads from gunicorn
+    workers see the last committed batch.
+    """
+
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+        self.path = str(path)
+        self.readonly = readonly
+        self._local = threading.local()
+        if not readonly:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = self._conn()
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def apply_batch(
+        self, records: Sequence[Record], offsets: Mapping[tuple[str, int], int]
+    ) -> list[Record]:
+        new: list[Record] = []
+        with self._tx() as conn:
+            for r in records:
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO responses VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        r.id,
+                        r.submitted_at.isoformat(),
+                        r.submitted_at.astimezone(dt.UTC).isoformat(),
+                        r.local_date.isoformat(),
+                        r.unit_key,
+                        r.commune_code,
+                        r.kiosk_id,
+                        r.field,
+                        r.overall,
+                        json.dumps(dict(r.criteria), sort_keys=True),
+                        "," + ",".join(r.issues) + "," if r.issues else "",
+                        r.predicted_issue,
+                        int(r.suspect),
+                        r.comment,
+                    ),
+                )
+                if cur.rowcount == 1:
+                    new.append(r)
+            self._add_aggregates(conn, fold(new))
+            conn.executemany(
+                "INSERT INTO consumer_offsets VALUES (?,?,?) ON CONFLICT (topic, partition) "
+                "DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)",
+                [(t, p, o) for (t, p), o in offsets.items()],
+            )
+        return new
+
+    @staticmethod
+    def _add_aggregates(conn: sqlite3.Connection, rows: Mapping[AggKey, Counts]) -> None:
+        def key(k: AggKey) -> tuple[Any, ...]:
+            return (k[0], k[1].isoformat(), k[2], int(k[3]), k[4])
+
+        conn.executemany(
+            UPSERT_AGG, [(*key(k), *c.levels, c.n_sipas, c.latest) for k, c in rows.items()]
+        )
+        conn.executemany(
+            UPSERT_CRITERIA,
+            [
+                (*key(k), code, *lv)
+                for k, c in rows.items()
+                for code, lv in sorted(c.criteria.items())
+            ],
+        )
+
+    def offset(self, topic: str, partition: int) -> int | None:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT next_offset FROM consumer_offsets WHERE topic = ? AND partition = ?",
+                (topic, partition),
+            )
+            .fetchone()
+        )
+        return None if row is None else int(row[0])
+
+    @staticmethod
+    def _where(f: Filters, day_col: str = "day", issue: bool = True) -> tuple[str, list[Any]]:
+        clauses = [f"unit_key IN ({_in(len(f.unit_keys))})", f"{day_col} BETWEEN ? AND ?"]
+        params: list[Any] = [*f.unit_keys, f.start.isoformat(), f.end.isoformat()]
+        if f.field:
+            clauses.append("field = ?")
+            params.append(f.field)
+        if issue:
+            clauses.append("issue = ?")
+            params.append(f.issue)
+        if not f.include_suspect:
+            clauses.append("suspect = 0")
+        return " AND ".join(clauses), params
+
+    def sum_rows(
+        self, filters: Filters, group_by: Sequence[str] = (), criteria: bool = False
+    ) -> dict[tuple[Any, ...], Counts]:
+        """Sum aggregate rows matching ``filters``, grouped by columns of
+        :data:`GROUP_COLUMNS` (``issue`` grouping ignores ``filters.issue``)."""
+        bad = set(group_by) - set(GROUP_COLUMNS)
+        if bad:
+            raise ValueError(f"cannot group by {sorted(bad)}")
+        if not filters.unit_keys:
+            return {}
+        where, params = self._where(filters, issue="issue" not in group_by)
+        if "issue" in group_by:
+            where += " AND issue != ''"
+        cols = ", ".join(group_by)
+        select = (cols + ", ") if cols else ""
+        group = f" GROUP BY {cols}" if cols else ""
+        sums = ", ".join(f"sum({c})" for c in LEVEL_COLS)
+        conn = self._conn()
+        out: dict[tuple[Any, ...], Counts] = {}
+        g = len(group_by)
+        for row in conn.execute(
+            f"SELECT {select}{sums}, sum(n_sipas), max(latest) FROM agg WHERE {where}{group}",  # noqa: S608 - columns are whitelisted above
+            params,
+        ):
+            if row[g] is None:
+                continue
+            out[tuple(row[:g])] = Counts(
+                levels=_levels(row, g), n_sipas=row[g + 5], latest=row[g + 6]
+            )
+        if criteria and out:
+            crit: dict[tuple[Any, ...], dict[str, Levels]] = {}
+            for row in conn.execute(
+                f"SELECT {select}criterion, {sums} FROM agg_criteria WHERE {where}"  # noqa: S608
+                f"{group}{', criterion' if cols else ' GROUP BY criterion'}",
+                params,
+            ):
+                crit.setdefault(tuple(row[:g]), {})[row[g]] = _levels(row, g + 1)
+            out = {
+                k: Counts(c.levels, c.n_sipas, crit.get(k, {}), c.latest) for k, c in out.items()
+            }
+        return out
+
+    def comments(
+        self,
+        filters: Filters,
+        rating: int | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        unassigned_only: bool = False,
+    ) -> tuple[int, list[Comment]]:
+        """Responses with a comment, newest first, and how many match in all."""
+        if not filters.unit_keys:
+            return 0, []
+        where, params = self._where(filters, day_col="local_date", issue=False)
+        where += " AND comment IS NOT NULL"
+        if filters.issue:
+            where += " AND (issues LIKE ? OR predicted_issue = ?)"
+            params += [f"%,{filters.issue},%", filters.issue]
+        if rating is not None:
+            where += " AND overall = ?"
+            params.append(rating)
+        if unassigned_only:
+            where += " AND predicted_issue IS NULL AND issues = ''"
+        conn = self._conn()
+        count_sql = f"SELECT count(*) FROM responses WHERE {where}"  # noqa: S608 - fixed clauses
+        total = conn.execute(count_sql, params).fetchone()[0]
+        page_sql = (
+            "SELECT id, submitted_at, unit_key, field, overall, issues, predicted_issue, comment"  # noqa: S608
+            f" FROM responses WHERE {where} ORDER BY submitted_utc DESC, id LIMIT ? OFFSET ?"
+        )
+        rows = conn.execute(page_sql, [*params, limit, offset]).fetchall()
+        return int(total), [
+            Comment(
+                id=r[0],
+                submitted_at=r[1],
+                unit_key=r[2],
+                field=r[3],
+                overall=r[4],
+                issues=tuple(x for x in r[5].split(",") if x),
+                predicted_issue=r[6],
+                comment=r[7],
+            )
+            for r in rows
+        ]
+
+    def records(self) -> Iterable[Record]:
+        """Every stored response as a :class:`Record` (for checks and rebuilds)."""
+        for r in self._conn().execute(
+            "SELECT id, submitted_at, unit_key, commune_code, field, overall, criteria, issues,"
+            " predicted_issue, suspect, comment, kiosk_id FROM responses"
+        ):
+            yield Record(
+                id=r[0],
+                submitted_at=dt.datetime.fromisoformat(r[1]),
+                unit_key=r[2],
+                commune_code=r[3],
+                field=r[4],
+                overall=r[5],
+                criteria=json.loads(r[6]),
+                issues=tuple(x for x in r[7].split(",") if x),
+                predicted_issue=r[8],
+                suspect=bool(r[9]),
+                comment=r[10],
+                kiosk_id=r[11],
+            )
+
+    def aggregates(self) -> dict[AggKey, Counts]:
+        """Every aggregate row (for checks)."""
+        crit: dict[tuple[Any, ...], dict[str, Levels]] = {}
+        conn = self._conn()
+        for row in conn.execute("SELECT * FROM agg_criteria"):
+            crit.setdefault(tuple(row[:5]), {})[row[5]] = _levels(row, 6)
+        out: dict[AggKey, Counts] = {}
+        for row in conn.execute("SELECT * FROM agg"):
+            key = (row[0], dt.date.fromisoformat(row[1]), row[2], bool(row[3]), row[4])
+            out[key] = Counts(_levels(row, 5), row[10], crit.get(tuple(row[:5]), {}), row[11])
+        return out
+
+    def response_count(self) -> int:
+        return int(self._conn().execute("SELECT count(*) FROM responses").fetchone()[0])
+
+    def ping(self) -> None:
+        self._conn().execute("SELECT 1 FROM consumer_offsets LIMIT 1").fetchall()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -1,0 +1,69 @@
+"""Periods and buckets on Vietnamese local dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from thuocdo_scoring.periods import (
+    PeriodError,
+    buckets,
+    date_range,
+    local_date,
+    parse_period,
+)
+
+pytestmark = pytest.mark.unit
+D = dt.date
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2025", D(2025, 1, 1), D(2025, 12, 31)),
+        ("2025-Q3", D(2025, 7, 1), D(2025, 9, 30)),
+        ("2024-02", D(2024, 2, 1), D(2024, 2, 29)),
+        ("2025-W27", D(2025, 6, 30), D(2025, 7, 6)),
+        ("2025-07-14", D(2025, 7, 14), D(2025, 7, 14)),
+    ],
+)
+def test_parse(text: str, start: dt.date, end: dt.date) -> None:
+    p = parse_period(text)
+    assert (p.label, p.start, p.end) == (text, start, end)
+
+
+@pytest.mark.parametrize("text", ["2025-13", "2025-Q5", "2025-W54", "July", "2025-02-30", ""])
+def test_parse_rejects(text: str) -> None:
+    with pytest.raises(PeriodError):
+        parse_period(text)
+
+
+def test_local_date_is_vietnam() -> None:
+    # 17:30 UTC on 30 June is 00:30 on 1 July in Hà Nội (UTC+7).
+    when = dt.datetime(2025, 6, 30, 17, 30, tzinfo=dt.UTC)
+    assert local_date(when) == D(2025, 7, 1)
+    assert local_date(when - dt.timedelta(hours=1)) == D(2025, 6, 30)
+
+
+def test_buckets_are_clipped_and_cover_the_range() -> None:
+    weeks = list(buckets(D(2025, 7, 2), D(2025, 7, 20), "week"))
+    assert [w.label for w in weeks] == ["2025-W27", "2025-W28", "2025-W29"]
+    assert weeks[0].start == D(2025, 7, 2) and weeks[-1].end == D(2025, 7, 20)
+    months = list(buckets(D(2025, 6, 15), D(2025, 8, 1), "month"))
+    assert [(m.label, m.start, m.end) for m in months] == [
+        ("2025-06", D(2025, 6, 15), D(2025, 6, 30)),
+        ("2025-07", D(2025, 7, 1), D(2025, 7, 31)),
+        ("2025-08", D(2025, 8, 1), D(2025, 8, 1)),
+    ]
+    assert [q.label for q in buckets(D(2025, 1, 1), D(2025, 12, 31), "quarter")] == [
+        "2025-Q1",
+        "2025-Q2",
+        "2025-Q3",
+        "2025-Q4",
+    ]
+    assert len(list(buckets(D(2025, 7, 1), D(2025, 7, 31), "day"))) == 31
+
+
+def test_range_must_be_ordered() -> None:
+    with pytest.raises(PeriodError):
+        date_range(D(2025, 7, 2), D(2025, 7, 1))
