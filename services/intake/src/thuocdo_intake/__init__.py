@@ -23,7 +23,9 @@ def create_app(
     logs.setup()
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # One byte more than allowed: a chunked body is cut at this length without an
+    # error, so the view refuses any body that reaches it (see api.post_response).
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
     app.config["JSON_SORT_KEYS"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config.update(config)

@@ -71,6 +71,8 @@ def post_response() -> Response:
     try:
         raw = request.get_data(cache=False)
     except RequestEntityTooLarge:
+        raw = None
+    if raw is None or len(raw) > rt.settings.max_body_bytes:
         return refuse(413, "Content Too Large", API["too_large"])
     try:
         payload = parse_json_object(raw)
