@@ -1,0 +1,59 @@
+"""Accounts and lock-out on a real SQLite file (two stores = two workers)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from thuocdo_dashboard.accounts import AccountStore, LoginResult, UserExists, generate_password
+
+pytestmark = pytest.mark.unit
+
+
+def test_add_verify_and_hash_at_rest(tmp_path: Path) -> None:
+    store = AccountStore(tmp_path / "d.sqlite3")
+    store.add("lan", "district", "173", "mật-khẩu-rất-dài-1")
+    # WAL mode: recent pages live in the -wal file until a checkpoint.
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("d.sqlite3*"))
+    assert b"$argon2id$" in raw and "mật-khẩu".encode() not in raw
+    assert stat.S_IMODE((tmp_path / "d.sqlite3").stat().st_mode) == 0o600
+    assert store.authenticate("lan", "mật-khẩu-rất-dài-1", "10.0.0.1", 1000.0)[0] == LoginResult.OK
+    assert store.authenticate("lan", "sai", "10.0.0.1", 1001.0)[0] == LoginResult.BAD
+    with pytest.raises(UserExists):
+        store.add("lan", "admin", "*", "x" * 20)
+
+
+def test_lockout_per_account_across_stores_and_expiry(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    worker1, worker2 = AccountStore(path, attempts=5, minutes=15), AccountStore(path, 5, 15)
+    worker1.add("lan", "district", "173", "good-password-123")
+    for i in range(5):
+        store = worker1 if i % 2 else worker2
+        assert store.authenticate("lan", "wrong", f"10.0.0.{i}", 1000.0 + i)[0] == LoginResult.BAD
+    # Locked everywhere, even with the right password, from a fresh address.
+    assert worker2.authenticate("lan", "good-password-123", "10.9.9.9", 1010.0)[0] == "locked"
+    # 15 minutes after the last failure the window has passed.
+    assert worker1.authenticate("lan", "good-password-123", "10.9.9.9", 1005.0 + 901)[0] == "ok"
+
+
+def test_lockout_per_address(tmp_path: Path) -> None:
+    store = AccountStore(tmp_path / "d.sqlite3", attempts=5, minutes=15)
+    store.add("lan", "district", "173", "good-password-123")
+    for i in range(5):
+        store.authenticate(f"guess{i}", "x", "10.0.0.7", 1000.0 + i)
+    assert store.authenticate("lan", "good-password-123", "10.0.0.7", 1010.0)[0] == "locked"
+    assert store.authenticate("lan", "good-password-123", "10.0.0.8", 1010.0)[0] == "ok"
+
+
+def test_disabled_user_cannot_log_in(tmp_path: Path) -> None:
+    store = AccountStore(tmp_path / "d.sqlite3")
+    store.add("lan", "commune", "05953@2025-07-01", "good-password-123")
+    assert store.disable("lan") and not store.disable("nobody")
+    assert store.authenticate("lan", "good-password-123", "a", 1.0)[0] == LoginResult.BAD
+    assert [u.disabled for u in store.list()] == [True]
+
+
+def test_generated_passwords_are_long_and_distinct() -> None:
+    pw = {generate_password() for _ in range(20)}
+    assert len(pw) == 20 and all(len(p) >= 20 for p in pw)

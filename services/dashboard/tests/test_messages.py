@@ -1,0 +1,32 @@
+"""The message catalogue: both languages, NFC Vietnamese, formatting."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from thuocdo_dashboard import messages
+from thuocdo_dashboard.periods import parse
+
+pytestmark = pytest.mark.unit
+
+
+def test_every_message_has_both_languages_in_nfc() -> None:
+    for key, (vi, en) in messages.CATALOGUE.items():
+        assert vi and en, key
+        assert unicodedata.is_normalized("NFC", vi), key
+
+
+def test_scoring_down_text_is_the_agreed_vietnamese() -> None:
+    assert messages.text("scoring_down_since", "vi", time="08:05 26/11/2026") == (
+        "Không kết nối được dịch vụ tính điểm; số liệu hiển thị cập nhật lúc 08:05 26/11/2026"
+    )
+
+
+def test_numbers_and_periods() -> None:
+    assert messages.number(82.456, "vi") == "82,5"
+    assert messages.number(82.456, "en", 2) == "82.46"
+    assert messages.number(None) == "–"
+    assert messages.period_label(parse("2025-Q3"), "vi") == "Quý 3/2025"
+    assert messages.period_label(parse("2025-07"), "vi") == "Tháng 7/2025"
+    assert messages.period_label(parse("2025-07"), "en") == "2025-07"

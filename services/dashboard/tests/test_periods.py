@@ -1,0 +1,40 @@
+"""Months and quarters as local dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from thuocdo_dashboard import periods
+
+pytestmark = pytest.mark.unit
+
+
+def test_parse_month_and_quarter() -> None:
+    feb = periods.parse("2024-02")
+    assert (feb.start, feb.end, feb.kind) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29), "month")
+    q4 = periods.parse("2025-q4")
+    assert (q4.label, q4.start, q4.end) == ("2025-Q4", dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    for bad in ("2025-13", "2025-Q5", "2025", "07-2025", "2025-07-01"):
+        with pytest.raises(periods.BadPeriod):
+            periods.parse(bad)
+
+
+def test_previous_crosses_years() -> None:
+    assert periods.previous(periods.parse("2026-01")).label == "2025-12"
+    assert periods.previous(periods.parse("2026-Q1")).label == "2025-Q4"
+
+
+def test_today_is_vietnam_time() -> None:
+    # 18:30 UTC on 30 June is 01:30 on 1 July in Vietnam (the reform's first day).
+    moment = dt.datetime(2025, 6, 30, 18, 30, tzinfo=dt.UTC)
+    assert periods.today_local(moment) == dt.date(2025, 7, 1)
+
+
+def test_recent_and_trend_window() -> None:
+    labels = [p.label for p in periods.recent(dt.date(2026, 2, 10), "quarter", 3)]
+    assert labels == ["2026-Q1", "2025-Q4", "2025-Q3"]
+    start, end, granularity = periods.trend_window(periods.parse("2026-11"))
+    assert (start, end, granularity) == (dt.date(2025, 12, 1), dt.date(2026, 11, 30), "month")
+    start, end, granularity = periods.trend_window(periods.parse("2026-Q2"))
+    assert (start, end, granularity) == (dt.date(2024, 7, 1), dt.date(2026, 6, 30), "quarter")

@@ -1,0 +1,114 @@
+"""Who sees what: the scope rules on the Phú Bình registry and a small made-up one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from thuocdo_dashboard.scope import BadBinding, Scope, bind, resolve, unit_by_key
+from thuocdo_shared.units import Unit, UnitRegistry, registry
+
+pytestmark = pytest.mark.unit
+
+REFORM = dt.date(2025, 7, 1)
+BEFORE = dt.date(2025, 6, 30)
+
+
+def key(text: str) -> Unit:
+    unit = unit_by_key(text)
+    assert unit is not None, text
+    return unit
+
+
+def test_bind_resolves_codes_by_role_and_date() -> None:
+    assert bind("admin", "", REFORM) == "*"
+    assert bind("district", "173", REFORM) == "173"
+    assert bind("district", "19", REFORM) == "19"
+    # A bare commune code means the version in force that day: codes were reused.
+    assert bind("commune", "05953", dt.date(2026, 1, 5)) == "05953@2025-07-01"
+    assert bind("commune", "05953", dt.date(2025, 3, 1)) == "05953@-"
+    assert bind("commune", "05953@-", dt.date(2026, 1, 5)) == "05953@-"
+    for role, unit in (
+        ("district", "05953"),
+        ("commune", "173"),
+        ("commune", "99999"),
+        ("district", "nope"),
+        ("mayor", "19"),
+    ):
+        with pytest.raises(BadBinding):
+            bind(role, unit, REFORM)
+
+
+def test_district_173_sees_its_old_communes_and_the_new_ones_formed_from_them() -> None:
+    scope = Scope("district", "173")
+    assert scope.allows(key("05953@-"))  # Xã Lương Phú (old, under 173)
+    assert scope.allows(key("05953@2025-07-01"))  # Xã Kha Sơn (new, formed from it)
+    assert scope.allows(key("173@-"))
+    assert not scope.allows(key("19@-"))  # not the province above it
+    new = scope.communes(REFORM, dt.date(2025, 9, 30))
+    assert [u.key for u in new] == [
+        "05908@2025-07-01",
+        "05917@2025-07-01",
+        "05923@2025-07-01",
+        "05941@2025-07-01",
+        "05953@2025-07-01",
+    ]
+    assert len(scope.communes(dt.date(2025, 4, 1), BEFORE)) == 20
+
+
+def test_province_user_sees_everything_below() -> None:
+    scope = Scope("district", "19")
+    assert all(scope.allows(u) for u in registry())
+
+
+def test_commune_user_sees_only_the_version_bound() -> None:
+    scope = Scope("commune", "05953@2025-07-01")
+    assert scope.allows(key("05953@2025-07-01"))
+    assert not scope.allows(key("05953@-"))  # same code, the old Lương Phú
+    assert not scope.allows(key("05941@2025-07-01"))
+    assert not scope.allows(key("19@-"))
+    assert not scope.allows_key("05953")  # a bare code is not a key
+    assert not scope.allows_key("bogus@-")
+    assert scope.home().key == "05953@2025-07-01"
+
+
+def test_admin_sees_all_and_lands_on_the_province() -> None:
+    scope = Scope("admin", "*")
+    assert all(scope.allows(u) for u in registry())
+    assert scope.home().code == "19"
+
+
+def test_ranking_parent_follows_the_reform() -> None:
+    scope = Scope("district", "173")
+    district = scope.home()
+    assert scope.ranking_parent(district, dt.date(2025, 4, 1), BEFORE).key == "173@-"
+    assert scope.ranking_parent(district, REFORM, dt.date(2025, 9, 30)).key == "19@-"
+
+
+def _made_up() -> UnitRegistry:
+    end = BEFORE
+    return UnitRegistry(
+        [
+            Unit("P", "Tỉnh P", "province", None, None, None),
+            Unit("D1", "Huyện 1", "district", "P", None, end),
+            Unit("D2", "Huyện 2", "district", "P", None, end),
+            Unit("a", "Xã A", "commune", "D1", None, end),
+            Unit("b", "Xã B", "commune", "D2", None, end),
+            Unit("c", "Xã C", "commune", "D2", None, end),
+            Unit("n", "Xã N", "commune", "P", REFORM, None, ("a",)),
+            Unit("m", "Xã M", "commune", "P", REFORM, None, ("b",)),
+            Unit("x", "Xã X", "commune", "P", REFORM, None, ("a", "c")),
+        ]
+    )
+
+
+def test_new_communes_follow_the_districts_of_their_predecessors() -> None:
+    reg = _made_up()
+    d1, d2 = Scope("district", "D1"), Scope("district", "D2")
+    n, m, x = (resolve(code, REFORM, reg) for code in ("n", "m", "x"))
+    assert n is not None and m is not None and x is not None
+    assert d1.allows(n, reg) and not d1.allows(m, reg)
+    assert d2.allows(m, reg) and not d2.allows(n, reg)
+    # Formed partly from each district: both districts' users see it.
+    assert d1.allows(x, reg) and d2.allows(x, reg)
+    assert not d1.allows(resolve("b", BEFORE, reg), reg)  # type: ignore[arg-type]
