@@ -30,6 +30,26 @@ def cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     return consume(settings)
 
 
+def cmd_cluster_comments(args: argparse.Namespace, settings: Settings) -> int:
+    """Assign comments (JSON lines) to issues and themes."""
+    from .comments.batch import run  # lazy: scikit-learn takes seconds to import
+
+    return run(args.file, model_path=args.model, max_themes=args.max_themes)
+
+
+def _add_cluster_comments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "cluster-comments",
+        help="assign comments to issues and themes",
+        description='Read JSON lines {"text": ...} and print one JSON line per comment with '
+        "text, issue, confidence and theme (null when the comment has an issue).",
+    )
+    p.add_argument("file", help='JSON Lines file of {"text": ...}, or - for standard input')
+    p.add_argument("--model", help="a model saved by CommentModel.save (default: fit from seeds)")
+    p.add_argument("--max-themes", type=int, default=8, help="most themes to form (default 8)")
+    p.set_defaults(func=cmd_cluster_comments)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="thuocdo-scoring", description="Thước đo scoring service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -42,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_consume = sub.add_parser("consume", help="consume responses into the store (until SIGTERM)")
     p_consume.set_defaults(func=cmd_consume)
+
+    _add_cluster_comments(sub)
     return parser
 
 
