@@ -159,7 +159,10 @@ def _render(template: str, page: model.Page) -> str:
 def home() -> Any:
     scope = current_scope()
     if scope.role == "commune":
-        return redirect(url_for("views.commune", key=scope.binding, **request.args))
+        _unit_arg(scope, _period())  # a unit outside the scope is 403 here too
+        return redirect(
+            url_for("views.commune", key=scope.binding, period=request.args.get("period"))
+        )
     page = _build("overview")
     if page.unit.level == "commune":
         return redirect(url_for("views.commune", key=page.unit.key, period=page.period.label))

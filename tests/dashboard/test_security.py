@@ -1,0 +1,226 @@
+"""Security of the dashboard over real HTTP (gunicorn): lock-out, CSRF, cookie
+flags, scope of every URL and export, and the 'scoring is down' page.
+
+Scoring is deliberately unreachable here (a closed port): access control must hold
+before any figure is asked for, and the page must say plainly that scoring is down.
+The dashboard trusts X-Forwarded-For/-Proto (THUOCDO_DASHBOARD_PROXY_FIX=true, as
+behind a TLS proxy) so that each test can act from its own client address.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import make_topic_settings
+from tests.dashboard.helpers import PASSWORD, add_user, csrf_token, dashboard, dashboard_cli, login
+from tests.support.servers import ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+OTHER_COMMUNE = "05941@2025-07-01"  # Xã Điềm Thụy
+OWN_COMMUNE = "05953@2025-07-01"  # Xã Kha Sơn
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _ip() -> dict[str, str]:
+    """A client address of its own for one test (through ProxyFix)."""
+    n = uuid.uuid4().int
+    return {"X-Forwarded-For": f"10.{n % 250}.{(n >> 8) % 250}.{(n >> 16) % 250 + 1}"}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dashboard-security")
+    add_user(path, "kha-son", "commune", OWN_COMMUNE)
+    add_user(path, "phu-binh", "district", "173")
+    add_user(path, "locked-out", "district", "19")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(kafka_bootstrap: str, data_dir: Path) -> Iterator[ServiceProcess]:
+    settings = make_topic_settings(kafka_bootstrap, "dashboard-security")
+    proc = dashboard(
+        settings,
+        data_dir,
+        f"http://127.0.0.1:{_closed_port()}",
+        THUOCDO_DASHBOARD_PROXY_FIX="true",
+    )
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+def test_wrong_passwords_lock_the_account_out(server: ServiceProcess) -> None:
+    for attempt in range(5):
+        # A different address each time: the account's own counter locks it.
+        _, resp = login(server.url, "locked-out", f"sai-{attempt}", headers=_ip())
+        assert resp.status_code == 401
+        assert "Tên đăng nhập hoặc mật khẩu không đúng." in resp.text
+    _, resp = login(server.url, "locked-out", PASSWORD, headers=_ip())
+    assert resp.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút." in resp.text
+    assert "set-cookie" not in resp.headers or "user" not in resp.headers.get("set-cookie", "")
+
+
+def test_wrong_passwords_lock_the_address_out(server: ServiceProcess) -> None:
+    address = _ip()
+    for attempt in range(5):
+        _, resp = login(server.url, f"no-such-user-{attempt}", "x", headers=address)
+        assert resp.status_code == 401
+    _, resp = login(server.url, "phu-binh", PASSWORD, headers=address)
+    assert resp.status_code == 429
+    _, resp = login(server.url, "phu-binh", PASSWORD, headers=_ip())
+    assert resp.status_code == 302
+
+
+def test_forms_without_csrf_token_are_refused(server: ServiceProcess) -> None:
+    bare = requests.post(
+        f"{server.url}/login",
+        data={"name": "kha-son", "password": PASSWORD},
+        headers=_ip(),
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert bare.status_code == 400
+    assert "Biểu mẫu đã hết hạn hoặc không hợp lệ" in bare.text
+    session, resp = login(server.url, "kha-son", headers=_ip())
+    assert resp.status_code == 302
+    # Logout is a form too: without the token it is refused and the session stays.
+    assert (
+        session.post(f"{server.url}/logout", allow_redirects=False, timeout=10).status_code == 400
+    )
+    assert session.get(f"{server.url}/api/commune/{OWN_COMMUNE}", timeout=10).status_code == 200
+    page = session.get(f"{server.url}/commune/{OWN_COMMUNE}", timeout=10)
+    token = csrf_token(page.text)
+    wrong = session.post(
+        f"{server.url}/logout",
+        data={"csrf_token": token[:-2] + "xx"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert wrong.status_code == 400
+    right = session.post(
+        f"{server.url}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=10
+    )
+    assert right.status_code == 302
+    assert session.get(f"{server.url}/api/commune/{OWN_COMMUNE}", timeout=10).status_code == 401
+
+
+def test_session_cookie_flags(server: ServiceProcess) -> None:
+    _, plain = login(server.url, "kha-son", headers=_ip())
+    cookie = plain.headers["Set-Cookie"]
+    assert cookie.startswith("thuocdo_session=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain HTTP on loopback, not behind TLS
+    # Behind a TLS proxy the cookie is Secure (the login form already sets it, for the
+    # CSRF token; a client then only sends it back over HTTPS).
+    tls = requests.get(
+        f"{server.url}/login", headers={**_ip(), "X-Forwarded-Proto": "https"}, timeout=10
+    )
+    flags = [part.strip() for part in tls.headers["Set-Cookie"].split(";")]
+    assert {"Secure", "HttpOnly", "SameSite=Lax"} <= set(flags)
+
+
+def test_secure_cookies_setting_forces_secure() -> None:
+    from thuocdo_dashboard import create_app
+    from thuocdo_dashboard.settings import Settings
+
+    app = create_app(Settings(secure_cookies=True, secret_key="k" * 32))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/commune/{OTHER_COMMUNE}",
+        f"/api/commune/{OTHER_COMMUNE}",
+        f"/csv/commune/{OTHER_COMMUNE}/comments.csv",
+        f"/csv/commune/{OTHER_COMMUNE}/issues.csv",
+        "/commune/05953@-",  # same code, the old Xã Lương Phú
+        "/csv/commune/05953@-/comments.csv",
+        "/?unit=05941",
+        "/?unit=19",
+        "/api/overview?unit=19",
+        "/csv/overview/ranking.csv?unit=19",
+        "/issue/waiting_time?unit=19",
+        f"/api/issue/waiting_time?unit={OTHER_COMMUNE}",
+        "/csv/issue/waiting_time/communes.csv?unit=173",
+    ],
+)
+def test_commune_user_gets_403_outside_their_commune(server: ServiceProcess, path: str) -> None:
+    session, _ = login(server.url, "kha-son", headers=_ip())
+    resp = session.get(server.url + path, allow_redirects=False, timeout=10)
+    assert resp.status_code == 403, path
+    assert "Điềm Thụy" not in resp.text and "Lương Phú" not in resp.text
+    assert "text/csv" not in resp.headers.get("Content-Type", "")
+
+
+def test_district_user_is_kept_inside_the_district(server: ServiceProcess) -> None:
+    session, _ = login(server.url, "phu-binh", headers=_ip())
+    for path in ("/?unit=19", "/api/overview?unit=19", "/csv/overview/heatmap.csv?unit=19"):
+        assert session.get(server.url + path, timeout=10).status_code == 403, path
+    # Inside the scope: the old and the new communes of Phú Bình.
+    for path in ("/commune/05953@-", f"/commune/{OTHER_COMMUNE}", "/?unit=173"):
+        assert session.get(server.url + path, timeout=10).status_code == 200, path
+
+
+def test_anonymous_requests_see_nothing(server: ServiceProcess) -> None:
+    for path in ("/api/overview", f"/csv/commune/{OWN_COMMUNE}/comments.csv", "/events"):
+        resp = requests.get(server.url + path, allow_redirects=False, timeout=10)
+        assert resp.status_code == 401, path
+    page = requests.get(f"{server.url}/commune/{OWN_COMMUNE}", allow_redirects=False, timeout=10)
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+
+
+def test_scoring_down_is_said_plainly_without_a_trace(server: ServiceProcess) -> None:
+    session, _ = login(server.url, "kha-son", headers=_ip())
+    page = session.get(f"{server.url}/commune/{OWN_COMMUNE}", timeout=10)
+    assert page.status_code == 200
+    assert "Không kết nối được dịch vụ tính điểm" in page.text
+    assert "Traceback" not in page.text and "requests." not in page.text
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    ready = requests.get(f"{server.url}/readyz", timeout=10)
+    assert ready.status_code == 503 and ready.json()["scoring"].startswith("unreachable")
+    # A CSV is never an empty file passed off as data.
+    csv = session.get(f"{server.url}/csv/commune/{OWN_COMMUNE}/issues.csv", timeout=10)
+    assert csv.status_code == 503
+
+
+def test_disabled_account_loses_its_session(server: ServiceProcess, data_dir: Path) -> None:
+    add_user(data_dir, "to-disable", "commune", "05917")
+    session, resp = login(server.url, "to-disable", headers=_ip())
+    assert resp.status_code == 302
+    assert session.get(f"{server.url}/api/commune/05917@2025-07-01", timeout=10).status_code == 200
+    assert dashboard_cli(data_dir, "user", "disable", "to-disable").returncode == 0
+    assert session.get(f"{server.url}/api/commune/05917@2025-07-01", timeout=10).status_code == 401
+
+
+def test_cli_generates_a_password_when_none_is_given(
+    server: ServiceProcess, data_dir: Path
+) -> None:
+    done = dashboard_cli(data_dir, "user", "add", "--name", "generated", "--role", "admin")
+    assert done.returncode == 0, done.stderr
+    password = done.stdout.split("password: ", 1)[1].strip()
+    assert len(password) >= 20
+    _, resp = login(server.url, "generated", password, headers=_ip())
+    assert resp.status_code == 302
+    listed = dashboard_cli(data_dir, "user", "list").stdout
+    assert (
+        "generated\tadmin\t*\tactive" in listed and "kha-son\tcommune\t05953@2025-07-01" in listed
+    )
