@@ -5,16 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from thuocdo_shared.web import json_errors, ops_blueprint
+from thuocdo_shared.web import ops_blueprint
 
+from .api import init_api
+from .queries import ReadModel
 from .settings import Settings
+from .store import SqliteStore, Store
 
 
-def create_app(settings: Settings | None = None, **config: Any) -> Flask:
-    """Application factory: a test passes its own settings and Flask config."""
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, **config: Any
+) -> Flask:
+    """Application factory: a test passes its own settings, store and Flask config."""
     app = Flask(__name__)
     app.config.update(config)
-    app.extensions["thuocdo_settings"] = settings or Settings.from_env()
-    app.register_blueprint(ops_blueprint("scoring", lambda: (True, {})))
-    json_errors(app)
+    settings = settings or Settings.from_env()
+    store = store or SqliteStore(settings.store_path)
+    app.extensions["thuocdo_settings"] = settings
+    app.extensions["thuocdo_store"] = store
+
+    def ready() -> tuple[bool, dict[str, Any]]:
+        try:
+            return True, {"responses": store.response_count()}
+        except Exception as exc:
+            return False, {"reason": f"store: {type(exc).__name__}: {exc}"}
+
+    app.register_blueprint(ops_blueprint("scoring", ready))
+    init_api(app, ReadModel(store, settings.small_sample, settings.weights), settings.token)
     return app

@@ -1,0 +1,344 @@
+"""Read-side use cases: turn validated parameters into the JSON documents of the
+read API (see notes/scoring-api.md). Sums aggregate rows from the store and hands
+them to the pure index functions; raw responses are read only for comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from thuocdo_shared.reference import fields, issues, sipas
+from thuocdo_shared.units import Unit, UnitRegistry, registry
+
+from .aggregate import Counts
+from .classifier import load_model
+from .index import levels_estimate, mean_100, mean_score, sipas_index
+from .periods import Period, buckets
+from .shrinkage import fit_prior
+from .store import Filters, Store
+
+THEME_TEXTS_MAX = 2000
+
+
+class UnitNotFound(LookupError):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def unit_dict(unit: Unit) -> dict[str, Any]:
+    return {
+        "key": unit.key,
+        "code": unit.code,
+        "name": unit.name,
+        "level": unit.level,
+        "valid_from": unit.valid_from.isoformat() if unit.valid_from else None,
+        "valid_to": unit.valid_to.isoformat() if unit.valid_to else None,
+    }
+
+
+def resolve_unit(text: str, period: Period, units: UnitRegistry | None = None) -> Unit:
+    """A unit from ``code`` or ``code@valid_from`` (``code@-``): a bare code means the
+    version in force on the period's last day, else the latest version overlapping
+    the period, else the latest version that exists."""
+    units = units or registry()
+    code, sep, _ = text.partition("@")
+    versions = units.versions(code)
+    if sep:
+        for u in versions:
+            if u.key == text:
+                return u
+        raise UnitNotFound(text)
+    if not versions:
+        raise UnitNotFound(text)
+    for u in versions:
+        if u.valid_on(period.end):
+            return u
+    overlapping = [u for u in versions if u.overlaps(period.start, period.end)]
+    return (overlapping or versions)[-1]
+
+
+def communes_under(unit: Unit, period: Period, units: UnitRegistry | None = None) -> list[Unit]:
+    """Commune versions whose data roll up into ``unit`` for ``period``."""
+    units = units or registry()
+    if unit.level == "commune":
+        return [unit] if unit.overlaps(period.start, period.end) else []
+    return [
+        u
+        for u in units.descendants_between(unit.code, period.start, period.end)
+        if u.level == "commune"
+    ]
+
+
+def _as_of(latest: str) -> str | None:
+    if not latest:
+        return None
+    return dt.datetime.strptime(latest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class Query:
+    """Common parameters after validation."""
+
+    unit: str
+    period: Period
+    field: str | None = None
+    issue: str | None = None
+    include_suspect: bool = False
+
+
+class ReadModel:
+    """The read API's use cases over one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        small_sample: int = 30,
+        weights: Mapping[str, float] | None = None,
+        units: UnitRegistry | None = None,
+    ) -> None:
+        self.store = store
+        self.small_sample = small_sample
+        self.weights = dict(weights or {})
+        self.units = units or registry()
+        self._themes: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- helpers -----------------------------------------------------------------
+    def _filters(self, q: Query, keys: list[Unit], **over: Any) -> Filters:
+        base = {
+            "unit_keys": tuple(u.key for u in keys),
+            "start": q.period.start,
+            "end": q.period.end,
+            "field": q.field,
+            "issue": q.issue or "",
+            "include_suspect": q.include_suspect,
+        }
+        base.update(over)
+        return Filters(**base)
+
+    def _estimate(self, c: Counts | None) -> dict[str, Any]:
+        return levels_estimate(c.levels if c else (0, 0, 0, 0, 0), self.small_sample).to_dict()
+
+    def _scope(self, q: Query) -> tuple[Unit, list[Unit]]:
+        unit = resolve_unit(q.unit, q.period, self.units)
+        return unit, communes_under(unit, q.period, self.units)
+
+    def _sipas(self, c: Counts) -> dict[str, Any] | None:
+        result = sipas_index(c.criteria, sipas(), c.n_sipas, self.weights, self.small_sample)
+        return None if result is None else result.to_dict()
+
+    # -- endpoints ---------------------------------------------------------------
+    def index(self, q: Query) -> dict[str, Any]:
+        unit, keys = self._scope(q)
+        by_suspect = self.store.sum_rows(
+            self._filters(q, keys, include_suspect=True), ("suspect",), criteria=True
+        )
+        included = [c for (s,), c in by_suspect.items() if q.include_suspect or not s]
+        main = Counts()
+        for c in included:
+            main = main + c
+        suspect = by_suspect.get((1,))
+        mean = mean_score(main.levels)
+        by_field = self.store.sum_rows(self._filters(q, keys), ("field",))
+        return {
+            "unit": unit_dict(unit),
+            "period": q.period.to_dict(),
+            "filters": {"field": q.field, "issue": q.issue},
+            "as_of": _as_of(main.latest),
+            **self._estimate(main),
+            "counts": {str(i + 1): main.levels[i] for i in range(5)},
+            "mean": mean,
+            "mean_100": mean_100(mean),
+            "suspect_excluded": 0 if q.include_suspect or suspect is None else suspect.n,
+            "sipas": self._sipas(main),
+            "fields": [
+                {"code": code, "name": f.label.vi, **self._estimate(by_field[(code,)])}
+                for code, f in fields().items()
+                if (code,) in by_field and by_field[(code,)].n > 0
+            ],
+        }
+
+    def units_ranking(self, q: Query) -> dict[str, Any]:
+        parent, keys = self._scope(q)
+        by_unit = self.store.sum_rows(self._filters(q, keys), ("unit_key",))
+        pairs = {u.key: by_unit.get((u.key,), Counts()) for u in keys}
+        prior = fit_prior([(c.levels[3] + c.levels[4], c.n) for c in pairs.values()])
+        rows = []
+        for u in keys:
+            c = pairs[u.key]
+            est = self._estimate(c)
+            shrunk = round(100 * prior.posterior_mean(est["satisfied"], c.n), 2) if c.n else None
+            rows.append({"unit": unit_dict(u), **est, "shrunk": shrunk})
+        rows.sort(
+            key=lambda r: (r["shrunk"] is None, -(r["shrunk"] or 0), -r["n"], r["unit"]["key"])
+        )
+        for i, r in enumerate(rows, 1):
+            r["rank"] = i
+        return {
+            "parent": unit_dict(parent),
+            "period": q.period.to_dict(),
+            "prior": {"alpha": round(prior.alpha, 4), "beta": round(prior.beta, 4)},
+            "units": rows,
+        }
+
+    def issues(self, q: Query) -> dict[str, Any]:
+        unit, keys = self._scope(q)
+        total = self.store.sum_rows(self._filters(q, keys, issue="")).get((), Counts())
+        by_issue = self.store.sum_rows(self._filters(q, keys), ("issue",))
+        out = []
+        for code, issue in issues().items():
+            c = by_issue.get((code,), Counts())
+            out.append(
+                {
+                    "code": code,
+                    "name": issue.label.vi,
+                    "count": c.n,
+                    "share": round(100 * c.n / total.n, 2) if total.n else 0.0,
+                    **self._estimate(c),
+                }
+            )
+        return {"unit": unit_dict(unit), "period": q.period.to_dict(), "n": total.n, "issues": out}
+
+    def matrix(self, q: Query) -> dict[str, Any]:
+        parent, keys = self._scope(q)
+        totals = self.store.sum_rows(self._filters(q, keys, issue=""), ("unit_key",))
+        cells = self.store.sum_rows(self._filters(q, keys), ("unit_key", "issue"))
+        codes = list(issues())
+        rows = []
+        for u in keys:
+            n = totals.get((u.key,), Counts()).n
+            shares = [
+                round(100 * cells.get((u.key, code), Counts()).n / n, 2) if n else 0.0
+                for code in codes
+            ]
+            rows.append({"unit": unit_dict(u), "n": n, "shares": shares})
+        return {
+            "parent": unit_dict(parent),
+            "period": q.period.to_dict(),
+            "issues": [{"code": c, "name": issues()[c].label.vi} for c in codes],
+            "rows": rows,
+        }
+
+    def trend(self, q: Query, granularity: str) -> dict[str, Any]:
+        unit, keys = self._scope(q)
+        by_day = self.store.sum_rows(self._filters(q, keys), ("day",))
+        points = []
+        for b in buckets(q.period.start, q.period.end, granularity):
+            c = Counts()
+            for (day,), row in by_day.items():
+                if b.start.isoformat() <= day <= b.end.isoformat():
+                    c = c + row
+            points.append({"period": b.to_dict(), **self._estimate(c)})
+        return {"unit": unit_dict(unit), "granularity": granularity, "points": points}
+
+    def comments(self, q: Query, rating: int | None, page: int, per_page: int) -> dict[str, Any]:
+        _, keys = self._scope(q)
+        total, items = self.store.comments(
+            self._filters(q, keys), rating=rating, limit=per_page, offset=(page - 1) * per_page
+        )
+        by_key = {u.key: u for u in keys}
+        return {
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "items": [
+                {
+                    "id": c.id,
+                    "submitted_at": c.submitted_at,
+                    "unit": unit_dict(by_key[c.unit_key]),
+                    "field": c.field,
+                    "overall": c.overall,
+                    "issues": list(c.issues),
+                    "predicted_issue": c.predicted_issue,
+                    "comment": c.comment,
+                }
+                for c in items
+            ],
+        }
+
+    def themes(self, q: Query) -> dict[str, Any]:
+        unit, keys = self._scope(q)
+        filters = self._filters(q, keys, issue="")
+        total, items = self.store.comments(
+            filters, limit=THEME_TEXTS_MAX, offset=0, unassigned_only=True
+        )
+        cache_key = (filters, total, items[0].id if items else None)
+        with self._lock:
+            cached = self._themes.get(cache_key)
+        if cached is None:
+            cached = self._compute_themes([c.comment for c in items])
+            with self._lock:
+                self._themes[cache_key] = cached
+                while len(self._themes) > 128:
+                    self._themes.popitem(last=False)
+        return {"unit": unit_dict(unit), "period": q.period.to_dict(), "themes": cached}
+
+    @staticmethod
+    def _compute_themes(texts: list[str]) -> list[dict[str, Any]]:
+        model = load_model()
+        if model is None or not texts:
+            return []
+        return [
+            {
+                "id": str(t.id),
+                "label": t.label,
+                "top_terms": list(t.top_terms),
+                "size": int(t.size),
+                "examples": list(t.examples),
+            }
+            for t in model.themes(texts)
+        ]
+
+    def groups(self, q: Query) -> dict[str, Any]:
+        """Communes grouped by issue shares and SIPAS dimension indices (k-means)."""
+        parent, keys = self._scope(q)
+        totals = self.store.sum_rows(self._filters(q, keys, issue=""), ("unit_key",), criteria=True)
+        cells = self.store.sum_rows(self._filters(q, keys), ("unit_key", "issue"))
+        codes = list(issues())
+        dims = [d.code for d in sipas().dimensions]
+        vectors: dict[str, list[float]] = {}
+        profiles: dict[str, dict[str, float]] = {}
+        for u in keys:
+            c = totals.get((u.key,))
+            if c is None or c.n == 0:
+                continue
+            shares = [cells.get((u.key, code), Counts()).n / c.n for code in codes]
+            s = sipas_index(c.criteria, sipas(), c.n_sipas, self.weights)
+            dim_index = {d.code: d.index for d in s.dimensions} if s else {}
+            vectors[u.key] = shares + [float(dim_index.get(d) or 0.0) for d in dims]
+            profiles[u.key] = dict(zip(codes, shares, strict=True))
+        groups = _group(vectors)
+        by_key = {u.key: u for u in keys}
+        out = []
+        for i, members in enumerate(groups, 1):
+            mean_share = {
+                code: sum(profiles[k][code] for k in members) / len(members) for code in codes
+            }
+            top = sorted(codes, key=lambda code: -mean_share[code])[:3]
+            out.append(
+                {
+                    "id": i,
+                    "units": [unit_dict(by_key[k]) for k in members],
+                    "profile": {
+                        "top_issues": [c for c in top if mean_share[c] > 0],
+                        "shares": {c: round(100 * v, 2) for c, v in mean_share.items()},
+                    },
+                }
+            )
+        return {"parent": unit_dict(parent), "period": q.period.to_dict(), "groups": out}
+
+
+def _group(vectors: dict[str, list[float]]) -> list[list[str]]:
+    if not vectors:
+        return []
+    try:
+        from thuocdo_scoring.comments import group_units  # type: ignore[attr-defined]
+    except Exception:  # the clustering package is optional: one group then
+        return [sorted(vectors)]
+    groups: list[list[str]] = group_units(vectors)
+    return groups

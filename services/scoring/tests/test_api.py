@@ -1,0 +1,154 @@
+"""The read API over a temporary store (Flask test client; real HTTP is covered by
+tests/scoring/). Figures are checked against hand counts of the records below."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from thuocdo_scoring import create_app
+from thuocdo_scoring.aggregate import Record
+from thuocdo_scoring.settings import Settings
+from thuocdo_scoring.store import SqliteStore
+
+pytestmark = pytest.mark.unit
+
+ICT = dt.timezone(dt.timedelta(hours=7))
+OLD = "05953@-"  # Xã Lương Phú until 2025-06-30
+NEW = "05953@2025-07-01"  # Xã Kha Sơn from 2025-07-01
+
+
+def rec(i: int, when: str, unit: str, overall: int, **kw: Any) -> Record:
+    return Record(
+        id=f"r{i}",
+        submitted_at=dt.datetime.fromisoformat(when),
+        unit_key=unit,
+        commune_code=unit.split("@")[0],
+        field=kw.pop("field", "ho_tich"),
+        overall=overall,
+        **kw,
+    )
+
+
+RECORDS = [
+    # Lương Phú, June: levels 5, 4, 2 -> 2 of 3 satisfied
+    rec(1, "2025-06-10T09:00:00+07:00", OLD, 5),
+    rec(2, "2025-06-11T09:00:00+07:00", OLD, 4, issues=("waiting_time",), comment="Chờ lâu"),
+    rec(3, "2025-06-12T09:00:00+07:00", OLD, 2, field="dat_dai", criteria={"tc1": 2, "tt1": 5}),
+    # 23:30 UTC on 30 June = 06:30 on 1 July in Vietnam: Kha Sơn, not Lương Phú.
+    rec(4, "2025-06-30T23:30:00+00:00", NEW, 1, comment="Thái độ kém", issues=("staff_attitude",)),
+    rec(5, "2025-07-02T10:00:00+07:00", NEW, 5, criteria={"tc1": 5}),
+    # A suspect response: excluded by default, counted apart.
+    rec(6, "2025-07-03T10:00:00+07:00", NEW, 1, suspect=True),
+    # Bàn Đạt (another commune of the old district)
+    rec(7, "2025-06-15T08:00:00+07:00", "05911@-", 3, comment="Bình thường"),
+]
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    store.apply_batch(RECORDS, {("t", 0): len(RECORDS)})
+    settings = Settings(data_dir=tmp_path, token="sekret")  # noqa: S106 - a test token
+    return create_app(settings, store=store)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    c = app.test_client()
+    c.environ_base["HTTP_AUTHORIZATION"] = "Bearer sekret"
+    return c
+
+
+def test_index_of_a_commune_version(client: FlaskClient) -> None:
+    body = client.get("/api/v1/index?unit=05953@-&period=2025-06").get_json()
+    assert body["unit"]["name"] == "Xã Lương Phú"
+    assert (body["n"], body["satisfied"], body["index"]) == (3, 2, 66.67)
+    assert body["counts"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
+    # mean = (5 + 4 + 2) / 3 = 3.6667 -> (3.6667 - 1) / 4 * 100 = 66.67
+    assert body["mean"] == pytest.approx(3.6667) and body["mean_100"] == 66.67
+    assert body["small_sample"] is True
+    # SIPAS from record 3 only: tc1=2 (0 %), tt1=5 (100 %) -> access 0, procedures 100 -> 50
+    assert body["sipas"]["overall"] == 50.0 and body["sipas"]["n"] == 1
+    assert [f["code"] for f in body["fields"]] == ["ho_tich", "dat_dai"]
+    assert body["as_of"] == "2025-06-12T02:00:00+00:00"
+
+
+def test_bare_code_means_version_in_force_and_local_dates(client: FlaskClient) -> None:
+    body = client.get("/api/v1/index?unit=05953&from=2025-07-01&to=2025-07-31").get_json()
+    assert body["unit"]["key"] == NEW
+    assert (body["n"], body["satisfied"], body["suspect_excluded"]) == (2, 1, 1)
+    with_suspect = client.get(
+        "/api/v1/index?unit=05953&period=2025-07&include_suspect=true"
+    ).get_json()
+    assert (with_suspect["n"], with_suspect["suspect_excluded"]) == (3, 0)
+
+
+def test_rollup_to_province_and_ranking(client: FlaskClient) -> None:
+    body = client.get("/api/v1/index?unit=19&period=2025").get_json()
+    assert body["n"] == 6  # 7 records minus the suspect one
+    ranking = client.get("/api/v1/units?parent=19&period=2025").get_json()
+    assert len(ranking["units"]) == 25  # 20 old communes + 5 new ones
+    by_key = {u["unit"]["key"]: u for u in ranking["units"]}
+    assert (by_key[OLD]["n"], by_key[NEW]["n"], by_key["05911@-"]["n"]) == (3, 2, 1)
+    assert [u["rank"] for u in ranking["units"]] == list(range(1, 26))
+    assert by_key["05908@-"]["shrunk"] is None
+    district = client.get("/api/v1/units?parent=173&period=2025-07").get_json()
+    assert district["units"] == []
+
+
+def test_issues_matrix_trend_comments(client: FlaskClient) -> None:
+    issues = client.get("/api/v1/issues?unit=19&period=2025").get_json()
+    wait = next(i for i in issues["issues"] if i["code"] == "waiting_time")
+    # 1 of 6 responses raises waiting_time -> 16.67 %; that one was satisfied (4)
+    assert (wait["count"], wait["share"], wait["index"]) == (1, 16.67, 100.0)
+    matrix = client.get("/api/v1/matrix?parent=19&period=2025").get_json()
+    row = next(r for r in matrix["rows"] if r["unit"]["key"] == NEW)
+    assert row["n"] == 2 and sum(row["shares"]) == 50.0
+    trend = client.get(
+        "/api/v1/trend?unit=19&from=2025-06-01&to=2025-07-31&granularity=month"
+    ).get_json()
+    assert [(p["period"]["label"], p["n"]) for p in trend["points"]] == [
+        ("2025-06", 4),
+        ("2025-07", 2),
+    ]
+    page = client.get("/api/v1/comments?unit=19&period=2025&per_page=2").get_json()
+    assert page["total"] == 3
+    assert [c["id"] for c in page["items"]] == ["r4", "r7"]  # newest first
+    only = client.get("/api/v1/comments?unit=19&period=2025&issue=staff_attitude").get_json()
+    assert [c["id"] for c in only["items"]] == ["r4"]
+    assert client.get("/api/v1/themes?unit=19&period=2025").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("unit=19&period=2025-13", "period"),
+        ("unit=19&from=2025-07-01", "to"),
+        ("unit=19&period=2025&from=2025-01-01&to=2025-02-01", "period"),
+        ("period=2025", "unit"),
+        ("unit=19&field=nope", "field"),
+        ("unit=19&granularity=year", "granularity"),
+        ("unit=19&period=2025&rating=6", "rating"),
+    ],
+)
+def test_bad_parameters_say_which(client: FlaskClient, query: str, param: str) -> None:
+    path = "/api/v1/comments" if "rating" in query else "/api/v1/trend"
+    resp = client.get(f"{path}?{query}")
+    assert resp.status_code == 400, resp.get_json()
+    assert param in resp.get_json()["errors"]
+
+
+def test_unknown_unit_and_auth(client: FlaskClient, app: Flask) -> None:
+    resp = client.get("/api/v1/index?unit=99999&period=2025")
+    assert resp.status_code == 404 and "99999" in resp.get_json()["message"]
+    anon = app.test_client()
+    assert anon.get("/api/v1/index?unit=19").status_code == 401
+    assert anon.get("/api/v1/openapi.json").status_code == 200
+    spec = anon.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/index" in spec["paths"]
+    assert anon.get("/readyz").get_json()["responses"] == len(RECORDS)
