@@ -179,3 +179,17 @@ def test_state_file_round_trip_is_private(tmp_path: Path) -> None:
     save(path, kiosks)
     assert load(path) == kiosks
     assert path.stat().st_mode & 0o077 == 0
+
+
+def test_a_set_stop_event_ends_retrying_at_once() -> None:
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    kiosks = [EnrolledKiosk("k05953-aaaaaa", "05953", "Quầy 1", TOKEN)]
+    client = IntakeClient("http://127.0.0.1:9/", kiosks, stop=stop)
+    client._local.session = FakeSession([requests.ConnectionError("refused")] * 10)
+    started = time.monotonic()
+    outcome = client.send(_response())
+    assert outcome.status == "failed" and "stopped" in outcome.detail
+    assert time.monotonic() - started < 1.0

@@ -110,7 +110,7 @@ def _enrol(settings: Settings) -> int:
         settings.intake_command, settings.data_dir, settings.state_file, _today()
     )
     for k in kiosks:
-        print(f"{k.commune_code}  {k.kiosk_id}  {k.name}")
+        print(f"{k.commune_code}  {k.kiosk_id}  {k.name}  {k.enrolment_url}")
     print(f"{len(kiosks)} kiosks; tokens kept in {settings.state_file}")
     return 0
 
@@ -164,8 +164,9 @@ def _live(settings: Settings, args: argparse.Namespace) -> int:
     kiosks = ensure_enrolled(
         settings.intake_command, settings.data_dir, settings.state_file, _today()
     )
-    client = IntakeClient(settings.intake_url, kiosks)
     stop = threading.Event()
+    # Retries end at once on SIGTERM: `make down` stops intake first, then waits for us.
+    client = IntakeClient(settings.intake_url, kiosks, stop=stop)
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         stop.set()

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import math
 import random
+import sys
 import threading
 import time
 from collections import Counter
@@ -65,7 +66,9 @@ class Tally:
 
 
 def _bar(total: int, show: bool, desc: str) -> tqdm:
-    return tqdm(total=total, unit="resp", desc=desc, disable=not show, smoothing=0.1)
+    # On a pipe or log file a redrawn bar is noise; the summary line says it all.
+    shown = show and sys.stderr.isatty()
+    return tqdm(total=total, unit="resp", desc=desc, disable=not shown, smoothing=0.1)
 
 
 def backfill_kafka(sink: KafkaSink, responses: list[SurveyResponse], show: bool) -> Tally:

@@ -77,6 +77,7 @@ class IntakeClient:
     this), with ``kiosk_id`` set to that kiosk's id. 429 waits for Retry-After and
     tries again; 5xx and connection errors back off and try again up to
     ``max_attempts``; any other 4xx is ``rejected``. Safe to use from many threads.
+    Once ``stop`` is set, waiting ends and the response counts as ``failed``.
     """
 
     def __init__(
@@ -88,6 +89,7 @@ class IntakeClient:
         max_attempts: int = 6,
         max_wait: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
     ) -> None:
         self.url = base_url.rstrip("/") + "/api/v1/responses"
         self.by_commune: dict[str, list[EnrolledKiosk]] = {}
@@ -97,6 +99,7 @@ class IntakeClient:
         self.max_attempts = max_attempts
         self.max_wait = max_wait
         self._sleep = sleep
+        self._stop = stop
         self._local = threading.local()
 
     def _session(self) -> requests.Session:
@@ -142,7 +145,11 @@ class IntakeClient:
                     delay = backoff_seconds(attempt)
                 else:
                     return Outcome("rejected", answer.status_code, answer.text[:300])
-            self._sleep(delay)
+            if self._stop is not None:
+                if self._stop.wait(delay):
+                    return Outcome("failed", last.http, "stopped while retrying")
+            else:
+                self._sleep(delay)
             waited += delay
         return last
 
