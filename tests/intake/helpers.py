@@ -17,8 +17,13 @@ from thuocdo_shared.kafka import make_consumer
 
 from tests.support.servers import BIN, ServiceProcess
 
-# Fast outage detection in tests; the default is 2 s.
-FAST = {"THUOCDO_INTAKE_PUBLISH_TIMEOUT": "1"}
+# Fast outage detection (the default is 2 s), and a rate limit that only the rate
+# limit test lowers.
+FAST = {
+    "THUOCDO_INTAKE_PUBLISH_TIMEOUT": "1",
+    "THUOCDO_INTAKE_RATE_PER_MINUTE": "100000",
+    "THUOCDO_INTAKE_RATE_BURST": "1000",
+}
 
 
 def intake_env(settings: KafkaSettings, data_dir: Path, **extra: str) -> dict[str, str]:

@@ -43,13 +43,8 @@ def world(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     ensure_topics(settings, [settings.responses_topic])
     data = tmp_path_factory.mktemp("intake-hostile")
     home, other = enrol(data, "05941", "Quầy 1"), enrol(data, "05953", "Quầy 2")
-    # A generous rate: this table is not about rate limits (see the test below).
-    with intake(
-        settings,
-        data,
-        THUOCDO_INTAKE_RATE_PER_MINUTE="100000",
-        THUOCDO_INTAKE_RATE_BURST="1000",
-    ) as server:
+    # The helpers' rate limit is generous: this table is not about rate limits.
+    with intake(settings, data) as server:
         yield World(server, settings, home, other)
 
 
