@@ -1,0 +1,110 @@
+"""The kiosk page in headless Chromium: a citizen taps a face, picks an issue, types
+a Vietnamese comment, and the response reaches Kafka; with intake down the page
+keeps it and delivers it once intake is back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.events import decode_response
+
+from tests.intake.helpers import enrol, intake, read_topic
+from tests.support.kafka_local import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+COMMENT = "Chờ đợi hơi lâu, cán bộ hướng dẫn chưa rõ ràng về giấy tờ cần nộp."
+PRAISE = "Cán bộ tiếp đón chu đáo, thủ tục nhanh gọn."
+
+
+def _rate(page: Any, score: int, issue: str, comment: str) -> None:
+    page.click(f'button.face[data-score="{score}"]')
+    page.click('button.field[data-code="ho_tich"]')
+    page.click(f'button.issue[data-code="{issue}"]')
+    expect(page.locator(f'button.issue[data-code="{issue}"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.click("#issues-next")
+    page.locator("#comment").press_sequentially(comment)
+
+
+def test_kiosk_flow_online_then_offline(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path, output_dir: Path
+) -> None:
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    port = free_port()
+    # A long minimum interval, so the second rating (a minute later at most) is
+    # flagged rapid_taps; a long idle time, so nothing resets while the test types.
+    env = {"THUOCDO_KIOSK_MIN_TAP_MS": "120000", "THUOCDO_KIOSK_IDLE_RESET": "60"}
+    server = intake(kafka_settings, tmp_path, port=port, **env).start()
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    try:
+        page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+        expect(page.locator("#screen-start")).to_be_visible()
+        assert kiosk["token"] not in page.url  # the enrolment link is cleaned at once
+        expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1")
+        faces = page.locator("button.face")
+        expect(faces).to_have_count(5)
+        labels = [faces.nth(i).get_attribute("aria-label") for i in range(5)]
+        assert labels == [
+            "Rất không hài lòng",
+            "Không hài lòng",
+            "Bình thường",
+            "Hài lòng",
+            "Rất hài lòng",
+        ]
+        for i in range(5):
+            box = faces.nth(i).bounding_box()
+            assert box is not None and box["width"] >= 96 and box["height"] >= 96
+            assert faces.nth(i).locator("svg").count() == 1
+        page.screenshot(path=str(output_dir / "kiosk-start.png"), full_page=True)
+
+        _rate(page, 2, "waiting_time", COMMENT)
+        expect(page.locator("#issues-q")).to_be_hidden()
+        page.screenshot(path=str(output_dir / "kiosk-comment.png"), full_page=True)
+        page.click("#send")
+        expect(page.locator("#screen-thanks")).to_be_visible()
+        expect(page.locator(".thanks")).to_have_text("Cảm ơn Ông/Bà đã đánh giá!")
+        page.screenshot(path=str(output_dir / "kiosk-thanks.png"), full_page=True)
+
+        first = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+        assert len(first) == 1
+        assert (first[0].overall, first[0].field, first[0].issues) == (
+            2,
+            "ho_tich",
+            ("waiting_time",),
+        )
+        assert first[0].comment == COMMENT
+        assert first[0].commune_code == "05941" and first[0].kiosk_id == kiosk["id"]
+        assert first[0].suspect == ()
+
+        # Intake goes away; the thank-you screen resets by itself to the faces.
+        server.stop()
+        expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+        page.click('button.face[data-score="5"]')
+        page.click('button.field[data-code="ho_tich"]')
+        expect(page.locator("#issues-q")).to_have_text("Điều gì làm Ông/Bà hài lòng?")
+        page.click('button.issue[data-code="staff_attitude"]')
+        page.click("#issues-next")
+        page.locator("#comment").press_sequentially(PRAISE)
+        page.click("#send")
+        expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
+        expect(page.locator("#offline")).to_be_visible()
+        page.screenshot(path=str(output_dir / "kiosk-offline.png"), full_page=True)
+
+        server = intake(kafka_settings, tmp_path, port=port, **env).start()
+        expect(page.locator("#pending")).to_be_hidden(timeout=30_000)
+        expect(page.locator("#offline")).to_be_hidden()
+    finally:
+        page.close()
+        server.stop()
+
+    both = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=2.0)]
+    assert len(both) == 2
+    second = next(r for r in both if r.overall == 5)
+    assert second.issues == ("staff_attitude",) and second.comment == PRAISE
+    assert second.suspect == ("rapid_taps",)
