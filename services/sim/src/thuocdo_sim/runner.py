@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from .generator import live_response
 from .profiles import VN_TZ, is_open
-from .senders import IntakeClient, KafkaSink, Outcome
+from .senders import KafkaSink, Outcome, Sender
 
 log = logging.getLogger("thuocdo_sim")
 
@@ -85,7 +85,7 @@ def backfill_kafka(sink: KafkaSink, responses: list[SurveyResponse], show: bool)
 
 
 def backfill_intake(
-    client: IntakeClient,
+    client: Sender,
     responses: list[SurveyResponse],
     *,
     workers: int,
@@ -127,7 +127,7 @@ def backfill_intake(
 
 
 def live(
-    client: IntakeClient,
+    client: Sender,
     *,
     rate: float,
     stop: threading.Event,
@@ -135,42 +135,60 @@ def live(
     respect_hours: bool = False,
     duration: float | None = None,
     report_every: float = 30.0,
+    max_inflight: int = 16,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(VN_TZ),
 ) -> Tally:
     """Send responses stamped "now" through intake, ``rate`` per second on average
     (Poisson arrivals), until ``stop`` is set or ``duration`` seconds have passed.
 
-    Communes without an enrolled kiosk are never chosen. With ``respect_hours``
-    nothing is sent while the one-stop shops are closed.
+    Arrivals keep their own clock: a slow answer does not lower the rate, since
+    sends run on a few threads (at most ``max_inflight`` waiting; beyond that the
+    stream slows down rather than piling up). Communes without an enrolled kiosk
+    are never chosen. With ``respect_hours`` nothing is sent while the one-stop
+    shops are closed.
     """
     # None: seeded from the OS, so restarts never reuse ids. Not a secret (S311).
     rng = random.Random(seed)  # noqa: S311
     tally = Tally()
-    started = last_report = time.monotonic()
-    while not stop.is_set():
-        if duration is not None and time.monotonic() - started >= duration:
-            break
-        gap = -math.log(1.0 - rng.random()) / rate
-        if stop.wait(gap):
-            break
-        moment = now().replace(microsecond=0)
-        if respect_hours and not is_open(moment):
-            continue
-        response = _live_sendable(client, rng, moment)
-        if response is None:
-            continue
-        outcome = client.send(response)
-        tally.add(outcome)
-        if not outcome.ok:
-            log.warning("live: %s %s %s", outcome.status, outcome.http or "", outcome.detail)
-        if time.monotonic() - last_report >= report_every:
-            last_report = time.monotonic()
-            log.info("live: %s", tally.summary())
+    started = last_report = next_at = time.monotonic()
+    inflight: set[Future[Outcome]] = set()
+
+    def collect(done: set[Future[Outcome]]) -> None:
+        for fut in done:
+            outcome = fut.result()
+            tally.add(outcome)
+            if not outcome.ok:
+                log.warning("live: %s %s %s", outcome.status, outcome.http or "", outcome.detail)
+
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="live") as pool:
+        while not stop.is_set():
+            next_at += -math.log(1.0 - rng.random()) / rate
+            if duration is not None and next_at - started >= duration:
+                break
+            if stop.wait(max(0.0, next_at - time.monotonic())):
+                break
+            done = {f for f in inflight if f.done()}
+            collect(done)
+            inflight -= done
+            if len(inflight) >= max_inflight:
+                done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                collect(done)
+                next_at = time.monotonic()  # no burst to catch up after a stall
+            moment = now().replace(microsecond=0)
+            if respect_hours and not is_open(moment):
+                continue
+            response = _live_sendable(client, rng, moment)
+            if response is not None:
+                inflight.add(pool.submit(client.send, response))
+            if time.monotonic() - last_report >= report_every:
+                last_report = time.monotonic()
+                log.info("live: %s", tally.summary())
+        collect(set(inflight))
     return tally
 
 
 def _live_sendable(
-    client: IntakeClient, rng: random.Random, moment: dt.datetime
+    client: Sender, rng: random.Random, moment: dt.datetime
 ) -> SurveyResponse | None:
     for _ in range(20):
         response = live_response(rng, moment)

@@ -14,7 +14,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from kafka.errors import KafkaError
@@ -41,6 +41,14 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.status in SUCCESS
+
+
+class Sender(Protocol):
+    """Something that delivers one response at a time (:class:`IntakeClient`)."""
+
+    def can_send(self, response: SurveyResponse) -> bool: ...
+
+    def send(self, response: SurveyResponse) -> Outcome: ...
 
 
 def retry_after_seconds(value: str | None, default: float = 1.0, cap: float = 60.0) -> float:
