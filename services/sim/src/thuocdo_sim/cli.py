@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -189,8 +190,12 @@ def _live(settings: Settings, args: argparse.Namespace) -> int:
 
 def _sample(seed: int, args: argparse.Namespace) -> int:
     options = Options(scale=args.scale)
-    for response in generate(seed, args.start, args.end, options=options):
-        sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
+    try:
+        for response in generate(seed, args.start, args.end, options=options):
+            sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` closed the pipe: that is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
