@@ -182,11 +182,28 @@ class SqliteStore:
     def apply_batch(
         self, records: Sequence[Record], offsets: Mapping[tuple[str, int], int]
     ) -> list[Record]:
-        new: list[Record] = []
         with self._tx() as conn:
+            # Inside the IMMEDIATE transaction nobody else can insert: look up which
+            # ids exist, then insert only the others (first delivery wins).
+            existing: set[str] = set()
+            ids = [r.id for r in records]
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                existing.update(
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT id FROM responses WHERE id IN ({_in(len(chunk))})",  # noqa: S608
+                        chunk,
+                    )
+                )
+            new: list[Record] = []
             for r in records:
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO responses VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                if r.id not in existing:
+                    existing.add(r.id)
+                    new.append(r)
+            conn.executemany(
+                "INSERT INTO responses VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
                     (
                         r.id,
                         r.submitted_at.isoformat(),
@@ -202,10 +219,10 @@ class SqliteStore:
                         r.predicted_issue,
                         int(r.suspect),
                         r.comment,
-                    ),
-                )
-                if cur.rowcount == 1:
-                    new.append(r)
+                    )
+                    for r in new
+                ],
+            )
             self._add_aggregates(conn, fold(new))
             conn.executemany(
                 "INSERT INTO consumer_offsets VALUES (?,?,?) ON CONFLICT (topic, partition) "
