@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from .periods import local_date
 
@@ -47,7 +48,7 @@ class Record:
     commune_code: str
     field: str
     overall: int
-    criteria: Mapping[str, int] = field(default_factory=dict)
+    criteria: Mapping[str, int] = dc_field(default_factory=dict)
     issues: tuple[str, ...] = ()
     predicted_issue: str | None = None
     suspect: bool = False
@@ -81,7 +82,7 @@ class Counts:
 
     levels: Levels = ZERO
     n_sipas: int = 0
-    criteria: Mapping[str, Levels] = field(default_factory=dict)
+    criteria: Mapping[str, Levels] = dc_field(default_factory=dict)
     latest: str = ""
 
     @property

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="untyped-decorator"
 """The read API (``/api/v1``): thin Flask views over :class:`queries.ReadModel`.
 
 Query parameters are validated with marshmallow schemas (via flask-smorest, which

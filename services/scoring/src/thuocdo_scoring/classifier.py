@@ -29,7 +29,7 @@ def load_model() -> IssueModel | None:
         if not _tried:
             _tried = True
             try:
-                from thuocdo_scoring.comments import load_default_model  # type: ignore[attr-defined]
+                from thuocdo_scoring.comments import load_default_model
 
                 _model = load_default_model()
             except Exception as exc:  # missing package, missing model file, bad pickle

@@ -8,7 +8,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from thuocdo_shared.reference import fields, issues, sipas
@@ -110,16 +110,15 @@ class ReadModel:
 
     # -- helpers -----------------------------------------------------------------
     def _filters(self, q: Query, keys: list[Unit], **over: Any) -> Filters:
-        base = {
-            "unit_keys": tuple(u.key for u in keys),
-            "start": q.period.start,
-            "end": q.period.end,
-            "field": q.field,
-            "issue": q.issue or "",
-            "include_suspect": q.include_suspect,
-        }
-        base.update(over)
-        return Filters(**base)
+        base = Filters(
+            unit_keys=tuple(u.key for u in keys),
+            start=q.period.start,
+            end=q.period.end,
+            field=q.field,
+            issue=q.issue or "",
+            include_suspect=q.include_suspect,
+        )
+        return replace(base, **over)
 
     def _estimate(self, c: Counts | None) -> dict[str, Any]:
         return levels_estimate(c.levels if c else (0, 0, 0, 0, 0), self.small_sample).to_dict()
@@ -337,7 +336,7 @@ def _group(vectors: dict[str, list[float]]) -> list[list[str]]:
     if not vectors:
         return []
     try:
-        from thuocdo_scoring.comments import group_units  # type: ignore[attr-defined]
+        from thuocdo_scoring.comments import group_units
     except Exception:  # the clustering package is optional: one group then
         return [sorted(vectors)]
     groups: list[list[str]] = group_units(vectors)
