@@ -9,6 +9,7 @@ the stored aggregate rows must equal ``fold`` of the distinct stored responses, 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -77,3 +78,15 @@ def test_incremental_equals_recomputation(batches: list[list[Record]]) -> None:
         else:
             assert got == {}
         store.close()
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(records, max_size=40), cuts=st.lists(st.integers(0, 40), max_size=6))
+def test_fold_in_pieces_equals_fold_at_once(rows: list[Record], cuts: list[int]) -> None:
+    """Pure path, no store: folding batch by batch into the running aggregate gives
+    the same rows as folding everything at once, and as the definition."""
+    bounds = sorted({0, len(rows), *(c for c in cuts if c <= len(rows))})
+    running: dict = {}
+    for a, b in itertools.pairwise(bounds):
+        running = fold(rows[a:b], into=running)
+    assert running == fold(rows) == naive(rows)
