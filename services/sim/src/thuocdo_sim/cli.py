@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("kafka").setLevel(logging.WARNING)  # connection chatter
+    logging.getLogger("kafka").setLevel(logging.ERROR)  # connection and event-loop chatter
     settings = Settings.from_env()
     seed = settings.seed if args.seed is None else args.seed
     try:
