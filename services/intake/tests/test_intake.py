@@ -12,7 +12,7 @@ import pytest
 from thuocdo_intake.flusher import Flusher
 from thuocdo_intake.intake import ACCEPTED, DUPLICATE, QUEUED, Intake
 from thuocdo_intake.spool import SpoolStore
-from thuocdo_shared.events import SurveyResponse, decode_response, load_response
+from thuocdo_shared.events import SurveyResponse, decode_response, encode_response, load_response
 from thuocdo_shared.kafka import DeliveryError
 
 pytestmark = pytest.mark.unit
@@ -163,3 +163,26 @@ def test_concurrent_same_id_is_published_once(tmp_path: Path) -> None:
         t.join(5)
     assert sorted(results) == [ACCEPTED] + [DUPLICATE] * 3
     assert broker.calls == 1
+
+
+def test_encoding_carries_every_field() -> None:
+    # to_dict is written out by hand for speed: it must not forget a field.
+    response = load_response(
+        {
+            "id": "00000000-0000-4000-8000-000000000001",
+            "submitted_at": "2026-03-01T15:00:00+07:00",
+            "kiosk_id": "k05941-abc",
+            "commune_code": "05941",
+            "field": "ho_tich",
+            "procedure_code": "1.000656",
+            "overall": 2,
+            "criteria": {"tc1": 2},
+            "issues": ["fees"],
+            "comment": "Phí chưa rõ ràng",
+            "lang": "vi",
+            "suspect": ["rapid_taps"],
+        }
+    )
+    data = json.loads(encode_response(response))["data"]
+    assert list(data) == list(SurveyResponse.__dataclass_fields__)
+    assert decode_response(encode_response(response)) == response

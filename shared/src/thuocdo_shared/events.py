@@ -18,7 +18,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
@@ -91,12 +91,25 @@ class SurveyResponse:
     suspect: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready mapping (the ``data`` part of the envelope)."""
-        out = asdict(self)
-        out["submitted_at"] = self.submitted_at.isoformat()
-        out["issues"] = list(self.issues)
-        out["suspect"] = list(self.suspect)
-        return out
+        """JSON-ready mapping (the ``data`` part of the envelope), keys in field order.
+
+        Built by hand rather than with ``dataclasses.asdict``, whose recursive deep
+        copy was two thirds of the cost of encoding a response on intake's hot path.
+        """
+        return {
+            "id": self.id,
+            "submitted_at": self.submitted_at.isoformat(),
+            "kiosk_id": self.kiosk_id,
+            "commune_code": self.commune_code,
+            "field": self.field,
+            "overall": self.overall,
+            "procedure_code": self.procedure_code,
+            "criteria": dict(self.criteria),
+            "issues": list(self.issues),
+            "comment": self.comment,
+            "lang": self.lang,
+            "suspect": list(self.suspect),
+        }
 
 
 _SCORE = validate.Range(1, 5, error="Must be a whole number between 1 and 5.")

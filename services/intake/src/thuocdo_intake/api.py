@@ -96,7 +96,10 @@ def post_response() -> Response:
         log.exception("response could not be stored", extra={"fields": {"event": "store_failed"}})
         return refuse(503, "Service Unavailable", API["unavailable"], **{"Retry-After": "5"})
     metrics.RESPONSES.labels(status).inc()
-    log.info(
+    # One line per response is for debugging; queued and duplicate answers are
+    # worth an operator's attention.
+    log.log(
+        logging.DEBUG if status == "accepted" else logging.INFO,
         "response",
         extra={
             "fields": {

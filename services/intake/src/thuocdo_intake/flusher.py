@@ -88,6 +88,7 @@ class Flusher:
     def step(self) -> tuple[int, bool]:
         """One pass: (records acknowledged and removed, whether sending failed)."""
         now = time.time()
+        self.store.write_marks()
         depth = self.store.depth()
         metrics.SPOOL_DEPTH.set(depth)
         if now >= self._next_prune:

@@ -24,16 +24,17 @@ class LazyProducer:
     """One producer per process. ``timeout`` (seconds) bounds how long a record may
     wait for the broker's acknowledgement, including connecting and retries."""
 
-    def __init__(self, settings: KafkaSettings, timeout: float) -> None:
+    def __init__(self, settings: KafkaSettings, timeout: float, linger_ms: int = 5) -> None:
         self.settings = settings
         self.timeout = timeout
+        self.linger_ms = linger_ms
         self._producer: KafkaProducer | None = None
         self._pid = 0
         self._lock = threading.Lock()
 
     def _config(self) -> dict[str, Any]:
         deadline_ms = int(self.timeout * 1000)
-        linger_ms = 5
+        linger_ms = self.linger_ms
         return {
             # The record itself expires (fails) by this deadline, so when a caller
             # gives up and spools it, the producer will not deliver it later too.

@@ -33,7 +33,7 @@ class Runtime:
         kiosks = KioskRegistry(settings.kiosk_db)
         # A claim older than this belongs to a request that died mid-publish.
         store = SpoolStore(settings.spool_db, stale_after=settings.publish_timeout + 5.0)
-        producer = LazyProducer(settings.kafka, settings.publish_timeout)
+        producer = LazyProducer(settings.kafka, settings.publish_timeout, settings.linger_ms)
         flusher = Flusher(
             store,
             producer,
@@ -67,6 +67,7 @@ class Runtime:
     def close(self) -> None:
         self.flusher.stop()
         self.producer.close()
+        self.store.write_marks()
 
     def kafka_reachable(self, timeout: float = 0.5) -> bool:
         """Whether a TCP connection to any bootstrap server opens within ``timeout``."""

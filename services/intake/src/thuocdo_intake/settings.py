@@ -24,6 +24,7 @@ class Settings:
     public_url: str = ""
     data_dir: Path = Path("data")
     publish_timeout: float = 2.0
+    linger_ms: int = 5
     max_body_bytes: int = 16 * 1024
     max_future_skew: float = 600.0
     rate_per_minute: float = 30.0
@@ -51,6 +52,7 @@ class Settings:
             publish_timeout=max(
                 0.2, env_float(env, "THUOCDO_INTAKE_PUBLISH_TIMEOUT", cls.publish_timeout)
             ),
+            linger_ms=env_int(env, "THUOCDO_INTAKE_LINGER_MS", cls.linger_ms, minimum=0),
             rate_per_minute=max(
                 0.01, env_float(env, "THUOCDO_INTAKE_RATE_PER_MINUTE", cls.rate_per_minute)
             ),

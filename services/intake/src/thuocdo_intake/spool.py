@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import enum
 import sqlite3
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,32 +70,65 @@ class SpoolStore:
         # which scoring drops by id.
         self._durable = PerThread(path, "FULL")
         self._fast = PerThread(path, "NORMAL")
+        # SQLite lets one writer in at a time and makes the others sleep and retry;
+        # queueing this process's threads on a lock first avoids those sleeps.
+        self._write = threading.Lock()
+        self._marks: list[str] = []
+        self._marks_lock = threading.Lock()
+        self._marks_written = 0.0
 
     # -- ids -------------------------------------------------------------------
     def claim(self, response_id: str, now: float) -> tuple[Claim, bool]:
         """Claim an id for publishing. Returns the claim and whether the spool holds
         a backlog (then the caller must spool too, to keep the order)."""
         conn = self._fast.get()
-        with transaction(conn):
+        with self._write:
+            fresh = conn.execute(
+                "INSERT INTO ids (id, state, at) VALUES (?, 'inflight', ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (response_id, now),
+            ).rowcount
+        claim = Claim.NEW if fresh == 1 else self._reclaim(response_id, now)
+        backlog = conn.execute("SELECT EXISTS (SELECT 1 FROM spool)").fetchone()[0] == 1
+        return claim, backlog
+
+    def _reclaim(self, response_id: str, now: float) -> Claim:
+        """The id is known: a duplicate, busy, or left by a request that died."""
+        self.write_marks()
+        conn = self._fast.get()
+        with self._write, transaction(conn):
             row = conn.execute("SELECT state, at FROM ids WHERE id = ?", (response_id,)).fetchone()
-            if row is None:
+            if row is None:  # pruned meanwhile
                 conn.execute(
                     "INSERT INTO ids (id, state, at) VALUES (?, 'inflight', ?)", (response_id, now)
                 )
-                claim = Claim.NEW
-            elif row[0] == "inflight" and now - float(row[1]) > self.stale_after:
+                return Claim.NEW
+            if row[0] == "inflight" and now - float(row[1]) > self.stale_after:
                 # The worker that claimed it died before publishing or spooling it.
                 conn.execute("UPDATE ids SET at = ? WHERE id = ?", (now, response_id))
-                claim = Claim.NEW
-            elif row[0] == "inflight":
-                claim = Claim.BUSY
-            else:
-                claim = Claim.DUPLICATE
-            backlog = conn.execute("SELECT EXISTS (SELECT 1 FROM spool)").fetchone()[0] == 1
-        return claim, backlog
+                return Claim.NEW
+            return Claim.BUSY if row[0] == "inflight" else Claim.DUPLICATE
 
-    def mark_published(self, response_id: str) -> None:
-        self._fast.get().execute("UPDATE ids SET state = 'published' WHERE id = ?", (response_id,))
+    def mark_published(self, response_id: str, max_delay: float = 0.05) -> None:
+        """Record that Kafka acknowledged ``response_id``. Marks are written in
+        batches at most ``max_delay`` seconds apart (one transaction for many
+        requests); :meth:`write_marks` writes the rest (the flusher calls it)."""
+        with self._marks_lock:
+            self._marks.append(response_id)
+            due = time.monotonic() - self._marks_written >= max_delay
+        if due:
+            self.write_marks()
+
+    def write_marks(self) -> None:
+        with self._marks_lock:
+            marks, self._marks = self._marks, []
+            self._marks_written = time.monotonic()
+        if marks:
+            conn = self._fast.get()
+            with self._write, transaction(conn):
+                conn.executemany(
+                    "UPDATE ids SET state = 'published' WHERE id = ?", [(m,) for m in marks]
+                )
 
     def release(self, response_id: str) -> None:
         """Forget an in-flight claim (the request failed before anything durable)."""
@@ -112,7 +147,7 @@ class SpoolStore:
     def put(self, response_id: str, key: bytes | None, value: bytes, now: float) -> None:
         """Write a response to the spool (synced to disk before returning)."""
         conn = self._durable.get()
-        with transaction(conn):
+        with self._write, transaction(conn):
             conn.execute(
                 "INSERT INTO spool (id, key, value, created) VALUES (?, ?, ?, ?)",
                 (response_id, key, value, now),
@@ -139,7 +174,7 @@ class SpoolStore:
         if not rows:
             return
         conn = self._durable.get()
-        with transaction(conn):
+        with self._write, transaction(conn):
             conn.executemany("DELETE FROM spool WHERE seq = ?", [(r.seq,) for r in rows])
             conn.executemany(
                 "UPDATE ids SET state = 'published' WHERE id = ?", [(r.id,) for r in rows]
