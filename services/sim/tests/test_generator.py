@@ -199,6 +199,8 @@ def test_comments_are_varied_vietnamese_some_without_diacritics(
     assert 0.2 < len(plain) / len(comments) < 0.4
     assert any("đ" in c or "ư" in c for c in comments)
     assert len(set(comments)) > 0.5 * len(comments)
+    assert not any("rất hài lòng, rất hài lòng" in c.lower() for c in comments)
+    assert not any(c.lower().count("cảm ơn cán bộ xã") > 1 for c in comments)
     # A theme outside the taxonomy exists only after the merger.
     merger = [r for r in sample if r.comment and "xã mới" in r.comment]
     assert merger and all(_local(r).date() >= dt.date(2025, 7, 1) for r in merger)

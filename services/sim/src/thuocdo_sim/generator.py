@@ -300,6 +300,8 @@ def compose_comment(
         opener = ""
     context = rng.choice(phrases.CONTEXTS).replace("{task}", rng.choice(phrases.TASKS[field]))
     closer = rng.choice(phrases.CLOSERS_PROBLEM if problem else phrases.CLOSERS_PRAISE)
+    if closer.strip(" .,!").lower() in body.lower():  # no "rất hài lòng, rất hài lòng"
+        closer = "."
     text = context + opener + body + closer
     text = text[0].upper() + text[1:]
     return unicodedata.normalize("NFC", text)
