@@ -23,6 +23,7 @@ def syllable_vectorizer(
     ngram_range: tuple[int, int] = (1, 2),
     *,
     min_df: int | float = 1,
+    max_df: int | float = 1.0,
     max_features: int | None = None,
 ) -> TfidfVectorizer:
     """TF-IDF over space-separated syllables (the normaliser's output), with our stop words."""
@@ -34,6 +35,7 @@ def syllable_vectorizer(
         stop_words=sorted(stop_words()),
         sublinear_tf=True,
         min_df=min_df,
+        max_df=max_df,
         max_features=max_features,
         dtype=np.float32,
     )

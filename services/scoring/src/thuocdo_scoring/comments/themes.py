@@ -25,6 +25,8 @@ from .text import fold_accents, has_diacritics, normalize, syllables
 
 SILHOUETTE_SAMPLE = 2000  # silhouette is O(n^2); a sample estimates it well enough
 LSA_COMPONENTS = 100
+FIT_SAMPLE = 3000  # points k-means and the SVD are fitted on
+READABLE_SAMPLE = 500  # comments scanned for the spelling of a term
 
 
 @dataclass
@@ -43,21 +45,26 @@ class Theme:
     examples: list[str] = field(default_factory=list)
 
 
-def _readable(term: str, texts: Sequence[str]) -> str:
-    """The most frequent original spelling of a folded n-gram in ``texts``,
-    preferring a spelling with diacritics when citizens used one."""
-    n = len(term.split())
-    counts: Counter[str] = Counter()
-    for text in texts:
+def _readable(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """For each folded n-gram in ``terms``, its most frequent original spelling in
+    ``texts`` (the first READABLE_SAMPLE of them), preferring a spelling with
+    diacritics when citizens used one; the folded term itself if never seen."""
+    wanted = {t: len(t.split()) for t in terms}
+    sizes = set(wanted.values())
+    counts: dict[str, Counter[str]] = {t: Counter() for t in terms}
+    for text in texts[:READABLE_SAMPLE]:
         sylls = syllables(text)
-        for i in range(len(sylls) - n + 1):
-            gram = " ".join(sylls[i : i + n])
-            if fold_accents(gram) == term:
-                counts[gram] += 1
-    accented = [(c, g) for g, c in counts.items() if has_diacritics(g)]
-    if accented:
-        return max(accented)[1]
-    return term
+        folded = [fold_accents(x) for x in sylls]
+        for n in sizes:
+            for i in range(len(sylls) - n + 1):
+                key = " ".join(folded[i : i + n])
+                if wanted.get(key) == n:
+                    counts[key][" ".join(sylls[i : i + n])] += 1
+    out: list[str] = []
+    for t in terms:
+        accented = [(c, g) for g, c in counts[t].items() if has_diacritics(g)]
+        out.append(max(accented)[1] if accented else t)
+    return out
 
 
 def _pick_terms(candidates: Sequence[str], n_terms: int) -> list[str]:
@@ -68,15 +75,14 @@ def _pick_terms(candidates: Sequence[str], n_terms: int) -> list[str]:
     for term in candidates:
         sylls = term.split()
         inside = [t for t in top if set(t) <= set(sylls)]
+        others = [t for t in top if t not in inside]
+        if any(set(sylls) & set(t) for t in others):
+            continue  # "ơn xã" after "cảm ơn": a fragment of what is already there
         if inside:
             at = top.index(inside[0])
-            top = [t for t in top if t not in inside]
+            top = others
             top.insert(at, sylls)
-        elif any(set(sylls) <= set(t) for t in top):
-            continue
-        else:
-            if len(top) == n_terms:
-                continue
+        elif len(top) < n_terms:
             top.append(sylls)
     return [" ".join(t) for t in top[:n_terms]]
 
@@ -87,26 +93,36 @@ def _theme_id(terms: Sequence[str]) -> str:
 
 
 def _choose_k(points: np.ndarray, max_k: int, random_state: int) -> tuple[int, np.ndarray]:
-    best: tuple[float, int, np.ndarray] | None = None
+    """k in 2..max_k with the best cosine silhouette, and every point's cluster.
+
+    k-means runs on a random sample of at most FIT_SAMPLE points (the clusters worth
+    naming are large, so a sample finds them); all points then join their nearest
+    centre. This keeps 100,000 comments within seconds."""
+    rng = np.random.default_rng(random_state)
+    if len(points) > FIT_SAMPLE:
+        sample = points[rng.choice(len(points), FIT_SAMPLE, replace=False)]
+    else:
+        sample = points
+    best: tuple[float, KMeans] | None = None
     for k in range(2, max_k + 1):
-        km = KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(points)
-        labels = km.labels_
-        if len(set(labels.tolist())) < 2:
+        km = KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(sample)
+        if len(set(km.labels_.tolist())) < 2:
             continue
         score = float(
             silhouette_score(
-                points,
-                labels,
+                sample,
+                km.labels_,
                 metric="cosine",
-                sample_size=min(len(points), SILHOUETTE_SAMPLE),
+                sample_size=min(len(sample), SILHOUETTE_SAMPLE),
                 random_state=random_state,
             )
         )
         if best is None or score > best[0]:
-            best = (score, k, labels)
+            best = (score, km)
     if best is None:
         return 1, np.zeros(len(points), dtype=int)
-    return best[1], best[2]
+    km = best[1]
+    return int(km.n_clusters), np.asarray(km.predict(points))
 
 
 def cluster_themes(
@@ -125,7 +141,9 @@ def cluster_themes(
     if not texts:
         return [], []
     folded = [normalize(t) for t in texts]
-    vectorizer = syllable_vectorizer((1, 2), min_df=2 if len(texts) >= 20 else 1)
+    many = len(texts) >= 20
+    # with many comments, words in over a third of them ("có", "không") name no theme
+    vectorizer = syllable_vectorizer((1, 2), min_df=2 if many else 1, max_df=0.35 if many else 1.0)
     try:
         matrix = vectorizer.fit_transform(folded)
     except ValueError:  # nothing but stop words and punctuation
@@ -136,9 +154,15 @@ def cluster_themes(
         points = None
     else:
         n_comp = min(LSA_COMPONENTS, matrix.shape[1] - 1, len(texts) - 1)
-        points = l2_normalize(
-            TruncatedSVD(n_components=n_comp, random_state=random_state).fit_transform(matrix)
-        )
+        svd = TruncatedSVD(n_components=n_comp, random_state=random_state)
+        if matrix.shape[0] > FIT_SAMPLE:
+            rows = np.random.default_rng(random_state).choice(
+                matrix.shape[0], FIT_SAMPLE, replace=False
+            )
+            svd.fit(matrix[rows])
+        else:
+            svd.fit(matrix)
+        points = l2_normalize(svd.transform(matrix))
         k, labels = _choose_k(points, min(max_themes, len(texts) - 1), random_state)
     terms = vectorizer.get_feature_names_out() if matrix is not None else np.array([])
     overall = np.asarray(matrix.mean(axis=0)).ravel() if matrix is not None else None
@@ -157,7 +181,7 @@ def cluster_themes(
                 str(terms[j]) for j in np.argsort(-lift)[: n_terms * 4] if centroid[j] > 0
             ]
             top = _pick_terms(candidates, n_terms)
-        readable = [_readable(t, member_texts) for t in top]
+        readable = _readable(top, member_texts)
         if points is not None:
             centre = points[members].mean(axis=0)
             order = members[np.argsort(-(points[members] @ centre))]
