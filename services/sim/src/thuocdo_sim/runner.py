@@ -71,16 +71,20 @@ def _bar(total: int, show: bool, desc: str) -> tqdm:
     return tqdm(total=total, unit="resp", desc=desc, disable=not shown, smoothing=0.1)
 
 
-def backfill_kafka(sink: KafkaSink, responses: list[SurveyResponse], show: bool) -> Tally:
-    """Produce ``responses`` straight to Kafka; returns the tally."""
+def backfill_kafka(
+    sink: KafkaSink, responses: list[SurveyResponse], show: bool, rate: float | None = None
+) -> Tally:
+    """Produce ``responses`` straight to Kafka, at most ``rate`` per second (None: as
+    fast as the broker acknowledges); returns the tally."""
     tally = Tally()
+    pacer = Pacer(rate)
     with _bar(len(responses), show, "backfill → kafka") as bar:
 
         def progress(outcome: Outcome) -> None:
             tally.add(outcome)
             bar.update(1)
 
-        sink.send_all(responses, progress)
+        sink.send_all(responses, progress, pacer.delay)
     return tally
 
 

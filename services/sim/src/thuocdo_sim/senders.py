@@ -186,13 +186,20 @@ class KafkaSink:
         )
 
     def send_all(
-        self, responses: Iterable[SurveyResponse], progress: Callable[[Outcome], None]
+        self,
+        responses: Iterable[SurveyResponse],
+        progress: Callable[[Outcome], None],
+        pause: Callable[[], float] = lambda: 0.0,
     ) -> None:
         """Produce every response; ``progress`` is called once per acknowledged
-        (or failed) record, from this thread."""
+        (or failed) record, from this thread. ``pause()`` gives seconds to wait
+        before each record (a rate limit)."""
         pending: deque[Any] = deque()
         topic = self.settings.responses_topic
         for response in responses:
+            delay = pause()
+            if delay > 0:
+                time.sleep(delay)
             key = response.commune_code.encode()
             pending.append(self._producer.send(topic, key=key, value=encode_response(response)))
             while len(pending) > self.window:
