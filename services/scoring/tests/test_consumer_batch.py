@@ -84,3 +84,23 @@ def test_update_message() -> None:
         },
     }
     assert update_message([]) is None
+
+
+def test_seek_to_store_uses_stored_offsets(tmp_path: Any) -> None:
+    from kafka.structs import TopicPartition
+    from thuocdo_scoring.consumer import seek_to_store
+    from thuocdo_scoring.store import SqliteStore
+
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    store.apply_batch([], {("t", 0): 42})
+    calls: list[tuple[str, int, int | None]] = []
+
+    class FakeConsumer:
+        def seek(self, tp: TopicPartition, offset: int) -> None:
+            calls.append(("seek", tp.partition, offset))
+
+        def seek_to_beginning(self, tp: TopicPartition) -> None:
+            calls.append(("beginning", tp.partition, None))
+
+    seek_to_store(FakeConsumer(), store, [TopicPartition("t", 0), TopicPartition("t", 1)])
+    assert calls == [("seek", 0, 42), ("beginning", 1, None)]

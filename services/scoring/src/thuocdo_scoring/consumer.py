@@ -154,6 +154,18 @@ def update_message(new: Sequence[Record], now: dt.datetime | None = None) -> byt
     return json.dumps(body).encode()
 
 
+def seek_to_store(consumer: Any, store: Store, partitions: Iterable[Any]) -> None:
+    """Position each partition at the next offset recorded in the store (the
+    beginning when the store has none)."""
+    for tp in partitions:
+        nxt = store.offset(tp.topic, tp.partition)
+        if nxt is None:
+            consumer.seek_to_beginning(tp)
+        else:
+            consumer.seek(tp, nxt)
+        log.info("%s/%s continues from %s", tp.topic, tp.partition, nxt or "the beginning")
+
+
 class SeekToStore(ConsumerRebalanceListener):  # type: ignore[misc]
     """On assignment, continue each partition from the offset in the store."""
 
@@ -166,13 +178,7 @@ class SeekToStore(ConsumerRebalanceListener):  # type: ignore[misc]
         return None
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        for tp in assigned:
-            nxt = self.store.offset(tp.topic, tp.partition)
-            if nxt is None:
-                self.consumer.seek_to_beginning(tp)
-            else:
-                self.consumer.seek(tp, nxt)
-            log.info("assigned %s/%s from %s", tp.topic, tp.partition, nxt or "beginning")
+        seek_to_store(self.consumer, self.store, assigned)
 
 
 class ScoringConsumer:
@@ -263,7 +269,14 @@ class ScoringConsumer:
     def run(self) -> None:
         """Loop until :meth:`stop` (or SIGTERM/SIGINT via :func:`main`)."""
         while not self.stopping.is_set():
-            self.step()
+            try:
+                self.step()
+            except Exception:
+                # E.g. the DLQ or the disk failed mid-batch: nothing of the batch was
+                # stored, so rewind to the store's offsets and try again shortly.
+                log.exception("batch failed; rewinding to the stored offsets")
+                self.stopping.wait(1.0)
+                seek_to_store(self.consumer, self.store, self.consumer.assignment())
 
     def stop(self) -> None:
         self.stopping.set()
