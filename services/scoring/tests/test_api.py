@@ -152,3 +152,16 @@ def test_unknown_unit_and_auth(client: FlaskClient, app: Flask) -> None:
     spec = anon.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/index" in spec["paths"]
     assert anon.get("/readyz").get_json()["responses"] == len(RECORDS)
+
+
+def test_store_that_cannot_open_is_not_ready(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    app = create_app(Settings(db_path=blocker / "scoring.sqlite3"))
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and "store" in ready.get_json()["reason"]
+    resp = client.get("/api/v1/index?unit=19&period=2025")
+    assert resp.status_code == 503
+    assert resp.get_json()["message"].startswith("Kho dữ liệu")

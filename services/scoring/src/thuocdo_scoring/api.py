@@ -10,6 +10,7 @@ needs ``Authorization: Bearer <token>``.
 from __future__ import annotations
 
 import hmac
+import sqlite3
 from typing import Any
 
 from flask import Flask, current_app, jsonify, request
@@ -203,6 +204,13 @@ def init_api(app: Flask, model: ReadModel, token: str) -> None:
         for location in messages.values():
             flat.update(location)
         return jsonify(errors=flat), 400
+
+    @app.errorhandler(sqlite3.Error)
+    @app.errorhandler(OSError)
+    def _store_down(exc: Exception) -> ResponseReturnValue:
+        app.logger.error("store unavailable: %s: %s", type(exc).__name__, exc)
+        body = {"error": "Service Unavailable", "message": msg("store_unavailable"), "status": 503}
+        return jsonify(body), 503
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:

@@ -149,19 +149,32 @@ class SqliteStore:
     workers see the last committed batch.
     """
 
-    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+    def __init__(self, path: str | Path) -> None:
+        # Opened lazily, so that a web worker starts (and /readyz can say why it is
+        # not ready) even when the file cannot be opened yet.
         self.path = str(path)
-        self.readonly = readonly
         self._local = threading.local()
-        if not readonly:
+        self._schema_lock = threading.Lock()
+        self._schema_ready = False
+
+    def _ensure_schema(self) -> None:
+        with self._schema_lock:
+            if self._schema_ready:
+                return
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            conn = self._conn()
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            try:
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(SCHEMA)
+            finally:
+                conn.close()
+            self._schema_ready = True
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            self._ensure_schema()
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA busy_timeout=30000")
