@@ -84,7 +84,12 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     csrf.init_app(app)
 
-    client = ScoringClient(settings.scoring_url, settings.scoring_token, settings.scoring_timeout)
+    client = ScoringClient(
+        settings.scoring_url,
+        settings.scoring_token,
+        settings.scoring_timeout,
+        store_path=settings.data_dir / "dashboard-last-good.sqlite3",
+    )
     app.extensions["thuocdo_settings"] = settings
     app.extensions["thuocdo_scoring"] = client
     app.extensions["thuocdo_accounts"] = AccountStore(

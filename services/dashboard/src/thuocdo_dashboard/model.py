@@ -231,7 +231,7 @@ def overview(
                     lang,
                     previous=number(a.previous_index, lang) + " %",
                     index=number(a.index, lang) + " %",
-                    p=number(a.p_value, lang, 3),
+                    p=_p_value(a.p_value, lang),
                 )
             ),
         }
@@ -299,6 +299,13 @@ def overview(
     else:
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("trend", lang), [])
     return page
+
+
+def _p_value(p: float | None, lang: str) -> str:
+    """A p-value for display: three decimals, or "< 0,001"."""
+    if p is not None and p < 0.001:
+        return "< " + number(0.001, lang, 3)
+    return number(p, lang, 3)
 
 
 def _issue_names(lang: str) -> dict[str, str]:

@@ -3,18 +3,23 @@
 Every call has a timeout and sends ``Authorization: Bearer <THUOCDO_SCORING_TOKEN>``
 when a token is configured. Each successful answer is kept as the *last good* one
 for its query, with the time it was fetched, so that when scoring is down a page
-can still show the last figures and say how old they are. The cache lives in the
-worker process (bounded, LRU); a worker that never saw a query has nothing to show.
+can still show the last figures and say how old they are. The last good answers
+are kept in memory (bounded, LRU) and, when a path is given, in a small SQLite
+table under THUOCDO_DATA_DIR, so that every gunicorn worker (and a restarted
+dashboard) can show them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -74,6 +79,7 @@ class ScoringClient:
         token: str = "",
         timeout: float = 3.0,
         cache_size: int = 1024,
+        store_path: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
@@ -82,6 +88,19 @@ class ScoringClient:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._store_path = store_path
+        self._in_flight: dict[tuple[str, tuple[tuple[str, str], ...]], threading.Event] = {}
+        if store_path is not None:
+            store_path.parent.mkdir(parents=True, exist_ok=True)
+            with self._db() as conn:
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS last_good (query TEXT PRIMARY KEY,"
+                    " data TEXT NOT NULL, fetched_at TEXT NOT NULL)"
+                )
+
+    def _db(self) -> sqlite3.Connection:
+        assert self._store_path is not None
+        return sqlite3.connect(self._store_path, timeout=5)
 
     def _session(self) -> requests.Session:
         # requests.Session is not documented as thread-safe: one per thread.
@@ -100,10 +119,33 @@ class ScoringClient:
             self._cache.move_to_end(key)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
+        if self._store_path is not None:
+            try:
+                conn = self._db()
+                with conn:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO last_good (query, data, fetched_at)"
+                        " VALUES (?, ?, ?)",
+                        (json.dumps(key), json.dumps(value.data), value.fetched_at.isoformat()),
+                    )
+                conn.close()
+            except sqlite3.Error as exc:  # the cache is a convenience, never a failure
+                log.warning("cannot store last good answer: %s", exc)
 
     def _last_good(self, key: tuple[str, tuple[tuple[str, str], ...]]) -> Fetched | None:
         with self._lock:
             hit = self._cache.get(key)
+        if hit is None and self._store_path is not None:
+            try:
+                conn = self._db()
+                row = conn.execute(
+                    "SELECT data, fetched_at FROM last_good WHERE query = ?", (json.dumps(key),)
+                ).fetchone()
+                conn.close()
+            except sqlite3.Error:
+                row = None
+            if row is not None:
+                hit = Fetched(json.loads(row[0]), dt.datetime.fromisoformat(row[1]))
         if hit is None:
             return None
         return Fetched(hit.data, hit.fetched_at, stale=True)
@@ -116,6 +158,37 @@ class ScoringClient:
         """
         query = _clean(params or {})
         key = (path, tuple(sorted(query.items())))
+        # Single flight: while the same query is already on its way to scoring (a
+        # slow one, e.g. themes), wait for it instead of piling up another request
+        # that would hold one more of scoring's workers.
+        with self._lock:
+            running = self._in_flight.get(key)
+            if running is None:
+                self._in_flight[key] = threading.Event()
+        if running is not None:
+            if not running.wait(self._timeout):
+                SCORING_CALLS.labels("unavailable").inc()
+                stale = self._last_good(key)
+                if stale is None:
+                    raise ScoringUnavailable("the same query is still waiting for scoring")
+                return stale
+            with self._lock:
+                done = self._cache.get(key)
+            age = (dt.datetime.now(dt.UTC) - done.fetched_at).total_seconds() if done else None
+            if done is not None and age is not None and age < 2:
+                return done
+            return self._fetch(path, query, key)  # it failed: try once ourselves
+        try:
+            return self._fetch(path, query, key)
+        finally:
+            with self._lock:
+                event = self._in_flight.pop(key, None)
+            if event is not None:
+                event.set()
+
+    def _fetch(
+        self, path: str, query: dict[str, str], key: tuple[str, tuple[tuple[str, str], ...]]
+    ) -> Fetched:
         url = f"{self.base_url}/api/v1/{path.lstrip('/')}"
         reason: str
         try:

@@ -1,0 +1,368 @@
+"""The dashboard in headless Chromium against the real suite: intake, scoring
+(``serve`` and ``consume``) and the dashboard, each under its own console script
+(gunicorn) with its own data directory, sharing topics on the real broker.
+
+Data is seeded the way kiosks send it: kiosks enrolled with ``thuocdo-intake kiosk
+add`` and responses POSTed to intake's API. Services start once per module.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from thuocdo_dashboard.messages import number
+from thuocdo_dashboard.periods import containing, previous, today_local
+from thuocdo_shared import reference
+
+from tests.conftest import make_topic_settings
+from tests.dashboard.helpers import PASSWORD, SCORING_TOKEN, add_user, dashboard
+from tests.intake.helpers import enrol
+from tests.support.servers import ServiceProcess
+
+pytestmark = pytest.mark.browser
+
+VN = dt.timezone(dt.timedelta(hours=7))
+COMMUNES = ["05908", "05917", "05923", "05941", "05953"]  # the five communes since 2025-07
+KHA_SON = "05953@2025-07-01"
+DIEM_THUY = "05941@2025-07-01"
+PROVINCE = "19@-"
+COMMENTS = [
+    "Cán bộ hướng dẫn tận tình, chu đáo.",
+    "Phải chờ gần hai tiếng mới đến lượt, quá lâu.",
+    "Thủ tục còn rườm rà, phải nộp nhiều bản sao giấy tờ.",
+    "Phòng chờ nóng, thiếu ghế ngồi cho người già.",
+    "Cổng dịch vụ công trực tuyến hay bị lỗi, không nộp được hồ sơ.",
+    "Nhân viên thái độ chưa niềm nở, trả lời cộc lốc.",
+]
+# Per commune: (responses this month, share rating 4-5 this month, responses last month,
+# share last month). Điềm Thụy is a small sample; Kha Sơn drops sharply.
+PLAN = {
+    "05908": (40, 0.85, 20, 0.80),
+    "05917": (34, 0.70, 20, 0.70),
+    "05923": (32, 0.60, 20, 0.65),
+    "05941": (12, 0.75, 10, 0.70),
+    "05953": (40, 0.45, 40, 0.90),
+}
+
+
+@dataclass
+class Stack:
+    intake: ServiceProcess
+    scoring: ServiceProcess
+    consumer: ServiceProcess
+    dashboard: ServiceProcess
+    kiosks: dict[str, dict[str, str]]
+    period: str
+    expected: int
+
+    def scoring_get(self, path: str, timeout: float = 10.0, **params: str) -> Any:
+        resp = requests.get(
+            f"{self.scoring.url}/api/v1/{path}",
+            params=params,
+            headers={"Authorization": f"Bearer {SCORING_TOKEN}"},
+            timeout=timeout,
+        )
+        resp.raise_for_status()
+        return resp.json()
+
+
+def _response(
+    kiosk: dict[str, str],
+    commune: str,
+    when: dt.datetime,
+    rng: random.Random,
+    satisfied: bool,
+    sipas: bool,
+) -> dict[str, Any]:
+    overall = rng.choice([4, 5]) if satisfied else rng.choice([1, 2, 3])
+    issues = [] if satisfied else rng.sample(list(reference.issues())[:6], 1)
+    body: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "submitted_at": when.isoformat(timespec="seconds"),
+        "kiosk_id": kiosk["id"],
+        "commune_code": commune,
+        "field": rng.choice(["ho_tich", "chung_thuc", "dat_dai"]),
+        "overall": overall,
+        "issues": issues,
+        "lang": "vi",
+    }
+    if rng.random() < 0.5:
+        body["comment"] = COMMENTS[0] if satisfied else rng.choice(COMMENTS[1:])
+    if sipas:
+        body["criteria"] = {
+            code: max(1, min(5, overall + rng.choice([-1, 0, 0, 1])))
+            for code in reference.sipas().criteria
+        }
+    return body
+
+
+def post(stack_intake: ServiceProcess, kiosk: dict[str, str], body: dict[str, Any]) -> None:
+    resp = requests.post(
+        f"{stack_intake.url}/api/v1/responses",
+        json=body,
+        headers={"Authorization": f"Bearer {kiosk['token']}"},
+        timeout=10,
+    )
+    assert resp.status_code in (200, 201, 202), resp.text
+
+
+def _wait_counted(stack: Stack, expected: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    n = -1
+    while time.monotonic() < deadline:
+        try:
+            n = stack.scoring_get("index", unit=PROVINCE, period=stack.period)["n"]
+        except requests.RequestException:
+            n = -1
+        if n >= expected:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"scoring counted {n} of {expected}:\n{stack.consumer.tail()}")
+
+
+@pytest.fixture(scope="module")
+def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    settings = make_topic_settings(kafka_bootstrap, "dashboard-browser")
+    root = tmp_path_factory.mktemp("dashboard-browser")
+    dirs = {name: root / name for name in ("intake", "scoring", "dashboard")}
+    for path in dirs.values():
+        path.mkdir()
+    kafka_env = {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "THUOCDO_TOPIC_RESPONSES": settings.responses_topic,
+        "THUOCDO_TOPIC_DLQ": settings.dlq_topic,
+        "THUOCDO_TOPIC_UPDATES": settings.updates_topic,
+    }
+    intake = ServiceProcess(
+        "intake",
+        env={
+            **kafka_env,
+            "THUOCDO_DATA_DIR": str(dirs["intake"]),
+            "THUOCDO_INTAKE_RATE_PER_MINUTE": "100000",
+            "THUOCDO_INTAKE_RATE_BURST": "1000",
+        },
+        log_dir=root,
+    )
+    scoring_env = {
+        **kafka_env,
+        "THUOCDO_DATA_DIR": str(dirs["scoring"]),
+        "THUOCDO_SCORING_TOKEN": SCORING_TOKEN,
+        "THUOCDO_SCORING_GROUP": f"scoring-{uuid.uuid4().hex[:8]}",
+    }
+    scoring = ServiceProcess("scoring", env=scoring_env, log_dir=root)
+    consumer = ServiceProcess("scoring", env=scoring_env, command=("consume",), log_dir=root)
+    started: list[ServiceProcess] = []
+    try:
+        for proc in (intake, consumer, scoring):
+            proc.start()
+            started.append(proc)
+        dash = dashboard(settings, dirs["dashboard"], scoring.url)
+        add_user(dirs["dashboard"], "thai-nguyen", "district", "19")
+        add_user(dirs["dashboard"], "kha-son", "commune", KHA_SON)
+        dash.start()
+        started.append(dash)
+
+        kiosks = {code: enrol(dirs["intake"], code, "Quầy 1") for code in COMMUNES}
+        kiosks["sipas"] = enrol(dirs["intake"], "05953", "Quầy SIPAS", "--mode", "sipas")
+        now = dt.datetime.now(VN)
+        this = containing(today_local(), "month")
+        last = previous(this)
+        rng = random.Random(20250701)
+        expected = 0
+        for code, (n_now, share_now, n_before, share_before) in PLAN.items():
+            for i in range(n_now):
+                # Spread over this month's days up to now (never in the future).
+                span = (now - dt.datetime.combine(this.start, dt.time(7), VN)).total_seconds()
+                when = now - dt.timedelta(seconds=rng.uniform(60, max(120.0, span - 60)))
+                sipas = code == "05953" and i % 2 == 0
+                kiosk = kiosks["sipas" if sipas else code]
+                post(intake, kiosk, _response(kiosk, code, when, rng, i < n_now * share_now, sipas))
+                expected += 1
+            for i in range(n_before):
+                when = dt.datetime.combine(last.start, dt.time(8), VN) + dt.timedelta(
+                    days=rng.randrange((last.end - last.start).days + 1), minutes=i
+                )
+                post(
+                    intake,
+                    kiosks[code],
+                    _response(kiosks[code], code, when, rng, i < n_before * share_before, False),
+                )
+        stack = Stack(intake, scoring, consumer, dash, kiosks, this.label, expected)
+        _wait_counted(stack, expected)
+        # Scoring's first themes computation of a commune took ~20 s here (reported
+        # to scoring); a leader's page would show "scoring did not answer" for it.
+        # Warm it so that the tests below measure the dashboard.
+        started_themes = time.monotonic()
+        stack.scoring_get("themes", timeout=90, unit=KHA_SON, period=stack.period)
+        print(
+            f"\nscoring's first /themes for Kha Sơn took {time.monotonic() - started_themes:.1f} s"
+        )
+        yield stack
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+
+
+def _login(browser: Any, stack: Stack, name: str, width: int = 1366, height: int = 768) -> Any:
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
+    page.goto(f"{stack.dashboard.url}/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    assert "/login" not in page.url, page.content()[:500]
+    return page
+
+
+def test_district_leader_sees_the_numbers_scoring_gives(
+    browser: Any, stack: Stack, output_dir: Path
+) -> None:
+    page = _login(browser, stack, "thai-nguyen")
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
+    api = stack.scoring_get("index", unit=PROVINCE, period=stack.period)
+    head = page.locator(".headline")
+    assert int(head.get_attribute("data-n")) == api["n"] == stack.expected
+    assert float(head.get_attribute("data-index")) == api["index"]
+    assert float(head.get_attribute("data-ci-low")) == api["ci_low"]
+    assert float(head.get_attribute("data-ci-high")) == api["ci_high"]
+    assert page.locator("#headline-index").inner_text().replace("\xa0", " ") == (
+        f"{number(api['index'])} %"
+    )
+    ranking = stack.scoring_get("units", parent=PROVINCE, period=stack.period)["units"]
+    rows = page.locator("li.rank-row")
+    assert rows.count() == len(ranking) == 5
+    for i, want in enumerate(ranking):
+        row = rows.nth(i)
+        assert row.get_attribute("data-unit") == want["unit"]["key"]
+        assert int(row.get_attribute("data-rank")) == want["rank"] == i + 1
+        assert int(row.get_attribute("data-n")) == want["n"]
+        assert float(row.get_attribute("data-index")) == want["index"]
+        assert float(row.get_attribute("data-shrunk")) == want["shrunk"]
+        assert want["unit"]["name"] in row.inner_text()
+    small = page.locator(f'li.rank-row[data-unit="{DIEM_THUY}"]')
+    assert "Mẫu nhỏ" in small.inner_text()  # 12 responses
+    alerts = page.locator("li.alert").all_inner_texts()
+    assert any("Xã Kha Sơn" in a and "Giảm có ý nghĩa thống kê" in a for a in alerts), alerts
+    assert page.locator("table.heatmap tbody tr").count() == 5
+    page.wait_for_selector("#trend-chart canvas")
+    page.screenshot(path=str(output_dir / "overview-1366x768.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_selector("#trend-chart canvas")
+    page.screenshot(path=str(output_dir / "overview-390x844.png"), full_page=True)
+    page.close()
+
+
+def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_dir: Path) -> None:
+    page = _login(browser, stack, "kha-son")
+    assert f"/commune/{KHA_SON}" in page.url
+    text = page.locator("main").inner_text()
+    for heading in (
+        "Các yếu tố và tiêu chí SIPAS",
+        "Lĩnh vực thủ tục hành chính",
+        "Vấn đề người dân nêu",
+        "Góp ý gần đây",
+    ):
+        assert heading in text
+    api = stack.scoring_get("index", unit=KHA_SON, period=stack.period)
+    assert float(page.locator(".headline").get_attribute("data-index")) == api["index"]
+    assert page.locator('table[data-table="sipas"] tbody tr').count() >= 5
+    # Filter comments by rating 2 (server-side, through scoring's API).
+    page.select_option("select[name=rating]", "2")
+    with page.expect_navigation():
+        page.click(".filters button")
+    ratings = page.locator(
+        'table[data-table="comments"] tbody tr td:nth-child(2)'
+    ).all_inner_texts()
+    assert ratings and all(r.startswith("2 – Không hài lòng") for r in ratings), ratings
+    page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period={stack.period}")
+    page.screenshot(path=str(output_dir / "commune-1366x768.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.click('section:has(table[data-table="comments"]) a[data-csv="comments"]')
+    raw = Path(info.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["Thời gian", "Mức đánh giá", "Lĩnh vực", "Vấn đề", "Nội dung góp ý"]
+    bodies = {r[4] for r in rows[1:]}
+    assert bodies & set(COMMENTS), bodies
+    direct = page.request.get(f"{stack.dashboard.url}/csv/commune/{KHA_SON}/issues.csv")
+    assert direct.status == 200
+    assert direct.headers["content-type"] == "text/csv; charset=utf-8"
+    assert direct.body().decode("utf-8-sig").startswith("Vấn đề,Số phiếu nêu,Tỷ lệ nêu (%)")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.screenshot(path=str(output_dir / "commune-390x844.png"), full_page=True)
+    page.close()
+
+
+def test_commune_user_gets_403_on_another_commune(browser: Any, stack: Stack) -> None:
+    page = _login(browser, stack, "kha-son")
+    resp = page.goto(f"{stack.dashboard.url}/commune/{DIEM_THUY}")
+    assert resp is not None and resp.status == 403
+    assert "Bạn không có quyền xem số liệu của đơn vị này." in page.inner_text("main")
+    assert "Điềm Thụy" not in page.content()
+    csv_resp = page.request.get(f"{stack.dashboard.url}/csv/commune/{DIEM_THUY}/comments.csv")
+    assert csv_resp.status == 403
+    page.close()
+
+
+def test_new_response_appears_without_reload(browser: Any, stack: Stack) -> None:
+    page = _login(browser, stack, "thai-nguyen")
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
+    page.wait_for_selector('#live-state[data-state="on"]', timeout=15000)
+    page.evaluate("window.__sameDocument = true")
+    before = int(page.locator(".headline").get_attribute("data-n"))
+    row = f'li.rank-row[data-unit="{DIEM_THUY}"]'
+    before_row = int(page.locator(row).get_attribute("data-n"))
+    body = _response(
+        stack.kiosks["05941"], "05941", dt.datetime.now(VN), random.Random(1), True, False
+    )
+    started = time.monotonic()
+    post(stack.intake, stack.kiosks["05941"], body)
+    page.wait_for_function(
+        f"() => Number(document.querySelector('.headline').dataset.n) === {before + 1}",
+        timeout=20000,
+    )
+    delay = time.monotonic() - started
+    print(f"\nlive refresh: response POSTed to intake -> figure on the open page in {delay:.2f} s")
+    assert page.evaluate("window.__sameDocument") is True  # no reload happened
+    assert int(page.locator(row).get_attribute("data-n")) == before_row + 1
+    assert page.locator("#updated-at").inner_text().startswith("Cập nhật lúc")
+    assert delay < 10.0
+    page.close()
+
+
+def test_scoring_down_keeps_the_last_figures(browser: Any, stack: Stack) -> None:
+    """Runs last in the module: it stops scoring's API for good."""
+    page = _login(browser, stack, "thai-nguyen")
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
+    shown = page.locator("#headline-index").inner_text()
+    stack.scoring.stop()
+    # Reload several times: each gunicorn worker must show the last figures, not
+    # only the one that fetched them (the last good answers are kept in SQLite).
+    for _ in range(3):
+        page.reload()
+        banner = page.locator("#scoring-status")
+        assert banner.is_visible()
+        text = banner.inner_text()
+        assert text.startswith(
+            "Không kết nối được dịch vụ tính điểm; số liệu hiển thị cập nhật lúc "
+        ), text
+        dt.datetime.strptime(text.rsplit("lúc ", 1)[1], "%H:%M %d/%m/%Y")
+        assert page.locator("#headline-index").inner_text() == shown
+        assert page.locator("li.rank-row").count() == 5
+        assert "Traceback" not in page.content()
+    page.close()
