@@ -150,7 +150,11 @@ def test_unknown_unit_and_auth(client: FlaskClient, app: Flask) -> None:
     assert anon.get("/api/v1/index?unit=19").status_code == 401
     assert anon.get("/api/v1/openapi.json").status_code == 200
     spec = anon.get("/api/v1/openapi.json").get_json()
-    assert "/api/v1/index" in spec["paths"]
+    for path in ("index", "units", "issues", "matrix", "groups", "themes", "trend", "comments"):
+        op = spec["paths"][f"/api/v1/{path}"]["get"]
+        assert {"200", "400"} <= set(op["responses"]), path
+    params = {p["name"] for p in spec["paths"]["/api/v1/index"]["get"]["parameters"]}
+    assert {"unit", "period", "from", "to", "field", "issue", "include_suspect"} <= params
     assert anon.get("/readyz").get_json()["responses"] == len(RECORDS)
 
 

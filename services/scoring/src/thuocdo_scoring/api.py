@@ -19,8 +19,9 @@ from flask_smorest import Api, Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 from thuocdo_shared.reference import fields as field_ref
 from thuocdo_shared.reference import issues as issue_ref
-from werkzeug.exceptions import HTTPException, UnprocessableEntity
+from werkzeug.exceptions import HTTPException
 
+from . import api_schemas
 from .messages import msg
 from .periods import GRANULARITIES, PeriodError, date_range, last_days, parse_period
 from .queries import Query, ReadModel, UnitNotFound
@@ -122,49 +123,56 @@ def _auth() -> None:
 
 
 @blp.route("/index")
-@blp.arguments(UnitQuery, location="query")
+@blp.response(200, api_schemas.IndexOut)
+@blp.arguments(UnitQuery, location="query", error_status_code=400)
 def index(args: dict[str, Any]) -> ResponseReturnValue:
     """Index of one unit for a period: counts, Wilson interval, mean, SIPAS, fields."""
     return _run(_model().index, _query(args))
 
 
 @blp.route("/units")
-@blp.arguments(ParentQuery, location="query")
+@blp.response(200, api_schemas.UnitsOut)
+@blp.arguments(ParentQuery, location="query", error_status_code=400)
 def units(args: dict[str, Any]) -> ResponseReturnValue:
     """Communes under a parent ranked by the empirical-Bayes shrunk % satisfied."""
     return _run(_model().units_ranking, _query(args, "parent"))
 
 
 @blp.route("/issues")
-@blp.arguments(UnitQuery, location="query")
+@blp.response(200, api_schemas.IssuesOut)
+@blp.arguments(UnitQuery, location="query", error_status_code=400)
 def issues(args: dict[str, Any]) -> ResponseReturnValue:
     """Per issue: how many responses raise it, their share and their index."""
     return _run(_model().issues, _query(args))
 
 
 @blp.route("/matrix")
-@blp.arguments(ParentQuery, location="query")
+@blp.response(200, api_schemas.MatrixOut)
+@blp.arguments(ParentQuery, location="query", error_status_code=400)
 def matrix(args: dict[str, Any]) -> ResponseReturnValue:
     """Commune x issue shares (%) for a heatmap."""
     return _run(_model().matrix, _query(args, "parent"))
 
 
 @blp.route("/groups")
-@blp.arguments(ParentQuery, location="query")
+@blp.response(200, api_schemas.GroupsOut)
+@blp.arguments(ParentQuery, location="query", error_status_code=400)
 def groups(args: dict[str, Any]) -> ResponseReturnValue:
     """Communes grouped by issue and SIPAS dimension profile (k-means)."""
     return _run(_model().groups, _query(args, "parent"))
 
 
 @blp.route("/themes")
-@blp.arguments(UnitQuery, location="query")
+@blp.response(200, api_schemas.ThemesOut)
+@blp.arguments(UnitQuery, location="query", error_status_code=400)
 def themes(args: dict[str, Any]) -> ResponseReturnValue:
     """Emerging themes among comments that fit no issue."""
     return _run(_model().themes, _query(args))
 
 
 @blp.route("/trend")
-@blp.arguments(TrendQuery, location="query")
+@blp.response(200, api_schemas.TrendOut)
+@blp.arguments(TrendQuery, location="query", error_status_code=400)
 def trend(args: dict[str, Any]) -> ResponseReturnValue:
     """Index per day, week, month or quarter over a range."""
     q = _query(args)
@@ -176,7 +184,8 @@ def trend(args: dict[str, Any]) -> ResponseReturnValue:
 
 
 @blp.route("/comments")
-@blp.arguments(CommentsQuery, location="query")
+@blp.response(200, api_schemas.CommentsOut)
+@blp.arguments(CommentsQuery, location="query", error_status_code=400)
 def comments(args: dict[str, Any]) -> ResponseReturnValue:
     """Comments, newest first, paginated and filterable."""
     return _run(_model().comments, _query(args), args.get("rating"), args["page"], args["per_page"])
@@ -196,15 +205,6 @@ def init_api(app: Flask, model: ReadModel, token: str) -> None:
     api = Api(app)
     api.register_blueprint(blp)
 
-    @app.errorhandler(UnprocessableEntity)
-    def _bad_params(exc: UnprocessableEntity) -> ResponseReturnValue:
-        data = getattr(exc, "data", None) or {}
-        messages = data.get("messages") or data.get("errors") or {}
-        flat: dict[str, Any] = {}
-        for location in messages.values():
-            flat.update(location)
-        return jsonify(errors=flat), 400
-
     @app.errorhandler(sqlite3.Error)
     @app.errorhandler(OSError)
     def _store_down(exc: Exception) -> ResponseReturnValue:
@@ -215,6 +215,11 @@ def init_api(app: Flask, model: ReadModel, token: str) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> ResponseReturnValue:
         data = getattr(exc, "data", None) or {}
+        if "messages" in data:  # webargs: {location: {param: [messages]}} -> {param: [...]}
+            flat: dict[str, Any] = {}
+            for location in data["messages"].values():
+                flat.update(location)
+            return jsonify(errors=flat), exc.code or 400
         if "errors" in data:
             return jsonify(errors=data["errors"]), exc.code or 400
         message = data.get("message") or exc.description

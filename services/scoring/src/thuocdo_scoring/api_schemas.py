@@ -1,0 +1,164 @@
+"""Response shapes of the read API, for the OpenAPI document only (views return
+the documents built in :mod:`queries` as they are; these schemas describe them)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class UnitOut(Schema):
+    key = fields.String(metadata={"example": "05953@2025-07-01"})
+    code = fields.String()
+    name = fields.String()
+    level = fields.String(metadata={"enum": ["province", "district", "commune"]})
+    valid_from = fields.Date(allow_none=True)
+    valid_to = fields.Date(allow_none=True)
+
+
+class PeriodOut(Schema):
+    label = fields.String(metadata={"example": "2025-07"})
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class EstimateOut(Schema):
+    n = fields.Integer(metadata={"description": "answers counted"})
+    satisfied = fields.Integer(metadata={"description": "answers 4 or 5"})
+    index = fields.Float(allow_none=True, metadata={"description": "% satisfied, 0-100"})
+    ci_low = fields.Float(allow_none=True, metadata={"description": "Wilson 95% low, 0-100"})
+    ci_high = fields.Float(allow_none=True, metadata={"description": "Wilson 95% high, 0-100"})
+    small_sample = fields.Boolean(metadata={"description": "n below the threshold (30)"})
+
+
+class NamedEstimateOut(EstimateOut):
+    code = fields.String()
+    name = fields.String()
+
+
+class DimensionOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    index = fields.Float(allow_none=True)
+    n = fields.Integer()
+    criteria = fields.List(fields.Nested(NamedEstimateOut))
+
+
+class SipasOut(Schema):
+    n = fields.Integer()
+    overall = fields.Float(allow_none=True)
+    dimensions = fields.List(fields.Nested(DimensionOut))
+
+
+class IndexOut(EstimateOut):
+    unit = fields.Nested(UnitOut)
+    period = fields.Nested(PeriodOut)
+    filters = fields.Dict()
+    as_of = fields.DateTime(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    mean = fields.Float(allow_none=True, metadata={"description": "mean score 1-5"})
+    mean_100 = fields.Float(allow_none=True, metadata={"description": "(mean-1)/4*100"})
+    suspect_excluded = fields.Integer()
+    sipas = fields.Nested(SipasOut, allow_none=True)
+    fields_ = fields.List(fields.Nested(NamedEstimateOut), data_key="fields")
+
+
+class RankedUnitOut(EstimateOut):
+    unit = fields.Nested(UnitOut)
+    shrunk = fields.Float(allow_none=True, metadata={"description": "EB posterior mean, 0-100"})
+    rank = fields.Integer()
+
+
+class PriorOut(Schema):
+    alpha = fields.Float()
+    beta = fields.Float()
+
+
+class UnitsOut(Schema):
+    parent = fields.Nested(UnitOut)
+    period = fields.Nested(PeriodOut)
+    prior = fields.Nested(PriorOut)
+    units = fields.List(fields.Nested(RankedUnitOut))
+
+
+class IssueRowOut(NamedEstimateOut):
+    count = fields.Integer()
+    share = fields.Float(metadata={"description": "% of the unit's responses raising it"})
+
+
+class IssuesOut(Schema):
+    unit = fields.Nested(UnitOut)
+    period = fields.Nested(PeriodOut)
+    n = fields.Integer()
+    issues = fields.List(fields.Nested(IssueRowOut))
+
+
+class MatrixRowOut(Schema):
+    unit = fields.Nested(UnitOut)
+    n = fields.Integer()
+    shares = fields.List(fields.Float())
+
+
+class CodeNameOut(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class MatrixOut(Schema):
+    parent = fields.Nested(UnitOut)
+    period = fields.Nested(PeriodOut)
+    issues = fields.List(fields.Nested(CodeNameOut))
+    rows = fields.List(fields.Nested(MatrixRowOut))
+
+
+class GroupOut(Schema):
+    id = fields.Integer()
+    units = fields.List(fields.Nested(UnitOut))
+    profile = fields.Dict()
+
+
+class GroupsOut(Schema):
+    parent = fields.Nested(UnitOut)
+    period = fields.Nested(PeriodOut)
+    groups = fields.List(fields.Nested(GroupOut))
+
+
+class ThemeOut(Schema):
+    id = fields.String()
+    label = fields.String()
+    top_terms = fields.List(fields.String())
+    size = fields.Integer()
+    examples = fields.List(fields.String())
+
+
+class ThemesOut(Schema):
+    unit = fields.Nested(UnitOut)
+    period = fields.Nested(PeriodOut)
+    themes = fields.List(fields.Nested(ThemeOut))
+
+
+class TrendPointOut(EstimateOut):
+    period = fields.Nested(PeriodOut)
+
+
+class TrendOut(Schema):
+    unit = fields.Nested(UnitOut)
+    granularity = fields.String()
+    points = fields.List(fields.Nested(TrendPointOut))
+
+
+class CommentOut(Schema):
+    id = fields.String()
+    submitted_at = fields.String()
+    unit = fields.Nested(UnitOut)
+    field = fields.String()
+    overall = fields.Integer()
+    issues = fields.List(fields.String())
+    predicted_issue = fields.String(allow_none=True)
+    comment = fields.String()
+
+
+class CommentsOut(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    items = fields.List(fields.Nested(CommentOut))
