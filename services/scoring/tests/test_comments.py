@@ -148,6 +148,17 @@ def test_fit_learns_from_new_examples() -> None:
     assert after.predict_proba(probe)[0, col] > before.predict_proba(probe)[0, col] + 0.2
 
 
+def test_fit_from_tagged_learns_from_single_tag_comments_only() -> None:
+    texts = ["xe lăn không vào được", "không có dốc cho xe lăn", "lối cho xe lăn bị chắn"]
+    # the same words ticked with two issues teach nothing: they must not count
+    confusing = ["xe lăn", "xe lăn xe lăn"]
+    model = CommentModel(threshold=0.0).fit_from_tagged(
+        texts + confusing, [["facilities"]] * 3 + [["fees", "paperwork"]] * 2
+    )
+    assert model.predict(["đường cho xe lăn"])[0][0] == "facilities"
+    assert model.n_training_examples_ > len(seed_examples()[0])  # seeds are in too
+
+
 def test_single_tag_examples_keep_only_comments_with_exactly_one_known_tag() -> None:
     texts = ["a", "b", "c", "d", "  ", "f"]
     tags = [["fees"], ["fees", "paperwork"], [], ["fees", "fees"], ["fees"], ["nonsense"]]

@@ -19,6 +19,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
+from threadpoolctl import threadpool_limits
 
 from .features import syllable_vectorizer
 from .text import fold_accents, has_diacritics, normalize, syllables
@@ -138,6 +139,16 @@ def cluster_themes(
     Returns the themes, largest first, and for each text the index of its theme in
     that list. Fewer than 4 texts (or texts without a shared word) form one theme.
     """
+    # The matrices here are small (a few thousand rows by 100): one thread is as fast,
+    # and OpenMP/BLAS threads spinning on a busy host (gunicorn workers, a consumer)
+    # cost several times the work itself.
+    with threadpool_limits(limits=1):
+        return _cluster_themes(texts, max_themes, n_terms, n_examples, random_state)
+
+
+def _cluster_themes(
+    texts: Sequence[str], max_themes: int, n_terms: int, n_examples: int, random_state: int
+) -> tuple[list[Theme], list[int]]:
     if not texts:
         return [], []
     folded = [normalize(t) for t in texts]
@@ -172,13 +183,15 @@ def cluster_themes(
         members = np.flatnonzero(labels == c)
         if len(members) == 0:
             continue
-        member_texts = [texts[i] for i in members]
+        member_texts = [texts[int(i)] for i in members]
         top: list[str] = []
         if matrix is not None and overall is not None:
             centroid = np.asarray(matrix[members].mean(axis=0)).ravel()
             lift = centroid - overall if k > 1 else centroid
             candidates = [
-                str(terms[j]) for j in np.argsort(-lift)[: n_terms * 4] if centroid[j] > 0
+                str(terms[j])
+                for j in np.argsort(-lift)[: n_terms * 4]
+                if centroid[j] > 0 and "0" not in str(terms[j]).split()  # "0" = any number
             ]
             top = _pick_terms(candidates, n_terms)
         readable = _readable(top, member_texts)
@@ -189,12 +202,12 @@ def cluster_themes(
             order = members
         examples: list[str] = []
         for i in order:
-            if texts[i] not in examples:
-                examples.append(texts[i])
+            if texts[int(i)] not in examples:
+                examples.append(texts[int(i)])
             if len(examples) == n_examples:
                 break
         theme = Theme(
-            id=_theme_id(top or [folded[members[0]]]),
+            id=_theme_id(top or [folded[int(members[0])]]),
             label=", ".join(readable) if readable else examples[0],
             top_terms=readable,
             size=len(members),
