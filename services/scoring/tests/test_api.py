@@ -4,6 +4,7 @@ tests/scoring/). Figures are checked against hand counts of the records below.""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from thuocdo_scoring import create_app
 from thuocdo_scoring.aggregate import Record
+from thuocdo_scoring.periods import parse_period
+from thuocdo_scoring.queries import Query, ReadModel
 from thuocdo_scoring.settings import Settings
 from thuocdo_scoring.store import SqliteStore
 
@@ -121,7 +124,55 @@ def test_issues_matrix_trend_comments(client: FlaskClient) -> None:
     assert [c["id"] for c in page["items"]] == ["r4", "r7"]  # newest first
     only = client.get("/api/v1/comments?unit=19&period=2025&issue=staff_attitude").get_json()
     assert [c["id"] for c in only["items"]] == ["r4"]
-    assert client.get("/api/v1/themes?unit=19&period=2025").status_code == 200
+
+
+@dataclass
+class FakeTheme:
+    id: str
+    label: str
+    top_terms: list[str]
+    size: int
+    examples: list[str]
+
+
+class FakeModel:
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def predict(self, texts: list[str]) -> list[tuple[str | None, float]]:
+        return [(None, 0.0) for _ in texts]
+
+    def themes(self, texts: list[str]) -> list[FakeTheme]:
+        self.calls.append(texts)
+        return [FakeTheme("t1", "bình thường", ["bình", "thường"], len(texts), texts[:2])]
+
+
+def test_themes_from_unassigned_comments_cached(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    store.apply_batch(RECORDS, {("t", 0): len(RECORDS)})
+    model = FakeModel()
+    read = ReadModel(store, model_loader=lambda: model)
+    q = Query(unit="19", period=parse_period("2025"))
+    body = read.themes(q)
+    # r2 and r4 carry ticked issues; only r7's comment is unassigned.
+    assert model.calls == [["Bình thường"]]
+    assert body["themes"] == [
+        {
+            "id": "t1",
+            "label": "bình thường",
+            "top_terms": ["bình", "thường"],
+            "size": 1,
+            "examples": ["Bình thường"],
+        }
+    ]
+    read.themes(q)
+    assert len(model.calls) == 1  # same data, same answer from the cache
+    store.apply_batch(
+        [rec(8, "2025-06-20T08:00:00+07:00", "05911@-", 2, comment="Mới")], {("t", 0): 8}
+    )
+    read.themes(q)
+    assert model.calls[-1] == ["Mới", "Bình thường"]  # new data: recomputed, newest first
+    assert ReadModel(store, model_loader=lambda: None).themes(q)["themes"] == []
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,7 +15,7 @@ from thuocdo_shared.reference import fields, issues, sipas
 from thuocdo_shared.units import Unit, UnitRegistry, registry
 
 from .aggregate import Counts
-from .classifier import load_model
+from .classifier import IssueModel, load_model
 from .index import levels_estimate, mean_100, mean_score, sipas_index
 from .periods import Period, buckets
 from .shrinkage import fit_prior
@@ -100,8 +100,10 @@ class ReadModel:
         small_sample: int = 30,
         weights: Mapping[str, float] | None = None,
         units: UnitRegistry | None = None,
+        model_loader: Callable[[], IssueModel | None] = load_model,
     ) -> None:
         self.store = store
+        self.model_loader = model_loader
         self.small_sample = small_sample
         self.weights = dict(weights or {})
         self.units = units or registry()
@@ -277,9 +279,8 @@ class ReadModel:
                     self._themes.popitem(last=False)
         return {"unit": unit_dict(unit), "period": q.period.to_dict(), "themes": cached}
 
-    @staticmethod
-    def _compute_themes(texts: list[str]) -> list[dict[str, Any]]:
-        model = load_model()
+    def _compute_themes(self, texts: list[str]) -> list[dict[str, Any]]:
+        model = self.model_loader()
         if model is None or not texts:
             return []
         return [
