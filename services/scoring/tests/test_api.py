@@ -167,11 +167,15 @@ def test_themes_from_unassigned_comments_cached(tmp_path: Path) -> None:
     ]
     read.themes(q)
     assert len(model.calls) == 1  # same data, same answer from the cache
-    store.apply_batch(
-        [rec(8, "2025-06-20T08:00:00+07:00", "05911@-", 2, comment="Mới")], {("t", 0): 8}
-    )
+    new = [
+        rec(8, "2025-06-20T08:00:00+07:00", "05911@-", 2, comment="Mới"),
+        rec(9, "2025-06-21T08:00:00+07:00", "05911@-", 2, comment="Khác", predicted_issue="other"),
+        rec(10, "2025-06-22T08:00:00+07:00", "05911@-", 2, comment="Phí", predicted_issue="fees"),
+    ]
+    store.apply_batch(new, {("t", 0): 10})
     read.themes(q)
-    assert model.calls[-1] == ["Mới", "Bình thường"]  # new data: recomputed, newest first
+    # New data: recomputed, newest first; the catch-all "other" counts as unassigned.
+    assert model.calls[-1] == ["Khác", "Mới", "Bình thường"]
     assert ReadModel(store, model_loader=lambda: None).themes(q)["themes"] == []
 
 

@@ -36,6 +36,7 @@ ON CONFLICT (unit_key, day, field, suspect, issue, criterion) DO UPDATE SET
     l1 = l1 + excluded.l1, l2 = l2 + excluded.l2, l3 = l3 + excluded.l3,
     l4 = l4 + excluded.l4, l5 = l5 + excluded.l5
 """
+CATCH_ALL_ISSUE = "other"
 GROUP_COLUMNS = ("unit_key", "day", "field", "suspect", "issue")
 
 SCHEMA = """
@@ -348,7 +349,12 @@ class SqliteStore:
             where += " AND overall = ?"
             params.append(rating)
         if unassigned_only:
-            where += " AND predicted_issue IS NULL AND issues = ''"
+            # "other" is the taxonomy's catch-all: a comment there fits no known issue.
+            where += (
+                " AND (predicted_issue IS NULL OR predicted_issue = ?)"
+                " AND (issues = '' OR issues = ?)"
+            )
+            params += [CATCH_ALL_ISSUE, f",{CATCH_ALL_ISSUE},"]
         conn = self._conn()
         count_sql = f"SELECT count(*) FROM responses WHERE {where}"  # noqa: S608 - fixed clauses
         total = conn.execute(count_sql, params).fetchone()[0]
