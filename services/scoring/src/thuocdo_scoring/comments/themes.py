@@ -176,7 +176,8 @@ def _cluster_themes(
         points = l2_normalize(svd.transform(matrix))
         k, labels = _choose_k(points, min(max_themes, len(texts) - 1), random_state)
     terms = vectorizer.get_feature_names_out() if matrix is not None else np.array([])
-    overall = np.asarray(matrix.mean(axis=0)).ravel() if matrix is not None else None
+    present = (matrix > 0).astype(np.float64).tocsr() if matrix is not None else None
+    df_all = np.asarray(present.sum(axis=0)).ravel() if present is not None else None
 
     themes: list[tuple[Theme, int]] = []
     for c in range(k):
@@ -185,13 +186,18 @@ def _cluster_themes(
             continue
         member_texts = [texts[int(i)] for i in members]
         top: list[str] = []
-        if matrix is not None and overall is not None:
-            centroid = np.asarray(matrix[members].mean(axis=0)).ravel()
-            lift = centroid - overall if k > 1 else centroid
+        if present is not None and df_all is not None:
+            # share of the theme's comments using a term, weighed by how much more
+            # often they use it than the other comments do (a log-odds lift)
+            df_in = np.asarray(present[members].sum(axis=0)).ravel()
+            p_in = df_in / len(members)
+            rest = len(texts) - len(members)
+            p_out = (df_all - df_in + 0.5) / (rest + 1.0)
+            score = p_in * np.log((p_in + 1e-9) / p_out)
             candidates = [
                 str(terms[j])
-                for j in np.argsort(-lift)[: n_terms * 4]
-                if centroid[j] > 0 and "0" not in str(terms[j]).split()  # "0" = any number
+                for j in np.argsort(-score)[: n_terms * 4]
+                if df_in[j] > 0 and "0" not in str(terms[j]).split()  # "0" = any number
             ]
             top = _pick_terms(candidates, n_terms)
         readable = _readable(top, member_texts)
