@@ -15,6 +15,8 @@ import shlex
 import shutil
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -114,17 +116,31 @@ def enrol_one(command: str, data_dir: Path, commune_code: str, name: str) -> Enr
 
 
 def ensure_enrolled(
-    command: str, data_dir: Path, state_file: Path, today: dt.date
+    command: str, data_dir: Path, state_file: Path, today: dt.date, parallel: int = 4
 ) -> list[EnrolledKiosk]:
     """Every demo commune valid ``today`` has as many kiosks as its profile says;
-    missing ones are enrolled now. Returns all kiosks valid for today's communes."""
+    missing ones are enrolled now (``parallel`` at a time: each is a Python start-up
+    of a few seconds on a busy machine). Returns all kiosks valid for today's communes.
+    The state file is saved after each enrolment, so no printed-once token is lost."""
     kiosks = load(state_file)
     wanted = demo_communes(today)
+    missing: list[tuple[str, str]] = []
     for unit in wanted:
-        have = [k for k in kiosks if k.commune_code == unit.code]
-        for n in range(len(have) + 1, PROFILES[unit.key].kiosks + 1):
-            name = phrases.KIOSK_NAME.format(commune=unit.name, n=n)
-            kiosks.append(enrol_one(command, data_dir, unit.code, name))
+        have = sum(1 for k in kiosks if k.commune_code == unit.code)
+        for n in range(have + 1, PROFILES[unit.key].kiosks + 1):
+            missing.append((unit.code, phrases.KIOSK_NAME.format(commune=unit.name, n=n)))
+    lock = threading.Lock()
+
+    def one(code: str, name: str) -> None:
+        kiosk = enrol_one(command, data_dir, code, name)
+        with lock:
+            kiosks.append(kiosk)
             save(state_file, kiosks)
+
+    if missing:
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="enrol") as pool:
+            for fut in [pool.submit(one, code, name) for code, name in missing]:
+                fut.result()  # re-raises the first EnrolError
+    kiosks.sort(key=lambda k: (k.commune_code, k.name))
     codes = {u.code for u in wanted}
     return [k for k in kiosks if k.commune_code in codes and registry().find(k.commune_code, today)]
