@@ -15,6 +15,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,23 +163,31 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     }
     scoring = ServiceProcess("scoring", env=scoring_env, log_dir=root)
     consumer = ServiceProcess("scoring", env=scoring_env, command=("consume",), log_dir=root)
-    started: list[ServiceProcess] = []
+    dash = dashboard(settings, dirs["dashboard"], scoring.url)  # scoring's port is chosen
+    procs = (intake, consumer, scoring, dash)
     try:
-        for proc in (intake, consumer, scoring):
-            proc.start()
-            started.append(proc)
-        dash = dashboard(settings, dirs["dashboard"], scoring.url)
-        add_user(dirs["dashboard"], "thai-nguyen", "district", "19")
-        add_user(dirs["dashboard"], "kha-son", "commune", KHA_SON)
-        dash.start()
-        started.append(dash)
+        # Everything that takes seconds (process starts, CLI runs) at the same time.
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            starts = [pool.submit(proc.start) for proc in procs]
+            users = [
+                pool.submit(add_user, dirs["dashboard"], "thai-nguyen", "district", "19"),
+                pool.submit(add_user, dirs["dashboard"], "kha-son", "commune", KHA_SON),
+            ]
+            enrolled = {
+                code: pool.submit(enrol, dirs["intake"], code, "Quầy 1") for code in COMMUNES
+            }
+            enrolled["sipas"] = pool.submit(
+                enrol, dirs["intake"], "05953", "Quầy SIPAS", "--mode", "sipas"
+            )
+            for job in (*starts, *users):
+                job.result()
+            kiosks = {code: job.result() for code, job in enrolled.items()}
 
-        kiosks = {code: enrol(dirs["intake"], code, "Quầy 1") for code in COMMUNES}
-        kiosks["sipas"] = enrol(dirs["intake"], "05953", "Quầy SIPAS", "--mode", "sipas")
         now = dt.datetime.now(VN)
         this = containing(today_local(), "month")
         last = previous(this)
         rng = random.Random(20250701)
+        bodies: list[tuple[dict[str, str], dict[str, Any]]] = []
         expected = 0
         for code, (n_now, share_now, n_before, share_before) in PLAN.items():
             for i in range(n_now):
@@ -187,17 +196,19 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 when = now - dt.timedelta(seconds=rng.uniform(60, max(120.0, span - 60)))
                 sipas = code == "05953" and i % 2 == 0
                 kiosk = kiosks["sipas" if sipas else code]
-                post(intake, kiosk, _response(kiosk, code, when, rng, i < n_now * share_now, sipas))
+                satisfied = i < n_now * share_now
+                bodies.append((kiosk, _response(kiosk, code, when, rng, satisfied, sipas)))
                 expected += 1
             for i in range(n_before):
                 when = dt.datetime.combine(last.start, dt.time(8), VN) + dt.timedelta(
                     days=rng.randrange((last.end - last.start).days + 1), minutes=i
                 )
-                post(
-                    intake,
-                    kiosks[code],
-                    _response(kiosks[code], code, when, rng, i < n_before * share_before, False),
+                satisfied = i < n_before * share_before
+                bodies.append(
+                    (kiosks[code], _response(kiosks[code], code, when, rng, satisfied, False))
                 )
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda kb: post(intake, kb[0], kb[1]), bodies))
         stack = Stack(intake, scoring, consumer, dash, kiosks, this.label, expected)
         _wait_counted(stack, expected)
         # Scoring's first themes computation of a commune took ~20 s here (reported
@@ -210,7 +221,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         )
         yield stack
     finally:
-        for proc in reversed(started):
+        for proc in reversed(procs):
             proc.stop()
 
 
@@ -350,7 +361,7 @@ def test_scoring_down_keeps_the_last_figures(browser: Any, stack: Stack) -> None
     page = _login(browser, stack, "thai-nguyen")
     page.goto(f"{stack.dashboard.url}/?period={stack.period}")
     shown = page.locator("#headline-index").inner_text()
-    stack.scoring.stop()
+    stack.scoring.kill()  # as a crash would: SIGKILL, no graceful shutdown
     # Reload several times: each gunicorn worker must show the last figures, not
     # only the one that fetched them (the last good answers are kept in SQLite).
     for _ in range(3):
