@@ -180,6 +180,20 @@ def test_district_user_is_kept_inside_the_district(server: ServiceProcess) -> No
         assert session.get(server.url + path, timeout=10).status_code == 200, path
 
 
+def test_commune_user_may_use_their_own_pages(server: ServiceProcess) -> None:
+    session, _ = login(server.url, "kha-son", headers=_ip())
+    for path in (
+        f"/commune/{OWN_COMMUNE}?rating=2&field=ho_tich&issue=waiting_time",
+        "/issue/waiting_time",
+        f"/issue/waiting_time?unit={OWN_COMMUNE}",
+        f"/api/commune/{OWN_COMMUNE}",
+    ):
+        assert session.get(server.url + path, timeout=10).status_code == 200, path
+    # A filter outside the reference lists is a bad request, not a query to scoring.
+    bad = session.get(f"{server.url}/commune/{OWN_COMMUNE}?rating=9", timeout=10)
+    assert bad.status_code == 400
+
+
 def test_anonymous_requests_see_nothing(server: ServiceProcess) -> None:
     for path in ("/api/overview", f"/csv/commune/{OWN_COMMUNE}/comments.csv", "/events"):
         resp = requests.get(server.url + path, allow_redirects=False, timeout=10)

@@ -145,7 +145,7 @@ class AccountStore:
                 "SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?",
                 (address, since),
             ).fetchone()[0]
-        return by_account >= self.attempts or by_address >= self.attempts
+        return bool(by_account >= self.attempts or by_address >= self.attempts)
 
     def authenticate(
         self, name: str, password: str, address: str, now: float

@@ -511,17 +511,28 @@ def issue(
     names = _issue_names(lang)
     page.data["issue"] = {"code": code, "name": names.get(code, code)}
     parent = scope.ranking_parent(unit, period.start, period.end)
-    matrix = status.call(lambda: client.matrix(parent.key, period.label)) if parent else None
-    column = next(
-        (i for i, m in enumerate((matrix or {}).get("issues", [])) if m.get("code") == code), None
-    )
     shares: dict[str, Any] = {}
-    for row in (matrix or {}).get("rows", []):
-        if column is not None and column < len(row.get("shares", [])):
-            shares[row["unit"]["key"]] = row["shares"][column]
-    ranked = (
-        status.call(lambda: client.units(parent.key, period.label, issue=code)) if parent else None
-    )
+    ranked: dict[str, Any] | None
+    if unit.level == "commune":
+        # One commune: its own line from /issues (share, and the responses raising it).
+        own = status.call(lambda: client.issues(unit.key, period.label))
+        entry = next((i for i in (own or {}).get("issues", []) if i.get("code") == code), None)
+        ranked = {"units": []}
+        if entry is not None:
+            shares[unit.key] = entry.get("share")
+            ranked["units"].append({"unit": {"key": unit.key, "name": unit.name}, **entry})
+    else:
+        matrix = status.call(lambda: client.matrix(parent.key, period.label)) if parent else None
+        issues_meta = (matrix or {}).get("issues", [])
+        column = next((i for i, m in enumerate(issues_meta) if m.get("code") == code), None)
+        for row in (matrix or {}).get("rows", []):
+            if column is not None and column < len(row.get("shares", [])):
+                shares[row["unit"]["key"]] = row["shares"][column]
+        ranked = (
+            status.call(lambda: client.units(parent.key, period.label, issue=code))
+            if parent
+            else None
+        )
     table = Table(
         "communes",
         text("across_communes", lang),
