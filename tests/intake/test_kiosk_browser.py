@@ -108,3 +108,41 @@ def test_kiosk_flow_online_then_offline(
     second = next(r for r in both if r.overall == 5)
     assert second.issues == ("staff_attitude",) and second.comment == PRAISE
     assert second.suspect == ("rapid_taps",)
+
+
+def test_kiosk_full_sipas_mode_with_fixed_field(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path, output_dir: Path
+) -> None:
+    kiosk = enrol(tmp_path, "05953", "Quầy Hộ tịch", "--mode", "sipas", "--field", "ho_tich")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        try:
+            page.goto(f"{server.url}/kiosk?token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+            assert "token" not in page.url
+            page.click('button.face[data-score="4"]')
+            # The field is fixed: straight to the SIPAS criteria, one dimension a screen.
+            rated = 0
+            for _ in range(5):
+                expect(page.locator("#screen-sipas")).to_be_visible()
+                groups = page.locator("#sipas-list .scores")
+                for i in range(groups.count()):
+                    score = 3 + (rated % 3)  # 3, 4, 5, 3, ...
+                    groups.nth(i).locator(f'button.score[data-score="{score}"]').click()
+                    rated += 1
+                if rated == 4:
+                    page.screenshot(path=str(output_dir / "kiosk-sipas.png"), full_page=True)
+                page.click("#sipas-next")
+            assert rated == 19
+            expect(page.locator("#issues-q")).to_have_text("Điều gì làm Ông/Bà hài lòng?")
+            page.click("#issues-next")
+            page.click("#send")
+            expect(page.locator("#screen-thanks")).to_be_visible()
+        finally:
+            page.close()
+    records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert len(records) == 1
+    sent = records[0]
+    assert (sent.commune_code, sent.field, sent.overall) == ("05953", "ho_tich", 4)
+    assert len(sent.criteria) == 19 and set(sent.criteria.values()) == {3, 4, 5}
+    assert sent.issues == () and sent.comment is None

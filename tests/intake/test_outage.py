@@ -66,7 +66,7 @@ def test_outage_queues_100_then_delivers_each_exactly_once(
     try:
         warm = body(kiosk, overall=5)
         assert post(warm) == "accepted"
-        controllable_kafka.stop()
+        controllable_kafka.kill()  # a crash, and quicker than a clean shutdown
         sent = [body(kiosk, overall=1 + i % 5, comment=f"Góp ý số {i}") for i in range(100)]
         started = time.monotonic()
         assert [post(b) for b in sent] == ["queued"] * 100
@@ -101,7 +101,7 @@ def test_worker_killed_mid_flush_loses_nothing(
 ) -> None:
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
     store = SpoolStore(tmp_path / "intake-spool.sqlite3", stale_after=10.0)
-    sent = [load_response(body(kiosk, overall=1 + i % 5)) for i in range(800)]
+    sent = [load_response(body(kiosk, overall=1 + i % 5)) for i in range(500)]
     for r in sent:
         store.put(r.id, b"05941", encode_response(r), time.time())
     killed: dict[str, Any] = {}
