@@ -134,3 +134,12 @@ def test_envelope_without_data() -> None:
 def test_all_errors_share_one_base_class() -> None:
     for cls in (NotJSON, UnknownSchemaVersion, InvalidEvent):
         assert issubclass(cls, events.EnvelopeError)
+
+
+def test_commune_is_checked_on_the_vietnam_date_not_the_utc_date() -> None:
+    # 18:00 UTC on 30 June is 01:00 on 1 July in Vietnam: Bàn Đạt (05911) was gone by then.
+    with pytest.raises(InvalidEvent) as exc:
+        load_response(valid(commune_code="05911", submitted_at="2025-06-30T18:00:00+00:00"))
+    assert exc.value.errors["commune_code"] == ["No commune 05911 on 2025-07-01."]
+    # 16:59 UTC is 23:59 on 30 June in Vietnam: still Bàn Đạt.
+    assert load_response(valid(commune_code="05911", submitted_at="2025-06-30T16:59:00Z"))

@@ -56,7 +56,8 @@ def test_units_follow_the_local_date_and_poison_is_dead_lettered() -> None:
     reasons = [d.reason for d in batch.dead]
     assert reasons[0].startswith("value is not UTF-8 JSON")
     assert "empty value" in reasons[1]
-    assert reasons[2] == "unknown unit: no commune 05911 on local date 2025-07-01"
+    # The shared validator already checks the commune on the Vietnam date.
+    assert reasons[2] == "invalid fields: commune_code: No commune 05911 on 2025-07-01."
     dlq = json.loads(batch.dead[0].value())
     assert dlq["schema"] == "survey.dlq/1"
     assert base64.b64decode(dlq["data"]["value_b64"]) == b"{not json"

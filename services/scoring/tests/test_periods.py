@@ -9,9 +9,9 @@ from thuocdo_scoring.periods import (
     PeriodError,
     buckets,
     date_range,
-    local_date,
     parse_period,
 )
+from thuocdo_shared.units import local_date
 
 pytestmark = pytest.mark.unit
 D = dt.date

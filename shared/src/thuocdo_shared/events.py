@@ -35,7 +35,7 @@ from marshmallow import (
 )
 
 from . import reference
-from .units import registry
+from .units import local_date, registry
 
 RESPONSE_SCHEMA = "survey.response"
 RESPONSE_MAJOR = 1
@@ -186,9 +186,10 @@ class ResponseSchema(Schema):
             if when < _EARLIEST:
                 errors["submitted_at"] = ["Must not be before 2015-01-01."]
             code = data.get("commune_code")
-            if code and registry().find(code, when.date()) is None:
-                errors["commune_code"] = [f"No commune {code} on {when.date().isoformat()}."]
-            elif code and registry().lookup(code, when.date()).level != "commune":
+            day = local_date(when)
+            if code and registry().find(code, day) is None:
+                errors["commune_code"] = [f"No commune {code} on {day.isoformat()}."]
+            elif code and registry().lookup(code, day).level != "commune":
                 errors["commune_code"] = [f"{code} is not a commune."]
         comment = data.get("comment")
         if isinstance(comment, str) and _CONTROL.search(comment):
@@ -226,6 +227,17 @@ def _messages(err: ValidationError) -> dict[str, Any]:
     return dict(msgs) if isinstance(msgs, Mapping) else {"_schema": list(msgs)}
 
 
+def _summary(errors: Mapping[str, Any]) -> str:
+    """One line for logs and the DLQ: each field with its first message."""
+    parts = []
+    for name in sorted(errors):
+        first: Any = errors[name]
+        while isinstance(first, (list, dict)) and first:
+            first = first[0] if isinstance(first, list) else next(iter(first.values()))
+        parts.append(f"{name}: {str(first)[:120]}")
+    return "invalid fields: " + "; ".join(parts)
+
+
 def load_response(payload: Any, *, strict: bool = True) -> SurveyResponse:
     """Validate a response mapping (the API body, or an envelope's ``data``).
 
@@ -239,7 +251,7 @@ def load_response(payload: Any, *, strict: bool = True) -> SurveyResponse:
         result: SurveyResponse = schema.load(payload)
     except ValidationError as err:
         errors = _messages(err)
-        raise InvalidEvent("invalid fields: " + ", ".join(sorted(errors)), errors) from None
+        raise InvalidEvent(_summary(errors), errors) from None
     return result
 
 

@@ -17,6 +17,20 @@ from .reference import load_json
 
 LEVELS = ("province", "district", "commune")
 
+# Vietnam has one time zone and no daylight saving: a fixed offset needs no tz database
+# (slim container images ship none).
+LOCAL_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+
+def local_date(when: dt.datetime) -> dt.date:
+    """The calendar date in Vietnam of an instant (a naive one is taken as UTC).
+
+    A response belongs to the unit in force on this date, whatever offset the kiosk sent.
+    """
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(LOCAL_TZ).date()
+
 
 @dataclass(frozen=True)
 class Unit:

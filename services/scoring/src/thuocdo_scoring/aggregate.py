@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
-from .periods import local_date
+from thuocdo_shared.units import local_date
 
 LEVELS = (1, 2, 3, 4, 5)
 ALL = ""

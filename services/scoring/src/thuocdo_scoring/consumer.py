@@ -24,11 +24,10 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from thuocdo_shared.events import DLQ_SCHEMA_ID, UPDATE_SCHEMA_ID, EnvelopeError, decode_response
 from thuocdo_shared.kafka import make_consumer, make_producer
-from thuocdo_shared.units import UnitRegistry, registry
+from thuocdo_shared.units import UnitRegistry, local_date, registry
 
 from .aggregate import Record
 from .classifier import IssueModel, load_model, predict_issues
-from .periods import local_date
 from .settings import Settings
 from .store import SqliteStore, Store
 
@@ -193,6 +192,10 @@ class ScoringConsumer:
             "max_poll_records": settings.max_poll_records,
             "session_timeout_ms": settings.session_timeout_ms,
             "heartbeat_interval_ms": max(1000, settings.session_timeout_ms // 4),
+            # kafka-python backs off up to 30 s between reconnects by default: after
+            # a broker outage the consumer sat idle that long while intake's spool
+            # had already drained (seen in tests/faults). Retry every second instead.
+            "reconnect_backoff_max_ms": 1000,
         }
         if settings.instance_id:
             extra["group_instance_id"] = settings.instance_id

@@ -11,9 +11,9 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from thuocdo_shared.units import LOCAL_TZ
+
 GRANULARITIES = ("day", "week", "month", "quarter")
 DEFAULT_DAYS = 30
 
@@ -35,13 +35,6 @@ class Period:
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, dt.date) and self.start <= day <= self.end
-
-
-def local_date(when: dt.datetime) -> dt.date:
-    """The date in Vietnam of an aware instant (a naive one is taken as UTC)."""
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(LOCAL_TZ).date()
 
 
 def today() -> dt.date:
