@@ -41,6 +41,9 @@ class Table:
     header: list[str]
     rows: list[list[Cell]] = field(default_factory=list)
     numeric: set[int] = field(default_factory=set)  # columns formatted as numbers
+    # Show the first two columns as one in HTML (a group and its items, e.g. SIPAS
+    # dimension / criterion); the CSV keeps both.
+    merge_first: bool = False
 
     def csv_rows(self) -> list[list[str | int | float | bool | None]]:
         return [[c.text if isinstance(c, Link) else c for c in row] for row in self.rows]
@@ -348,6 +351,7 @@ def commune(
             text("ci_high", lang),
         ],
         numeric={2, 3, 4, 5},
+        merge_first=True,
     )
     page.data["sipas"] = None
     if sipas:
