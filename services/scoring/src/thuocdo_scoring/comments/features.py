@@ -46,8 +46,12 @@ def comment_features(
     word_ngrams: tuple[int, int] = (1, 2),
     char_ngrams: tuple[int, int] | None = (2, 4),
     keep_diacritics: bool = True,
+    fold: bool = True,
 ) -> FeatureUnion:
-    """An unfitted FeatureUnion turning raw comments into a sparse TF-IDF matrix."""
+    """An unfitted FeatureUnion turning raw comments into a sparse TF-IDF matrix.
+
+    ``fold=False`` keeps diacritics in the first view too (for comparison only: then
+    "cho doi lau qua" and "chờ đợi lâu quá" share no feature)."""
     folded_views: list[tuple[str, TfidfVectorizer]] = [
         ("syllables", syllable_vectorizer(word_ngrams))
     ]
@@ -69,7 +73,7 @@ def comment_features(
             "folded",
             Pipeline(
                 [
-                    ("normalize", VietnameseNormalizer(fold=True)),
+                    ("normalize", VietnameseNormalizer(fold=fold)),
                     ("tfidf", FeatureUnion(folded_views)),
                 ]
             ),

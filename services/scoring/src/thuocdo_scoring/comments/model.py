@@ -40,6 +40,8 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
         augment_folded: also train on accent-stripped copies of accented texts.
         keep_diacritics: add a feature view that keeps diacritics.
         char_ngrams: character n-gram range within words, or None for none.
+        fold: build the main features on accent-folded text (False only to measure
+            what folding is worth).
         random_state: seed for the folds used by "auto".
     """
 
@@ -51,6 +53,7 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
         augment_folded: bool = True,
         keep_diacritics: bool = True,
         char_ngrams: tuple[int, int] | None = (2, 4),
+        fold: bool = True,
         random_state: int = 0,
     ) -> None:
         self.C = C
@@ -59,6 +62,7 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
         self.augment_folded = augment_folded
         self.keep_diacritics = keep_diacritics
         self.char_ngrams = char_ngrams
+        self.fold = fold
         self.random_state = random_state
 
     # -- learning ---------------------------------------------------------------
@@ -69,7 +73,9 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
                 (
                     "features",
                     comment_features(
-                        char_ngrams=self.char_ngrams, keep_diacritics=self.keep_diacritics
+                        char_ngrams=self.char_ngrams,
+                        keep_diacritics=self.keep_diacritics,
+                        fold=self.fold,
                     ),
                 ),
                 (
