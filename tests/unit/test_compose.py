@@ -35,7 +35,7 @@ def _source_text() -> str:
 
 def test_services_and_ports_match_code_defaults(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"kafka", *DEFAULT_PORTS}
+    assert set(services) == {"kafka", "scoring-consumer", *DEFAULT_PORTS}
     assert DEFAULT_PORTS == {"intake": 8001, "scoring": 8002, "dashboard": 8003}
     for name, port in DEFAULT_PORTS.items():
         env = services[name]["environment"]
@@ -50,6 +50,21 @@ def test_every_variable_compose_sets_is_read_by_the_code(compose: dict[str, Any]
     for name in DEFAULT_PORTS:
         for var in compose["services"][name]["environment"]:
             assert f'"{var}"' in source, f"{name}: {var} is set in compose but read nowhere"
+
+
+def test_scoring_consumer_shares_the_store_with_the_read_api(compose: dict[str, Any]) -> None:
+    consumer = compose["services"]["scoring-consumer"]
+    assert consumer["command"] == ["thuocdo-scoring", "consume"]
+    assert consumer["volumes"] == compose["services"]["scoring"]["volumes"]
+    for var in consumer["environment"]:
+        assert f'"{var}"' in _source_text(), var
+
+
+def test_scoring_and_dashboard_share_the_service_token(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    token = services["scoring"]["environment"]["THUOCDO_SCORING_TOKEN"]
+    assert token.startswith("${THUOCDO_SCORING_TOKEN:?")
+    assert services["dashboard"]["environment"]["THUOCDO_SCORING_TOKEN"] == token
 
 
 def test_kafka_is_kraft_single_node(compose: dict[str, Any]) -> None:
