@@ -48,6 +48,8 @@ class Broker:
 
 
 class FakeFuture:
+    is_done = True
+
     def __init__(self, ok: bool) -> None:
         self.ok = ok
 
@@ -70,7 +72,7 @@ class FakeProducer:
         self.broker.records.append((topic, key, value))
         return FakeFuture(True)
 
-    def wait(self, future: Any) -> None:
+    def wait(self, future: Any, timeout: float | None = None) -> None:
         if not future.ok:
             raise DeliveryError("not acknowledged")
 
@@ -186,3 +188,43 @@ def test_encoding_carries_every_field() -> None:
     data = json.loads(encode_response(response))["data"]
     assert list(data) == list(SurveyResponse.__dataclass_fields__)
     assert decode_response(encode_response(response)) == response
+
+
+class SlowFuture:
+    """Acknowledged after ``polls`` one-second waits."""
+
+    def __init__(self, polls: int) -> None:
+        self.polls = polls
+
+    @property
+    def is_done(self) -> bool:
+        return self.polls <= 0
+
+
+class SlowProducer(FakeProducer):
+    timeout = 30.0
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        return SlowFuture(3)
+
+    def wait(self, future: Any, timeout: float | None = None) -> None:
+        future.polls -= 1
+        if future.polls > 0:
+            raise DeliveryError("KafkaTimeoutError: not yet")
+
+
+def test_flusher_renews_its_lease_while_the_broker_is_slow(tmp_path: Path) -> None:
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    store.put(_response(0).id, b"05941", b"v0", 0.0)
+    flusher = Flusher(store, SlowProducer(Broker()), "topic", lease_ttl=60)  # type: ignore[arg-type]
+    renewals = []
+    real = store.acquire_lease
+
+    def spy(holder: str, ttl: float, now: float, name: str = "flush") -> bool:
+        renewals.append(holder)
+        return real(holder, ttl, now, name)
+
+    store.acquire_lease = spy  # type: ignore[method-assign]
+    assert flusher.step() == (1, False)
+    assert renewals == [flusher.holder] * 3  # taken once, renewed at each slow poll
+    assert store.depth() == 0

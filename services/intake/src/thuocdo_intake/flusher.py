@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import uuid
+from typing import Any
 
 from thuocdo_shared.kafka import DeliveryError
 
@@ -63,7 +64,8 @@ class Flusher:
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=self.producer.timeout + 2)
+            # Rows are deleted only after their ack: leaving mid-wait loses nothing.
+            self._thread.join(timeout=3.0)
         try:
             self.store.release_lease(self.holder)
         except Exception:  # shutting down; the lease expires anyway
@@ -125,8 +127,23 @@ class Flusher:
         acked: list[SpoolRow] = []
         for row, future in pending:
             try:
-                self.producer.wait(future)
+                self._wait(future)
             except DeliveryError:
                 return acked, True
             acked.append(row)
         return acked, send_failed
+
+    def _wait(self, future: Any) -> None:
+        """Wait for one record, renewing the lease every second meanwhile: the
+        flusher's producer retries for a long time (nobody waits on it), and another
+        worker must not take over and send the same rows while it does."""
+        deadline = time.monotonic() + self.producer.timeout + 1.0
+        while True:
+            try:
+                self.producer.wait(future, timeout=1.0)
+                return
+            except DeliveryError:
+                if getattr(future, "is_done", True) or time.monotonic() > deadline:
+                    raise
+            if not self.store.acquire_lease(self.holder, self.lease_ttl, time.time()):
+                raise DeliveryError("lost the flush lease")

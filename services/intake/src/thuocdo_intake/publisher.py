@@ -24,7 +24,7 @@ class LazyProducer:
     """One producer per process. ``timeout`` (seconds) bounds how long a record may
     wait for the broker's acknowledgement, including connecting and retries."""
 
-    def __init__(self, settings: KafkaSettings, timeout: float, linger_ms: int = 5) -> None:
+    def __init__(self, settings: KafkaSettings, timeout: float, linger_ms: int = 20) -> None:
         self.settings = settings
         self.timeout = timeout
         self.linger_ms = linger_ms
@@ -35,13 +35,14 @@ class LazyProducer:
     def _config(self) -> dict[str, Any]:
         deadline_ms = int(self.timeout * 1000)
         linger_ms = self.linger_ms
+        request_ms = min(max(100, deadline_ms - linger_ms - 50), 10_000)
         return {
             # The record itself expires (fails) by this deadline, so when a caller
             # gives up and spools it, the producer will not deliver it later too.
             "delivery_timeout_ms": deadline_ms,
-            "request_timeout_ms": max(100, deadline_ms - linger_ms - 50),
-            "max_block_ms": deadline_ms,
-            "bootstrap_timeout_ms": deadline_ms,
+            "request_timeout_ms": request_ms,
+            "max_block_ms": min(deadline_ms, 5_000),
+            "bootstrap_timeout_ms": min(deadline_ms, 5_000),
             "linger_ms": linger_ms,
             "reconnect_backoff_max_ms": 1000,
         }
@@ -67,12 +68,13 @@ class LazyProducer:
         except Exception as exc:
             raise DeliveryError(f"send failed: {type(exc).__name__}: {exc}") from exc
 
-    def wait(self, future: Any) -> Any:
+    def wait(self, future: Any, timeout: float | None = None) -> Any:
         """Block until the broker acknowledged (returns record metadata) or the record
-        failed (DeliveryError). Waits a second longer than the delivery timeout so the
-        outcome is final, not merely unknown."""
+        failed (DeliveryError). By default waits a second longer than the delivery
+        timeout so the outcome is final, not merely unknown; with a shorter
+        ``timeout`` check ``future.is_done`` after a DeliveryError."""
         try:
-            return future.get(timeout=self.timeout + 1.0)
+            return future.get(timeout=self.timeout + 1.0 if timeout is None else timeout)
         except Exception as exc:
             raise DeliveryError(f"not acknowledged: {type(exc).__name__}: {exc}") from exc
 

@@ -24,6 +24,7 @@ class Runtime:
     kiosks: KioskRegistry
     store: SpoolStore
     producer: LazyProducer
+    flush_producer: LazyProducer
     intake: Intake
     limiter: RateLimiter
     flusher: Flusher
@@ -34,9 +35,13 @@ class Runtime:
         # A claim older than this belongs to a request that died mid-publish.
         store = SpoolStore(settings.spool_db, stale_after=settings.publish_timeout + 5.0)
         producer = LazyProducer(settings.kafka, settings.publish_timeout, settings.linger_ms)
+        # The flusher's own producer may take its time: a long delivery timeout lets
+        # kafka-python's idempotent retries (deduplicated by the broker) ride out a
+        # slow broker instead of failing and re-sending under a new producer id.
+        flush_producer = LazyProducer(settings.kafka, settings.flush_timeout, settings.linger_ms)
         flusher = Flusher(
             store,
-            producer,
+            flush_producer,
             settings.kafka.responses_topic,
             batch=settings.flush_batch,
             interval=settings.flush_interval,
@@ -56,7 +61,7 @@ class Runtime:
             on_failure=producer.reset,
         )
         limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
-        runtime = cls(settings, kiosks, store, producer, intake, limiter, flusher)
+        runtime = cls(settings, kiosks, store, producer, flush_producer, intake, limiter, flusher)
         if start_flusher:
             # create_app runs in each gunicorn worker (no --preload), after the fork,
             # so this thread and the lazily made producer belong to the worker.
@@ -67,6 +72,7 @@ class Runtime:
     def close(self) -> None:
         self.flusher.stop()
         self.producer.close()
+        self.flush_producer.close()
         self.store.write_marks()
 
     def kafka_reachable(self, timeout: float = 0.5) -> bool:
