@@ -37,6 +37,26 @@ def cmd_cluster_comments(args: argparse.Namespace, settings: Settings) -> int:
     return run(args.file, model_path=args.model, max_themes=args.max_themes)
 
 
+def cmd_purge_comments(args: argparse.Namespace, settings: Settings) -> int:
+    """Blank raw comments older than the retention period (run daily, e.g. by cron)."""
+    import datetime as dt
+
+    from .store import SqliteStore
+
+    days = settings.comment_retention_days if args.days is None else args.days
+    if days <= 0:
+        print("comment retention is off (THUOCDO_COMMENT_RETENTION_DAYS=0): nothing purged")
+        return 0
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    store = SqliteStore(settings.store_path)
+    try:
+        count = store.purge_comments(before)
+    finally:
+        store.close()
+    print(f"blanked {count} comments submitted before {before.isoformat(timespec='seconds')}")
+    return 0
+
+
 def _add_cluster_comments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "cluster-comments",
@@ -64,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_consume.set_defaults(func=cmd_consume)
 
     _add_cluster_comments(sub)
+
+    p_purge = sub.add_parser(
+        "purge-comments",
+        help="blank raw comments older than THUOCDO_COMMENT_RETENTION_DAYS",
+    )
+    p_purge.add_argument(
+        "--days", type=int, help="retention in days (default THUOCDO_COMMENT_RETENTION_DAYS)"
+    )
+    p_purge.set_defaults(func=cmd_purge_comments)
     return parser
 
 

@@ -28,6 +28,9 @@ class Settings:
     small_sample: int = SMALL_SAMPLE
     weights: Mapping[str, float] = field(default_factory=dict)
     classify: bool = True
+    # Raw comments older than this many days are blanked by ``purge-comments``
+    # (0 keeps them forever). Ratings and aggregates are never purged.
+    comment_retention_days: int = 365
 
     @property
     def store_path(self) -> Path:
@@ -61,4 +64,7 @@ class Settings:
             small_sample=env_int(env, "THUOCDO_SCORING_SMALL_SAMPLE", cls.small_sample, minimum=1),
             weights=weights,
             classify=env_bool(env, "THUOCDO_SCORING_CLASSIFY", cls.classify),
+            comment_retention_days=env_int(
+                env, "THUOCDO_COMMENT_RETENTION_DAYS", cls.comment_retention_days, minimum=0
+            ),
         )

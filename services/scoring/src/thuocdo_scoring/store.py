@@ -130,6 +130,10 @@ class Store(Protocol):
 
     def response_count(self) -> int: ...
 
+    def purge_comments(self, before: dt.datetime) -> int:
+        """Blank the comment text of responses submitted before ``before``."""
+        ...
+
     def ping(self) -> None: ...
 
     def close(self) -> None: ...
@@ -412,6 +416,19 @@ class SqliteStore:
 
     def response_count(self) -> int:
         return int(self._conn().execute("SELECT count(*) FROM responses").fetchone()[0])
+
+    def purge_comments(self, before: dt.datetime) -> int:
+        """Blank (NULL) the comment of every response submitted before ``before``
+        (an aware datetime); returns how many were blanked. Ratings, ticked issues,
+        the predicted issue and every aggregate stay as they were."""
+        cutoff = before.astimezone(dt.UTC).isoformat()
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE responses SET comment = NULL"
+                " WHERE comment IS NOT NULL AND submitted_utc < ?",
+                (cutoff,),
+            )
+        return int(cur.rowcount)
 
     def ping(self) -> None:
         self._conn().execute("SELECT 1 FROM consumer_offsets LIMIT 1").fetchall()
