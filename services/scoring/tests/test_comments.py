@@ -210,6 +210,19 @@ def test_cluster_themes_groups_obviously_similar_comments() -> None:
     assert road.id.startswith("theme-") and road.label
 
 
+def test_theme_terms_prefer_whole_words_over_fragments() -> None:
+    from thuocdo_scoring.comments.themes import _pick_terms
+
+    # candidates best first; Vietnamese words are mostly two syllables
+    assert _pick_terms(["ý", "kiến gì", "ý kiến", "xã"], 3) == ["ý kiến", "xã"]
+    assert _pick_terms(["ơn", "cảm", "xã", "cảm ơn", "ơn xã", "nhiều"], 4) == [
+        "cảm ơn",
+        "xã",
+        "nhiều",
+    ]
+    assert _pick_terms(["a", "b", "c", "d"], 2) == ["a", "b"]
+
+
 def test_cluster_themes_small_inputs() -> None:
     assert cluster_themes([]) == ([], [])
     themes, which = cluster_themes(["một", "hai"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -82,5 +83,13 @@ def test_cluster_comments_uses_a_saved_model(tmp_path: Path) -> None:
     (out,) = [json.loads(line) for line in proc.stdout.splitlines()]
     assert out["issue"] is None and out["theme"] is not None
 
-    proc = run(["-", "--model", str(tmp_path / "missing.joblib")], stdin='{"text": "x"}\n')
-    assert proc.returncode == 2 and "cannot load model" in proc.stderr
+
+def test_cluster_comments_reports_a_missing_model(tmp_path: Path) -> None:
+    # in-process (the subprocess path is covered above): same code, no interpreter start
+    from thuocdo_scoring.comments.batch import run as run_batch
+
+    src = tmp_path / "c.jsonl"
+    src.write_text('{"text": "x"}\n', "utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = run_batch(str(src), model_path=str(tmp_path / "missing.joblib"), stdout=out, stderr=err)
+    assert code == 2 and "cannot load model" in err.getvalue() and out.getvalue() == ""

@@ -13,9 +13,10 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from .model import CommentModel
+if TYPE_CHECKING:  # scikit-learn loads only once the input has been read
+    from .model import CommentModel
 
 
 class BadLine(ValueError):

@@ -69,23 +69,24 @@ def _readable(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
 
 
 def _pick_terms(candidates: Sequence[str], n_terms: int) -> list[str]:
-    """The first ``n_terms`` candidates (best first), where a bigram replaces a chosen
-    unigram it contains ("hài lòng" rather than "hài", "lòng") and a unigram inside a
-    chosen bigram is skipped."""
+    """Up to ``n_terms`` of the candidates (best first) that do not share a syllable.
+
+    A unigram gives way to the best-ranked candidate bigram containing it ("ý" ->
+    "ý kiến"), since Vietnamese words are mostly two syllables; a term sharing a
+    syllable with one already chosen ("kiến gì" after "ý kiến") is a fragment of it."""
+    split = [c.split() for c in candidates]
     top: list[list[str]] = []
-    for term in candidates:
-        sylls = term.split()
-        inside = [t for t in top if set(t) <= set(sylls)]
-        others = [t for t in top if t not in inside]
-        if any(set(sylls) & set(t) for t in others):
-            continue  # "ơn xã" after "cảm ơn": a fragment of what is already there
-        if inside:
-            at = top.index(inside[0])
-            top = others
-            top.insert(at, sylls)
-        elif len(top) < n_terms:
-            top.append(sylls)
-    return [" ".join(t) for t in top[:n_terms]]
+    for sylls in split:
+        if len(top) == n_terms:
+            break
+        options = [sylls]
+        if len(sylls) == 1:
+            options.insert(0, next((b for b in split if len(b) > 1 and sylls[0] in b), sylls))
+        for option in options:
+            if not any(set(option) & set(t) for t in top):
+                top.append(option)
+                break
+    return [" ".join(t) for t in top]
 
 
 def _theme_id(terms: Sequence[str]) -> str:
