@@ -146,11 +146,11 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         broker.close()
 
 
-@pytest.fixture
-def controllable_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    """A broker of this test's own that it may stop, kill and start again."""
+def own_broker(tmp: Path) -> Iterator[Broker]:
+    """Body of a fixture that yields a broker of its own, closed afterwards (a
+    module-scoped fixture may ``yield from`` it too: tests/faults/conftest.py)."""
     try:
-        broker = _own_broker(tmp_path_factory.mktemp("kafka-own"))
+        broker = _own_broker(tmp)
     except Exception as exc:
         _no_broker(f"{type(exc).__name__}: {exc}")
         return
@@ -159,6 +159,12 @@ def controllable_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bro
     finally:
         with contextlib.suppress(Exception):
             broker.close()
+
+
+@pytest.fixture
+def controllable_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A broker of this test's own that it may stop, kill and start again."""
+    yield from own_broker(tmp_path_factory.mktemp("kafka-own"))
 
 
 def make_topic_settings(bootstrap: str, tag: str) -> KafkaSettings:
