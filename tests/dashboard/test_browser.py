@@ -172,6 +172,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             users = [
                 pool.submit(add_user, dirs["dashboard"], "thai-nguyen", "district", "19"),
                 pool.submit(add_user, dirs["dashboard"], "kha-son", "commune", KHA_SON),
+                pool.submit(add_user, dirs["dashboard"], "phu-binh", "district", "173"),
             ]
             enrolled = {
                 code: pool.submit(enrol, dirs["intake"], code, "Quầy 1") for code in COMMUNES
@@ -272,6 +273,19 @@ def test_district_leader_sees_the_numbers_scoring_gives(
     page.reload()
     page.wait_for_selector("#trend-chart canvas")
     page.screenshot(path=str(output_dir / "overview-390x844.png"), full_page=True)
+    page.close()
+
+
+def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: Stack) -> None:
+    """Huyện Phú Bình (173) ended on 2025-06-30: its leader's overview for this month
+    ranks the five communes formed from its old communes, with scoring's numbers."""
+    page = _login(browser, stack, "phu-binh")
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
+    assert "Huyện Phú Bình không còn tồn tại trong kỳ này" in page.inner_text("main")
+    ranking = stack.scoring_get("units", parent=PROVINCE, period=stack.period)["units"]
+    rows = page.locator("li.rank-row")
+    got = [(r.get_attribute("data-unit"), r.get_attribute("data-index")) for r in rows.all()]
+    assert got == [(w["unit"]["key"], str(w["index"])) for w in ranking]
     page.close()
 
 

@@ -57,3 +57,18 @@ def test_disabled_user_cannot_log_in(tmp_path: Path) -> None:
 def test_generated_passwords_are_long_and_distinct() -> None:
     pw = {generate_password() for _ in range(20)}
     assert len(pw) == 20 and all(len(p) >= 20 for p in pw)
+
+
+def test_secret_key_is_made_once_and_shared(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from thuocdo_dashboard import secret_key
+    from thuocdo_dashboard.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: secret_key(settings), range(16)))
+    assert len(keys) == 1 and len(keys.pop()) == 64
+    assert stat.S_IMODE((tmp_path / "dashboard-secret-key").stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dashboard-secret-key"]
+    assert secret_key(Settings(data_dir=tmp_path, secret_key="from-env" * 4)) == "from-env" * 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +51,24 @@ def secret_key(settings: Settings) -> str:
         return settings.secret_key
     path: Path = settings.data_dir / "dashboard-secret-key"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(secrets.token_hex(32))
-    return path.read_text(encoding="ascii").strip()
+    if not path.exists():
+        # Workers start together: write a complete file aside, then link it into
+        # place (atomic, and it fails if another worker won), so nobody reads a
+        # half-written key.
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path} holds no usable secret key; remove it to make a new one")
+    return key
 
 
 def _wants_json(req: Request) -> bool:

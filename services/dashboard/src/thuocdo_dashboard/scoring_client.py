@@ -133,9 +133,10 @@ class ScoringClient:
                 log.warning("cannot store last good answer: %s", exc)
 
     def _last_good(self, key: tuple[str, tuple[tuple[str, str], ...]]) -> Fetched | None:
+        """The newest good answer for ``key`` this worker or any other has seen."""
         with self._lock:
             hit = self._cache.get(key)
-        if hit is None and self._store_path is not None:
+        if self._store_path is not None:
             try:
                 conn = self._db()
                 row = conn.execute(
@@ -145,7 +146,9 @@ class ScoringClient:
             except sqlite3.Error:
                 row = None
             if row is not None:
-                hit = Fetched(json.loads(row[0]), dt.datetime.fromisoformat(row[1]))
+                stored = Fetched(json.loads(row[0]), dt.datetime.fromisoformat(row[1]))
+                if hit is None or stored.fetched_at > hit.fetched_at:
+                    hit = stored
         if hit is None:
             return None
         return Fetched(hit.data, hit.fetched_at, stale=True)
