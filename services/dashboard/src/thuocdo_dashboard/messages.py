@@ -53,6 +53,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Không kết nối được dịch vụ tính điểm; chưa có số liệu để hiển thị.",
         "Cannot reach the scoring service; there are no figures to show yet.",
     ),
+    "scoring_partial": (
+        "Dịch vụ tính điểm chưa trả lời kịp một phần số liệu; phần đó tạm chưa hiển thị.",
+        "The scoring service did not answer in time for part of the figures;"
+        " that part is not shown yet.",
+    ),
     "period": ("Kỳ báo cáo", "Period"),
     "months": ("Theo tháng", "By month"),
     "quarters": ("Theo quý", "By quarter"),

@@ -57,6 +57,7 @@ class Status:
     down: bool = False
     since: dt.datetime | None = None
     missing: bool = False
+    answered: int = 0  # calls scoring answered just now
 
     def call(self, fn: Callable[[], Fetched]) -> dict[str, Any] | None:
         """Run one scoring call; None when scoring rejected it or nothing is cached."""
@@ -72,6 +73,8 @@ class Status:
             self.down = True
             if self.since is None or fetched.fetched_at < self.since:
                 self.since = fetched.fetched_at
+        else:
+            self.answered += 1
         return fetched.data
 
 

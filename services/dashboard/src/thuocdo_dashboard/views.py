@@ -124,7 +124,8 @@ def _status_text(page: model.Page) -> str | None:
     if not page.status.down:
         return None
     if page.status.since is None:
-        return messages.text("scoring_down_nodata", g.lang)
+        key = "scoring_partial" if page.status.answered else "scoring_down_nodata"
+        return messages.text(key, g.lang)
     return messages.text("scoring_down_since", g.lang, time=messages.local_time(page.status.since))
 
 
