@@ -23,9 +23,7 @@ import datetime as dt
 import json
 import os
 import random
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -42,29 +40,25 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from thuocdo_intake.kiosks import KioskRegistry  # noqa: E402
-from thuocdo_shared.config import KafkaSettings  # noqa: E402
-from thuocdo_shared.kafka import ensure_topics  # noqa: E402
 from thuocdo_shared.units import registry  # noqa: E402
 from thuocdo_sim.generator import Options, make_response  # noqa: E402
 
-from tests.support.kafka_local import LocalKafka, free_port  # noqa: E402
-from tests.support.servers import BIN, ServiceProcess  # noqa: E402
+from bench.stack import (  # noqa: E402
+    TOKEN,
+    broker,
+    dashboard_process,
+    fresh_topics,
+    login,
+    percentile,
+    start_all,
+)
+from tests.support.servers import ServiceProcess  # noqa: E402
 
 OUT = REPO / "bench" / "results" / "e2e.json"
 VN = dt.timezone(dt.timedelta(hours=7))
 BACKGROUND = ("05908", "05917", "05923", "05941")
 PROBE = "05953"  # Kha Sơn: only the probes write to it
-PASSWORD = "mật-khẩu-đo-hiệu-năng-2025"  # noqa: S105 - a throwaway account
-TOKEN = "bench-e2e-token"  # noqa: S105 - a throwaway service token
 OPTIONS = Options(sipas_share=0.0)  # quick kiosks: overall, issues, comment
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile of ``values`` (q in 0..1); NaN when empty."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
 class LiveStream(threading.Thread):
@@ -120,65 +114,17 @@ class LiveStream(threading.Thread):
                 self.changed.wait(left)
 
 
-def login(base: str, name: str) -> requests.Session:
-    """Log in like a browser: fetch the form, post it with its CSRF token."""
-    session = requests.Session()
-    form = session.get(f"{base}/login", timeout=30)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    if not token:
-        raise RuntimeError("no CSRF token on the login page")
-    resp = session.post(
-        f"{base}/login",
-        data={"csrf_token": token[1], "name": name, "password": PASSWORD},
-        allow_redirects=False,
-        timeout=30,
-    )
-    if resp.status_code not in (302, 303):
-        raise RuntimeError(f"login failed: HTTP {resp.status_code}")
-    return session
-
-
-def add_user(data_dir: Path, name: str, role: str, unit: str) -> None:
-    done = subprocess.run(
-        [
-            *(str(BIN / "thuocdo-dashboard"), "user", "add", "--name", name),
-            *("--role", role, "--unit", unit, "--password-stdin"),
-        ],
-        env={**os.environ, "THUOCDO_DATA_DIR": str(data_dir)},
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"thuocdo-dashboard user add: {done.stderr}")
-
-
-def start_stack(bootstrap: str, root: Path) -> tuple[dict[str, ServiceProcess], KafkaSettings]:
+def start_stack(bootstrap: str, root: Path) -> dict[str, ServiceProcess]:
     """Intake, scoring serve + consume and dashboard on fresh topics; a district user."""
-    prefix = f"bench-e2e-{uuid.uuid4().hex[:8]}"
-    settings = KafkaSettings(
-        bootstrap_servers=bootstrap,
-        responses_topic=f"{prefix}.survey.responses.v1",
-        dlq_topic=f"{prefix}.survey.responses.dlq.v1",
-        updates_topic=f"{prefix}.satisfaction.updates.v1",
-    )
-    ensure_topics(settings)
-    kafka_env = {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "THUOCDO_TOPIC_RESPONSES": settings.responses_topic,
-        "THUOCDO_TOPIC_DLQ": settings.dlq_topic,
-        "THUOCDO_TOPIC_UPDATES": settings.updates_topic,
-    }
-    dirs = {name: root / name for name in ("intake", "scoring", "dashboard")}
+    _settings, kafka_env = fresh_topics(bootstrap, "e2e")
+    dirs = {name: root / name for name in ("intake", "scoring")}
     for path in dirs.values():
         path.mkdir(parents=True)
     scoring_env = {
         **kafka_env,
         "THUOCDO_DATA_DIR": str(dirs["scoring"]),
         "THUOCDO_SCORING_TOKEN": TOKEN,
-        "THUOCDO_SCORING_GROUP": f"{prefix}-scoring",
+        "THUOCDO_SCORING_GROUP": f"{_settings.responses_topic}-scoring",
     }
     scoring = ServiceProcess("scoring", env=scoring_env, log_dir=root)
     procs = {
@@ -194,29 +140,10 @@ def start_stack(bootstrap: str, root: Path) -> tuple[dict[str, ServiceProcess], 
         ),
         "scoring": scoring,
         "consumer": ServiceProcess("scoring", env=scoring_env, command=("consume",), log_dir=root),
-        "dashboard": ServiceProcess(
-            "dashboard",
-            env={
-                **kafka_env,
-                "THUOCDO_DATA_DIR": str(dirs["dashboard"]),
-                "THUOCDO_SCORING_URL": scoring.url,
-                "THUOCDO_SCORING_TOKEN": TOKEN,
-                "THUOCDO_DASHBOARD_SECRET_KEY": uuid.uuid4().hex,
-            },
-            log_dir=root,
-        ),
+        "dashboard": dashboard_process(kafka_env, root / "dashboard", scoring.url),
     }
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        jobs = [pool.submit(p.start, 90.0) for p in procs.values()]
-        jobs.append(pool.submit(add_user, dirs["dashboard"], "bench-district", "district", "19"))
-        try:
-            for job in jobs:
-                job.result()
-        except Exception:
-            for p in procs.values():
-                p.stop()
-            raise
-    return procs, settings
+    start_all(procs, root / "dashboard", "bench-district")
+    return procs
 
 
 class Kiosks:
@@ -305,17 +232,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
 
-    began = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="thuocdo-bench-e2e-"))
-    broker: LocalKafka | None = None
+    try:
+        with broker(root / "kafka") as bootstrap:
+            result = measure(bootstrap, root, args)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    print(f"load: {result['load']}; {result['seconds']:.0f} s measured")
+    print(
+        f"POST -> live event: p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, "
+        f"p99 {result['p99_ms']:.0f} ms, max {result['max_ms']:.0f} ms ({result['probes']} "
+        f"probes, {result['probes_lost']} without an event in {args.probe_timeout:.0f} s)"
+    )
+    print(f"intake POST alone: p50 {result['post_p50_ms']:.0f} ms")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"wrote {args.out}")
+    ok = result["probes"] and result["probes_lost"] <= result["probes"] // 10
+    return 0 if ok else 1
+
+
+def measure(bootstrap: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Start the suite, hold the live stream, run the load and the probes."""
+    began = time.perf_counter()
     procs: dict[str, ServiceProcess] = {}
     try:
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "").strip()
-        if not bootstrap:
-            broker = LocalKafka(free_port(), state_dir=root / "kafka")
-            broker.start()
-            bootstrap = broker.bootstrap
-        procs, _settings = start_stack(bootstrap, root)
+        procs = start_stack(bootstrap, root)
         kiosks = Kiosks(root / "intake")
         intake_url, dash_url = procs["intake"].url, procs["dashboard"].url
         startup_s = time.perf_counter() - began
@@ -389,24 +332,10 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "load_average": [round(x, 1) for x in os.getloadavg()],
         }
+        return result
     finally:
         for proc in reversed(list(procs.values())):
             proc.stop()
-        if broker is not None:
-            broker.stop()
-        shutil.rmtree(root, ignore_errors=True)
-
-    print(f"load: {result['load']}; {result['seconds']:.0f} s measured")
-    print(
-        f"POST -> live event: p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms, "
-        f"p99 {result['p99_ms']:.0f} ms, max {result['max_ms']:.0f} ms "
-        f"({result['probes']} probes, {lost} without an event in {args.probe_timeout:.0f} s)"
-    )
-    print(f"intake POST alone: p50 {result['post_p50_ms']:.0f} ms")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    print(f"wrote {args.out}")
-    return 0 if latencies and lost <= len(latencies) // 10 else 1
 
 
 if __name__ == "__main__":
