@@ -62,6 +62,8 @@ def test_kiosk_flow_online_then_offline(
             assert box is not None and box["width"] >= 96 and box["height"] >= 96
             assert faces.nth(i).locator("svg").count() == 1
         page.screenshot(path=str(output_dir / "kiosk-start.png"), full_page=True)
+        # The service worker has cached the page for offline restarts.
+        assert page.evaluate("navigator.serviceWorker.ready.then(() => true)") is True
 
         _rate(page, 2, "waiting_time", COMMENT)
         expect(page.locator("#issues-q")).to_be_hidden()
@@ -95,6 +97,11 @@ def test_kiosk_flow_online_then_offline(
         expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
         expect(page.locator("#offline")).to_be_visible()
         page.screenshot(path=str(output_dir / "kiosk-offline.png"), full_page=True)
+        # The tablet restarts the page while intake is still down: it comes back from
+        # the service worker's cache, with the response still waiting.
+        page.reload()
+        expect(page.locator("#screen-start")).to_be_visible()
+        expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
 
         server = intake(kafka_settings, tmp_path, port=port, **env).start()
         expect(page.locator("#pending")).to_be_hidden(timeout=30_000)

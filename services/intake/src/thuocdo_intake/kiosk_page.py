@@ -3,7 +3,7 @@ the strings come from :mod:`messages` as JSON."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, make_response, render_template
+from flask import Blueprint, Response, current_app, make_response, render_template
 from thuocdo_shared import reference
 
 from .messages import kiosk_catalogue
@@ -29,4 +29,13 @@ def kiosk() -> Response:
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/kiosk-sw.js")
+def service_worker() -> Response:
+    """The service worker, served from the root so that its scope covers /kiosk."""
+    response = current_app.send_static_file("kiosk-sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
     return response

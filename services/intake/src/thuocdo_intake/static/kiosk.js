@@ -155,7 +155,7 @@
     }).catch(function () {
       setOffline(true);
       scheduleRetry(backoffMs);
-      backoffMs = Math.min(backoffMs * 2, 10000);
+      backoffMs = Math.min(backoffMs * 2, 5000);  // one small request every 5 s at most
     }).finally(function () {
       sending = false;
       updatePending();
@@ -393,7 +393,15 @@
     setInterval(function () { drain(); }, 15000);
   }
 
+  function registerWorker() {
+    // Keeps the page available offline (needs HTTPS, or localhost).
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/kiosk-sw.js").catch(function () { /* optional */ });
+    }
+  }
+
   function start() {
+    registerWorker();
     wire();
     token = enrol();
     if (!token) { block("not_enrolled"); return; }
