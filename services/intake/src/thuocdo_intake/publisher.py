@@ -94,5 +94,7 @@ class LazyProducer:
         with self._lock:
             producer, self._producer = self._producer, None
         if producer is not None and self._pid == os.getpid():
+            # Bounded: gunicorn kills a worker that takes longer than its graceful
+            # timeout, and an unacknowledged spool row is simply sent again later.
             with contextlib.suppress(Exception):
-                producer.close(timeout=self.timeout)
+                producer.close(timeout=min(self.timeout, 2.0))
