@@ -184,7 +184,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     )
     consumer.start()
     scoring.start()
-    dash = dashboard(settings, dash_dir, scoring.url)
+    dash = dashboard(settings, dash_dir, scoring.url, THUOCDO_DASHBOARD_SCORING_TIMEOUT="10")
     dash.log_path = logs / dash.log_path.name
     st = Stack(settings, work, intake, consumer, scoring, dash, kiosk_a)
     st.secrets.update({SCORING_TOKEN, PASSWORD, kiosk_a["token"]})
