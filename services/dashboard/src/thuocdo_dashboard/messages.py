@@ -75,8 +75,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mean": ("Điểm trung bình (1–5)", "Mean score (1–5)"),
     "small_sample": ("Mẫu nhỏ", "Small sample"),
     "small_sample_note": (
-        "Mẫu nhỏ (dưới 30 phiếu): chỉ số chưa đủ tin cậy, không nên so sánh thứ hạng.",
-        "Small sample (under 30 responses): the index is not precise; do not compare ranks.",
+        "Mẫu nhỏ: số phiếu còn ít, chỉ số chưa đủ tin cậy, không nên so sánh thứ hạng.",
+        "Small sample: few responses, the index is not precise; do not compare ranks.",
     ),
     "index_def": (
         "Tỷ lệ % phiếu đánh giá “Hài lòng” hoặc “Rất hài lòng”.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,9 @@ from .messages import number, rating_label, text
 from .periods import Period, trend_window
 from .scope import Scope
 from .scoring_client import Fetched, ScoringClient, ScoringRejected, ScoringUnavailable
+
+# Threads that wait on scoring for the pages of this worker (network-bound).
+_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="scoring-call")
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,19 @@ class Status:
     missing: bool = False
     answered: int = 0  # calls scoring answered just now
 
-    def call(self, fn: Callable[[], Fetched]) -> dict[str, Any] | None:
-        """Run one scoring call; None when scoring rejected it or nothing is cached."""
+    def start(self, fn: Callable[[], Fetched]) -> Future[Fetched]:
+        """Send one scoring call now, in the background: a page's calls are
+        independent, so they go out together and the page waits for the slowest,
+        not for their sum."""
+        return _POOL.submit(fn)
+
+    def call(self, fn: Callable[[], Fetched] | Future[Fetched] | None) -> dict[str, Any] | None:
+        """The data of one scoring call (run now, or started with :meth:`start`);
+        None when there is no call, scoring rejected it, or nothing is cached."""
+        if fn is None:
+            return None
         try:
-            fetched = fn()
+            fetched = fn.result() if isinstance(fn, Future) else fn()
         except ScoringUnavailable:
             self.down = True
             self.missing = True
@@ -93,16 +106,17 @@ def _estimate(obj: dict[str, Any] | None) -> dict[str, Any]:
     return {k: (obj or {}).get(k) for k in keys}
 
 
-def _trend(
-    status: Status,
-    client: ScoringClient,
-    key: str,
-    period: Period,
-    lang: str,
-    issue: str | None = None,
-) -> tuple[list[dict[str, Any]], Table]:
+def _trend_call(
+    client: ScoringClient, key: str, period: Period, issue: str | None = None
+) -> Callable[[], Fetched]:
     start, end, granularity = trend_window(period)
-    data = status.call(lambda: client.trend(key, start, end, granularity, issue=issue))
+    return lambda: client.trend(key, start, end, granularity, issue=issue)
+
+
+def _trend(
+    status: Status, pending: Future[Fetched] | None, lang: str
+) -> tuple[list[dict[str, Any]], Table]:
+    data = status.call(pending)
     points = []
     table = Table(
         "trend",
@@ -138,17 +152,25 @@ def overview(
     status = Status()
     page = Page("overview", period, unit, status)
     parent = scope.ranking_parent(unit, period.start, period.end)
-    page.data["unit_gone"] = not unit.overlaps(period.start, period.end)
+    page.data["unit_gone"] = gone = not unit.overlaps(period.start, period.end)
     page.data["parent"] = parent
-    headline = None
-    if not page.data["unit_gone"]:
-        headline = status.call(lambda: client.index(unit.key, period.label))
+    prev_parent = scope.ranking_parent(unit, previous.start, previous.end)
+    p_head = None if gone else status.start(lambda: client.index(unit.key, period.label))
+    p_units = p_before = p_matrix = p_trend = None
+    if parent is not None:
+        p_units = status.start(lambda: client.units(parent.key, period.label))
+        p_matrix = status.start(lambda: client.matrix(parent.key, period.label))
+    if prev_parent is not None:
+        p_before = status.start(lambda: client.units(prev_parent.key, previous.label))
+    if not gone:
+        p_trend = status.start(_trend_call(client, unit.key, period))
+    headline = status.call(p_head)
     page.data["headline"] = _estimate(headline) if headline else None
     page.data["as_of"] = headline.get("as_of") if headline else None
 
     rows: list[dict[str, Any]] = []
     if parent is not None:
-        ranked = status.call(lambda: client.units(parent.key, period.label))
+        ranked = status.call(p_units)
         for row in (ranked or {}).get("units", []):
             key = row.get("unit", {}).get("key", "")
             if scope.allows_key(key):
@@ -197,9 +219,8 @@ def overview(
 
     # Alerts: this period against the previous one, for the units in scope.
     prev_rows: dict[str, alert_rules.Estimate] = {}
-    prev_parent = scope.ranking_parent(unit, previous.start, previous.end)
     if prev_parent is not None and rows:
-        before = status.call(lambda: client.units(prev_parent.key, previous.label))
+        before = status.call(p_before)
         for r in (before or {}).get("units", []):
             key = r.get("unit", {}).get("key", "")
             if scope.allows_key(key):
@@ -259,7 +280,7 @@ def overview(
     page.tables["alerts"] = alerts_table
 
     # Heatmap: commune x issue shares.
-    matrix = status.call(lambda: client.matrix(parent.key, period.label)) if parent else None
+    matrix = status.call(p_matrix)
     issues_meta = (matrix or {}).get("issues", [])
     names = _issue_names(lang)
     heat = Table(
@@ -299,9 +320,8 @@ def overview(
     }
     page.tables["heatmap"] = heat
 
-    trend_key = unit.key if not page.data["unit_gone"] else None
-    if trend_key:
-        page.data["trend"], page.tables["trend"] = _trend(status, client, trend_key, period, lang)
+    if p_trend is not None:
+        page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
     else:
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("trend", lang), [])
     return page
@@ -333,7 +353,21 @@ def commune(
     """The commune page for one commune version."""
     status = Status()
     page = Page("commune", period, unit, status)
-    index = status.call(lambda: client.index(unit.key, period.label))
+    p_index = status.start(lambda: client.index(unit.key, period.label))
+    p_issues = status.start(lambda: client.issues(unit.key, period.label))
+    p_themes = status.start(lambda: client.themes(unit.key, period.label))
+    p_comments = status.start(
+        lambda: client.comments(
+            unit.key,
+            period.label,
+            rating=filters.get("rating"),
+            field=filters.get("field"),
+            issue=filters.get("issue"),
+            per_page=50,
+        )
+    )
+    p_trend = status.start(_trend_call(client, unit.key, period))
+    index = status.call(p_index)
     page.data["headline"] = _estimate(index) if index else None
     page.data["as_of"] = (index or {}).get("as_of")
     page.data["mean"] = (index or {}).get("mean")
@@ -403,7 +437,7 @@ def commune(
         )
     page.tables["fields"] = fields_table
 
-    issues = status.call(lambda: client.issues(unit.key, period.label))
+    issues = status.call(p_issues)
     issues_table = Table(
         "issues",
         text("issues", lang),
@@ -433,7 +467,7 @@ def commune(
         )
     page.tables["issues"] = issues_table
 
-    themes = status.call(lambda: client.themes(unit.key, period.label))
+    themes = status.call(p_themes)
     page.data["themes"] = [
         {
             "label": t.get("label", ""),
@@ -460,16 +494,7 @@ def commune(
         )
     page.tables["themes"] = themes_table
 
-    comments = status.call(
-        lambda: client.comments(
-            unit.key,
-            period.label,
-            rating=filters.get("rating"),
-            field=filters.get("field"),
-            issue=filters.get("issue"),
-            per_page=50,
-        )
-    )
+    comments = status.call(p_comments)
     comments_table = Table(
         "comments",
         text("comments", lang),
@@ -499,7 +524,7 @@ def commune(
             ]
         )
     page.tables["comments"] = comments_table
-    page.data["trend"], page.tables["trend"] = _trend(status, client, unit.key, period, lang)
+    page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
     return page
 
 
@@ -574,7 +599,7 @@ def issue(
     )
     if trend_key is not None and (trend_key == unit.key or scope.role == "admin"):
         page.data["trend"], page.tables["trend"] = _trend(
-            status, client, trend_key, period, lang, issue=code
+            status, status.start(_trend_call(client, trend_key, period, code)), lang
         )
     else:
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
