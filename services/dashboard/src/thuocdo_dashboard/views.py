@@ -225,7 +225,9 @@ def _csv(page: model.Page, table: str) -> Response:
     found = page.tables.get(table)
     if found is None:
         abort(404)
-    if page.status.missing:
+    if page.status.missing and not found.rows:
+        # Scoring did not answer and nothing is cached: an empty file would pass
+        # for "no data". (A table that has rows came from a fresh or last-good answer.)
         abort(503)
     body = csv_export.encode(found.header, found.csv_rows())
     name = f"thuocdo-{page.kind}-{table}-{page.unit.code}-{page.period.label}.csv"
