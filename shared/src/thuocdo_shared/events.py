@@ -183,11 +183,18 @@ class ResponseSchema(Schema):
         errors: dict[str, list[str]] = {}
         when: dt.datetime | None = data.get("submitted_at")
         if when is not None:
+            day: dt.date | None = None
             if when < _EARLIEST:
                 errors["submitted_at"] = ["Must not be before 2015-01-01."]
+            else:
+                try:  # year 9999 with a negative offset is past year 9999 in Vietnam
+                    day = local_date(when)
+                except OverflowError:
+                    errors["submitted_at"] = ["Out of range."]
             code = data.get("commune_code")
-            day = local_date(when)
-            if code and registry().find(code, day) is None:
+            if day is None:
+                pass
+            elif code and registry().find(code, day) is None:
                 errors["commune_code"] = [f"No commune {code} on {day.isoformat()}."]
             elif code and registry().lookup(code, day).level != "commune":
                 errors["commune_code"] = [f"{code} is not a commune."]
