@@ -22,7 +22,8 @@ class ReceiptSchema(Schema):
 
 
 class ValidationErrorsSchema(Schema):
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+    # A field's messages, or for a mapping field (criteria) its messages per key.
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True)
 
 
 class ErrorSchema(Schema):
