@@ -191,6 +191,22 @@ def comments(args: dict[str, Any]) -> ResponseReturnValue:
     return _run(_model().comments, _query(args), args.get("rating"), args["page"], args["per_page"])
 
 
+class ErrorBody(Schema):
+    """The body of every refusal (documentation only): 400 carries ``errors``;
+    401, 404 and 503 carry ``error``, ``message`` and ``status``."""
+
+    error = fields.String()
+    message = fields.String()
+    status = fields.Integer()
+    errors = fields.Dict()
+
+
+class _Api(Api):  # type: ignore[misc]
+    # flask-smorest documents its own error shape ({code, status: str, ...}) by
+    # default, which our answers do not have (schemathesis: tests/fuzz).
+    ERROR_SCHEMA = ErrorBody
+
+
 def init_api(app: Flask, model: ReadModel, token: str) -> None:
     """Attach the read API, its OpenAPI document and the error format."""
     app.config.update(
@@ -202,7 +218,7 @@ def init_api(app: Flask, model: ReadModel, token: str) -> None:
         SCORING_TOKEN=token,
     )
     app.extensions["thuocdo_read_model"] = model
-    api = Api(app)
+    api = _Api(app)
     api.register_blueprint(blp)
 
     @app.errorhandler(sqlite3.Error)
