@@ -153,3 +153,29 @@ def test_kiosk_full_sipas_mode_with_fixed_field(
     assert (sent.commune_code, sent.field, sent.overall) == ("05953", "ho_tich", 4)
     assert len(sent.criteria) == 19 and set(sent.criteria.values()) == {3, 4, 5}
     assert sent.issues == () and sent.comment is None
+
+
+def test_idle_rating_is_sent_and_identical_burst_is_flagged(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    kiosk = enrol(tmp_path, "05941", "Quầy Chứng thực", "--field", "chung_thuc")
+    env = {"THUOCDO_KIOSK_IDLE_RESET": "2", "THUOCDO_KIOSK_BURST_COUNT": "2"}
+    with intake(kafka_settings, tmp_path, **env) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            # A citizen taps a face and walks away: the rating is sent by itself.
+            page.click('button.face[data-score="3"]')
+            expect(page.locator("#issues-q")).to_have_text("Điều gì chưa tốt?")
+            expect(page.locator("#screen-thanks")).to_be_visible(timeout=5_000)
+            expect(page.locator("#screen-start")).to_be_visible(timeout=8_000)
+            # The same rating again within the window: flagged, not dropped.
+            page.click('button.face[data-score="3"]')
+            page.click("#issues-next")
+            page.click("#send")
+            expect(page.locator("#screen-thanks")).to_be_visible()
+        finally:
+            page.close()
+    records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
+    assert [(r.overall, r.field) for r in records] == [(3, "chung_thuc")] * 2
+    assert sorted(r.suspect for r in records) == [(), ("identical_burst",)]
