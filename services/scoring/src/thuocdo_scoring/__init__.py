@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask
 from thuocdo_shared.web import ops_blueprint
 
 from .api import init_api
+from .classifier import load_model
 from .queries import ReadModel
 from .settings import Settings
 from .store import SqliteStore, Store
@@ -32,4 +34,8 @@ def create_app(
 
     app.register_blueprint(ops_blueprint("scoring", ready))
     init_api(app, ReadModel(store, settings.small_sample, settings.weights), settings.token)
+    if settings.classify:
+        # Fit the comment model in the background as the worker starts, so that the
+        # first /themes request does not wait for it (seconds on a busy machine).
+        threading.Thread(target=load_model, name="warm-comment-model", daemon=True).start()
     return app

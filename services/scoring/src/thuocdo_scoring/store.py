@@ -192,10 +192,13 @@ class SqliteStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # Also when COMMIT itself fails (busy, disk full): never leave the
+            # connection inside a transaction that the next batch would trip over.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     def apply_batch(
         self, records: Sequence[Record], offsets: Mapping[tuple[str, int], int]
