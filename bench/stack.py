@@ -9,9 +9,10 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 from thuocdo_shared.config import KafkaSettings
@@ -125,7 +126,7 @@ def start_all(procs: Mapping[str, ServiceProcess], dashboard_dir: Path, user: st
     """Start every process and add district user ``user`` (province 19) at the same
     time; on any failure stop them all and raise."""
     with ThreadPoolExecutor(max_workers=len(procs) + 1) as pool:
-        jobs = [pool.submit(p.start, 90.0) for p in procs.values()]
+        jobs: list[Future[Any]] = [pool.submit(p.start, 90.0) for p in procs.values()]
         jobs.append(pool.submit(add_user, dashboard_dir, user, "district", "19"))
         try:
             for job in jobs:

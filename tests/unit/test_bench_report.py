@@ -87,10 +87,10 @@ def test_capacity_value(largest: int | None, stopped: str, expected: str) -> Non
     }
     (row,) = rows_for([CAPACITY], {"capacity": result}, {})
     assert row.value.startswith(expected)
-    if largest == 200_000:
-        assert row.value.endswith("; overview median 300 ms there")
     if largest is None:
-        assert row.value.endswith("; 900 ms at 50,000")
+        assert row.value.endswith("; overview median by step: 50k 900 ms")
+    else:
+        assert row.value.endswith("; overview median by step: 50k 120, 200k 300, 400k 450 ms")
 
 
 def test_markdown_has_one_line_per_row_and_escapes_pipes() -> None:
