@@ -169,13 +169,8 @@ def controllable_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bro
 
 def make_topic_settings(bootstrap: str, tag: str) -> KafkaSettings:
     """Settings whose topics carry a unique prefix, created on the broker."""
-    prefix = f"t{uuid.uuid4().hex[:10]}-{tag[:30]}"
-    settings = KafkaSettings(
-        bootstrap_servers=bootstrap,
-        responses_topic=f"{prefix}.survey.responses.v1",
-        dlq_topic=f"{prefix}.survey.responses.dlq.v1",
-        updates_topic=f"{prefix}.satisfaction.updates.v1",
-        partitions=3,
+    settings = KafkaSettings(bootstrap_servers=bootstrap, partitions=3).with_prefix(
+        f"t{uuid.uuid4().hex[:10]}-{tag[:30]}"
     )
     ensure_topics(settings)
     return settings

@@ -161,10 +161,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             assert done.returncode == 0, done.stderr
     kiosk_a = enrol(intake_dir, COMMUNE_A.split("@")[0], "Quầy truy cập")
     scoring_env = {
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "THUOCDO_TOPIC_RESPONSES": settings.responses_topic,
-        "THUOCDO_TOPIC_DLQ": settings.dlq_topic,
-        "THUOCDO_TOPIC_UPDATES": settings.updates_topic,
+        **settings.to_env(),
         "THUOCDO_SCORING_DB": str(work / "scoring.sqlite3"),
         "THUOCDO_SCORING_GROUP": f"g-{uuid.uuid4().hex[:10]}",
         "THUOCDO_SCORING_CLASSIFY": "false",

@@ -140,10 +140,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     for path in dirs.values():
         path.mkdir()
     kafka_env = {
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "THUOCDO_TOPIC_RESPONSES": settings.responses_topic,
-        "THUOCDO_TOPIC_DLQ": settings.dlq_topic,
-        "THUOCDO_TOPIC_UPDATES": settings.updates_topic,
+        **settings.to_env(),
     }
     intake = ServiceProcess(
         "intake",

@@ -214,10 +214,7 @@ class Pipeline:
         self.db = work / "scoring.sqlite3"
         group = f"g-{uuid.uuid4().hex[:10]}"
         self.scoring_env = {
-            "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-            "THUOCDO_TOPIC_RESPONSES": settings.responses_topic,
-            "THUOCDO_TOPIC_DLQ": settings.dlq_topic,
-            "THUOCDO_TOPIC_UPDATES": settings.updates_topic,
+            **settings.to_env(),
             "THUOCDO_SCORING_DB": str(self.db),
             "THUOCDO_SCORING_GROUP": group,
             "THUOCDO_SCORING_INSTANCE_ID": f"{group}-1",

@@ -168,10 +168,7 @@ def test_killed_consumer_counts_every_response_once(
     unique = len({r["id"] for r in responses})
     db = tmp_path / "scoring.sqlite3"
     env = {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
-        "THUOCDO_TOPIC_RESPONSES": kafka_settings.responses_topic,
-        "THUOCDO_TOPIC_DLQ": kafka_settings.dlq_topic,
-        "THUOCDO_TOPIC_UPDATES": kafka_settings.updates_topic,
+        **kafka_settings.to_env(),
         "THUOCDO_SCORING_DB": str(db),
         "THUOCDO_SCORING_GROUP": group_id,
         "THUOCDO_SCORING_INSTANCE_ID": f"{group_id}-1",

@@ -43,10 +43,7 @@ def test_update_follows_each_committed_batch(
     kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
 ) -> None:
     env = {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
-        "THUOCDO_TOPIC_RESPONSES": kafka_settings.responses_topic,
-        "THUOCDO_TOPIC_DLQ": kafka_settings.dlq_topic,
-        "THUOCDO_TOPIC_UPDATES": kafka_settings.updates_topic,
+        **kafka_settings.to_env(),
         "THUOCDO_SCORING_DB": str(tmp_path / "s.sqlite3"),
         "THUOCDO_SCORING_GROUP": group_id,
         "THUOCDO_SCORING_CLASSIFY": "false",

@@ -34,10 +34,7 @@ START, END = "2025-06-27", "2025-07-02"  # Friday .. Wednesday across the reform
 
 def _env(kafka_settings: KafkaSettings, data_dir: Path, intake_url: str = "") -> dict[str, str]:
     return {
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.bootstrap_servers,
-        "THUOCDO_TOPIC_RESPONSES": kafka_settings.responses_topic,
-        "THUOCDO_TOPIC_DLQ": kafka_settings.dlq_topic,
-        "THUOCDO_TOPIC_UPDATES": kafka_settings.updates_topic,
+        **kafka_settings.to_env(),
         "THUOCDO_DATA_DIR": str(data_dir),
         "THUOCDO_INTAKE_URL": intake_url,
         "THUOCDO_INTAKE_RATE_PER_MINUTE": "100000",

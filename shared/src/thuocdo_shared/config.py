@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 class ConfigError(ValueError):
@@ -81,3 +81,25 @@ class KafkaSettings:
     @property
     def topics(self) -> tuple[str, str, str]:
         return (self.responses_topic, self.dlq_topic, self.updates_topic)
+
+    def with_prefix(self, prefix: str) -> KafkaSettings:
+        """The same broker with every topic name prefixed: topics of one test or
+        benchmark run that no other run reads."""
+        return replace(
+            self,
+            responses_topic=f"{prefix}.{self.responses_topic}",
+            dlq_topic=f"{prefix}.{self.dlq_topic}",
+            updates_topic=f"{prefix}.{self.updates_topic}",
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that give a child process these settings
+        (the inverse of :meth:`from_env`)."""
+        return {
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "THUOCDO_TOPIC_RESPONSES": self.responses_topic,
+            "THUOCDO_TOPIC_DLQ": self.dlq_topic,
+            "THUOCDO_TOPIC_UPDATES": self.updates_topic,
+            "THUOCDO_TOPIC_PARTITIONS": str(self.partitions),
+            "THUOCDO_TOPIC_REPLICATION": str(self.replication_factor),
+        }
