@@ -89,7 +89,7 @@ def test_kiosk_flow_online_then_offline(
         expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
         page.click('button.face[data-score="5"]')
         page.click('button.field[data-code="ho_tich"]')
-        expect(page.locator("#issues-q")).to_have_text("Điều gì làm Ông/Bà hài lòng?")
+        expect(page.locator("#issues-q")).to_have_text("Ông/Bà hài lòng về điều gì?")
         page.click('button.issue[data-code="staff_attitude"]')
         page.click("#issues-next")
         page.locator("#comment").press_sequentially(PRAISE)
@@ -141,7 +141,7 @@ def test_kiosk_full_sipas_mode_with_fixed_field(
                     page.screenshot(path=str(output_dir / "kiosk-sipas.png"), full_page=True)
                 page.click("#sipas-next")
             assert rated == 19
-            expect(page.locator("#issues-q")).to_have_text("Điều gì làm Ông/Bà hài lòng?")
+            expect(page.locator("#issues-q")).to_have_text("Ông/Bà hài lòng về điều gì?")
             page.click("#issues-next")
             page.click("#send")
             expect(page.locator("#screen-thanks")).to_be_visible()
@@ -166,7 +166,7 @@ def test_idle_rating_is_sent_and_identical_burst_is_flagged(
             page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
             # A citizen taps a face and walks away: the rating is sent by itself.
             page.click('button.face[data-score="3"]')
-            expect(page.locator("#issues-q")).to_have_text("Điều gì chưa tốt?")
+            expect(page.locator("#issues-q")).to_have_text("Ông/Bà chưa hài lòng về điều gì?")
             expect(page.locator("#screen-thanks")).to_be_visible(timeout=5_000)
             expect(page.locator("#screen-start")).to_be_visible(timeout=8_000)
             # The same rating again within the window: flagged, not dropped.

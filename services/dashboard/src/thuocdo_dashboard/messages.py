@@ -13,7 +13,7 @@ LANGS = ("vi", "en")
 CATALOGUE: dict[str, tuple[str, str]] = {
     "app_name": ("Thước đo", "Thước đo"),
     "tagline": (
-        "Sự hài lòng của người dân với Bộ phận Một cửa",
+        "Mức độ hài lòng của người dân đối với Bộ phận Một cửa",
         "Citizen satisfaction with one-stop shops",
     ),
     "nav_overview": ("Tổng quan", "Overview"),
@@ -43,7 +43,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Đã có lỗi xảy ra. Vui lòng thử lại sau.",
         "Something went wrong. Please try again later.",
     ),
-    "error_title": ("Không xem được trang", "Cannot show this page"),
+    "error_title": ("Không thể hiển thị trang", "Cannot show this page"),
     "back_home": ("Về trang tổng quan", "Back to the overview"),
     "scoring_down_since": (
         "Không kết nối được dịch vụ tính điểm; số liệu hiển thị cập nhật lúc {time}",
@@ -54,7 +54,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Cannot reach the scoring service; there are no figures to show yet.",
     ),
     "scoring_partial": (
-        "Dịch vụ tính điểm chưa trả lời kịp một phần số liệu; phần đó tạm chưa hiển thị.",
+        "Dịch vụ tính điểm chưa phản hồi kịp một phần số liệu; phần này tạm thời chưa được hiển thị.",
         "The scoring service did not answer in time for part of the figures;"
         " that part is not shown yet.",
     ),
@@ -67,7 +67,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit": ("Đơn vị", "Unit"),
     "index": ("Chỉ số hài lòng", "Satisfaction index"),
     "index_short": ("Chỉ số (%)", "Index (%)"),
-    "interval": ("Khoảng tin cậy 95%", "95% interval"),
+    "interval": ("Khoảng tin cậy 95 %", "95% interval"),
     "ci_low": ("Cận dưới (%)", "Lower bound (%)"),
     "ci_high": ("Cận trên (%)", "Upper bound (%)"),
     "n_answers": ("Số phiếu", "Responses"),
@@ -75,11 +75,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mean": ("Điểm trung bình (1–5)", "Mean score (1–5)"),
     "small_sample": ("Mẫu nhỏ", "Small sample"),
     "small_sample_note": (
-        "Mẫu nhỏ: số phiếu còn ít, chỉ số chưa đủ tin cậy, không nên so sánh thứ hạng.",
+        "Mẫu nhỏ: số phiếu còn ít nên chỉ số chưa đủ tin cậy; không nên dùng để so sánh thứ hạng.",
         "Small sample: few responses, the index is not precise; do not compare ranks.",
     ),
     "index_def": (
-        "Tỷ lệ % phiếu đánh giá “Hài lòng” hoặc “Rất hài lòng”.",
+        "Tỷ lệ % số phiếu đánh giá “Hài lòng” hoặc “Rất hài lòng”.",
         "Share (%) of responses rating “Satisfied” or “Very satisfied”.",
     ),
     "trend": ("Xu hướng", "Trend"),
@@ -88,9 +88,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rank": ("Hạng", "Rank"),
     "shrunk": ("Chỉ số hiệu chỉnh (%)", "Adjusted index (%)"),
     "shrunk_note": (
-        "Hạng xếp theo chỉ số đã hiệu chỉnh theo cỡ mẫu (Bayes thực nghiệm, dấu ◆), để xã ít"
-        " phiếu không đứng đầu hay cuối chỉ vì ngẫu nhiên. Vạch ngang là khoảng tin cậy 95%;"
-        " vạch đỏ chấm là ngưỡng cảnh báo.",
+        "Thứ hạng được xếp theo chỉ số đã hiệu chỉnh theo cỡ mẫu (phương pháp Bayes thực"
+        " nghiệm, ký hiệu ◆), để xã, phường có ít phiếu không đứng đầu hay đứng cuối chỉ do"
+        " ngẫu nhiên. Vạch ngang thể hiện khoảng tin cậy 95 %; đường chấm màu đỏ là ngưỡng"
+        " cảnh báo.",
         "Ranked by the index adjusted for sample size (empirical Bayes, marked ◆), so a commune"
         " with few responses is not first or last by chance. Whiskers show the 95% interval;"
         " the dotted red line is the alert threshold.",
@@ -98,18 +99,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "commune": ("Xã, phường", "Commune"),
     "heatmap": ("Xã, phường × vấn đề", "Commune × issue"),
     "heatmap_note": (
-        "Ô là tỷ lệ % phiếu của xã nêu vấn đề đó.",
+        "Mỗi ô là tỷ lệ % số phiếu của xã, phường có nêu vấn đề đó.",
         "Each cell is the % of the commune's responses raising the issue.",
     ),
     "alerts": ("Cảnh báo", "Alerts"),
-    "alert_kind": ("Loại cảnh báo", "Alert"),
+    "alert_kind": ("Nội dung cảnh báo", "Alert"),
     "alert_below": (
-        "Chỉ số {index} thấp hơn ngưỡng {threshold}",
+        "Chỉ số {index} thấp hơn ngưỡng cảnh báo {threshold}",
         "Index {index} is below the threshold {threshold}",
     ),
     "alert_drop": (
-        "Giảm có ý nghĩa thống kê so với kỳ trước: từ {previous} xuống {index} (p = {p})",
-        "Significant drop against the previous period: from {previous} to {index} (p = {p})",
+        "Giảm có ý nghĩa thống kê so với kỳ trước: từ {previous} xuống {index} (p {p})",
+        "Significant drop against the previous period: from {previous} to {index} (p {p})",
     ),
     "previous_index": ("Chỉ số kỳ trước (%)", "Previous index (%)"),
     "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
@@ -118,13 +119,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "updated_at": ("Cập nhật lúc {time}", "Updated at {time}"),
     "live_on": ("Đang tự động cập nhật", "Live updates on"),
     "unit_gone": (
-        "{unit} không còn tồn tại trong kỳ này; dưới đây là các xã hình thành từ đơn vị này.",
+        "{unit} không còn tồn tại trong kỳ này; dưới đây là các xã, phường được hình thành từ đơn vị này.",
         "{unit} no longer exists in this period; below are the communes formed from it.",
     ),
     "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
     "sipas_overall": ("Chỉ số SIPAS chung", "Overall SIPAS index"),
     "sipas_none": (
-        "Kỳ này chưa có phiếu đánh giá theo đủ tiêu chí SIPAS.",
+        "Kỳ này chưa có phiếu đánh giá đầy đủ các tiêu chí SIPAS.",
         "No full SIPAS questionnaires in this period.",
     ),
     "dimension": ("Yếu tố", "Dimension"),
@@ -156,7 +157,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "commune_title": ("{name}", "{name}"),
     "validity": ("Hiệu lực: {start} – {end}", "In force: {start} – {end}"),
     "open_end": ("nay", "now"),
-    "open_start": ("trước 2025", "before 2025"),
+    "open_start": ("trước năm 2025", "before 2025"),
 }
 
 RATING_LABELS: dict[int, tuple[str, str]] = {

@@ -328,10 +328,10 @@ def overview(
 
 
 def _p_value(p: float | None, lang: str) -> str:
-    """A p-value for display: three decimals, or "< 0,001"."""
+    """A p-value with its relation for display: "= 0,023", or "< 0,001"."""
     if p is not None and p < 0.001:
         return "< " + number(0.001, lang, 3)
-    return number(p, lang, 3)
+    return "= " + number(p, lang, 3)
 
 
 def _issue_names(lang: str) -> dict[str, str]:
