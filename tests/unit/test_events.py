@@ -143,3 +143,18 @@ def test_commune_is_checked_on_the_vietnam_date_not_the_utc_date() -> None:
     assert exc.value.errors["commune_code"] == ["No commune 05911 on 2025-07-01."]
     # 16:59 UTC is 23:59 on 30 June in Vietnam: still Bàn Đạt.
     assert load_response(valid(commune_code="05911", submitted_at="2025-06-30T16:59:00Z"))
+
+
+def test_lone_surrogate_in_a_comment_is_refused_not_stored() -> None:
+    # JSON may spell a lone surrogate (\ud800) that UTF-8 cannot encode; a consumer
+    # that accepted it would fail later, when storing it.
+    raw = json.dumps({"schema": "survey.response/1", "data": valid(comment="abc\ud800")})
+    assert "\\ud800" in raw
+    with pytest.raises(InvalidEvent) as exc:
+        decode_response(raw.encode())
+    assert "comment" in exc.value.errors
+
+
+def test_absurd_version_numbers_are_unknown_not_a_crash() -> None:
+    with pytest.raises(UnknownSchemaVersion):
+        decode_response(envelope(valid(), "survey.response/" + "9" * 5000))

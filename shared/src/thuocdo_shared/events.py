@@ -49,7 +49,10 @@ LANGS = ("vi", "en")
 _EARLIEST = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
 # Control characters other than tab/newline have no place in a citizen's comment and
 # are a classic way to smuggle look-alike or log-forging text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (valid in JSON's \u escapes, not in UTF-8) cannot be stored or re-encoded.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 class EnvelopeError(ValueError):
@@ -285,7 +288,7 @@ def check_schema(envelope: Mapping[str, Any], name: str, major: int) -> None:
     schema = envelope.get("schema")
     if not isinstance(schema, str):
         raise UnknownSchemaVersion("envelope has no 'schema' string", {"schema": ["Missing."]})
-    match = re.fullmatch(r"([a-z][a-z0-9_.]*)/([0-9]+)(?:\.[0-9]+)?", schema)
+    match = re.fullmatch(r"([a-z][a-z0-9_.]*)/([0-9]{1,6})(?:\.[0-9]{1,6})?", schema)
     if not match or match.group(1) != name or int(match.group(2)) != major:
         raise UnknownSchemaVersion(
             f"unknown schema {schema[:80]!r}; this consumer reads {name}/{major}",
