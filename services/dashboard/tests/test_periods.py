@@ -38,3 +38,13 @@ def test_recent_and_trend_window() -> None:
     assert (start, end, granularity) == (dt.date(2025, 12, 1), dt.date(2026, 11, 30), "month")
     start, end, granularity = periods.trend_window(periods.parse("2026-Q2"))
     assert (start, end, granularity) == (dt.date(2024, 7, 1), dt.date(2026, 6, 30), "quarter")
+
+
+def test_parse_bounds_years_so_every_derived_period_is_a_date() -> None:
+    for bad in ("0000-01", "0001-01", "0001-Q1", "1999-12", "2101-01", "9999-12", "9999-Q4"):
+        with pytest.raises(periods.BadPeriod) as caught:
+            periods.parse(bad)
+        assert caught.value.text == bad
+    first, last = periods.parse("2000-01"), periods.parse("2100-Q4")
+    assert periods.trend_window(first)[0] == dt.date(1999, 2, 1)
+    assert (first.start, last.end) == (dt.date(2000, 1, 1), dt.date(2100, 12, 31))

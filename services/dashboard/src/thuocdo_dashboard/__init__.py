@@ -16,7 +16,7 @@ from thuocdo_shared.web import ops_blueprint
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import charts, messages
+from . import charts, messages, periods
 from .accounts import AccountStore
 from .live import Hub
 from .scoring_client import ScoringClient
@@ -149,9 +149,9 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
             resp.headers.setdefault("Cache-Control", "no-store")
         return resp
 
-    def _error(status: int, key: str) -> Any:
+    def _error(status: int, key: str, **values: object) -> Any:
         lang = getattr(g, "lang", "vi")
-        message = messages.text(key, lang)
+        message = messages.text(key, lang, **values)
         if _wants_json(request):
             return jsonify(error=key, message=message, status=status), status
         return render_template("error.html", message=message, status=status), status
@@ -159,6 +159,11 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     @app.errorhandler(CSRFError)
     def _csrf(_: CSRFError) -> Any:
         return _error(400, "csrf_failed")
+
+    @app.errorhandler(periods.BadPeriod)
+    def _bad_period(exc: periods.BadPeriod) -> Any:
+        # Shown back escaped (Jinja autoescape / JSON), cut short.
+        return _error(400, "bad_period", period=exc.text.strip()[:40])
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:

@@ -39,6 +39,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "not_found": ("Không tìm thấy trang hoặc đơn vị.", "Page or unit not found."),
     "bad_request": ("Yêu cầu không hợp lệ.", "Bad request."),
+    "bad_period": (
+        "Kỳ báo cáo không hợp lệ: {period}",
+        "Invalid reporting period: {period}",
+    ),
     "server_error": (
         "Đã có lỗi xảy ra. Vui lòng thử lại sau.",
         "Something went wrong. Please try again later.",
@@ -54,7 +58,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Cannot reach the scoring service; there are no figures to show yet.",
     ),
     "scoring_partial": (
-        "Dịch vụ tính điểm chưa phản hồi kịp một phần số liệu; phần này tạm thời chưa được hiển thị.",
+        "Dịch vụ tính điểm chưa phản hồi kịp một phần số liệu;"
+        " phần này tạm thời chưa được hiển thị.",
         "The scoring service did not answer in time for part of the figures;"
         " that part is not shown yet.",
     ),
@@ -119,7 +124,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "updated_at": ("Cập nhật lúc {time}", "Updated at {time}"),
     "live_on": ("Đang tự động cập nhật", "Live updates on"),
     "unit_gone": (
-        "{unit} không còn tồn tại trong kỳ này; dưới đây là các xã, phường được hình thành từ đơn vị này.",
+        "{unit} không còn tồn tại trong kỳ này; dưới đây là các xã, phường"
+        " được hình thành từ đơn vị này.",
         "{unit} no longer exists in this period; below are the communes formed from it.",
     ),
     "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),

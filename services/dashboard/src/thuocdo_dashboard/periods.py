@@ -12,8 +12,20 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
+# Years the dashboard accepts in a period: wide around the data (which starts in
+# 2025), narrow enough that the previous period and the trend window (up to eight
+# quarters back) are real dates.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+
+
 class BadPeriod(ValueError):
-    """The text is not a month ``YYYY-MM`` or a quarter ``YYYY-Qn``."""
+    """The text is not a month ``YYYY-MM`` or a quarter ``YYYY-Qn`` with a year in
+    ``MIN_YEAR``–``MAX_YEAR``; ``.text`` is what was given."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -43,13 +55,19 @@ def quarter(year: int, q: int) -> Period:
 
 
 def parse(label: str) -> Period:
-    """``"2025-07"`` → July 2025; ``"2025-Q3"`` → July–September 2025."""
+    """``"2025-07"`` → July 2025; ``"2025-Q3"`` → July–September 2025. Raises
+    :class:`BadPeriod` for anything else, including years outside 2000–2100."""
     text = label.strip().upper()
-    if m := _MONTH.match(text):
-        return month(int(m[1]), int(m[2]))
-    if m := _QUARTER.match(text):
-        return quarter(int(m[1]), int(m[2]))
-    raise BadPeriod(label)
+    found = _MONTH.match(text) or _QUARTER.match(text)
+    if found is None or not MIN_YEAR <= int(found[1]) <= MAX_YEAR:
+        raise BadPeriod(label)
+    try:
+        make = quarter if found.re is _QUARTER else month
+        period = make(int(found[1]), int(found[2]))
+        trend_window(period)  # the earliest date the pages will ask for must exist
+    except (ValueError, OverflowError):
+        raise BadPeriod(label) from None
+    return period
 
 
 def today_local(now: dt.datetime | None = None) -> dt.date:

@@ -43,10 +43,7 @@ def _period() -> periods.Period:
     raw = request.args.get("period", "").strip()
     if not raw:
         return periods.containing(periods.today_local(), "month")
-    try:
-        return periods.parse(raw)
-    except periods.BadPeriod:
-        abort(400)
+    return periods.parse(raw)  # BadPeriod: a 400 that names the period (create_app)
 
 
 def _unit_arg(scope: Scope, period: periods.Period) -> Unit:
