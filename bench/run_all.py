@@ -76,7 +76,7 @@ How each is made:
   themes by the library in a fresh process, and by `thuocdo-scoring cluster-comments` end to
   end (start-up and model fit included); peak memory is the maximum resident set size.
 - capacity: scoring's store is filled in doubling steps through `SqliteStore.apply_batch`
-  (the consumer's own write, without Kafka: `consume` runs at 1,000-2,000 responses/s here,
+  (the consumer's own write, without Kafka: `consume` runs at 1,000-3,000 responses/s here,
   too slow for this budget), with copies of simulated responses (2025-01-01 to now, old and
   new communes, comments classified) under fresh ids; after each step the overview page of a
   logged-in district user is timed (median of 5 GETs). "Budget reached" means the overview
