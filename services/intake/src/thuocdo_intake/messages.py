@@ -29,7 +29,9 @@ KIOSK: dict[str, dict[str, str]] = {
         "thanks": "Cảm ơn Ông/Bà đã đánh giá!",
         "thanks_sub": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
         "pending": "{n} đánh giá đang chờ gửi",
-        "offline": "Mất kết nối mạng: đánh giá đã được lưu trên máy và sẽ tự động gửi khi có mạng trở lại.",
+        "offline": (
+            "Mất kết nối mạng: đánh giá đã được lưu trên máy và sẽ tự động gửi khi có mạng trở lại."
+        ),
         "not_enrolled": "Máy này chưa được đăng ký sử dụng. Xin liên hệ người quản trị hệ thống.",
         "revoked": "Máy này không còn được phép gửi đánh giá. Xin liên hệ người quản trị hệ thống.",
         "loading": "Đang tải…",
