@@ -189,6 +189,11 @@ def test_themes_from_unassigned_comments_cached(tmp_path: Path) -> None:
         ("unit=19&field=nope", "field"),
         ("unit=19&granularity=year", "granularity"),
         ("unit=19&period=2025&rating=6", "rating"),
+        # Once 500 (year 10000 / OverflowError past date.max): years are 2000..2100.
+        ("unit=05953&period=9999&granularity=month", "period"),
+        ("unit=05953&period=9999-W52&granularity=week", "period"),
+        ("unit=05953&from=9999-12-31&to=9999-12-31", "from"),
+        ("unit=05953&from=2025-01-01&to=2101-01-01", "to"),
     ],
 )
 def test_bad_parameters_say_which(client: FlaskClient, query: str, param: str) -> None:

@@ -67,3 +67,41 @@ def test_buckets_are_clipped_and_cover_the_range() -> None:
 def test_range_must_be_ordered() -> None:
     with pytest.raises(PeriodError):
         date_range(D(2025, 7, 2), D(2025, 7, 1))
+
+
+@pytest.mark.parametrize("text", ["9999", "9999-12", "9999-W52", "9999-Q4", "1999-12-31", "2101"])
+def test_parse_rejects_years_outside_2000_2100(text: str) -> None:
+    with pytest.raises(PeriodError, match=r"outside 2000\.\.2100"):
+        parse_period(text)
+
+
+def test_years_2000_and_2100_are_the_bounds() -> None:
+    assert parse_period("2000-01").start == D(2000, 1, 1)
+    assert parse_period("2100-Q4").end == D(2100, 12, 31)
+    assert date_range(D(2000, 1, 1), D(2100, 12, 31)).label == "2000-01-01..2100-12-31"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "param"),
+    [(D(9999, 12, 31), D(9999, 12, 31), "from"), (D(2025, 1, 1), D(9999, 12, 31), "to")],
+)
+def test_range_rejects_years_outside_2000_2100(start: dt.date, end: dt.date, param: str) -> None:
+    with pytest.raises(PeriodError, match=r"outside 2000\.\.2100") as info:
+        date_range(start, end)
+    assert info.value.param == param
+
+
+@pytest.mark.parametrize(
+    ("granularity", "labels"),
+    [
+        ("day", ["9999-12-30", "9999-12-31"]),
+        ("week", ["9999-W52"]),
+        ("month", ["9999-12"]),
+        ("quarter", ["9999-Q4"]),
+    ],
+)
+def test_buckets_stop_at_the_last_date(granularity: str, labels: list[str]) -> None:
+    # The bucket after the one holding date.max cannot exist; the loop must not ask.
+    got = list(buckets(D(9999, 12, 30), dt.date.max, granularity))
+    assert [b.label for b in got] == labels
+    assert got[-1].end == dt.date.max

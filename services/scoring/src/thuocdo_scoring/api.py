@@ -56,7 +56,8 @@ class PeriodQuery(Schema):
             elif has_range:
                 date_range(data["from_"], data["to"])
         except PeriodError as exc:
-            raise ValidationError(str(exc), "period" if "period" in data else "to") from None
+            param = "period" if "period" in data else (exc.param or "to")
+            raise ValidationError(str(exc), param) from None
 
     @post_load
     def _build(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -16,10 +16,24 @@ from thuocdo_shared.units import LOCAL_TZ
 
 GRANULARITIES = ("day", "week", "month", "quarter")
 DEFAULT_DAYS = 30
+# Years a period may name. Far beyond any survey, and far from date.max (9999-12-31):
+# /trend?period=9999 once answered 500 when a bucket ran past the last date.
+MIN_YEAR = 2000
+MAX_YEAR = 2100
 
 
 class PeriodError(ValueError):
-    """A period string or range that cannot be understood."""
+    """A period string or range that cannot be understood; ``param`` names the query
+    parameter at fault when it is known (``"from"`` or ``"to"``)."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def _check_year(y: int, what: str, param: str | None = None) -> None:
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise PeriodError(f"{what}: year {y} is outside {MIN_YEAR}..{MAX_YEAR}", param)
 
 
 @dataclass(frozen=True)
@@ -42,8 +56,9 @@ def today() -> dt.date:
 
 
 def _month_end(year: int, month: int) -> dt.date:
-    nxt = dt.date(year + 1, 1, 1) if month == 12 else dt.date(year, month + 1, 1)
-    return nxt - dt.timedelta(days=1)
+    if month == 12:  # not via 1 January of year + 1, which does not exist after 9999
+        return dt.date(year, 12, 31)
+    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
 
 
 def year(y: int) -> Period:
@@ -61,7 +76,11 @@ def month(y: int, m: int) -> Period:
 
 def iso_week(y: int, w: int) -> Period:
     start = dt.date.fromisocalendar(y, w, 1)
-    return Period(f"{y:04d}-W{w:02d}", start, start + dt.timedelta(days=6))
+    # The last ISO week of 9999 ends after date.max: clip instead of overflowing.
+    end = (
+        start + dt.timedelta(days=6) if start <= dt.date.max - dt.timedelta(days=6) else dt.date.max
+    )
+    return Period(f"{y:04d}-W{w:02d}", start, end)
 
 
 def day(d: dt.date) -> Period:
@@ -69,8 +88,11 @@ def day(d: dt.date) -> Period:
 
 
 def parse_period(text: str) -> Period:
-    """Parse ``2025`` | ``2025-Q3`` | ``2025-07`` | ``2025-W27`` | ``2025-07-14``."""
+    """Parse ``2025`` | ``2025-Q3`` | ``2025-07`` | ``2025-W27`` | ``2025-07-14``;
+    the year must be within ``MIN_YEAR..MAX_YEAR`` (2000..2100)."""
     text = text.strip()
+    if m := re.match(r"(\d{4})(?:-|$)", text):
+        _check_year(int(m[1]), f"not a valid period: {text!r}")
     try:
         if m := re.fullmatch(r"(\d{4})", text):
             return year(int(m[1]))
@@ -90,7 +112,9 @@ def parse_period(text: str) -> Period:
 
 
 def date_range(start: dt.date, end: dt.date) -> Period:
-    """A custom inclusive range ``start..end``."""
+    """A custom inclusive range ``start..end``, both in years ``MIN_YEAR..MAX_YEAR``."""
+    _check_year(start.year, f"'from' ({start})", "from")
+    _check_year(end.year, f"'to' ({end})", "to")
     if end < start:
         raise PeriodError(f"'to' ({end}) is before 'from' ({start})")
     return Period(f"{start.isoformat()}..{end.isoformat()}", start, end)
@@ -121,6 +145,10 @@ def buckets(start: dt.date, end: dt.date, granularity: str) -> Iterator[Period]:
     2025-07-10 by month starts with the point labelled ``2025-07`` covering
     2025-07-10..2025-07-31, so no point counts days outside the request."""
     current = bucket_of(start, granularity)
-    while current.start <= end:
+    while True:
         yield Period(current.label, max(current.start, start), min(current.end, end))
+        if current.end >= end:
+            # Stop before asking for the next bucket: after the one holding
+            # date.max there is none (computing it raised OverflowError).
+            return
         current = bucket_of(current.end + dt.timedelta(days=1), granularity)
