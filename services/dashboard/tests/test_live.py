@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import pytest
+from thuocdo_dashboard import live
+from thuocdo_dashboard.accounts import AccountStore
 from thuocdo_dashboard.live import Hub, stream
 from thuocdo_dashboard.scope import Scope
 
@@ -47,3 +50,51 @@ def test_stream_says_hello_then_sends_updates_and_ends_on_close() -> None:
     hub.close()
     with pytest.raises(StopIteration):
         next(body)
+
+
+def test_updates_carry_no_up_to_of_units_the_user_cannot_see() -> None:
+    hub = Hub()
+    kha_son = hub.subscribe(Scope("commune", "05953@2025-07-01").allows_key)
+    hub.publish(UPDATE)
+    assert kha_son.queue.get_nowait() == {
+        "units": ["05953@2025-07-01"],
+        "committed_at": UPDATE["committed_at"],
+    }
+
+
+def test_stream_ends_once_the_account_is_disabled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live, "RECHECK_SECONDS", 0.0)
+    accounts = AccountStore(tmp_path / "accounts.sqlite3")
+    accounts.add("huyen", "district", "173", "mật-khẩu-dài-đủ-2025")
+    hub, ready = Hub(), threading.Event()
+    ready.set()
+
+    def enabled() -> bool:
+        user = accounts.get("huyen")
+        return user is not None and not user.disabled
+
+    body = stream(hub, Scope("district", "173").allows_key, ready, 60, still_allowed=enabled)
+    next(body), next(body)  # retry, hello
+    hub.publish(UPDATE)
+    assert next(body).startswith("event: update\n")
+    assert accounts.disable("huyen")
+    hub.publish(UPDATE)  # waiting in its queue, but the user may no longer see it
+    with pytest.raises(StopIteration):
+        next(body)
+    assert hub.publish(UPDATE) == 0  # unsubscribed
+
+
+def test_idle_stream_ends_too_without_any_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live, "RECHECK_SECONDS", 0.0)
+    hub, ready, allowed = Hub(), threading.Event(), threading.Event()
+    ready.set()
+    allowed.set()
+    body = stream(hub, Scope("admin", "*").allows_key, ready, 60, still_allowed=allowed.is_set)
+    next(body), next(body)
+    allowed.clear()
+    with pytest.raises(StopIteration):
+        next(body)  # after one idle second, not at the next ping a minute later

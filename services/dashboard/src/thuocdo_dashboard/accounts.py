@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS login_failures (
 );
 CREATE INDEX IF NOT EXISTS login_failures_account ON login_failures (account, at);
 CREATE INDEX IF NOT EXISTS login_failures_address ON login_failures (address, at);
+CREATE TABLE IF NOT EXISTS ended_sessions (
+    sid TEXT PRIMARY KEY,
+    until REAL NOT NULL
+);
 """
 
 # A hash of a random password, verified when the account does not exist, so that a
@@ -133,6 +137,22 @@ class AccountStore:
         with self._db() as conn:
             cur = conn.execute("UPDATE users SET disabled = 1 WHERE name = ?", (name,))
         return cur.rowcount > 0
+
+    def end_session(self, sid: str, until: float, now: float) -> None:
+        """Record that the session ``sid`` was logged out; its cookie stays refused
+        until ``until`` (epoch seconds: when it would have expired anyway). Rows past
+        their ``until`` are removed."""
+        with self._db() as conn:
+            conn.execute("DELETE FROM ended_sessions WHERE until < ?", (now,))
+            conn.execute(
+                "INSERT OR REPLACE INTO ended_sessions (sid, until) VALUES (?, ?)", (sid, until)
+            )
+
+    def session_ended(self, sid: str) -> bool:
+        """True if the session ``sid`` was logged out (see :meth:`end_session`)."""
+        with self._db() as conn:
+            row = conn.execute("SELECT 1 FROM ended_sessions WHERE sid = ?", (sid,)).fetchone()
+        return row is not None
 
     def locked(self, name: str, address: str, now: float) -> bool:
         """True if the account or the address had ``attempts`` failures in the window."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -51,10 +52,36 @@ def current_user() -> User | None:
     user = store().get(name) if isinstance(name, str) else None
     if user is not None and user.disabled:
         user = None
+    sid = session.get("sid")
+    if user is not None and isinstance(sid, str) and store().session_ended(sid):
+        user = None  # a logged-out cookie replayed
     if user is None and name is not None:
         session.clear()
     g.user = user
     return user
+
+
+def stream_guard() -> Callable[[], bool]:
+    """For a long response (the SSE stream) that outlives its request: a check, safe
+    to call outside the request, that is False once the account is disabled or
+    rebound, this session logged out, or the session's lifetime is over. Each call
+    is one or two SQLite reads."""
+    user = current_user()
+    if user is None:
+        abort(401)
+    accounts = store()
+    sid = session.get("sid")
+    deadline = time.time() + current_app.permanent_session_lifetime.total_seconds()
+
+    def still_allowed() -> bool:
+        if time.time() >= deadline:
+            return False
+        now = accounts.get(user.name)
+        if now is None or now.disabled or (now.role, now.unit) != (user.role, user.unit):
+            return False
+        return not (isinstance(sid, str) and accounts.session_ended(sid))
+
+    return still_allowed
 
 
 def current_scope() -> Scope:
@@ -93,6 +120,7 @@ def login() -> Any:
             session.clear()  # a fresh session on login: no fixation
             session.permanent = True
             session["user"] = user.name
+            session["sid"] = secrets.token_urlsafe(16)  # so that logout can end it
             if lang:
                 session["lang"] = lang
             return redirect(_safe_next(request.args.get("next")))
@@ -109,6 +137,11 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     lang = session.get("lang")
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        now = time.time()
+        lifetime = current_app.permanent_session_lifetime.total_seconds()
+        store().end_session(sid, now + lifetime, now)
     session.clear()
     if lang:
         session["lang"] = lang

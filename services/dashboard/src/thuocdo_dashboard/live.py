@@ -33,6 +33,10 @@ STREAMS = Gauge(
 )
 
 KeyFilter = Callable[[str], bool]
+AccessCheck = Callable[[], bool]
+
+# How often (seconds) an open stream re-checks that its user may still see it.
+RECHECK_SECONDS = 5.0
 
 
 @dataclass(eq=False)
@@ -73,11 +77,9 @@ class Hub:
             visible = [k for k in keys if sub.allows(k)]
             if not visible:
                 continue
-            message = {
-                "units": visible,
-                "up_to": update.get("up_to"),
-                "committed_at": update.get("committed_at"),
-            }
+            # Not scoring's "up_to": it is the newest answer over all the batch's
+            # units, including ones this subscriber may not see.
+            message = {"units": visible, "committed_at": update.get("committed_at")}
             try:
                 sub.queue.put_nowait(message)
                 delivered += 1
@@ -96,18 +98,35 @@ def sse(event: str, data: dict[str, Any]) -> str:
 
 
 def stream(
-    hub: Hub, allows: KeyFilter, ready: threading.Event, ping_every: float = 15.0
+    hub: Hub,
+    allows: KeyFilter,
+    ready: threading.Event,
+    ping_every: float = 15.0,
+    still_allowed: AccessCheck | None = None,
 ) -> Iterator[str]:
     """The body of ``/events`` for one user: ``hello`` once the listener is in place,
-    then ``update`` events, with comment pings to keep proxies from closing it."""
+    then ``update`` events, with comment pings to keep proxies from closing it.
+
+    ``still_allowed`` is called at most every :data:`RECHECK_SECONDS` (while idle,
+    and before an event or ping is sent when the last check is older); once it is
+    False the stream ends (a disabled account, a logout, an expired session)."""
     sub = hub.subscribe(allows)
     STREAMS.inc()
+    checked = time.monotonic()
+
+    def allowed() -> bool:
+        nonlocal checked
+        if still_allowed is None or time.monotonic() - checked < RECHECK_SECONDS:
+            return True
+        checked = time.monotonic()
+        return still_allowed()
+
     try:
         yield "retry: 2000\n\n"
         yield sse("hello", {"listening": ready.is_set()})
         if not ready.is_set():
             while not ready.wait(timeout=1.0):
-                if hub.closing.is_set():
+                if hub.closing.is_set() or not allowed():
                     return
             yield sse("hello", {"listening": True})
         idle = 0.0
@@ -115,11 +134,15 @@ def stream(
             try:
                 item = sub.queue.get(timeout=1.0)
             except queue.Empty:
+                if not allowed():
+                    return
                 idle += 1.0
                 if idle >= ping_every:
                     idle = 0.0
                     yield ": ping\n\n"
                 continue
+            if not allowed():
+                return
             idle = 0.0
             yield sse("update", item)
     finally:

@@ -22,7 +22,7 @@ from thuocdo_shared import reference
 from thuocdo_shared.units import Unit
 
 from . import csv_export, live, messages, model, periods
-from .auth import current_scope, current_user, login_required
+from .auth import current_scope, current_user, login_required, stream_guard
 from .scope import Scope, resolve, unit_by_key
 from .scoring_client import ScoringClient
 
@@ -261,7 +261,9 @@ def events() -> Any:
     listener = current_app.extensions["thuocdo_listener"]
     if listener is None:  # not under gunicorn (tests of the app object): no live feed
         abort(503)
-    body = live.stream(hub, lambda key: scope.allows_key(key), listener.ready)
+    body = live.stream(
+        hub, lambda key: scope.allows_key(key), listener.ready, still_allowed=stream_guard()
+    )
     return Response(
         body,
         mimetype="text/event-stream",
