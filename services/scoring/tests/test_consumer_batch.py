@@ -105,3 +105,100 @@ def test_seek_to_store_uses_stored_offsets(tmp_path: Any) -> None:
 
     seek_to_store(FakeConsumer(), store, [TopicPartition("t", 0), TopicPartition("t", 1)])
     assert calls == [("seek", 0, 42), ("beginning", 1, None)]
+
+
+class ExplodingUnits:
+    """A unit registry with a gap: one day raises something no validator expected."""
+
+    def __init__(self) -> None:
+        from thuocdo_shared.units import registry
+
+        self.real = registry()
+
+    def find(self, code: str, day: dt.date) -> Any:
+        if day == dt.date(2025, 6, 15):
+            raise RuntimeError("boom on 2025-06-15")
+        return self.real.find(code, day)
+
+
+def test_any_exception_of_one_record_dead_letters_only_that_record() -> None:
+    msgs = [
+        RawMessage("t", 0, 0, None, value()),
+        RawMessage("t", 0, 1, b"k", value(submitted_at="2025-06-15T10:00:00+07:00")),
+        RawMessage("t", 0, 2, None, b"{not json"),
+        RawMessage("t", 0, 3, None, value()),
+    ]
+    batch = decode_batch(msgs, units=ExplodingUnits())  # type: ignore[arg-type]
+    assert [r.unit_key for r in batch.records] == ["05953@-", "05953@-"]
+    assert batch.offsets == {("t", 0): 4}
+    reasons = [d.reason for d in batch.dead]
+    assert reasons[0] == "unexpected: RuntimeError: boom on 2025-06-15"
+    assert reasons[1].startswith("value is not UTF-8 JSON")  # envelope reasons unchanged
+    dlq = json.loads(batch.dead[0].value())["data"]
+    assert (dlq["offset"], dlq["reason"]) == (1, reasons[0])
+    assert "value_truncated" not in dlq
+
+
+def test_dlq_record_of_a_huge_value_is_truncated_and_says_so() -> None:
+    from thuocdo_scoring.consumer import MAX_DLQ_VALUE_BYTES, DeadLetter
+
+    original = b"x" * 2_000_000
+    dead = DeadLetter(RawMessage("t", 3, 9, b"k" * 50_000, original), "too big", {})
+    out = dead.value()
+    # The broker's and producer's default limit is 1 MiB for the whole record.
+    assert len(out) < 760_000
+    data = json.loads(out)["data"]
+    assert data["value_truncated"] is True
+    assert data["value_size"] == 2_000_000
+    assert base64.b64decode(data["value_b64"]) == original[:MAX_DLQ_VALUE_BYTES]
+    assert len(data["value_b64"]) == 700_000
+    assert (data["key_truncated"], data["key_size"]) == (True, 50_000)
+
+
+def test_run_logs_every_failed_retry_with_its_error(caplog: pytest.LogCaptureFixture) -> None:
+    from thuocdo_scoring.consumer import ScoringConsumer
+
+    seeks: list[int] = []
+
+    class FakeStore:
+        def offset(self, topic: str, partition: int) -> int | None:
+            return 7
+
+    class FakeConsumer:
+        def assignment(self) -> list[Any]:
+            from kafka.structs import TopicPartition
+
+            return [TopicPartition("t", 0)]
+
+        def end_offsets(self, partitions: list[Any]) -> dict[Any, int]:
+            return dict.fromkeys(partitions, 100)
+
+        def seek(self, tp: Any, offset: int) -> None:
+            seeks.append(offset)
+
+        def seek_to_beginning(self, tp: Any) -> None:
+            seeks.append(0)
+
+    loop = ScoringConsumer.__new__(ScoringConsumer)
+    loop.stopping = __import__("threading").Event()
+    loop.retry_delay_s = 0.0
+    loop.store = FakeStore()  # type: ignore[assignment]
+    loop.consumer = FakeConsumer()
+    calls = 0
+
+    def failing_step(timeout_ms: int = 500) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            loop.stop()
+        raise OSError(f"disk full #{calls}")
+
+    loop.step = failing_step  # type: ignore[method-assign]
+    with caplog.at_level("ERROR", logger="thuocdo_scoring.consumer"):
+        loop.run()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage().split(";")[0] for r in errors] == [
+        f"batch failed ({n} time(s) in a row), nothing of it stored" for n in (1, 2, 3)
+    ]
+    assert all(f"OSError: disk full #{n}" in r.getMessage() for n, r in enumerate(errors, 1))
+    assert seeks == [7, 7, 7]  # rewound each time, never past the stored offset

@@ -33,6 +33,20 @@ from .store import SqliteStore, Store
 
 log = logging.getLogger(__name__)
 
+# The DLQ record must fit the broker's default 1 MiB message limit whatever came in:
+# an original over ~512 KiB is cut to its first MAX_DLQ_VALUE_BYTES (~700 KB of
+# base64) and the record says so, else its DLQ send failed and the batch with it.
+MAX_DLQ_VALUE_BYTES = 525_000
+MAX_DLQ_KEY_BYTES = 12_000
+MAX_DLQ_REASON_CHARS = 2_000
+
+
+def _b64_capped(data: bytes | None, limit: int) -> tuple[str | None, bool]:
+    """Base64 of ``data`` cut to its first ``limit`` bytes; and whether it was cut."""
+    if data is None:
+        return None, False
+    return base64.b64encode(data[:limit]).decode(), len(data) > limit
+
 
 @dataclass(frozen=True)
 class RawMessage:
@@ -53,20 +67,29 @@ class DeadLetter:
     errors: Mapping[str, Any]
 
     def value(self) -> bytes:
-        """The DLQ record: reason, errors, where it came from and the original bytes."""
+        """The DLQ record: reason, errors, where it came from and the original bytes.
+
+        An original value over :data:`MAX_DLQ_VALUE_BYTES` (key over
+        :data:`MAX_DLQ_KEY_BYTES`) keeps only its first bytes, with
+        ``value_truncated``/``key_truncated`` true and ``value_size``/``key_size``
+        its full length in bytes, so the record stays well under 1 MiB."""
         m = self.message
-        body = {
-            "schema": DLQ_SCHEMA_ID,
-            "data": {
-                "reason": self.reason,
-                "errors": self.errors,
-                "topic": m.topic,
-                "partition": m.partition,
-                "offset": m.offset,
-                "key_b64": base64.b64encode(m.key).decode() if m.key is not None else None,
-                "value_b64": base64.b64encode(m.value).decode() if m.value is not None else None,
-            },
+        key_b64, key_cut = _b64_capped(m.key, MAX_DLQ_KEY_BYTES)
+        value_b64, value_cut = _b64_capped(m.value, MAX_DLQ_VALUE_BYTES)
+        data: dict[str, Any] = {
+            "reason": self.reason[:MAX_DLQ_REASON_CHARS],
+            "errors": self.errors,
+            "topic": m.topic,
+            "partition": m.partition,
+            "offset": m.offset,
+            "key_b64": key_b64,
+            "value_b64": value_b64,
         }
+        if key_cut:
+            data.update(key_truncated=True, key_size=len(m.key or b""))
+        if value_cut:
+            data.update(value_truncated=True, value_size=len(m.value or b""))
+        body = {"schema": DLQ_SCHEMA_ID, "data": data}
         return json.dumps(body, ensure_ascii=False).encode()
 
     def headers(self) -> list[tuple[str, bytes]]:
@@ -92,7 +115,9 @@ def decode_batch(
     """Decode, validate and resolve units (pure apart from the model call).
 
     ``offsets`` holds for each partition the offset after the last message seen,
-    dead or alive, so poison never blocks the stream.
+    dead or alive, so poison never blocks the stream. A record that raises anything
+    (not only :class:`EnvelopeError`) is dead-lettered, with reason
+    ``unexpected: <ExcType>: <message>`` for errors other than envelope errors.
     """
     units = units or registry()
     batch = Batch()
@@ -100,38 +125,50 @@ def decode_batch(
         tp = (m.topic, m.partition)
         batch.offsets[tp] = max(batch.offsets.get(tp, 0), m.offset + 1)
         try:
-            if m.value is None:
-                raise EnvelopeError("empty value (tombstone)", {"value": ["Missing."]})
-            r = decode_response(m.value)
+            record = _decode_one(m, units)
         except EnvelopeError as exc:
             batch.dead.append(DeadLetter(m, exc.reason, exc.errors))
             continue
-        day = local_date(r.submitted_at)
-        unit = units.find(r.commune_code, day)
-        if unit is None or unit.level != "commune":
-            reason = f"unknown unit: no commune {r.commune_code} on local date {day.isoformat()}"
-            batch.dead.append(DeadLetter(m, reason, {"commune_code": [reason]}))
+        except Exception as exc:
+            # A gap in validation must not stop the partition: the record goes to the
+            # DLQ with what went wrong, and the stream moves on.
+            log.exception("unexpected error decoding %s/%s/%s", m.topic, m.partition, m.offset)
+            reason = f"unexpected: {type(exc).__name__}: {exc}"[:MAX_DLQ_REASON_CHARS]
+            batch.dead.append(DeadLetter(m, reason, {"_unexpected": [reason]}))
             continue
-        batch.records.append(
-            Record(
-                id=r.id,
-                submitted_at=r.submitted_at,
-                unit_key=unit.key,
-                commune_code=r.commune_code,
-                field=r.field,
-                overall=r.overall,
-                criteria=dict(r.criteria),
-                issues=r.issues,
-                suspect=bool(r.suspect),
-                comment=r.comment,
-                kiosk_id=r.kiosk_id,
-            )
-        )
+        if isinstance(record, str):
+            batch.dead.append(DeadLetter(m, record, {"commune_code": [record]}))
+            continue
+        batch.records.append(record)
     with_comment = [i for i, rec in enumerate(batch.records) if rec.comment]
     predicted = predict_issues(model, [batch.records[i].comment or "" for i in with_comment])
     for i, code in zip(with_comment, predicted, strict=True):
         batch.records[i] = replace(batch.records[i], predicted_issue=code)
     return batch
+
+
+def _decode_one(m: RawMessage, units: UnitRegistry) -> Record | str:
+    """The record of one message, or the reason its unit is unknown (a string)."""
+    if m.value is None:
+        raise EnvelopeError("empty value (tombstone)", {"value": ["Missing."]})
+    r = decode_response(m.value)
+    day = local_date(r.submitted_at)
+    unit = units.find(r.commune_code, day)
+    if unit is None or unit.level != "commune":
+        return f"unknown unit: no commune {r.commune_code} on local date {day.isoformat()}"
+    return Record(
+        id=r.id,
+        submitted_at=r.submitted_at,
+        unit_key=unit.key,
+        commune_code=r.commune_code,
+        field=r.field,
+        overall=r.overall,
+        criteria=dict(r.criteria),
+        issues=r.issues,
+        suspect=bool(r.suspect),
+        comment=r.comment,
+        kiosk_id=r.kiosk_id,
+    )
 
 
 def update_message(new: Sequence[Record], now: dt.datetime | None = None) -> bytes | None:
@@ -205,6 +242,7 @@ class ScoringConsumer:
         )
         self.producer: KafkaProducer = make_producer(settings.kafka, linger_ms=5)
         self.applied = 0
+        self.retry_delay_s = 1.0
 
     def step(self, timeout_ms: int = 500) -> int:
         """One poll and its batch; returns the number of new responses applied."""
@@ -270,15 +308,30 @@ class ScoringConsumer:
             log.exception("could not publish satisfaction update")
 
     def run(self) -> None:
-        """Loop until :meth:`stop` (or SIGTERM/SIGINT via :func:`main`)."""
+        """Loop until :meth:`stop` (or SIGTERM/SIGINT via :func:`main`).
+
+        A batch that fails is retried from the stored offsets every
+        ``retry_delay_s`` seconds for as long as it fails (nothing is ever skipped),
+        with an ERROR log each time naming the error and how many times in a row."""
+        failures = 0
         while not self.stopping.is_set():
             try:
                 self.step()
-            except Exception:
+                failures = 0
+            except Exception as exc:
                 # E.g. the DLQ or the disk failed mid-batch: nothing of the batch was
                 # stored, so rewind to the store's offsets and try again shortly.
-                log.exception("batch failed; rewinding to the stored offsets")
-                self.stopping.wait(1.0)
+                failures += 1
+                log.error(
+                    "batch failed (%d time(s) in a row), nothing of it stored;"
+                    " rewinding to the stored offsets and retrying in %.0f s: %s: %s",
+                    failures,
+                    self.retry_delay_s,
+                    type(exc).__name__,
+                    exc,
+                    exc_info=True,
+                )
+                self.stopping.wait(self.retry_delay_s)
                 seek_to_store(self.consumer, self.store, self.consumer.assignment())
 
     def stop(self) -> None:
