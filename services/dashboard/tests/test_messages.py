@@ -29,4 +29,4 @@ def test_numbers_and_periods() -> None:
     assert messages.number(None) == "–"
     assert messages.period_label(parse("2025-Q3"), "vi") == "Quý 3/2025"
     assert messages.period_label(parse("2025-07"), "vi") == "Tháng 7/2025"
-    assert messages.period_label(parse("2025-07"), "en") == "2025-07"
+    assert messages.period_label(parse("2025-07"), "en") == "Jul 2025"

@@ -4,6 +4,7 @@ templates and views take their text from here through :func:`text`."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 from .periods import LOCAL_TZ, Period
@@ -66,8 +67,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "period": ("Kỳ báo cáo", "Period"),
     "months": ("Theo tháng", "By month"),
     "quarters": ("Theo quý", "By quarter"),
-    "month_label": ("Tháng {m}/{y}", "{y}-{m:02d}"),
+    "month_label": ("Tháng {m}/{y}", "{mon} {y}"),
     "quarter_label": ("Quý {q}/{y}", "Q{q} {y}"),
+    "week_label": ("Tuần {w}/{y}", "Week {w}, {y}"),
+    "day_label": ("{d:02d}/{m:02d}/{y}", "{d:02d}/{m:02d}/{y}"),
+    "period_iso": ("Mã kỳ", "Period code"),
     "show": ("Xem", "Show"),
     "unit": ("Đơn vị", "Unit"),
     "index": ("Chỉ số hài lòng", "Satisfaction index"),
@@ -166,6 +170,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "open_start": ("trước năm 2025", "before 2025"),
 }
 
+# English month abbreviations for "month_label" ("{mon} {y}": "Jul 2025").
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
 RATING_LABELS: dict[int, tuple[str, str]] = {
     5: ("Rất hài lòng", "Very satisfied"),
     4: ("Hài lòng", "Satisfied"),
@@ -195,10 +202,40 @@ def number(value: float | None, lang: str = "vi", digits: int = 1) -> str:
     return shown.replace(".", ",") if lang == "vi" else shown
 
 
+def _month(year: int, month: int, lang: str) -> str:
+    return text("month_label", lang, m=month, mon=MONTHS_EN[month - 1], y=year)
+
+
 def period_label(period: Period, lang: str = "vi") -> str:
     if period.kind == "quarter":
         return text("quarter_label", lang, q=(period.start.month - 1) // 3 + 1, y=period.start.year)
-    return text("month_label", lang, m=period.start.month, y=period.start.year)
+    return _month(period.start.year, period.start.month, lang)
+
+
+_SCORING_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_SCORING_WEEK = re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$")
+_SCORING_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_SCORING_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def scoring_period_label(label: str, lang: str = "vi") -> str:
+    """Scoring's period label (``2025-07``, ``2025-W28`` ISO week, ``2025-07-14``,
+    ``2025-Q3``) as a reader sees it ("Tháng 7/2025", "Tuần 28/2025", "14/07/2025",
+    "Quý 3/2025"; English "Jul 2025", "Week 28, 2025", "14/07/2025", "Q3 2025").
+    Anything else is returned unchanged."""
+    if m := _SCORING_MONTH.match(label):
+        return _month(int(m[1]), int(m[2]), lang)
+    if m := _SCORING_WEEK.match(label):
+        return text("week_label", lang, w=int(m[2]), y=int(m[1]))
+    if m := _SCORING_QUARTER.match(label):
+        return text("quarter_label", lang, q=int(m[2]), y=int(m[1]))
+    if m := _SCORING_DAY.match(label):
+        try:
+            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return label
+        return text("day_label", lang, d=day.day, m=day.month, y=day.year)
+    return label
 
 
 def local_time(moment: dt.datetime) -> str:

@@ -16,7 +16,7 @@ from thuocdo_shared import reference
 from thuocdo_shared.units import Unit
 
 from . import alerts as alert_rules
-from .messages import number, rating_label, text
+from .messages import number, rating_label, scoring_period_label, text
 from .periods import Period, trend_window
 from .scope import Scope
 from .scoring_client import Fetched, ScoringClient, ScoringRejected, ScoringUnavailable
@@ -48,9 +48,19 @@ class Table:
     # Show the first two columns as one in HTML (a group and its items, e.g. SIPAS
     # dimension / criterion); the CSV keeps both.
     merge_first: bool = False
+    # A leading column in the CSV only (e.g. the ISO period code beside its readable
+    # name): its header and one value per row.
+    csv_lead: tuple[str, list[str]] | None = None
+
+    def csv_header(self) -> list[str]:
+        return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
 
     def csv_rows(self) -> list[list[str | int | float | bool | None]]:
-        return [[c.text if isinstance(c, Link) else c for c in row] for row in self.rows]
+        rows = [[c.text if isinstance(c, Link) else c for c in row] for row in self.rows]
+        if self.csv_lead is None:
+            return rows
+        lead = self.csv_lead[1]
+        return [[lead[i], *row] for i, row in enumerate(rows)]
 
 
 @dataclass
@@ -130,11 +140,15 @@ def _trend(
         ],
         numeric={1, 2, 3, 4},
     )
+    codes: list[str] = []
+    table.csv_lead = (text("period_iso", lang), codes)
     for point in (data or {}).get("points", []):
         est = _estimate(point)
-        label = point.get("period", {}).get("label", "")
+        label = str(point.get("period", {}).get("label", ""))
         points.append({"label": label, "from": point.get("period", {}).get("from"), **est})
-        table.rows.append([label, est["n"], est["index"], est["ci_low"], est["ci_high"]])
+        name = scoring_period_label(label, lang)
+        table.rows.append([name, est["n"], est["index"], est["ci_low"], est["ci_high"]])
+        codes.append(label)
     return points, table
 
 

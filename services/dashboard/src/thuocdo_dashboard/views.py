@@ -226,7 +226,7 @@ def _csv(page: model.Page, table: str) -> Response:
         # Scoring did not answer and nothing is cached: an empty file would pass
         # for "no data". (A table that has rows came from a fresh or last-good answer.)
         abort(503)
-    body = csv_export.encode(found.header, found.csv_rows())
+    body = csv_export.encode(found.csv_header(), found.csv_rows())
     name = f"thuocdo-{page.kind}-{table}-{page.unit.code}-{page.period.label}.csv"
     return Response(
         body,
