@@ -190,9 +190,22 @@ def update_message(new: Sequence[Record], now: dt.datetime | None = None) -> byt
     return json.dumps(body).encode()
 
 
+def start_offset(stored: int | None, end: int | None) -> int | None:
+    """Where a partition continues: the store's next offset ``stored``, or None (the
+    beginning) when nothing is stored or ``stored`` is beyond the partition's end
+    offset ``end`` (the next offset the broker would assign): the topic was then
+    recreated while the store was kept, and seeking there would skip records once
+    the new topic grows past it. ``end`` None (unknown) trusts the store."""
+    if stored is None or (end is not None and stored > end):
+        return None
+    return stored
+
+
 def seek_to_store(consumer: Any, store: Store, partitions: Iterable[Any]) -> None:
     """Position each partition at the next offset recorded in the store (the
-    beginning when the store has none)."""
+    beginning when the store has none). Runs inside the rebalance listener, where
+    kafka-python refuses blocking calls such as ``end_offsets``: stale offsets are
+    dropped before subscribing, by :func:`forget_stale_offsets`."""
     for tp in partitions:
         nxt = store.offset(tp.topic, tp.partition)
         if nxt is None:
@@ -200,6 +213,42 @@ def seek_to_store(consumer: Any, store: Store, partitions: Iterable[Any]) -> Non
         else:
             consumer.seek(tp, nxt)
         log.info("%s/%s continues from %s", tp.topic, tp.partition, nxt or "the beginning")
+
+
+def forget_stale_offsets(consumer: Any, store: Store, topic: str) -> list[int]:
+    """Drop the stored offset of every partition of ``topic`` whose stored offset is
+    beyond its end offset (see :func:`start_offset`), with a WARNING naming both;
+    those partitions are then read from the beginning and the next batch stores
+    their true offsets. Returns the partitions dropped. When the partitions or end
+    offsets cannot be looked up the stored offsets are trusted (a WARNING says so)."""
+    try:
+        numbers = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(numbers)]
+        ends: dict[Any, int] = consumer.end_offsets(tps, timeout_ms=10_000) if tps else {}
+    except Exception as exc:
+        log.warning(
+            "%s: end offsets unknown (%s: %s); trusting the stored offsets",
+            topic,
+            type(exc).__name__,
+            exc,
+        )
+        return []
+    dropped = []
+    for tp, end in sorted(ends.items()):
+        stored = store.offset(tp.topic, tp.partition)
+        if stored is not None and start_offset(stored, end) is None:
+            log.warning(
+                "%s/%s: stored offset %d is beyond the partition's end offset %d (topic"
+                " recreated while the store was kept?); reading the partition from the"
+                " beginning (responses already stored are skipped by id)",
+                tp.topic,
+                tp.partition,
+                stored,
+                end,
+            )
+            store.forget_offset(tp.topic, tp.partition)
+            dropped.append(tp.partition)
+    return dropped
 
 
 class SeekToStore(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -237,6 +286,7 @@ class ScoringConsumer:
         if settings.instance_id:
             extra["group_instance_id"] = settings.instance_id
         self.consumer = make_consumer(settings.kafka, settings.group_id, **extra)
+        forget_stale_offsets(self.consumer, self.store, settings.kafka.responses_topic)
         self.consumer.subscribe(
             [settings.kafka.responses_topic], listener=SeekToStore(self.consumer, self.store)
         )

@@ -115,6 +115,10 @@ class Store(Protocol):
 
     def offset(self, topic: str, partition: int) -> int | None: ...
 
+    def forget_offset(self, topic: str, partition: int) -> None:
+        """Drop the stored next offset (the partition is then read from the start)."""
+        ...
+
     def sum_rows(
         self, filters: Filters, group_by: Sequence[str] = (), criteria: bool = False
     ) -> dict[tuple[Any, ...], Counts]: ...
@@ -247,7 +251,10 @@ class SqliteStore:
             self._add_aggregates(conn, fold(new))
             conn.executemany(
                 "INSERT INTO consumer_offsets VALUES (?,?,?) ON CONFLICT (topic, partition) "
-                "DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)",
+                # The plain value, not max(): after a topic was recreated the stored
+                # offset must be able to go down (see consumer.start_offset). A lower
+                # value only ever means records are read again (and skipped by id).
+                "DO UPDATE SET next_offset = excluded.next_offset",
                 [(t, p, o) for (t, p), o in offsets.items()],
             )
         return new
@@ -279,6 +286,12 @@ class SqliteStore:
             .fetchone()
         )
         return None if row is None else int(row[0])
+
+    def forget_offset(self, topic: str, partition: int) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "DELETE FROM consumer_offsets WHERE topic = ? AND partition = ?", (topic, partition)
+            )
 
     @staticmethod
     def _where(f: Filters, day_col: str = "day", issue: bool = True) -> tuple[str, list[Any]]:
