@@ -4,6 +4,7 @@ keeps it and delivers it once intake is back."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +180,54 @@ def test_idle_rating_is_sent_and_identical_burst_is_flagged(
     records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
     assert [(r.overall, r.field) for r in records] == [(3, "chung_thuc")] * 2
     assert sorted(r.suspect for r in records) == [(), ("identical_burst",)]
+
+
+def test_a_refused_response_never_blocks_the_queue(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A 408 is retried like a network failure; any other 4xx (here a 422) drops the
+    item from the queue (kept for audit, logged, counted) and the next one is sent."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    answer = {"mode": "timeout"}
+    seen: list[str] = []
+
+    def route(r: Any) -> None:
+        sent_id = json.loads(r.request.post_data)["id"]
+        seen.append(sent_id)
+        if answer["mode"] == "timeout":
+            r.fulfill(status=408, body="Request Timeout")
+        elif sent_id == seen[0]:
+            r.fulfill(status=422, content_type="application/json", body='{"errors": {}}')
+        else:
+            r.continue_()
+
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        warnings: list[str] = []
+        page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+        page.route("**/api/v1/responses", route)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            _rate(page, 2, "waiting_time", COMMENT)
+            page.click("#send")
+            expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
+            # Retried (408 is a timeout), not dropped.
+            for _ in range(100):
+                if len(seen) >= 2:
+                    break
+                page.wait_for_timeout(100)
+            assert len(seen) >= 2 and set(seen) == {seen[0]}
+            expect(page.locator("#pending")).to_have_attribute("data-count", "1")
+            assert page.evaluate("document.body.dataset.refused") is None
+
+            answer["mode"] = "refuse_first"
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(page, 5, "staff_attitude", PRAISE)
+            page.click("#send")
+            expect(page.locator("#pending")).to_be_hidden(timeout=15_000)
+            assert page.evaluate("document.body.dataset.refused") == "1"
+            assert any(seen[0] in w and "422" in w for w in warnings)
+        finally:
+            page.close()
+    records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
+    assert [r.overall for r in records] == [5]

@@ -96,6 +96,43 @@ def test_accepted_only_after_publish_and_duplicate_once(tmp_path: Path) -> None:
     assert json.loads(value)["data"]["comment"] == "Cán bộ nhiệt tình"
 
 
+def _claim_state(store: SpoolStore, response_id: str) -> str | None:
+    row = store._fast.get().execute("SELECT state FROM ids WHERE id = ?", (response_id,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def test_an_encoding_error_leaves_no_claim(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unexpected error while encoding must not leave the id "inflight" (never
+    pruned; every retry of that id would wait, then answer "duplicate")."""
+    broker = Broker()
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    intake = Intake(store, broker.publish, "topic")
+
+    def broken(response: SurveyResponse) -> bytes:
+        raise ValueError("cannot encode")
+
+    monkeypatch.setattr("thuocdo_intake.intake.encode_response", broken)
+    with pytest.raises(ValueError):
+        intake.submit(_response(1))
+    assert _claim_state(store, _response(1).id) is None
+    monkeypatch.undo()
+    assert intake.submit(_response(1)) == ACCEPTED  # the same id goes through later
+
+
+def test_any_publish_error_releases_the_claim(tmp_path: Path) -> None:
+    """Not only DeliveryError: any exception after the claim releases it."""
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    broker = Broker()
+
+    def explode(topic: str, key: bytes | None, value: bytes) -> None:
+        raise RuntimeError("unexpected")
+
+    with pytest.raises(RuntimeError):
+        Intake(store, explode, "topic").submit(_response(1))
+    assert _claim_state(store, _response(1).id) is None
+    assert Intake(store, broker.publish, "topic").submit(_response(1)) == ACCEPTED
+
+
 def test_outage_spools_then_keeps_spooling_without_waiting(tmp_path: Path) -> None:
     broker = Broker()
     broker.down = True

@@ -51,7 +51,12 @@ class Intake:
 
     def submit(self, response: SurveyResponse) -> str:
         """Returns ``accepted``, ``queued`` or ``duplicate``. Raises only when even
-        the spool cannot be written (the caller answers 503)."""
+        the spool cannot be written (the caller answers 503); whatever it raises, the
+        id's claim is released, so a retry of the same id can still succeed."""
+        # Encode before claiming: a response that cannot be encoded must not leave
+        # its id "inflight" (pruning skips those, and retries would wait on it).
+        key = response.commune_code.encode("ascii")
+        value = encode_response(response)
         deadline = self.clock() + self.store.stale_after + 1.0
         while True:
             claim, backlog = self.store.claim(response.id, self.clock())
@@ -62,8 +67,18 @@ class Intake:
             time.sleep(self.poll)
         if claim is not Claim.NEW:
             return DUPLICATE
-        key = response.commune_code.encode("ascii")
-        value = encode_response(response)
+        try:
+            status = self._publish_or_spool(response.id, key, value, backlog)
+        except BaseException:
+            self.store.release(response.id)
+            raise
+        if status == QUEUED:
+            self.on_spooled()
+        return status
+
+    def _publish_or_spool(self, response_id: str, key: bytes, value: bytes, backlog: bool) -> str:
+        """Publish (no backlog and the broker acknowledges) or spool; the caller
+        holds the id's claim and releases it if this raises."""
         if not backlog:
             try:
                 self.publish(self.topic, key, value)
@@ -74,12 +89,7 @@ class Intake:
                 )
                 self.on_failure()
             else:
-                self.store.mark_published(response.id)
+                self.store.mark_published(response_id)
                 return ACCEPTED
-        try:
-            self.store.put(response.id, key, value, self.clock())
-        except BaseException:
-            self.store.release(response.id)
-            raise
-        self.on_spooled()
+        self.store.put(response_id, key, value, self.clock())
         return QUEUED

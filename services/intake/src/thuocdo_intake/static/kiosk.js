@@ -93,10 +93,15 @@
       return (items || []).sort(function (a, b) { return a.queued_at - b.queued_at; });
     });
   }
+  var refused = 0;  // responses intake refused for good since the page loaded
   function reject(item, status, detail) {
-    // Refused for good (e.g. invalid): kept on the tablet for an audit, never resent.
+    // Refused for good (e.g. invalid): kept on the tablet for an audit, never resent,
+    // so one bad item never blocks the ones queued behind it.
     item.rejected_status = status;
     item.rejected_detail = detail;
+    refused += 1;
+    document.body.dataset.refused = String(refused);
+    if (window.console) { console.warn("intake refused response " + item.id + " (HTTP " + status + "): " + detail); }
     return tx("rejected", "readwrite", function (s) { return s.put(item); }).then(function () {
       return outboxDelete(item.id);
     });
@@ -142,7 +147,9 @@
               scheduleRetry(Math.max(1, after) * 1000);
               return false;
             }
-            if (resp.status >= 400 && resp.status < 500) {
+            // 408 is a timeout (worth retrying like a 5xx); any other 4xx can never
+            // succeed for this item.
+            if (resp.status >= 400 && resp.status < 500 && resp.status !== 408) {
               return resp.text().then(function (text) {
                 return reject(item, resp.status, text.slice(0, 500));
               }).then(function () { return true; });
