@@ -5,11 +5,12 @@ them to the pure index functions; raw responses are read only for comments."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from thuocdo_shared.reference import fields, issues, sipas
 from thuocdo_shared.units import Unit, UnitRegistry, registry
@@ -80,6 +81,24 @@ def _as_of(latest: str) -> str | None:
     return dt.datetime.strptime(latest, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC).isoformat()
 
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def in_snapshot(
+    method: Callable[Concatenate[ReadModel, P], T],
+) -> Callable[Concatenate[ReadModel, P], T]:
+    """Run a :class:`ReadModel` use case inside one ``store.snapshot()``, so all its
+    SELECTs see the same committed batches (an answer never mixes two)."""
+
+    @functools.wraps(method)
+    def wrapper(model: ReadModel, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with model.store.snapshot():
+            return method(model, *args, **kwargs)
+
+    return wrapper
+
+
 @dataclass(frozen=True)
 class Query:
     """Common parameters after validation."""
@@ -134,6 +153,7 @@ class ReadModel:
         return None if result is None else result.to_dict()
 
     # -- endpoints ---------------------------------------------------------------
+    @in_snapshot
     def index(self, q: Query) -> dict[str, Any]:
         unit, keys = self._scope(q)
         by_suspect = self.store.sum_rows(
@@ -164,6 +184,7 @@ class ReadModel:
             ],
         }
 
+    @in_snapshot
     def units_ranking(self, q: Query) -> dict[str, Any]:
         parent, keys = self._scope(q)
         by_unit = self.store.sum_rows(self._filters(q, keys), ("unit_key",))
@@ -187,6 +208,7 @@ class ReadModel:
             "units": rows,
         }
 
+    @in_snapshot
     def issues(self, q: Query) -> dict[str, Any]:
         unit, keys = self._scope(q)
         total = self.store.sum_rows(self._filters(q, keys, issue="")).get((), Counts())
@@ -205,6 +227,7 @@ class ReadModel:
             )
         return {"unit": unit_dict(unit), "period": q.period.to_dict(), "n": total.n, "issues": out}
 
+    @in_snapshot
     def matrix(self, q: Query) -> dict[str, Any]:
         parent, keys = self._scope(q)
         totals = self.store.sum_rows(self._filters(q, keys, issue=""), ("unit_key",))
@@ -225,6 +248,7 @@ class ReadModel:
             "rows": rows,
         }
 
+    @in_snapshot
     def trend(self, q: Query, granularity: str) -> dict[str, Any]:
         unit, keys = self._scope(q)
         by_day = self.store.sum_rows(self._filters(q, keys), ("day",))
@@ -237,6 +261,7 @@ class ReadModel:
             points.append({"period": b.to_dict(), **self._estimate(c)})
         return {"unit": unit_dict(unit), "granularity": granularity, "points": points}
 
+    @in_snapshot
     def comments(self, q: Query, rating: int | None, page: int, per_page: int) -> dict[str, Any]:
         _, keys = self._scope(q)
         total, items = self.store.comments(
@@ -265,9 +290,11 @@ class ReadModel:
     def themes(self, q: Query) -> dict[str, Any]:
         unit, keys = self._scope(q)
         filters = self._filters(q, keys, issue="")
-        total, items = self.store.comments(
-            filters, limit=THEME_TEXTS_MAX, offset=0, unassigned_only=True
-        )
+        # Count and page from one snapshot; the themes are computed outside it.
+        with self.store.snapshot():
+            total, items = self.store.comments(
+                filters, limit=THEME_TEXTS_MAX, offset=0, unassigned_only=True
+            )
         cache_key = (filters, total, items[0].id if items else None)
         with self._lock:
             cached = self._themes.get(cache_key)
@@ -294,6 +321,7 @@ class ReadModel:
             for t in model.themes(texts)
         ]
 
+    @in_snapshot
     def groups(self, q: Query) -> dict[str, Any]:
         """Communes grouped by issue shares and SIPAS dimension indices (k-means)."""
         parent, keys = self._scope(q)

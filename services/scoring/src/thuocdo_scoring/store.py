@@ -14,7 +14,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -115,6 +115,11 @@ class Store(Protocol):
 
     def offset(self, topic: str, partition: int) -> int | None: ...
 
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads of this thread inside the block all see the same committed state
+        (one read transaction); nested blocks join the outermost one."""
+        ...
+
     def forget_offset(self, topic: str, partition: int) -> None:
         """Drop the stored next offset (the partition is then read from the start)."""
         ...
@@ -203,6 +208,33 @@ class SqliteStore:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction (BEGIN DEFERRED ... COMMIT) on this thread's
+        connection: in WAL mode every SELECT inside sees the database as it was
+        when the block began, so batches the consumer commits meanwhile are not
+        seen half-way. Nested blocks join the outermost one. Do not write inside."""
+        depth: int = getattr(self._local, "snapshot_depth", 0)
+        if depth:
+            self._local.snapshot_depth = depth + 1
+            try:
+                yield
+            finally:
+                self._local.snapshot_depth = depth
+            return
+        conn = self._conn()
+        conn.execute("BEGIN DEFERRED")
+        try:
+            # A deferred transaction takes its snapshot at the first read: read now,
+            # so the block sees the state of its start, not of its first query.
+            conn.execute("SELECT 1 FROM consumer_offsets LIMIT 1").fetchall()
+            self._local.snapshot_depth = 1
+            yield
+        finally:
+            self._local.snapshot_depth = 0
+            if conn.in_transaction:
+                conn.execute("COMMIT")
 
     def apply_batch(
         self, records: Sequence[Record], offsets: Mapping[tuple[str, int], int]
