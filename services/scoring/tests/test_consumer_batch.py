@@ -202,3 +202,14 @@ def test_run_logs_every_failed_retry_with_its_error(caplog: pytest.LogCaptureFix
     ]
     assert all(f"OSError: disk full #{n}" in r.getMessage() for n, r in enumerate(errors, 1))
     assert seeks == [7, 7, 7]  # rewound each time, never past the stored offset
+
+
+def test_a_failing_comment_model_does_not_fail_the_batch() -> None:
+    class BrokenModel(FakeModel):
+        def predict(self, texts: list[str]) -> list[tuple[str | None, float]]:
+            raise MemoryError("model blew up")
+
+    msgs = [RawMessage("t", 0, i, None, value(comment="Chờ lâu quá")) for i in range(3)]
+    batch = decode_batch(msgs, model=BrokenModel())
+    assert [r.predicted_issue for r in batch.records] == [None, None, None]
+    assert (batch.dead, batch.offsets) == ([], {("t", 0): 3})
