@@ -67,6 +67,25 @@ def test_revoked_kiosk_is_refused_within_a_second(server: ServiceProcess, tmp_pa
     assert cli(tmp_path, "kiosk", "revoke", kiosk["id"]).returncode == 1
 
 
+def test_backdated_response_before_the_kiosks_commune_existed_is_refused(
+    server: ServiceProcess, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """05953 is Xã Lương Phú until 2025-06-30 and Xã Kha Sơn from 2025-07-01: a Kha
+    Sơn kiosk whose clock reset must not file a response under Lương Phú."""
+    kiosk = enrol(tmp_path, "05953", "Quầy Kha Sơn")
+    old = _post(server, kiosk, body(kiosk, "05953", submitted_at="2025-06-15T09:00:00+07:00"))
+    assert old.status_code == 422
+    assert old.json() == {
+        "errors": {
+            "submitted_at": ["Before this kiosk's commune (Xã Kha Sơn) existed (2025-07-01)."]
+        }
+    }
+    fine = body(kiosk, "05953", submitted_at="2025-07-01T08:00:00+07:00")
+    assert _post(server, kiosk, fine).status_code == 202
+    records = read_topic(kafka_settings, expect=1, settle=1.0)
+    assert [decode_response(r.value).id for r in records] == [fine["id"]]
+
+
 def test_cli_refuses_a_commune_not_valid_today(tmp_path: Path) -> None:
     done = cli(tmp_path, "kiosk", "add", "--commune", "05950", "--name", "Quầy cũ")
     assert done.returncode != 0

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from thuocdo_intake.rules import Kiosk, binding_problem, future_errors
+from thuocdo_intake.rules import Kiosk, binding_problem, era_errors, future_errors
 from thuocdo_intake.tokens import bearer_token, hash_token, new_token
 from thuocdo_shared.events import load_response
+from thuocdo_shared.units import registry
 
 pytestmark = pytest.mark.unit
 
@@ -70,3 +71,42 @@ def test_token_hash_is_sha256_hex_and_tokens_are_long() -> None:
 )
 def test_bearer_header(header: str | None, token: str | None) -> None:
     assert bearer_token(header) == token
+
+
+KHA_SON = Kiosk(id="k05953-abc", name="Quầy 1", commune_code="05953", unit_key="05953@2025-07-01")
+LUONG_PHU = Kiosk(id="k05953-old", name="Quầy 1", commune_code="05953", unit_key="05953@-")
+
+
+@pytest.mark.parametrize(
+    ("kiosk", "submitted", "message"),
+    [
+        (KHA_SON, "2025-07-01T00:00:00+07:00", None),  # its first day
+        (KHA_SON, "2026-03-01T15:00:00+07:00", None),
+        # A tablet whose clock reset: 2025-06-30 in Vietnam belongs to Xã Lương Phú.
+        (
+            KHA_SON,
+            "2025-06-30T23:59:59+07:00",
+            "Before this kiosk's commune (Xã Kha Sơn) existed (2025-07-01).",
+        ),
+        # 2025-06-30T17:30Z is 2025-07-01 00:30 in Vietnam: the local date decides.
+        (KHA_SON, "2025-06-30T17:30:00+00:00", None),
+        (
+            KHA_SON,
+            "2025-06-15T09:00:00+07:00",
+            "Before this kiosk's commune (Xã Kha Sơn) existed (2025-07-01).",
+        ),
+        (LUONG_PHU, "2025-06-15T09:00:00+07:00", None),
+        (
+            LUONG_PHU,
+            "2025-07-02T09:00:00+07:00",
+            "After this kiosk's commune (Xã Lương Phú) was abolished (2025-06-30).",
+        ),
+        (Kiosk(id="k05953-abc", name="Q", commune_code="05953"), "2025-06-15T09:00:00+07:00", None),
+    ],
+)
+def test_era_is_the_kiosks_own_commune_version(
+    kiosk: Kiosk, submitted: str, message: str | None
+) -> None:
+    response = _response(kiosk_id=kiosk.id, commune_code="05953", submitted_at=submitted)
+    errors = era_errors(response, kiosk, registry())
+    assert errors == ({} if message is None else {"submitted_at": [message]})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from thuocdo_intake import kiosks as kiosks_module
 from thuocdo_intake.kiosks import KioskError, KioskRegistry
 from thuocdo_intake.spool import Claim, SpoolStore
+from thuocdo_intake.tokens import hash_token
 
 pytestmark = pytest.mark.unit
 
@@ -104,3 +106,37 @@ def test_prune_keeps_inflight_ids(tmp_path: Path) -> None:
     assert store.prune_ids(before=500.0) == 1
     assert store.claim("old-done", 1001.0)[0] is Claim.NEW
     assert store.claim("new-done", 1001.0)[0] is Claim.DUPLICATE
+
+
+def test_kiosk_is_bound_to_the_commune_version_of_its_enrolment(tmp_path: Path) -> None:
+    registry = KioskRegistry(tmp_path / "k.sqlite3")
+    kiosk, token = registry.add("05953", "Quầy 1", today=TODAY)
+    assert kiosk.unit_key == "05953@2025-07-01"  # Xã Kha Sơn, not Xã Lương Phú (05953@-)
+    assert registry.by_token(token) == kiosk
+    assert [k.unit_key for k, _, _ in registry.list()] == ["05953@2025-07-01"]
+
+
+def test_kiosk_file_without_unit_keys_is_migrated(tmp_path: Path) -> None:
+    """A kiosk file from before unit keys: the column is added and the key of the
+    commune valid today is computed on read."""
+    path = tmp_path / "k.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE kiosks (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+        " commune_code TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
+        " mode TEXT NOT NULL DEFAULT 'quick', field TEXT, created_at TEXT NOT NULL,"
+        " revoked_at TEXT)"
+    )
+    conn.execute(
+        "INSERT INTO kiosks (id, name, commune_code, token_hash, created_at)"
+        " VALUES ('k05953-old', 'Quầy cũ', '05953', ?, '2025-08-01T00:00:00+00:00')",
+        (hash_token("t" * 43),),
+    )
+    conn.commit()
+    conn.close()
+    registry = KioskRegistry(path)
+    KioskRegistry(path)  # a second worker opening the migrated file
+    old = registry.by_token("t" * 43)
+    assert old is not None and old.unit_key == "05953@2025-07-01"
+    new, _ = registry.add("05941", "Quầy mới", today=TODAY)
+    assert new.unit_key == "05941@2025-07-01"

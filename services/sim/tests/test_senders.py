@@ -193,3 +193,17 @@ def test_a_set_stop_event_ends_retrying_at_once() -> None:
     outcome = client.send(_response())
     assert outcome.status == "failed" and "stopped" in outcome.detail
     assert time.monotonic() - started < 1.0
+
+
+def test_history_before_the_kiosks_commune_version_is_not_sent() -> None:
+    """05953 names Xã Lương Phú until 2025-06-30 and Xã Kha Sơn since: the Kha Sơn
+    kiosks may not send Lương Phú's history (intake would answer 422)."""
+    client, _, _ = _client([])
+    old = next(
+        r
+        for r in generate(1, dt.date(2025, 6, 30), dt.date(2025, 6, 30))
+        if r.commune_code == "05953"
+    )
+    assert client.can_send(_response()) is True
+    assert client.can_send(old) is False
+    assert client.send(old).status == "skipped"  # no request made (the script is empty)

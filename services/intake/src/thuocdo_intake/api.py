@@ -3,7 +3,9 @@
 Refusals, in the order they are checked: 401 (no valid kiosk token), 429 (kiosk
 over its rate), 415 (not ``application/json``), 413 (body over the limit), 400 (not
 a JSON object), 422 (invalid fields, ``{"errors": {field: [messages]}}``), 403 (the
-response names another commune or kiosk). Nothing a client sends yields a 5xx.
+response names another commune or kiosk), 422 again when ``submitted_at`` falls
+outside the kiosk's own commune version (before it existed or after it was
+abolished). Nothing a client sends yields a 5xx.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import metrics
 from .messages import API
-from .rules import Kiosk, binding_problem, future_errors
+from .rules import Kiosk, binding_problem, era_errors, future_errors
 from .runtime import Runtime
 from .tokens import bearer_token
 
@@ -90,6 +92,13 @@ def post_response() -> Response:
     problem = binding_problem(response, kiosk)
     if problem is not None:
         return refuse(403, "Forbidden", problem)
+    # After the binding check: only the kiosk's own commune code reaches this.
+    errors = era_errors(response, kiosk, registry())
+    if errors:
+        metrics.RESPONSES.labels("422").inc()
+        answer = jsonify(errors=errors)
+        answer.status_code = 422
+        return answer
     try:
         status = rt.intake.submit(response)
     except Exception:

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS kiosks (
     mode TEXT NOT NULL DEFAULT 'quick',
     field TEXT,
     created_at TEXT NOT NULL,
-    revoked_at TEXT
+    revoked_at TEXT,
+    unit_key TEXT
 );
 """
 
@@ -56,6 +57,7 @@ class KioskRegistry:
         self.path = path
         conn = connect(path)
         conn.executescript(_SCHEMA)
+        _add_unit_key_column(conn)
         conn.close()
         self._conns = PerThread(path, "FULL")
         self._cache: dict[str, tuple[Kiosk | None, float]] = {}
@@ -70,8 +72,9 @@ class KioskRegistry:
         today: dt.date | None = None,
     ) -> tuple[Kiosk, str]:
         """Register a kiosk; returns it and its token (the only time the token exists
-        in clear)."""
-        check_commune(commune_code, today or dt.date.today())
+        in clear). The kiosk is bound to the commune version valid on ``today``."""
+        today = today or dt.date.today()
+        check_commune(commune_code, today)
         name = name.strip()
         if not name or len(name) > 100:
             raise KioskError("name must be 1-100 characters")
@@ -86,10 +89,12 @@ class KioskRegistry:
             commune_code=commune_code,
             mode=mode,
             field=field,
+            unit_key=registry().lookup(commune_code, today).key,
         )
         self._conns.get().execute(
-            "INSERT INTO kiosks (id, name, commune_code, token_hash, mode, field, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO kiosks"
+            " (id, name, commune_code, token_hash, mode, field, created_at, unit_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 kiosk.id,
                 kiosk.name,
@@ -98,6 +103,7 @@ class KioskRegistry:
                 kiosk.mode,
                 kiosk.field,
                 dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                kiosk.unit_key,
             ),
         )
         return kiosk, token
@@ -105,7 +111,7 @@ class KioskRegistry:
     def list(self) -> list[tuple[Kiosk, str, str | None]]:
         """Every kiosk with its creation and revocation times (ISO 8601, UTC)."""
         rows = self._conns.get().execute(
-            "SELECT id, name, commune_code, mode, field, created_at, revoked_at"
+            "SELECT id, name, commune_code, mode, field, created_at, revoked_at, unit_key"
             " FROM kiosks ORDER BY created_at, id"
         )
         return [(_kiosk(r), r[5], r[6]) for r in rows]
@@ -129,7 +135,7 @@ class KioskRegistry:
         row = (
             self._conns.get()
             .execute(
-                "SELECT id, name, commune_code, mode, field, created_at, revoked_at"
+                "SELECT id, name, commune_code, mode, field, created_at, revoked_at, unit_key"
                 " FROM kiosks WHERE token_hash = ?",
                 (digest,),
             )
@@ -143,6 +149,28 @@ class KioskRegistry:
         return kiosk
 
 
+def _add_unit_key_column(conn: sqlite3.Connection) -> None:
+    """Kiosk files made before ``unit_key`` existed get the column (left empty;
+    :func:`_unit_key` fills the gap on read)."""
+    columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(kiosks)")}
+    if "unit_key" not in columns:
+        try:
+            conn.execute("ALTER TABLE kiosks ADD COLUMN unit_key TEXT")
+        except sqlite3.OperationalError as exc:  # another worker added it just now
+            if "duplicate column" not in str(exc):
+                raise
+
+
+def _unit_key(code: str, stored: object) -> str:
+    """The stored unit key or, for a kiosk enrolled before keys were stored, the key
+    of the commune version valid today (such a kiosk keeps working where it stands);
+    "" if the code names no unit today."""
+    if stored:
+        return str(stored)
+    unit = registry().find(code, dt.date.today())
+    return unit.key if unit is not None else ""
+
+
 def _kiosk(row: sqlite3.Row | tuple[object, ...]) -> Kiosk:
     return Kiosk(
         id=str(row[0]),
@@ -151,4 +179,5 @@ def _kiosk(row: sqlite3.Row | tuple[object, ...]) -> Kiosk:
         mode=str(row[3]),
         field=None if row[4] is None else str(row[4]),
         revoked=row[6] is not None,
+        unit_key=_unit_key(str(row[2]), row[7]),
     )

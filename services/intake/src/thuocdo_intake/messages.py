@@ -72,6 +72,9 @@ API: dict[str, str] = {
     "not_json": "The body is not a UTF-8 JSON object.",
     "too_large": "The body is larger than the limit.",
     "unavailable": "The response could not be stored; please retry.",
+    "era_before": "Before this kiosk's commune ({name}) existed ({start}).",
+    "era_after": "After this kiosk's commune ({name}) was abolished ({end}).",
+    "era_unknown": "This kiosk's commune ({key}) is not in the unit registry.",
 }
 
 

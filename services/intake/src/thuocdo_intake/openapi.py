@@ -74,7 +74,8 @@ def build_spec() -> dict[str, Any]:
                     "413": _error("The body is larger than 16 KiB"),
                     "415": _error("Content-Type is not application/json"),
                     "422": {
-                        "description": "Invalid fields",
+                        "description": "Invalid fields (also submitted_at more than"
+                        " 10 minutes ahead, or before/after the kiosk's commune version)",
                         "content": _json("ValidationErrors"),
                     },
                     "429": _error("Rate limit of this kiosk exceeded (see Retry-After)"),

@@ -7,6 +7,7 @@ twice is harmless: intake answers ``duplicate`` and scoring dedupes by id.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import threading
 import time
@@ -21,6 +22,7 @@ from kafka.errors import KafkaError
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import SurveyResponse, encode_response
 from thuocdo_shared.kafka import make_producer
+from thuocdo_shared.units import LOCAL_TZ, local_date, registry
 
 from .kiosks import EnrolledKiosk
 
@@ -118,14 +120,24 @@ class IntakeClient:
         return session
 
     def can_send(self, response: SurveyResponse) -> bool:
-        """True if a kiosk is enrolled for the response's commune code."""
-        return response.commune_code in self.by_commune
+        """True if a kiosk is enrolled for the response's commune code and that code
+        named the same commune version on the response's local date as today: intake
+        binds a kiosk to the version of its enrolment and refuses (422) a response
+        dated before that version existed (e.g. 05953 before 2025-07-01)."""
+        if response.commune_code not in self.by_commune:
+            return False
+        units = registry()
+        then = units.find(response.commune_code, local_date(response.submitted_at))
+        now = units.find(response.commune_code, dt.datetime.now(LOCAL_TZ).date())
+        return then is not None and now is not None and then.key == now.key
 
     def send(self, response: SurveyResponse) -> Outcome:
         """Deliver one response; never raises for network or HTTP trouble."""
         kiosks = self.by_commune.get(response.commune_code)
         if not kiosks:
             return Outcome("skipped", detail=f"no kiosk for commune {response.commune_code}")
+        if not self.can_send(response):
+            return Outcome("skipped", detail=f"{response.commune_code} was another commune then")
         kiosk = pick_kiosk(kiosks, response.id)
         body = replace(response, kiosk_id=kiosk.kiosk_id).to_dict()
         headers = {"Authorization": f"Bearer {kiosk.token}"}
