@@ -1,5 +1,5 @@
 # The front door. Each target calls a script that does the work.
-.PHONY: up down test lint bench setup kafka-start kafka-stop
+.PHONY: up down test lint bench setup
 
 up:
 	@bash scripts/up
