@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from thuocdo_intake.flusher import Flusher
 from thuocdo_intake.intake import ACCEPTED, DUPLICATE, QUEUED, Intake
+from thuocdo_intake.publisher import LazyProducer
 from thuocdo_intake.spool import SpoolStore
+from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import SurveyResponse, decode_response, encode_response, load_response
 from thuocdo_shared.kafka import DeliveryError
 
@@ -75,6 +78,9 @@ class FakeProducer:
     def wait(self, future: Any, timeout: float | None = None) -> None:
         if not future.ok:
             raise DeliveryError("not acknowledged")
+
+    def get(self) -> FakeProducer:
+        return self
 
     def reset(self) -> None:
         self.resets += 1
@@ -263,5 +269,104 @@ def test_flusher_renews_its_lease_while_the_broker_is_slow(tmp_path: Path) -> No
 
     store.acquire_lease = spy  # type: ignore[method-assign]
     assert flusher.step() == (1, False)
-    assert renewals == [flusher.holder] * 3  # taken once, renewed at each slow poll
+    # Taken, renewed once the producer exists, then at each slow poll.
+    assert renewals == [flusher.holder] * 4
     assert store.depth() == 0
+
+
+class SlowStartProducer(FakeProducer):
+    """Making the producer and each send take ``delay`` seconds; after each send
+    another worker tries to take the lease."""
+
+    def __init__(self, broker: Broker, store: SpoolStore, delay: float) -> None:
+        super().__init__(broker)
+        self.store = store
+        self.delay = delay
+        self.taken_by_other: list[bool] = []
+
+    def get(self) -> FakeProducer:
+        time.sleep(self.delay)
+        return self
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
+        time.sleep(self.delay)
+        self.taken_by_other.append(self.store.acquire_lease("other", 0.3, time.time()))
+        return super().send(topic, key, value)
+
+
+def test_flusher_renews_its_lease_after_making_the_producer_and_between_sends(
+    tmp_path: Path,
+) -> None:
+    """Producer creation plus four sends last 1 s, three times the 0.3 s lease: it
+    must be renewed on the way, or another worker takes over and sends the same rows."""
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    for i in range(4):
+        store.put(_response(i).id, b"05941", f"v{i}".encode(), 0.0)
+    broker = Broker()
+    producer = SlowStartProducer(broker, store, delay=0.2)
+    flusher = Flusher(store, producer, "topic", lease_ttl=0.3)  # type: ignore[arg-type]
+    assert flusher.step() == (4, False)
+    assert producer.taken_by_other == [False] * 4
+    lease = store.lease()
+    assert lease is not None and lease[0] == flusher.holder
+
+
+def test_flusher_lease_outlives_the_longest_blocking_call(tmp_path: Path) -> None:
+    class Blocking(FakeProducer):
+        max_block = 5.0  # seconds a send or the producer's creation may block
+
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    store.put(_response(0).id, b"05941", b"v0", 0.0)
+    flusher = Flusher(store, Blocking(Broker()), "topic", lease_ttl=5.0)  # type: ignore[arg-type]
+    before = time.time()
+    assert flusher.step() == (1, False)
+    lease = store.lease()
+    assert lease is not None and lease[1] - before >= 7.0 - 0.1
+
+
+def test_only_the_first_reset_of_a_producer_generation_closes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two request threads fail on producer 1; the first resets it, a third thread
+    makes producer 2; the second thread's late reset must not close producer 2."""
+    made: list[Any] = []
+
+    class Made:
+        def __init__(self) -> None:
+            self.closed = False
+            made.append(self)
+
+        def close(self, timeout: float | None = None) -> None:
+            self.closed = True
+
+    monkeypatch.setattr("thuocdo_intake.publisher.make_producer", lambda *a, **k: Made())
+    producer = LazyProducer(KafkaSettings.from_env({}), timeout=1.0)
+
+    def in_thread(fn: Callable[[], object]) -> None:
+        t = threading.Thread(target=fn)
+        t.start()
+        t.join()
+
+    late = threading.Event()
+    go = threading.Event()
+
+    def second_thread() -> None:
+        producer.get()  # uses generation 1
+        late.set()
+        go.wait(5)
+        producer.reset()  # late: generation 2 exists by now
+
+    t2 = threading.Thread(target=second_thread)
+    t2.start()
+    late.wait(5)
+
+    def first_thread() -> None:
+        producer.get()
+        producer.reset()  # the first failure seen on generation 1 closes it
+
+    in_thread(first_thread)
+    in_thread(producer.get)  # a fresh request makes generation 2
+    go.set()
+    t2.join()
+    assert [m.closed for m in made] == [True, False]
+    assert producer.get() is made[1]

@@ -44,7 +44,11 @@ class Flusher:
         self.topic = topic
         self.batch = batch
         self.interval = interval
-        self.lease_ttl = lease_ttl
+        # The lease must outlive the longest single blocking call between two
+        # renewals (making the producer, one send), or another worker could take it
+        # meanwhile and send the same rows interleaved with ours.
+        self.lease_ttl = max(lease_ttl, float(getattr(producer, "max_block", 0.0)) + 2.0)
+        self._renewed = 0.0
         self.keep_ids_seconds = keep_ids_seconds
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = threading.Event()
@@ -100,6 +104,14 @@ class Flusher:
             return 0, False
         if not self.store.acquire_lease(self.holder, self.lease_ttl, now):
             return 0, False
+        self._renewed = time.monotonic()
+        try:
+            self.producer.get()  # may block up to producer.max_block seconds
+        except DeliveryError:
+            self.producer.reset()
+            return 0, True
+        if not self._renew(force=True):
+            return 0, False
         rows = self.store.batch(self.batch)
         acked, failed = self._send(rows)
         self.store.delete(acked)
@@ -119,6 +131,8 @@ class Flusher:
         pending = []
         send_failed = False
         for row in rows:
+            if not self._renew():
+                break  # another worker holds the lease now: it sends the rest
             try:
                 pending.append((row, self.producer.send(self.topic, row.key, row.value)))
             except DeliveryError:
@@ -132,6 +146,17 @@ class Flusher:
                 return acked, True
             acked.append(row)
         return acked, send_failed
+
+    def _renew(self, force: bool = False) -> bool:
+        """Renew the lease before the next blocking call; skipped when renewed less
+        than a third of the TTL ago (the TTL exceeds one blocking call, so what is
+        left still covers it). False if another holder has taken the lease."""
+        if not force and time.monotonic() - self._renewed < self.lease_ttl / 3:
+            return True
+        if not self.store.acquire_lease(self.holder, self.lease_ttl, time.time()):
+            return False
+        self._renewed = time.monotonic()
+        return True
 
     def _wait(self, future: Any) -> None:
         """Wait for one record, renewing the lease every second meanwhile: the

@@ -31,6 +31,16 @@ class LazyProducer:
         self._producer: KafkaProducer | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        # Each producer made is a new generation; a thread remembers the generation
+        # it last used, so a failure seen on an old producer never closes a new one.
+        self._generation = 0
+        self._used = threading.local()
+
+    @property
+    def max_block(self) -> float:
+        """Seconds one call may block before failing: creating the producer
+        (bootstrap) or ``send`` waiting for metadata or buffer space."""
+        return min(self.timeout, 5.0)
 
     def _config(self) -> dict[str, Any]:
         deadline_ms = int(self.timeout * 1000)
@@ -57,6 +67,8 @@ class LazyProducer:
                 except Exception as exc:  # kafka-python raises several kinds here
                     raise DeliveryError(f"no producer: {type(exc).__name__}: {exc}") from exc
                 self._pid = os.getpid()
+                self._generation += 1
+            self._used.generation = self._generation
             return self._producer
 
     def send(self, topic: str, key: bytes | None, value: bytes) -> Any:
@@ -83,8 +95,14 @@ class LazyProducer:
         return self.wait(self.send(topic, key, value))
 
     def reset(self) -> None:
-        """Drop the producer (after a failure); the next use creates a fresh one."""
+        """Drop the producer after a failure; the next use creates a fresh one. Only
+        the producer this thread last used is dropped: when many request threads
+        fail on one producer, the first reset closes it and the others are ignored,
+        instead of closing the fresh producer other threads already send on."""
+        used = getattr(self._used, "generation", None)
         with self._lock:
+            if used is not None and used != self._generation:
+                return
             producer, self._producer = self._producer, None
         if producer is not None and self._pid == os.getpid():
             with contextlib.suppress(Exception):
