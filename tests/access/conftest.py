@@ -26,7 +26,6 @@ from tests.dashboard.helpers import (
     SCORING_TOKEN,
     add_user,
     dashboard,
-    dashboard_cli,
     login,
 )
 from tests.intake.helpers import enrol
@@ -144,21 +143,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     intake_dir = work / "intake"
     dash_dir = work / "dashboard"
     for name, (role, unit) in USERS.items():
-        if unit:
-            add_user(dash_dir, name, role, unit)
-        else:
-            done = dashboard_cli(
-                dash_dir,
-                "user",
-                "add",
-                "--name",
-                name,
-                "--role",
-                role,
-                "--password-stdin",
-                stdin=PASSWORD + "\n",
-            )
-            assert done.returncode == 0, done.stderr
+        add_user(dash_dir, name, role, unit)
     kiosk_a = enrol(intake_dir, COMMUNE_A.split("@")[0], "Quầy truy cập")
     scoring_env = {
         **settings.to_env(),

@@ -30,7 +30,11 @@ def dashboard_cli(data_dir: Path, *args: str, stdin: str = "") -> subprocess.Com
     )
 
 
-def add_user(data_dir: Path, name: str, role: str, unit: str, password: str = PASSWORD) -> str:
+def add_user(
+    data_dir: Path, name: str, role: str, unit: str | None, password: str = PASSWORD
+) -> str:
+    """``thuocdo-dashboard user add`` (an admin has no unit)."""
+    unit_args = ["--unit", unit] if unit else []
     done = dashboard_cli(
         data_dir,
         "user",
@@ -39,8 +43,7 @@ def add_user(data_dir: Path, name: str, role: str, unit: str, password: str = PA
         name,
         "--role",
         role,
-        "--unit",
-        unit,
+        *unit_args,
         "--password-stdin",
         stdin=password + "\n",
     )
