@@ -24,6 +24,7 @@ import pytest
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.kafka import ensure_topics
 
+from tests.support import servers
 from tests.support.kafka_local import LocalKafka, free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -225,3 +226,19 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test's report carries the log tails of the services it started."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.when == "setup":
+        return
+    if report.failed:
+        for proc in servers.STARTED:
+            report.sections.append(
+                (f"log of {proc.service} {' '.join(proc.command)} :{proc.port}", proc.tail(60))
+            )
+    if call.when == "teardown":
+        servers.STARTED.clear()

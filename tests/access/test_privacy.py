@@ -24,7 +24,7 @@ RESPONSE_FIELDS = {f.name for f in dataclasses.fields(SurveyResponse)}
 
 
 def _read_all(stack: Stack, topic: str) -> list[object]:
-    consumer = make_consumer(stack.settings, f"g-{uuid.uuid4().hex[:10]}", [topic])
+    consumer = make_consumer(stack.settings, None, [topic])  # no group join to wait for
     records: list[object] = []
     try:
         deadline = time.monotonic() + 8

@@ -92,7 +92,9 @@ def read_topic(
 ) -> list[Any]:
     """Every record on the responses topic: waits until ``expect`` arrived, then
     ``settle`` seconds more so that extra (duplicate) records would show up too."""
-    consumer = make_consumer(settings, f"g-{uuid.uuid4().hex[:10]}", [settings.responses_topic])
+    # No group: every partition is read from the start without a group join (a
+    # join can assign nothing while the new topic's metadata is still on its way).
+    consumer = make_consumer(settings, None, [settings.responses_topic])
     records: list[Any] = []
     deadline = time.monotonic() + timeout
     settle_until: float | None = None

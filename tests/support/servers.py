@@ -17,6 +17,11 @@ from tests.support.kafka_local import REPO_ROOT, free_port
 
 BIN = Path(sys.executable).parent
 
+# Every process started since the current test began; conftest prints their log
+# tails in the report of a test that fails, so a CI failure shows what the
+# services themselves said.
+STARTED: list[ServiceProcess] = []
+
 
 class ServiceProcess:
     """``thuocdo-<service> <command>`` as a child process in its own process group.
@@ -70,6 +75,7 @@ class ServiceProcess:
             start_new_session=True,
             cwd=REPO_ROOT,
         )
+        STARTED.append(self)
         if self.command[0] == "serve":
             self.wait_healthy(timeout)
         return self

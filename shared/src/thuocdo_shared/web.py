@@ -65,6 +65,15 @@ def json_errors(app: Flask) -> None:
         return response
 
 
+def _no_control_socket() -> list[str]:
+    """Recent gunicorn opens a control socket at one fixed path in $HOME; every
+    service on the host would fight over it and we never use it."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    names = {getattr(s, "name", None) for s in KNOWN_SETTINGS}
+    return ["--no-control-socket"] if "control_socket_disable" in names else []
+
+
 def serve(
     app_spec: str, host: str, port: int, workers: int, extra: list[str] | None = None
 ) -> None:
@@ -87,6 +96,7 @@ def serve(
         "-",
         "--graceful-timeout",
         "10",
+        *_no_control_socket(),
         *(extra or []),
         app_spec,
     ]
