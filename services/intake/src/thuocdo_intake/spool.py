@@ -83,12 +83,17 @@ class SpoolStore:
         a backlog (then the caller must spool too, to keep the order)."""
         conn = self._fast.get()
         with self._write:
-            fresh = conn.execute(
+            # One statement claims the id and reads whether the spool holds anything
+            # (a new id returns one row, a known one none). fetchall runs it to the
+            # end: an unfinished statement would keep the write lock.
+            rows = conn.execute(
                 "INSERT INTO ids (id, state, at) VALUES (?, 'inflight', ?)"
-                " ON CONFLICT (id) DO NOTHING",
+                " ON CONFLICT (id) DO NOTHING RETURNING EXISTS (SELECT 1 FROM spool)",
                 (response_id, now),
-            ).rowcount
-        claim = Claim.NEW if fresh == 1 else self._reclaim(response_id, now)
+            ).fetchall()
+        if rows:
+            return Claim.NEW, rows[0][0] == 1
+        claim = self._reclaim(response_id, now)
         backlog = conn.execute("SELECT EXISTS (SELECT 1 FROM spool)").fetchone()[0] == 1
         return claim, backlog
 
