@@ -230,7 +230,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """A failing test's report carries the log tails of the services it started."""
+    """A failing test's report carries the log tails of the services it started
+    (and of those still running from module or session fixtures)."""
     outcome = yield
     report = outcome.get_result()
     if call.when == "setup":
@@ -241,4 +242,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 (f"log of {proc.service} {' '.join(proc.command)} :{proc.port}", proc.tail(60))
             )
     if call.when == "teardown":
-        servers.STARTED.clear()
+        servers.STARTED[:] = [
+            p for p in servers.STARTED if p.proc is not None and p.proc.poll() is None
+        ]

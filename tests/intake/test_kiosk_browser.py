@@ -224,7 +224,13 @@ def test_a_refused_response_never_blocks_the_queue(
             answer["mode"] = "refuse_first"
             expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
             _rate(page, 5, "staff_attitude", PRAISE)
-            page.click("#send")
+            # Wait for intake's 202 itself: when the first item was refused before this
+            # click, #pending is already hidden and would not show that this one went.
+            with page.expect_response(
+                lambda resp: resp.url.endswith("/api/v1/responses") and resp.status == 202,
+                timeout=30_000,
+            ):
+                page.click("#send")
             expect(page.locator("#pending")).to_be_hidden(timeout=15_000)
             assert page.evaluate("document.body.dataset.refused") == "1"
             assert any(seen[0] in w and "422" in w for w in warnings)

@@ -17,9 +17,9 @@ from tests.support.kafka_local import REPO_ROOT, free_port
 
 BIN = Path(sys.executable).parent
 
-# Every process started since the current test began; conftest prints their log
-# tails in the report of a test that fails, so a CI failure shows what the
-# services themselves said.
+# Every process started by the current test or still running from a fixture;
+# conftest prints their log tails in the report of a test that fails, so a CI
+# failure shows what the services themselves said.
 STARTED: list[ServiceProcess] = []
 
 
