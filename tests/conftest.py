@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,7 +41,7 @@ def _docker_answers() -> bool:
     """True only if a Docker *engine* answers; the CLI alone exists on machines
     without one."""
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
 
         client = docker.from_env(timeout=3)
         return bool(client.ping())
@@ -229,7 +229,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
     """A failing test's report carries the log tails of the services it started
     (and of those still running from module or session fixtures)."""
     outcome = yield

@@ -294,7 +294,9 @@ def main() -> int:
             kiosk, token = registry.add(commune, f"Quầy bench {i}")
             kiosks.append((kiosk.id, token, commune))
 
-        gargs = lambda port: _gunicorn_args(port, args.workers, args.threads)  # noqa: E731
+        def gargs(port: int) -> list[str]:
+            return _gunicorn_args(port, args.workers, args.threads)
+
         bare_port, intake_port = free_port(), free_port()
         procs.append(
             _start(

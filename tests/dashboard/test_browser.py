@@ -15,7 +15,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,7 +177,8 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             enrolled["sipas"] = pool.submit(
                 enrol, dirs["intake"], "05953", "Quầy SIPAS", "--mode", "sipas"
             )
-            for job in (*starts, *users):
+            waits: list[Future[Any]] = [*starts, *users]
+            for job in waits:
                 job.result()
             kiosks = {code: job.result() for code, job in enrolled.items()}
 

@@ -135,6 +135,7 @@ def test_worker_killed_mid_flush_loses_nothing(
         server.start()
         watcher.join(60)
         assert killed, "the flush was not caught mid-way"
+        assert server.proc is not None
         assert killed["pid"] != server.proc.pid  # a worker, not the gunicorn master
         _wait_drained(server.url, timeout=60)
     finally:

@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kafka import KafkaConsumer
@@ -31,11 +32,12 @@ def response(when: str, code: str) -> bytes:
     return json.dumps({"schema": "survey.response/1", "data": data}).encode()
 
 
-def next_update(consumer: KafkaConsumer, timeout: float) -> dict | None:
+def next_update(consumer: KafkaConsumer, timeout: float) -> dict[str, Any] | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for batch in consumer.poll(timeout_ms=100).values():
-            return json.loads(batch[0].value)
+            update: dict[str, Any] = json.loads(batch[0].value)
+            return update
     return None
 
 

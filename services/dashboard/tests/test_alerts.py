@@ -20,7 +20,7 @@ def test_two_proportion_z_by_hand() -> None:
     # 40/100 against 60/100: pooled p = 0.5, se = sqrt(0.25 * 0.02) = 0.070711,
     # z = -0.2 / 0.070711 = -2.8284.
     z = two_proportion_z(40, 100, 60, 100)
-    assert z == pytest.approx(-2.828427, abs=1e-6)
+    assert z is not None and z == pytest.approx(-2.828427, abs=1e-6)
     assert two_sided_p(z) == pytest.approx(0.004678, abs=1e-6)
 
 

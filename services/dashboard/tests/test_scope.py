@@ -81,8 +81,10 @@ def test_admin_sees_all_and_lands_on_the_province() -> None:
 def test_ranking_parent_follows_the_reform() -> None:
     scope = Scope("district", "173")
     district = scope.home()
-    assert scope.ranking_parent(district, dt.date(2025, 4, 1), BEFORE).key == "173@-"
-    assert scope.ranking_parent(district, REFORM, dt.date(2025, 9, 30)).key == "19@-"
+    before = scope.ranking_parent(district, dt.date(2025, 4, 1), BEFORE)
+    after = scope.ranking_parent(district, REFORM, dt.date(2025, 9, 30))
+    assert before is not None and before.key == "173@-"
+    assert after is not None and after.key == "19@-"
 
 
 def _made_up() -> UnitRegistry:

@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,9 +41,9 @@ records = st.builds(
 )
 
 
-def naive(records: object) -> dict:
+def naive(records: object) -> dict[Any, Any]:
     """The definition: each record adds its contribution to each of its rows."""
-    out: dict = {}
+    out: dict[Any, Any] = {}
     for r in records:  # type: ignore[attr-defined]
         for key in keys_for(r):
             out[key] = out.get(key, Counts()) + contribution(r)
@@ -55,7 +56,7 @@ def test_incremental_equals_recomputation(batches: list[list[Record]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = SqliteStore(Path(tmp) / "s.sqlite3")
         offset = 0
-        incremental: dict = {}
+        incremental: dict[Any, Any] = {}
         for batch in batches:
             offset += len(batch)
             new = store.apply_batch(batch, {("t", 0): offset})
@@ -86,7 +87,7 @@ def test_fold_in_pieces_equals_fold_at_once(rows: list[Record], cuts: list[int])
     """Pure path, no store: folding batch by batch into the running aggregate gives
     the same rows as folding everything at once, and as the definition."""
     bounds = sorted({0, len(rows), *(c for c in cuts if c <= len(rows))})
-    running: dict = {}
+    running: dict[Any, Any] = {}
     for a, b in itertools.pairwise(bounds):
         running = fold(rows[a:b], into=running)
     assert running == fold(rows) == naive(rows)

@@ -42,7 +42,7 @@ def test_fallbacks() -> None:
     assert fit_prior([]).alpha == 1.0
     # Two units: weak prior of strength 2 at their mean (0.5 + 0.7)/2 = 0.6.
     two = fit_prior([(5, 10), (7, 10)])
-    assert (two.alpha, two.beta) == (pytest.approx(1.2), pytest.approx(0.8))
+    assert (two.alpha, two.beta) == pytest.approx((1.2, 0.8))
     # Identical units (v = 0, below any sampling noise): strongest prior (1000) at 0.5.
     same = fit_prior([(5, 10), (10, 20), (1, 2)])
     assert same.alpha + same.beta == pytest.approx(1000.0)
