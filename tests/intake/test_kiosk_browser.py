@@ -33,6 +33,27 @@ def _rate(page: Any, score: int, issue: str, comment: str) -> None:
     page.locator("#comment").press_sequentially(comment)
 
 
+def _accepted(page: Any) -> list[str]:
+    """The ids intake answered 202 for, filled in while the page runs. The page shows
+    its thank-you screen before it sends, so a test waits on this before closing it."""
+    ids: list[str] = []
+
+    def on_response(resp: Any) -> None:
+        if resp.url.endswith("/api/v1/responses") and resp.status == 202:
+            ids.append(json.loads(resp.request.post_data)["id"])
+
+    page.on("response", on_response)
+    return ids
+
+
+def _wait_for(page: Any, count: int, ids: list[str], timeout_ms: int = 30_000) -> None:
+    for _ in range(timeout_ms // 100):
+        if len(ids) >= count:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"intake accepted {len(ids)} responses, expected {count}")
+
+
 def test_kiosk_flow_online_then_offline(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path, output_dir: Path
 ) -> None:
@@ -125,6 +146,7 @@ def test_kiosk_full_sipas_mode_with_fixed_field(
     kiosk = enrol(tmp_path, "05953", "Quầy Hộ tịch", "--mode", "sipas", "--field", "ho_tich")
     with intake(kafka_settings, tmp_path) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        accepted = _accepted(page)
         try:
             page.goto(f"{server.url}/kiosk?token={kiosk['token']}")
             expect(page.locator("#screen-start")).to_be_visible()
@@ -147,6 +169,7 @@ def test_kiosk_full_sipas_mode_with_fixed_field(
             page.click("#issues-next")
             page.click("#send")
             expect(page.locator("#screen-thanks")).to_be_visible()
+            _wait_for(page, 1, accepted)
         finally:
             page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
@@ -164,18 +187,19 @@ def test_idle_rating_is_sent_and_identical_burst_is_flagged(
     env = {"THUOCDO_KIOSK_IDLE_RESET": "2", "THUOCDO_KIOSK_BURST_COUNT": "2"}
     with intake(kafka_settings, tmp_path, **env) as server:
         page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
         try:
             page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
             # A citizen taps a face and walks away: the rating is sent by itself.
             page.click('button.face[data-score="3"]')
             expect(page.locator("#issues-q")).to_have_text("Ông/Bà chưa hài lòng về điều gì?")
-            expect(page.locator("#screen-thanks")).to_be_visible(timeout=5_000)
-            expect(page.locator("#screen-start")).to_be_visible(timeout=8_000)
-            # The same rating again within the window: flagged, not dropped.
+            expect(page.locator("#screen-thanks")).to_be_visible(timeout=15_000)
+            _wait_for(page, 1, accepted)
+            expect(page.locator("#screen-start")).to_be_visible(timeout=15_000)
+            # The same rating again within the window, left the same way: flagged, not
+            # dropped. (Clicking through would race the 2 s idle timer on a slow machine.)
             page.click('button.face[data-score="3"]')
-            page.click("#issues-next")
-            page.click("#send")
-            expect(page.locator("#screen-thanks")).to_be_visible()
+            _wait_for(page, 2, accepted)
         finally:
             page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
