@@ -7,7 +7,9 @@ import datetime as dt
 import re
 import unicodedata
 
-from .periods import LOCAL_TZ, Period
+from thuocdo_shared.units import LOCAL_TZ
+
+from .periods import Period
 
 LANGS = ("vi", "en")
 

@@ -12,8 +12,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Final
 
+from thuocdo_shared.units import LOCAL_TZ
+
 # Vietnam has no daylight saving time: the one-stop shops live at UTC+07:00.
-VN_TZ: Final = dt.timezone(dt.timedelta(hours=7))
+VN_TZ: Final = LOCAL_TZ
 REFORM_DAY: Final = dt.date(2025, 7, 1)
 OLD_DISTRICT: Final = "173"
 
