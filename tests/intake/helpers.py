@@ -28,8 +28,7 @@ FAST = {
 
 def intake_env(settings: KafkaSettings, data_dir: Path, **extra: str) -> dict[str, str]:
     return {
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "THUOCDO_TOPIC_RESPONSES": settings.responses_topic,
+        **settings.to_env(),
         "THUOCDO_DATA_DIR": str(data_dir),
         **FAST,
         **extra,

@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,11 @@ import requests
 from thuocdo_intake.spool import SpoolStore
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response, encode_response, load_response
-from thuocdo_shared.kafka import ensure_topics
 
+from tests.conftest import make_topic_settings
 from tests.intake.helpers import auth, body, enrol, intake, read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
-
-
-def _settings(bootstrap: str) -> KafkaSettings:
-    prefix = f"t{uuid.uuid4().hex[:10]}-outage"
-    settings = KafkaSettings(
-        bootstrap_servers=bootstrap, responses_topic=f"{prefix}.survey.responses.v1"
-    )
-    ensure_topics(settings, [settings.responses_topic])
-    return settings
 
 
 def _wait_drained(url: str, timeout: float) -> dict[str, Any]:
@@ -51,7 +41,7 @@ def _wait_drained(url: str, timeout: float) -> dict[str, Any]:
 def test_outage_queues_100_then_delivers_each_exactly_once(
     controllable_kafka: Any, tmp_path: Path
 ) -> None:
-    settings = _settings(controllable_kafka.bootstrap)
+    settings = make_topic_settings(controllable_kafka.bootstrap, "outage")
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
     server = intake(settings, tmp_path).start()
     http = requests.Session()

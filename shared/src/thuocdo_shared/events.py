@@ -195,12 +195,12 @@ class ResponseSchema(Schema):
                 except OverflowError:
                     errors["submitted_at"] = ["Out of range."]
             code = data.get("commune_code")
-            if day is None:
-                pass
-            elif code and registry().find(code, day) is None:
-                errors["commune_code"] = [f"No commune {code} on {day.isoformat()}."]
-            elif code and registry().lookup(code, day).level != "commune":
-                errors["commune_code"] = [f"{code} is not a commune."]
+            if day is not None and code:
+                unit = registry().find(code, day)
+                if unit is None:
+                    errors["commune_code"] = [f"No commune {code} on {day.isoformat()}."]
+                elif unit.level != "commune":
+                    errors["commune_code"] = [f"{code} is not a commune."]
         comment = data.get("comment")
         if isinstance(comment, str) and _CONTROL.search(comment):
             errors["comment"] = ["Must not contain control or direction-override characters."]

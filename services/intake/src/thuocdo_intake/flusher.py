@@ -102,9 +102,8 @@ class Flusher:
             self.store.prune_ids(now - self.keep_ids_seconds)
         if depth == 0:
             return 0, False
-        if not self.store.acquire_lease(self.holder, self.lease_ttl, now):
+        if not self._renew(force=True):
             return 0, False
-        self._renewed = time.monotonic()
         try:
             self.producer.get()  # may block up to producer.max_block seconds
         except DeliveryError:
@@ -170,5 +169,5 @@ class Flusher:
             except DeliveryError:
                 if getattr(future, "is_done", True) or time.monotonic() > deadline:
                     raise
-            if not self.store.acquire_lease(self.holder, self.lease_ttl, time.time()):
+            if not self._renew(force=True):
                 raise DeliveryError("lost the flush lease")

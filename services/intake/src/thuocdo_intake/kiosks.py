@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from thuocdo_shared import reference
-from thuocdo_shared.units import registry
+from thuocdo_shared.units import Unit, registry
 
 from .rules import Kiosk
 from .sqlite import PerThread, connect
@@ -40,14 +40,14 @@ class KioskError(ValueError):
     """A kiosk cannot be added or changed as asked (message is for the operator)."""
 
 
-def check_commune(code: str, today: dt.date) -> str:
-    """The commune's name if ``code`` is a commune valid on ``today``, else KioskError."""
+def check_commune(code: str, today: dt.date) -> Unit:
+    """The commune version ``code`` names on ``today``, else KioskError."""
     unit = registry().find(code, today)
     if unit is None:
         raise KioskError(f"no administrative unit {code!r} is valid on {today.isoformat()}")
     if unit.level != "commune":
         raise KioskError(f"{code} ({unit.name}) is a {unit.level}, not a commune")
-    return unit.name
+    return unit
 
 
 class KioskRegistry:
@@ -74,7 +74,7 @@ class KioskRegistry:
         """Register a kiosk; returns it and its token (the only time the token exists
         in clear). The kiosk is bound to the commune version valid on ``today``."""
         today = today or dt.date.today()
-        check_commune(commune_code, today)
+        unit = check_commune(commune_code, today)
         name = name.strip()
         if not name or len(name) > 100:
             raise KioskError("name must be 1-100 characters")
@@ -89,7 +89,7 @@ class KioskRegistry:
             commune_code=commune_code,
             mode=mode,
             field=field,
-            unit_key=registry().lookup(commune_code, today).key,
+            unit_key=unit.key,
         )
         self._conns.get().execute(
             "INSERT INTO kiosks"
