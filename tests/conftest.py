@@ -236,8 +236,6 @@ def pytest_runtest_makereport(
     (and of those still running from module or session fixtures)."""
     outcome = yield
     report = outcome.get_result()
-    if call.when == "setup":
-        return
     if report.failed:
         for proc in servers.STARTED:
             report.sections.append(

@@ -40,6 +40,7 @@ from thuocdo_intake.kiosks import KioskRegistry  # noqa: E402
 from thuocdo_shared.config import KafkaSettings  # noqa: E402
 from thuocdo_shared.kafka import ensure_topics  # noqa: E402
 
+from bench.stack import percentile  # noqa: E402
 from tests.support.kafka_local import LocalKafka, free_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -223,11 +224,11 @@ def cpu_seconds(pgid: int) -> float:
 
 def figures(results: list[tuple[float, float, int, str]], seconds: float) -> dict[str, Any]:
     """requests/s over ``seconds``, p50 and p99 latency in ms, answers by status."""
-    latencies = sorted(r[1] for r in results)
+    latencies = [r[1] for r in results]
     n = len(latencies)
 
     def pct(q: float) -> float:
-        return round(latencies[min(n - 1, int(q * n))] * 1000, 2) if n else float("nan")
+        return round(percentile(latencies, q) * 1000, 2)
 
     statuses: dict[str, int] = {}
     for _, _, code, status in results:

@@ -55,8 +55,8 @@ def _sim(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.Co
     )
 
 
-def _read_all(settings: KafkaSettings, expected: int, group: str) -> list[Any]:
-    consumer = make_consumer(settings, group, [settings.responses_topic])
+def _read_all(settings: KafkaSettings, expected: int) -> list[Any]:
+    consumer = make_consumer(settings, None, [settings.responses_topic])  # no group join
     out: list[Any] = []
     deadline = time.monotonic() + 60
     try:
@@ -84,7 +84,7 @@ def intake(kafka_settings: KafkaSettings, tmp_path: Path) -> Any:
 
 
 def test_enrol_backfill_live_through_intake_and_kafka(
-    intake: Any, kafka_settings: KafkaSettings, tmp_path: Path, group_id: str
+    intake: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:
     env = _env(kafka_settings, tmp_path, intake.url)
 
@@ -160,7 +160,7 @@ def test_enrol_backfill_live_through_intake_and_kafka(
     )
     assert live_ok >= 5
 
-    records = _read_all(kafka_settings, len(via_intake) + len(before) + live_ok, group_id)
+    records = _read_all(kafka_settings, len(via_intake) + len(before) + live_ok)
     got = [decode_response(r.value) for r in records]
     first: dict[str, Any] = {}
     last: dict[str, Any] = {}
