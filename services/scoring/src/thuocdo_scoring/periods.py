@@ -47,9 +47,6 @@ class Period:
     def to_dict(self) -> dict[str, str]:
         return {"label": self.label, "from": self.start.isoformat(), "to": self.end.isoformat()}
 
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, dt.date) and self.start <= day <= self.end
-
 
 def today() -> dt.date:
     return dt.datetime.now(LOCAL_TZ).date()

@@ -4,6 +4,7 @@ them to the pure index functions; raw responses are read only for comments."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import threading
@@ -16,6 +17,7 @@ from thuocdo_shared.reference import fields, issues, sipas
 from thuocdo_shared.units import Unit, UnitRegistry, registry
 
 from .aggregate import Counts
+from .aggregate import total as sum_counts
 from .classifier import IssueModel, load_model
 from .index import levels_estimate, mean_100, mean_score, sipas_index
 from .periods import Period, buckets
@@ -160,9 +162,7 @@ class ReadModel:
             self._filters(q, keys, include_suspect=True), ("suspect",), criteria=True
         )
         included = [c for (s,), c in by_suspect.items() if q.include_suspect or not s]
-        main = Counts()
-        for c in included:
-            main = main + c
+        main = sum_counts(included)
         suspect = by_suspect.get((1,))
         mean = mean_score(main.levels)
         by_field = self.store.sum_rows(self._filters(q, keys), ("field",))
@@ -252,13 +252,19 @@ class ReadModel:
     def trend(self, q: Query, granularity: str) -> dict[str, Any]:
         unit, keys = self._scope(q)
         by_day = self.store.sum_rows(self._filters(q, keys), ("day",))
-        points = []
-        for b in buckets(q.period.start, q.period.end, granularity):
-            c = Counts()
-            for (day,), row in by_day.items():
-                if b.start.isoformat() <= day <= b.end.isoformat():
-                    c = c + row
-            points.append({"period": b.to_dict(), **self._estimate(c)})
+        # One pass over the days: each falls in the bucket whose start is the last
+        # one at or before it (buckets are contiguous and ordered).
+        bounds = list(buckets(q.period.start, q.period.end, granularity))
+        starts = [b.start.isoformat() for b in bounds]
+        ends = [b.end.isoformat() for b in bounds]
+        sums = [Counts() for _ in bounds]
+        for (day,), row in by_day.items():
+            i = bisect.bisect_right(starts, day) - 1
+            if i >= 0 and day <= ends[i]:
+                sums[i] = sums[i] + row
+        points = [
+            {"period": b.to_dict(), **self._estimate(c)} for b, c in zip(bounds, sums, strict=True)
+        ]
         return {"unit": unit_dict(unit), "granularity": granularity, "points": points}
 
     @in_snapshot

@@ -29,10 +29,6 @@ class BetaPrior:
     alpha: float
     beta: float
 
-    @property
-    def mean(self) -> float:
-        return self.alpha / (self.alpha + self.beta)
-
     def posterior_mean(self, successes: int, n: int) -> float:
         """Shrunk proportion 0..1 for ``successes`` out of ``n``."""
         return (successes + self.alpha) / (n + self.alpha + self.beta)

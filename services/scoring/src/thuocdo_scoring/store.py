@@ -143,8 +143,6 @@ class Store(Protocol):
         """Blank the comment text of responses submitted before ``before``."""
         ...
 
-    def ping(self) -> None: ...
-
     def close(self) -> None: ...
 
 
@@ -477,9 +475,6 @@ class SqliteStore:
                 (cutoff,),
             )
         return int(cur.rowcount)
-
-    def ping(self) -> None:
-        self._conn().execute("SELECT 1 FROM consumer_offsets LIMIT 1").fetchall()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
