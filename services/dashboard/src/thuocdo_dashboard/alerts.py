@@ -14,8 +14,6 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-Z_95 = 1.959963984540054
-
 
 @dataclass(frozen=True)
 class Estimate:

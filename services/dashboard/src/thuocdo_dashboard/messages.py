@@ -243,7 +243,3 @@ def scoring_period_label(label: str, lang: str = "vi") -> str:
 def local_time(moment: dt.datetime) -> str:
     """``HH:MM dd/mm/yyyy`` in Vietnam's time."""
     return moment.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
-
-
-def local_date(day: dt.date | None) -> str:
-    return "" if day is None else day.strftime("%d/%m/%Y")

@@ -92,15 +92,27 @@ class ScoringClient:
         self._in_flight: dict[tuple[str, tuple[tuple[str, str], ...]], threading.Event] = {}
         if store_path is not None:
             store_path.parent.mkdir(parents=True, exist_ok=True)
-            with self._db() as conn:
+            # Its own connection: the per-thread ones are opened where they are used.
+            conn = sqlite3.connect(store_path, timeout=5)
+            with conn:
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS last_good (query TEXT PRIMARY KEY,"
                     " data TEXT NOT NULL, fetched_at TEXT NOT NULL)"
                 )
+            conn.close()
 
     def _db(self) -> sqlite3.Connection:
+        """This thread's connection to the last-good store, opened once. WAL and
+        synchronous=NORMAL: every good answer is written here, and losing the last
+        few on a power cut costs nothing (it is a cache)."""
         assert self._store_path is not None
-        return sqlite3.connect(self._store_path, timeout=5)
+        conn: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if conn is None:
+            conn = sqlite3.connect(self._store_path, timeout=5)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.db = conn
+        return conn
 
     def _session(self) -> requests.Session:
         # requests.Session is not documented as thread-safe: one per thread.
@@ -121,14 +133,12 @@ class ScoringClient:
                 self._cache.popitem(last=False)
         if self._store_path is not None:
             try:
-                conn = self._db()
-                with conn:
+                with self._db() as conn:
                     conn.execute(
                         "INSERT OR REPLACE INTO last_good (query, data, fetched_at)"
                         " VALUES (?, ?, ?)",
                         (json.dumps(key), json.dumps(value.data), value.fetched_at.isoformat()),
                     )
-                conn.close()
             except sqlite3.Error as exc:  # the cache is a convenience, never a failure
                 log.warning("cannot store last good answer: %s", exc)
 
@@ -138,11 +148,14 @@ class ScoringClient:
             hit = self._cache.get(key)
         if self._store_path is not None:
             try:
-                conn = self._db()
-                row = conn.execute(
-                    "SELECT data, fetched_at FROM last_good WHERE query = ?", (json.dumps(key),)
-                ).fetchone()
-                conn.close()
+                row = (
+                    self._db()
+                    .execute(
+                        "SELECT data, fetched_at FROM last_good WHERE query = ?",
+                        (json.dumps(key),),
+                    )
+                    .fetchone()
+                )
             except sqlite3.Error:
                 row = None
             if row is not None:

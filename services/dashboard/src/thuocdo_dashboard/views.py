@@ -161,10 +161,11 @@ def home() -> Any:
         return redirect(
             url_for("views.commune", key=scope.binding, period=request.args.get("period"))
         )
-    page = _build("overview")
-    if page.unit.level == "commune":
-        return redirect(url_for("views.commune", key=page.unit.key, period=page.period.label))
-    return _render("overview.html", page)
+    period = _period()
+    unit = _unit_arg(scope, period)
+    if unit.level == "commune":  # before building the overview it would not show
+        return redirect(url_for("views.commune", key=unit.key, period=period.label))
+    return _render("overview.html", _build("overview"))
 
 
 @bp.get("/commune/<key>")
