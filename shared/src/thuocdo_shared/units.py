@@ -32,6 +32,12 @@ def local_date(when: dt.datetime) -> dt.date:
     return when.astimezone(LOCAL_TZ).date()
 
 
+def local_today() -> dt.date:
+    """Today's date in Vietnam, whatever the host's time zone (a UTC host is still on
+    yesterday until 07:00 in Vietnam)."""
+    return dt.datetime.now(LOCAL_TZ).date()
+
+
 @dataclass(frozen=True)
 class Unit:
     """One administrative unit during one validity period (dates inclusive)."""
@@ -103,7 +109,7 @@ class UnitRegistry:
     def ancestors(self, unit: Unit, day: dt.date | None = None) -> list[Unit]:
         """Parents from nearest to farthest (commune -> district -> province), as in
         force on ``day`` (default: the last day the unit itself was in force)."""
-        when = day or unit.valid_to or unit.valid_from or dt.date.today()
+        when = day or unit.valid_to or unit.valid_from or local_today()
         out: list[Unit] = []
         current = unit
         while current.parent is not None:

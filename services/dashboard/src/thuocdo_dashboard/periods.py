@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from thuocdo_shared.units import LOCAL_TZ
+from thuocdo_shared.units import local_date, local_today
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -73,7 +73,7 @@ def parse(label: str) -> Period:
 
 def today_local(now: dt.datetime | None = None) -> dt.date:
     """Today's date in Vietnam."""
-    return (now or dt.datetime.now(dt.UTC)).astimezone(LOCAL_TZ).date()
+    return local_today() if now is None else local_date(now)
 
 
 def containing(day: dt.date, kind: str) -> Period:

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from thuocdo_shared import reference
 from thuocdo_shared.events import InvalidEvent, NotJSON, load_response, parse_json_object
-from thuocdo_shared.units import registry
+from thuocdo_shared.units import local_today, registry
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import metrics
@@ -139,7 +139,7 @@ def kiosk_config() -> Response:
 
 def config_for(kiosk: Kiosk, rt: Runtime) -> dict[str, Any]:
     """What the kiosk page needs: who it is, how it asks, and the labels it shows."""
-    unit = registry().find(kiosk.commune_code, dt.date.today())
+    unit = registry().find(kiosk.commune_code, local_today())
     sipas = reference.sipas()
     s = rt.settings
     return {

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from thuocdo_shared.units import local_today
 from thuocdo_shared.web import serve
 
 from .kiosks import MODES, KioskError, KioskRegistry, check_commune
@@ -51,10 +52,8 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _commune(value: str) -> str:
-    import datetime as dt
-
     try:
-        check_commune(value, dt.date.today())
+        check_commune(value, local_today())
     except KioskError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value

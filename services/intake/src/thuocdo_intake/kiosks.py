@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from thuocdo_shared import reference
-from thuocdo_shared.units import Unit, registry
+from thuocdo_shared.units import Unit, local_today, registry
 
 from .rules import Kiosk
 from .sqlite import PerThread, connect
@@ -73,7 +73,7 @@ class KioskRegistry:
     ) -> tuple[Kiosk, str]:
         """Register a kiosk; returns it and its token (the only time the token exists
         in clear). The kiosk is bound to the commune version valid on ``today``."""
-        today = today or dt.date.today()
+        today = today or local_today()
         unit = check_commune(commune_code, today)
         name = name.strip()
         if not name or len(name) > 100:
@@ -167,7 +167,7 @@ def _unit_key(code: str, stored: object) -> str:
     "" if the code names no unit today."""
     if stored:
         return str(stored)
-    unit = registry().find(code, dt.date.today())
+    unit = registry().find(code, local_today())
     return unit.key if unit is not None else ""
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from thuocdo_shared.units import LOCAL_TZ
+from thuocdo_shared.units import local_today
 
 GRANULARITIES = ("day", "week", "month", "quarter")
 DEFAULT_DAYS = 30
@@ -49,7 +49,7 @@ class Period:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(LOCAL_TZ).date()
+    return local_today()
 
 
 def _month_end(year: int, month: int) -> dt.date:

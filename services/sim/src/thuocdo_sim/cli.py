@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
+from thuocdo_shared.units import local_today
+
 from .generator import Options, generate
 from .kiosks import EnrolError, ensure_enrolled
 from .profiles import VN_TZ
@@ -24,7 +26,7 @@ from .settings import Settings
 
 def _day(text: str) -> dt.date:
     if text == "today":
-        return dt.datetime.now(VN_TZ).date()
+        return local_today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -107,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(VN_TZ).date()
+    return local_today()
 
 
 def _enrol(settings: Settings) -> int:

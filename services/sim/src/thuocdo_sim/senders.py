@@ -7,7 +7,6 @@ twice is harmless: intake answers ``duplicate`` and scoring dedupes by id.
 
 from __future__ import annotations
 
-import datetime as dt
 import email.utils
 import threading
 import time
@@ -22,7 +21,7 @@ from kafka.errors import KafkaError
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import SurveyResponse, encode_response
 from thuocdo_shared.kafka import make_producer
-from thuocdo_shared.units import LOCAL_TZ, local_date, registry
+from thuocdo_shared.units import local_date, local_today, registry
 
 from .kiosks import EnrolledKiosk
 
@@ -128,7 +127,7 @@ class IntakeClient:
             return False
         units = registry()
         then = units.find(response.commune_code, local_date(response.submitted_at))
-        now = units.find(response.commune_code, dt.datetime.now(LOCAL_TZ).date())
+        now = units.find(response.commune_code, local_today())
         return then is not None and now is not None and then.key == now.key
 
     def send(self, response: SurveyResponse) -> Outcome:
