@@ -4,9 +4,12 @@ JSON error pages, and starting the app under gunicorn."""
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
@@ -74,16 +77,40 @@ def _no_control_socket() -> list[str]:
     return ["--no-control-socket"] if "control_socket_disable" in names else []
 
 
+def metrics_dir(name: str, base: Path | None = None) -> Path:
+    """An empty directory for one service's per-worker metric files.
+
+    The same path each time a service starts on a port (``name``), emptied first as
+    prometheus_client asks, so restarts neither leak a directory each nor add a
+    dead run's counts. It lives in a directory of this user's only (mode 0700);
+    if that path is taken by something else, a fresh private one is made instead.
+    """
+    base = base or Path(tempfile.gettempdir())
+    mine = base / f"thuocdo-metrics-{os.getuid()}"
+    try:
+        mine.mkdir(mode=0o700, exist_ok=True)
+        info = mine.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            raise PermissionError(f"{mine} is not a private directory of this user")
+        target = mine / name
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir()
+        return target
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="thuocdo-metrics-", dir=base))
+
+
 def serve(
     app_spec: str, host: str, port: int, workers: int, extra: list[str] | None = None
 ) -> None:
     """Replace this process with gunicorn serving ``module:callable``.
 
-    Sets ``PROMETHEUS_MULTIPROC_DIR`` to a fresh directory when unset, so that
+    Sets ``PROMETHEUS_MULTIPROC_DIR`` when unset (see :func:`metrics_dir`), so that
     ``/metrics`` sums the counters of every gunicorn worker.
     """
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="thuocdo-metrics-")
+        name = app_spec.split(".", 1)[0].split(":", 1)[0]
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir(f"{name}-{port}"))
     args = [
         sys.executable,
         "-m",
