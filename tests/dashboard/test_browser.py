@@ -345,6 +345,50 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     page.close()
 
 
+def test_issue_page_gives_scoring_numbers_for_each_commune(browser: Any, stack: Stack) -> None:
+    """A district leader's page for one issue: for each commune, the share of its
+    responses raising the issue (scoring's matrix) and the index among those
+    responses (scoring's units with ``issue``), in scoring's order; and the issue's
+    trend over time."""
+    code = "waiting_time"
+    page = _login(browser, stack, "thai-nguyen")
+    page.goto(f"{stack.dashboard.url}/issue/{code}?period={stack.period}")
+    want = stack.scoring_get("units", parent=PROVINCE, period=stack.period, issue=code)["units"]
+    matrix = stack.scoring_get("matrix", parent=PROVINCE, period=stack.period)
+    column = [m["code"] for m in matrix["issues"]].index(code)
+    shares = {r["unit"]["key"]: r["shares"][column] for r in matrix["rows"]}
+    assert want, "the generated responses raise this issue in some commune"
+    rows = page.locator('table[data-table="communes"] tbody tr')
+    assert rows.count() == len(want)
+    for i, w in enumerate(want):
+        assert w["unit"]["name"] in rows.nth(i).locator("td").first.inner_text()
+    csv_file = page.request.get(
+        f"{stack.dashboard.url}/csv/issue/{code}/communes.csv?period={stack.period}"
+    )
+    assert csv_file.status == 200
+    got = list(csv.reader(io.StringIO(csv_file.body().decode("utf-8-sig"))))[1:]
+
+    def cell(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    assert got == [
+        [
+            w["unit"]["name"],
+            cell(shares[w["unit"]["key"]]),
+            cell(w["n"]),
+            cell(w["index"]),
+            cell(w["ci_low"]),
+            cell(w["ci_high"]),
+        ]
+        for w in want
+    ]
+    page.wait_for_selector("#trend-chart canvas")
+    trend = page.request.get(f"{stack.dashboard.url}/api/issue/{code}?period={stack.period}")
+    points = trend.json()["trend"]
+    assert points and sum(p["n"] or 0 for p in points) > 0
+    page.close()
+
+
 def test_commune_user_gets_403_on_another_commune(browser: Any, stack: Stack) -> None:
     page = _login(browser, stack, "kha-son")
     resp = page.goto(f"{stack.dashboard.url}/commune/{DIEM_THUY}")

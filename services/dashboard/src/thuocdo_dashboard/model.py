@@ -557,28 +557,37 @@ def issue(
     names = _issue_names(lang)
     page.data["issue"] = {"code": code, "name": names.get(code, code)}
     parent = scope.ranking_parent(unit, period.start, period.end)
+    trend_key = (
+        unit.key if unit.overlaps(period.start, period.end) else (parent.key if parent else None)
+    )
+    show_trend = trend_key is not None and (trend_key == unit.key or scope.role == "admin")
+    # Every call this page makes goes out now, together (see Status.start).
+    p_own = p_matrix = p_units = p_trend = None
+    if unit.level == "commune":
+        p_own = status.start(lambda: client.issues(unit.key, period.label))
+    elif parent is not None:
+        p_matrix = status.start(lambda: client.matrix(parent.key, period.label))
+        p_units = status.start(lambda: client.units(parent.key, period.label, issue=code))
+    if show_trend and trend_key is not None:
+        p_trend = status.start(_trend_call(client, trend_key, period, code))
     shares: dict[str, Any] = {}
     ranked: dict[str, Any] | None
     if unit.level == "commune":
         # One commune: its own line from /issues (share, and the responses raising it).
-        own = status.call(lambda: client.issues(unit.key, period.label))
+        own = status.call(p_own)
         entry = next((i for i in (own or {}).get("issues", []) if i.get("code") == code), None)
         ranked = {"units": []}
         if entry is not None:
             shares[unit.key] = entry.get("share")
             ranked["units"].append({"unit": {"key": unit.key, "name": unit.name}, **entry})
     else:
-        matrix = status.call(lambda: client.matrix(parent.key, period.label)) if parent else None
+        matrix = status.call(p_matrix)
         issues_meta = (matrix or {}).get("issues", [])
         column = next((i for i, m in enumerate(issues_meta) if m.get("code") == code), None)
         for row in (matrix or {}).get("rows", []):
             if column is not None and column < len(row.get("shares", [])):
                 shares[row["unit"]["key"]] = row["shares"][column]
-        ranked = (
-            status.call(lambda: client.units(parent.key, period.label, issue=code))
-            if parent
-            else None
-        )
+        ranked = status.call(p_units)
     table = Table(
         "communes",
         text("across_communes", lang),
@@ -608,13 +617,8 @@ def issue(
             ]
         )
     page.tables["communes"] = table
-    trend_key = (
-        unit.key if unit.overlaps(period.start, period.end) else (parent.key if parent else None)
-    )
-    if trend_key is not None and (trend_key == unit.key or scope.role == "admin"):
-        page.data["trend"], page.tables["trend"] = _trend(
-            status, status.start(_trend_call(client, trend_key, period, code)), lang
-        )
+    if p_trend is not None:
+        page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
     else:
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
     page.tables["trend"].title = text("over_time", lang)
