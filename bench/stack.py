@@ -10,17 +10,15 @@ import re
 import subprocess
 import uuid
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import requests
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.kafka import ensure_topics
 
 from tests.support.kafka_local import LocalKafka, free_port
-from tests.support.servers import BIN, ServiceProcess
+from tests.support.servers import BIN, ServiceProcess, start_together
 
 PASSWORD = "mật-khẩu-đo-hiệu-năng-2025"  # noqa: S105 - a throwaway bench account
 TOKEN = "bench-scoring-token"  # noqa: S105 - a throwaway service token
@@ -129,13 +127,6 @@ def dashboard_process(
 def start_all(procs: Mapping[str, ServiceProcess], dashboard_dir: Path, user: str) -> None:
     """Start every process and add district user ``user`` (province 19) at the same
     time; on any failure stop them all and raise."""
-    with ThreadPoolExecutor(max_workers=len(procs) + 1) as pool:
-        jobs: list[Future[Any]] = [pool.submit(p.start, 90.0) for p in procs.values()]
-        jobs.append(pool.submit(add_user, dashboard_dir, user, "district", "19"))
-        try:
-            for job in jobs:
-                job.result()
-        except Exception:
-            for p in procs.values():
-                p.stop()
-            raise
+    start_together(
+        procs.values(), lambda: add_user(dashboard_dir, user, "district", "19"), timeout=90.0
+    )

@@ -29,7 +29,7 @@ from tests.dashboard.helpers import (
     login,
 )
 from tests.intake.helpers import enrol
-from tests.support.servers import ServiceProcess
+from tests.support.servers import ServiceProcess, start_together
 
 COMMUNE_A = "05953@2025-07-01"  # Xã Kha Sơn
 COMMUNE_B = "05941@2025-07-01"  # Xã Điềm Thụy
@@ -164,15 +164,12 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         },
         log_dir=logs,
     )
-    consumer.start()
-    scoring.start()
     dash = dashboard(settings, dash_dir, scoring.url, THUOCDO_DASHBOARD_SCORING_TIMEOUT="10")
     dash.log_path = logs / dash.log_path.name
     st = Stack(settings, work, intake, consumer, scoring, dash, kiosk_a)
     st.secrets.update({SCORING_TOKEN, PASSWORD, kiosk_a["token"]})
     try:
-        intake.start()
-        dash.start()
+        start_together(st.processes())
         yield st
     finally:
         for proc in st.processes():

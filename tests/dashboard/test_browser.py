@@ -15,8 +15,9 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from thuocdo_shared import reference
 from tests.conftest import make_topic_settings
 from tests.dashboard.helpers import PASSWORD, SCORING_TOKEN, add_user, dashboard
 from tests.intake.helpers import enrol
-from tests.support.servers import ServiceProcess
+from tests.support.servers import ServiceProcess, start_together
 
 pytestmark = pytest.mark.browser
 
@@ -168,23 +169,16 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     procs = (intake, consumer, scoring, dash)
     try:
         # Everything that takes seconds (process starts, CLI runs) at the same time.
-        with ThreadPoolExecutor(max_workers=12) as pool:
-            starts = [pool.submit(proc.start) for proc in procs]
-            users = [
-                pool.submit(add_user, dirs["dashboard"], "thai-nguyen", "district", "19"),
-                pool.submit(add_user, dirs["dashboard"], "kha-son", "commune", KHA_SON),
-                pool.submit(add_user, dirs["dashboard"], "phu-binh", "district", "173"),
-            ]
-            enrolled = {
-                code: pool.submit(enrol, dirs["intake"], code, "Quầy 1") for code in COMMUNES
-            }
-            enrolled["sipas"] = pool.submit(
-                enrol, dirs["intake"], "05953", "Quầy SIPAS", "--mode", "sipas"
-            )
-            waits: list[Future[Any]] = [*starts, *users]
-            for job in waits:
-                job.result()
-            kiosks = {code: job.result() for code, job in enrolled.items()}
+        enrolments: dict[str, tuple[str, ...]] = {code: (code, "Quầy 1") for code in COMMUNES}
+        enrolments["sipas"] = ("05953", "Quầy SIPAS", "--mode", "sipas")
+        enrolled = start_together(
+            procs,
+            partial(add_user, dirs["dashboard"], "thai-nguyen", "district", "19"),
+            partial(add_user, dirs["dashboard"], "kha-son", "commune", KHA_SON),
+            partial(add_user, dirs["dashboard"], "phu-binh", "district", "173"),
+            *(partial(enrol, dirs["intake"], *args) for args in enrolments.values()),
+        )[3:]
+        kiosks = dict(zip(enrolments, enrolled, strict=True))
 
         now = dt.datetime.now(VN)
         this = containing(today_local(), "month")

@@ -10,8 +10,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from tests.support.kafka_local import REPO_ROOT, free_port
 
@@ -126,3 +128,24 @@ class ServiceProcess:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def start_together(
+    procs: Iterable[ServiceProcess], *jobs: Callable[[], Any], timeout: float = 30.0
+) -> list[Any]:
+    """Start every process and run every job (CLI set-up such as adding a user) at
+    the same time, and wait for all; returns the jobs' results in order. If any
+    fails, every process is stopped and the first error raised, so a caller's
+    set-up never leaves services running."""
+    procs = list(procs)
+    with ThreadPoolExecutor(max_workers=len(procs) + len(jobs) or 1) as pool:
+        starts = [pool.submit(p.start, timeout) for p in procs]
+        done = [pool.submit(job) for job in jobs]
+        try:
+            for future in starts:
+                future.result()
+            return [future.result() for future in done]
+        except BaseException:
+            for p in procs:
+                p.stop()
+            raise
