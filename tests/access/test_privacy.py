@@ -14,29 +14,13 @@ import uuid
 
 import pytest
 from thuocdo_shared.events import RESPONSE_SCHEMA_ID, SurveyResponse
-from thuocdo_shared.kafka import make_consumer
 
 from tests.access.conftest import COMMUNE_A, Stack
+from tests.support.topics import read_topic
 
 pytestmark = pytest.mark.integration
 
 RESPONSE_FIELDS = {f.name for f in dataclasses.fields(SurveyResponse)}
-
-
-def _read_all(stack: Stack, topic: str) -> list[object]:
-    consumer = make_consumer(stack.settings, None, [topic])  # no group join to wait for
-    records: list[object] = []
-    try:
-        deadline = time.monotonic() + 8
-        while time.monotonic() < deadline:
-            polled = consumer.poll(timeout_ms=500)
-            for batch in polled.values():
-                records.extend(batch)
-            if records and not polled:
-                break
-    finally:
-        consumer.close()
-    return records
 
 
 def test_logs_hold_no_comment_and_no_secret(stack: Stack) -> None:
@@ -76,21 +60,23 @@ def test_logs_hold_no_comment_and_no_secret(stack: Stack) -> None:
 
 
 def test_kafka_values_hold_only_the_response_fields(stack: Stack) -> None:
-    records = _read_all(stack, stack.settings.responses_topic)
+    records = read_topic(stack.settings, 1, timeout=8, settle=1.0)
     assert records, "nothing on the responses topic"
     for record in records:
-        envelope = json.loads(record.value)  # type: ignore[attr-defined]
+        envelope = json.loads(record.value)
         assert set(envelope) == {"schema", "data"}
         assert envelope["schema"] == RESPONSE_SCHEMA_ID
         assert set(envelope["data"]) <= RESPONSE_FIELDS, set(envelope["data"]) - RESPONSE_FIELDS
-        assert not record.headers  # type: ignore[attr-defined]
+        assert not record.headers
         # The key is the commune code, nothing about the kiosk or the citizen.
-        assert record.key == envelope["data"]["commune_code"].encode()  # type: ignore[attr-defined]
+        assert record.key == envelope["data"]["commune_code"].encode()
     # Live updates name units and counts only, never what citizens wrote.
-    updates = _read_all(stack, stack.settings.updates_topic)
+    updates = read_topic(
+        stack.settings, 1, topic=stack.settings.updates_topic, timeout=8, settle=1.0
+    )
     assert updates
-    text = "".join(r.value.decode() for r in updates)  # type: ignore[attr-defined]
+    text = "".join(r.value.decode() for r in updates)
     assert not [c for c in stack.comments if c in text]
     for r in updates:
-        data = json.loads(r.value)["data"]  # type: ignore[attr-defined]
+        data = json.loads(r.value)["data"]
         assert set(data) == {"units", "codes", "count", "up_to", "committed_at"}

@@ -7,13 +7,11 @@ import datetime as dt
 import json
 import os
 import subprocess
-import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 from thuocdo_shared.config import KafkaSettings
-from thuocdo_shared.kafka import make_consumer
 
 from tests.support.servers import BIN, ServiceProcess
 
@@ -84,27 +82,3 @@ def body(kiosk: dict[str, str], commune: str = "05941", **over: Any) -> dict[str
 
 def auth(kiosk: dict[str, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {kiosk['token']}"}
-
-
-def read_topic(
-    settings: KafkaSettings, expect: int, timeout: float = 30.0, settle: float = 2.0
-) -> list[Any]:
-    """Every record on the responses topic: waits until ``expect`` arrived, then
-    ``settle`` seconds more so that extra (duplicate) records would show up too."""
-    # No group: every partition is read from the start without a group join (a
-    # join can assign nothing while the new topic's metadata is still on its way).
-    consumer = make_consumer(settings, None, [settings.responses_topic])
-    records: list[Any] = []
-    deadline = time.monotonic() + timeout
-    settle_until: float | None = None
-    try:
-        while time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=300).values():
-                records.extend(batch)
-            if len(records) >= expect and settle_until is None:
-                settle_until = time.monotonic() + settle
-            if settle_until is not None and time.monotonic() > settle_until:
-                break
-    finally:
-        consumer.close()
-    return records

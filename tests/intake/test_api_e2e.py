@@ -13,8 +13,9 @@ import requests
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response, load_response
 
-from tests.intake.helpers import auth, body, cli, enrol, intake, read_topic
+from tests.intake.helpers import auth, body, cli, enrol, intake
 from tests.support.servers import ServiceProcess
+from tests.support.topics import read_topic
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,9 @@ from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response
 from thuocdo_shared.kafka import ensure_topics
 
-from tests.intake.helpers import auth, body, enrol, intake, read_topic
+from tests.intake.helpers import auth, body, enrol, intake
 from tests.support.servers import ServiceProcess
+from tests.support.topics import read_topic
 
 pytestmark = pytest.mark.integration
 

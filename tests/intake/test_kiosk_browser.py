@@ -13,8 +13,9 @@ from playwright.sync_api import expect
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response
 
-from tests.intake.helpers import enrol, intake, read_topic
+from tests.intake.helpers import enrol, intake
 from tests.support.kafka_local import free_port
+from tests.support.topics import read_topic
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 

@@ -19,7 +19,8 @@ from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response, encode_response, load_response
 
 from tests.conftest import make_topic_settings
-from tests.intake.helpers import auth, body, enrol, intake, read_topic
+from tests.intake.helpers import auth, body, enrol, intake
+from tests.support.topics import read_topic
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 

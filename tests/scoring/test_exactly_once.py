@@ -25,12 +25,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.kafka import make_consumer, make_producer
 
 from tests.support.servers import ServiceProcess
+from tests.support.topics import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -143,22 +143,6 @@ def get(url: str) -> Any:
         return json.load(resp)
 
 
-def read_topic(settings: KafkaSettings, topic: str, expect: int, timeout: float = 20) -> list[Any]:
-    consumer: KafkaConsumer = make_consumer(settings, None, [topic])
-    out: list[Any] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and len(out) < expect:
-            for batch in consumer.poll(timeout_ms=500).values():
-                out.extend(batch)
-        # a little longer: more than expected is a failure too
-        for batch in consumer.poll(timeout_ms=1000).values():
-            out.extend(batch)
-    finally:
-        consumer.close()
-    return out
-
-
 def test_killed_consumer_counts_every_response_once(
     kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
 ) -> None:
@@ -207,7 +191,7 @@ def test_killed_consumer_counts_every_response_once(
         assert stored(db) == unique, consumer.tail()
         assert kills >= 3
         # The poison: in the DLQ with reasons, and the stream went on past it.
-        dlq = read_topic(kafka_settings, kafka_settings.dlq_topic, 3)
+        dlq = read_topic(kafka_settings, 3, topic=kafka_settings.dlq_topic, timeout=20, settle=1.0)
         reasons = sorted(json.loads(m.value)["data"]["reason"] for m in dlq)
         assert len({json.loads(m.value)["data"]["offset"] for m in dlq}) == 3, reasons
         assert any("not UTF-8 JSON" in r for r in reasons), reasons
@@ -234,7 +218,9 @@ def test_killed_consumer_counts_every_response_once(
             assert july["unit"]["key"] == "05953@2025-07-01"
             assert july["n"] == want["05953@2025-07-01"][0]
 
-        updates = read_topic(kafka_settings, kafka_settings.updates_topic, 1, timeout=10)
+        updates = read_topic(
+            kafka_settings, 1, topic=kafka_settings.updates_topic, timeout=10, settle=1.0
+        )
         bodies = [json.loads(m.value) for m in updates]
         assert bodies and all(b["schema"] == "satisfaction.update/1" for b in bodies)
         assert sum(b["data"]["count"] for b in bodies) <= unique

@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,11 @@ from typing import Any
 import pytest
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response
-from thuocdo_shared.kafka import make_consumer
 from thuocdo_shared.units import local_date
 from thuocdo_sim.generator import Options, generate
 
 from tests.support.servers import ServiceProcess
+from tests.support.topics import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -53,24 +52,6 @@ def _sim(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.Co
         timeout=timeout,
         check=False,
     )
-
-
-def _read_all(settings: KafkaSettings, expected: int) -> list[Any]:
-    consumer = make_consumer(settings, None, [settings.responses_topic])  # no group join
-    out: list[Any] = []
-    deadline = time.monotonic() + 60
-    try:
-        # Read until the expected count, then a little longer to catch any extras.
-        quiet = 0
-        while time.monotonic() < deadline and quiet < 2:
-            batch = consumer.poll(timeout_ms=1000)
-            for records in batch.values():
-                out.extend(records)
-            if not batch and len(out) >= expected:
-                quiet += 1
-    finally:
-        consumer.close()
-    return out
 
 
 @pytest.fixture
@@ -160,7 +141,7 @@ def test_enrol_backfill_live_through_intake_and_kafka(
     )
     assert live_ok >= 5
 
-    records = _read_all(kafka_settings, len(via_intake) + len(before) + live_ok)
+    records = read_topic(kafka_settings, len(via_intake) + len(before) + live_ok, timeout=60)
     got = [decode_response(r.value) for r in records]
     first: dict[str, Any] = {}
     last: dict[str, Any] = {}
