@@ -54,6 +54,7 @@ from thuocdo_scoring.classifier import load_model  # noqa: E402
 from thuocdo_scoring.consumer import RawMessage, decode_batch  # noqa: E402
 from thuocdo_scoring.store import SqliteStore  # noqa: E402
 from thuocdo_shared.events import encode_response  # noqa: E402
+from thuocdo_shared.units import LOCAL_TZ as VN  # noqa: E402
 from thuocdo_sim.generator import Options, generate  # noqa: E402
 
 from bench.stack import (  # noqa: E402
@@ -67,7 +68,6 @@ from bench.stack import (  # noqa: E402
 from tests.support.servers import ServiceProcess  # noqa: E402
 
 OUT = REPO / "bench" / "results" / "capacity.json"
-VN = dt.timezone(dt.timedelta(hours=7))
 PROVINCE = "19@-"  # Thái Nguyên, the district user's scope
 TOPIC = "bench.capacity"  # offsets recorded by apply_batch (no consumer reads them)
 BATCH = 10_000

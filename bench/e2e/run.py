@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from thuocdo_intake.kiosks import KioskRegistry  # noqa: E402
+from thuocdo_shared.units import LOCAL_TZ as VN  # noqa: E402
 from thuocdo_shared.units import registry  # noqa: E402
 from thuocdo_sim.generator import Options, make_response  # noqa: E402
 
@@ -55,7 +56,6 @@ from bench.stack import (  # noqa: E402
 from tests.support.servers import ServiceProcess  # noqa: E402
 
 OUT = REPO / "bench" / "results" / "e2e.json"
-VN = dt.timezone(dt.timedelta(hours=7))
 BACKGROUND = ("05908", "05917", "05923", "05941")
 PROBE = "05953"  # Kha Sơn: only the probes write to it
 OPTIONS = Options(sipas_share=0.0)  # quick kiosks: overall, issues, comment

@@ -31,6 +31,7 @@ from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.kafka import ensure_topics, make_producer
+from thuocdo_shared.units import LOCAL_TZ
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = ["05908", "05911", "05917", "05920", "05923", "05926", "05953", "05959", "05968"]
@@ -40,7 +41,7 @@ COMMENTS = ["Chờ đợi lâu quá", "Cán bộ nhiệt tình", "Thủ tục r�
 
 def responses(n: int, seed: int = 1) -> list[bytes]:
     rnd = random.Random(seed)
-    start = dt.datetime(2025, 6, 1, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    start = dt.datetime(2025, 6, 1, tzinfo=LOCAL_TZ)
     out = []
     for _ in range(n):
         when = start + dt.timedelta(minutes=rnd.randrange(61 * 24 * 60))

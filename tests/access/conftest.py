@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.units import LOCAL_TZ as HCM
 
 from tests.conftest import make_topic_settings
 from tests.dashboard.helpers import (
@@ -39,7 +40,6 @@ USERS = {
     "district": ("district", "173"),  # former Phú Bình district
     "admin": ("admin", ""),
 }
-HCM = dt.timezone(dt.timedelta(hours=7))
 
 
 @dataclasses.dataclass

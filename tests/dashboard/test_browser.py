@@ -26,6 +26,7 @@ import requests
 from thuocdo_dashboard.messages import number
 from thuocdo_dashboard.periods import containing, previous, today_local
 from thuocdo_shared import reference
+from thuocdo_shared.units import LOCAL_TZ as VN
 
 from tests.conftest import make_topic_settings
 from tests.dashboard.helpers import PASSWORD, SCORING_TOKEN, add_user, dashboard
@@ -34,7 +35,6 @@ from tests.support.servers import ServiceProcess, start_together
 
 pytestmark = pytest.mark.browser
 
-VN = dt.timezone(dt.timedelta(hours=7))
 COMMUNES = ["05908", "05917", "05923", "05941", "05953"]  # the five communes since 2025-07
 KHA_SON = "05953@2025-07-01"
 DIEM_THUY = "05941@2025-07-01"

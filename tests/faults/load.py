@@ -28,11 +28,11 @@ import requests
 from thuocdo_intake.kiosks import KioskRegistry
 from thuocdo_scoring.store import SqliteStore
 from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.units import LOCAL_TZ as HCM
 
 from tests.intake.helpers import auth, intake_env
 from tests.support.servers import ServiceProcess
 
-HCM = dt.timezone(dt.timedelta(hours=7))
 # The five communes of former Phú Bình after 2025-07-01 (valid today).
 COMMUNES = ("05908", "05923", "05941", "05953", "05917")
 ACKNOWLEDGED = frozenset({"accepted", "queued", "duplicate"})

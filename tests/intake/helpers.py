@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.units import LOCAL_TZ
 
 from tests.support.servers import BIN, ServiceProcess
 
@@ -66,9 +67,7 @@ def enrol(
 def body(kiosk: dict[str, str], commune: str = "05941", **over: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": str(uuid.uuid4()),
-        "submitted_at": dt.datetime.now(dt.UTC)
-        .astimezone(dt.timezone(dt.timedelta(hours=7)))
-        .isoformat(timespec="seconds"),
+        "submitted_at": dt.datetime.now(dt.UTC).astimezone(LOCAL_TZ).isoformat(timespec="seconds"),
         "kiosk_id": kiosk["id"],
         "commune_code": commune,
         "field": "ho_tich",
