@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 _IDEMPOTENCE_BREAKERS = {"acks", "retries", "max_in_flight_requests_per_connection"}
 
 
+# kafka-python backs off up to 30 s between reconnection attempts by default: after
+# a broker outage scoring's consumer sat idle that long while intake's spool had
+# already drained (seen in tests/faults). Every client here retries each second.
+RECONNECT_BACKOFF_MAX_MS = 1000
+
+
 class DeliveryError(RuntimeError):
     """The broker did not confirm a record within the timeout."""
 
@@ -40,6 +46,7 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
         "enable_idempotence": True,
         "linger_ms": 2,
         "client_id": "thuocdo",
+        "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
         # kafka-python's own sensors cost CPU on every record and nothing reads them.
         "metrics_enabled": False,
     }
@@ -83,6 +90,7 @@ def make_consumer(
         "auto_offset_reset": "earliest",
         "client_id": "thuocdo",
         "isolation_level": "read_committed",
+        "reconnect_backoff_max_ms": RECONNECT_BACKOFF_MAX_MS,
     }
     config.update(overrides)
     consumer = KafkaConsumer(**config)

@@ -54,7 +54,6 @@ class LazyProducer:
             "max_block_ms": min(deadline_ms, 5_000),
             "bootstrap_timeout_ms": min(deadline_ms, 5_000),
             "linger_ms": linger_ms,
-            "reconnect_backoff_max_ms": 1000,
         }
 
     def get(self) -> KafkaProducer:

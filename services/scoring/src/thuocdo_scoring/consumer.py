@@ -278,10 +278,6 @@ class ScoringConsumer:
             "max_poll_records": settings.max_poll_records,
             "session_timeout_ms": settings.session_timeout_ms,
             "heartbeat_interval_ms": max(1000, settings.session_timeout_ms // 4),
-            # kafka-python backs off up to 30 s between reconnects by default: after
-            # a broker outage the consumer sat idle that long while intake's spool
-            # had already drained (seen in tests/faults). Retry every second instead.
-            "reconnect_backoff_max_ms": 1000,
         }
         if settings.instance_id:
             extra["group_instance_id"] = settings.instance_id
