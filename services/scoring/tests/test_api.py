@@ -194,6 +194,9 @@ def test_themes_from_unassigned_comments_cached(tmp_path: Path) -> None:
         ("unit=05953&period=9999-W52&granularity=week", "period"),
         ("unit=05953&from=9999-12-31&to=9999-12-31", "from"),
         ("unit=05953&from=2025-01-01&to=2101-01-01", "to"),
+        # 7,000 days but 1,001 weekly points (the first and last weeks are partial).
+        ("unit=19&from=2025-01-01&to=2044-03-01&granularity=week", "granularity"),
+        ("unit=19&from=2025-01-01&to=2027-09-28&granularity=day", "granularity"),
     ],
 )
 def test_bad_parameters_say_which(client: FlaskClient, query: str, param: str) -> None:
@@ -201,6 +204,13 @@ def test_bad_parameters_say_which(client: FlaskClient, query: str, param: str) -
     resp = client.get(f"{path}?{query}")
     assert resp.status_code == 400, resp.get_json()
     assert param in resp.get_json()["errors"]
+
+
+def test_a_trend_of_exactly_the_point_limit_is_answered(client: FlaskClient) -> None:
+    # 2001-01 .. 2084-04 is 1,000 months (30,436 days: 1,087 "28-day months").
+    resp = client.get("/api/v1/trend?unit=19&from=2001-01-01&to=2084-04-30&granularity=month")
+    assert resp.status_code == 200, resp.get_json()
+    assert len(resp.get_json()["points"]) == 1000
 
 
 def test_unknown_unit_and_auth(client: FlaskClient, app: Flask) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import sqlite3
+from itertools import islice
 from typing import Any
 
 from flask import Flask, current_app, jsonify, request
@@ -23,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import api_schemas
 from .messages import msg
-from .periods import GRANULARITIES, PeriodError, date_range, last_days, parse_period
+from .periods import GRANULARITIES, PeriodError, buckets, date_range, last_days, parse_period
 from .queries import Query, ReadModel, UnitNotFound
 
 MAX_TREND_POINTS = 1000
@@ -177,9 +178,10 @@ def themes(args: dict[str, Any]) -> ResponseReturnValue:
 def trend(args: dict[str, Any]) -> ResponseReturnValue:
     """Index per day, week, month or quarter over a range."""
     q = _query(args)
-    days = (q.period.end - q.period.start).days + 1
-    per = {"day": 1, "week": 7, "month": 28, "quarter": 90}[args["granularity"]]
-    if days / per > MAX_TREND_POINTS:
+    # Count the points (stopping one past the limit): a week or month is not a
+    # fixed number of days, and the partial buckets at both ends count too.
+    points = buckets(q.period.start, q.period.end, args["granularity"])
+    if sum(1 for _ in islice(points, MAX_TREND_POINTS + 1)) > MAX_TREND_POINTS:
         abort(400, errors={"granularity": [msg("too_many_points", limit=MAX_TREND_POINTS)]})
     return _run(_model().trend, q, args["granularity"])
 
