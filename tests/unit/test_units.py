@@ -64,3 +64,15 @@ def test_overlapping_versions_are_rejected() -> None:
     b = Unit("1", "B", "commune", None, dt.date(2025, 7, 1), None)
     with pytest.raises(ValueError, match="overlapping"):
         UnitRegistry([a, b])
+
+
+def test_by_key_finds_one_version() -> None:
+    reg = registry()
+    new = reg.by_key("05953@2025-07-01")
+    assert new is not None and new.valid_from == dt.date(2025, 7, 1)
+    assert new == reg.lookup("05953", AFTER)
+    province = reg.by_key("19@-")
+    assert province is not None and province.valid_from is None
+    assert reg.by_key("05953@2025-07-02") is None  # no version starts that day
+    assert reg.by_key("99999@-") is None
+    assert reg.by_key("05953") is None  # a bare code is not a key

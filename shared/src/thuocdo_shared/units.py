@@ -102,6 +102,11 @@ class UnitRegistry:
         except UnknownUnit:
             return None
 
+    def by_key(self, key: str) -> Unit | None:
+        """The unit version with this key (``code@YYYY-MM-DD`` or ``code@-``), or None."""
+        code = key.partition("@")[0]
+        return next((u for u in self._by_code.get(code, ()) if u.key == key), None)
+
     def versions(self, code: str) -> list[Unit]:
         """Every version of a code, oldest first."""
         return list(self._by_code.get(code, ()))

@@ -30,12 +30,7 @@ class BadBinding(ValueError):
 
 def unit_by_key(key: str, reg: UnitRegistry | None = None) -> Unit | None:
     """The unit version with this key (``code@YYYY-MM-DD`` or ``code@-``), or None."""
-    reg = reg or registry()
-    code = key.split("@", 1)[0]
-    for unit in reg.versions(code):
-        if unit.key == key:
-            return unit
-    return None
+    return (reg or registry()).by_key(key)
 
 
 def resolve(text: str, day: dt.date, reg: UnitRegistry | None = None) -> Unit | None:

@@ -58,7 +58,7 @@ def era_errors(response: SurveyResponse, kiosk: Kiosk, units: UnitRegistry) -> d
     in_force = units.find(response.commune_code, day)
     if in_force is not None and in_force.key == kiosk.unit_key:
         return {}
-    own = next((u for u in units.versions(kiosk.commune_code) if u.key == kiosk.unit_key), None)
+    own = units.by_key(kiosk.unit_key)
     if own is None:  # the registry no longer knows the kiosk's unit
         return {"submitted_at": [API["era_unknown"].format(key=kiosk.unit_key)]}
     if own.valid_from is not None and day < own.valid_from:

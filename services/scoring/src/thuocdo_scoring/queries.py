@@ -52,10 +52,10 @@ def resolve_unit(text: str, period: Period, units: UnitRegistry | None = None) -
     code, sep, _ = text.partition("@")
     versions = units.versions(code)
     if sep:
-        for u in versions:
-            if u.key == text:
-                return u
-        raise UnitNotFound(text)
+        unit = units.by_key(text)
+        if unit is None:
+            raise UnitNotFound(text)
+        return unit
     if not versions:
         raise UnitNotFound(text)
     for u in versions:
