@@ -1,0 +1,13 @@
+# Sourced by scripts/up and scripts/demo (needs $RUN): processes that outlive `make up`,
+# each with its log in $RUN/NAME.log and its pid in $RUN/NAME.pid (scripts/down stops them).
+
+# running NAME: whether NAME's recorded process is alive.
+running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+# start_background NAME COMMAND...: COMMAND in its own session, detached from this shell.
+start_background() {
+  local name=$1
+  shift
+  setsid nohup "$@" >"$RUN/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
