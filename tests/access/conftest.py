@@ -13,6 +13,7 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,6 @@ class Stack:
     @property
     def logs(self) -> Path:
         return self.work / "logs"
-
-    def processes(self) -> list[ServiceProcess]:
-        return [self.intake, self.consumer, self.scoring, self.dashboard]
 
     def session(self, user: str) -> requests.Session:
         """A logged-in dashboard session of one of :data:`USERS`."""
@@ -142,9 +140,6 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     logs = work / "logs"
     intake_dir = work / "intake"
     dash_dir = work / "dashboard"
-    for name, (role, unit) in USERS.items():
-        add_user(dash_dir, name, role, unit)
-    kiosk_a = enrol(intake_dir, COMMUNE_A.split("@")[0], "Quầy truy cập")
     scoring_env = {
         **settings.to_env(),
         "THUOCDO_SCORING_DB": str(work / "scoring.sqlite3"),
@@ -166,11 +161,19 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     )
     dash = dashboard(settings, dash_dir, scoring.url, THUOCDO_DASHBOARD_SCORING_TIMEOUT="10")
     dash.log_path = logs / dash.log_path.name
-    st = Stack(settings, work, intake, consumer, scoring, dash, kiosk_a)
-    st.secrets.update({SCORING_TOKEN, PASSWORD, kiosk_a["token"]})
+    procs = [intake, consumer, scoring, dash]
     try:
-        start_together(st.processes())
+        *_, kiosk_a = start_together(
+            procs,
+            *(
+                partial(add_user, dash_dir, name, role, unit)
+                for name, (role, unit) in USERS.items()
+            ),
+            partial(enrol, intake_dir, COMMUNE_A.split("@")[0], "Quầy truy cập"),
+        )
+        st = Stack(settings, work, intake, consumer, scoring, dash, kiosk_a)
+        st.secrets.update({SCORING_TOKEN, PASSWORD, kiosk_a["token"]})
         yield st
     finally:
-        for proc in st.processes():
+        for proc in procs:
             proc.stop()

@@ -171,14 +171,14 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         # Everything that takes seconds (process starts, CLI runs) at the same time.
         enrolments: dict[str, tuple[str, ...]] = {code: (code, "Quầy 1") for code in COMMUNES}
         enrolments["sipas"] = ("05953", "Quầy SIPAS", "--mode", "sipas")
-        enrolled = start_together(
-            procs,
+        users = [
             partial(add_user, dirs["dashboard"], "thai-nguyen", "district", "19"),
             partial(add_user, dirs["dashboard"], "kha-son", "commune", KHA_SON),
             partial(add_user, dirs["dashboard"], "phu-binh", "district", "173"),
-            *(partial(enrol, dirs["intake"], *args) for args in enrolments.values()),
-        )[3:]
-        kiosks = dict(zip(enrolments, enrolled, strict=True))
+        ]
+        enrols = [partial(enrol, dirs["intake"], *args) for args in enrolments.values()]
+        done = start_together(procs, *users, *enrols)
+        kiosks = dict(zip(enrolments, done[len(users) :], strict=True))
 
         now = dt.datetime.now(VN)
         this = containing(today_local(), "month")

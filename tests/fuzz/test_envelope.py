@@ -26,9 +26,10 @@ from thuocdo_scoring.consumer import RawMessage, decode_batch
 from thuocdo_scoring.store import SqliteStore
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import RESPONSE_SCHEMA_ID, EnvelopeError, decode_response
-from thuocdo_shared.kafka import make_consumer, make_producer
+from thuocdo_shared.kafka import make_producer
 
 from tests.support.servers import ServiceProcess
+from tests.support.topics import read_topic
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -186,15 +187,9 @@ def test_real_consumer_dead_letters_garbage_and_counts_the_next_record(
                     break
             time.sleep(0.3)
         assert ids == [valid_id], proc.tail()
-    consumer = make_consumer(kafka_settings, None, [kafka_settings.dlq_topic])
-    dead: list[Any] = []
-    try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and len(dead) < len(garbage):
-            for batch in consumer.poll(timeout_ms=500).values():
-                dead.extend(batch)
-    finally:
-        consumer.close()
+    dead = read_topic(
+        kafka_settings, len(garbage), topic=kafka_settings.dlq_topic, timeout=15, settle=1.0
+    )
     originals = [base64.b64decode(json.loads(m.value)["data"]["value_b64"]) for m in dead]
     assert originals == garbage
     print(f"[fuzz] {len(garbage)} hypothesis-drawn garbage values -> DLQ; valid record counted")

@@ -4,9 +4,11 @@ own console script (``thuocdo-<name> serve`` → gunicorn) on a free loopback po
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -50,6 +52,9 @@ class ServiceProcess:
             f"{service}-{'-'.join(command)}-{self.port}.log"
         )
         self.proc: subprocess.Popen[bytes] | None = None
+        # Each started server gets its own directory for gunicorn's metric files
+        # (tests pick a new port every time; serve's per-port default would pile up).
+        self.metrics_dir: Path | None = None
 
     @property
     def url(self) -> str:
@@ -57,6 +62,10 @@ class ServiceProcess:
 
     def start(self, timeout: float = 30.0) -> ServiceProcess:
         env = {**os.environ, **self.env}
+        if self.command[0] == "serve" and "PROMETHEUS_MULTIPROC_DIR" not in self.env:
+            self._remove_metrics()
+            self.metrics_dir = Path(tempfile.mkdtemp(prefix="thuocdo-test-metrics-"))
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(self.metrics_dir)
         args = [str(BIN / f"thuocdo-{self.service}"), *self.command]
         if self.command[0] == "serve":
             args += [
@@ -113,15 +122,23 @@ class ServiceProcess:
         self.signal(signal.SIGKILL)
         if self.proc is not None:
             self.proc.wait(timeout=10)
+        self._remove_metrics()
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.proc is None or self.proc.poll() is not None:
+            self._remove_metrics()
             return
         self.signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
+        self._remove_metrics()
+
+    def _remove_metrics(self) -> None:
+        if self.metrics_dir is not None:
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
+            self.metrics_dir = None
 
     def __enter__(self) -> ServiceProcess:
         return self.start()
@@ -138,14 +155,16 @@ def start_together(
     fails, every process is stopped and the first error raised, so a caller's
     set-up never leaves services running."""
     procs = list(procs)
-    with ThreadPoolExecutor(max_workers=len(procs) + len(jobs) or 1) as pool:
-        starts = [pool.submit(p.start, timeout) for p in procs]
-        done = [pool.submit(job) for job in jobs]
-        try:
-            for future in starts:
-                future.result()
-            return [future.result() for future in done]
-        except BaseException:
-            for p in procs:
-                p.stop()
-            raise
+    try:
+        # Leaving the pool waits for every start: a process still being spawned when
+        # another failed is stopped below too, not left behind.
+        with ThreadPoolExecutor(max_workers=len(procs) + len(jobs) or 1) as pool:
+            starts = [pool.submit(p.start, timeout) for p in procs]
+            done = [pool.submit(job) for job in jobs]
+        for future in starts:
+            future.result()
+        return [future.result() for future in done]
+    except BaseException:
+        for p in procs:
+            p.stop()
+        raise

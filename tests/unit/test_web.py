@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 from pathlib import Path
 
 import pytest
-from thuocdo_shared.web import metrics_dir
+from thuocdo_shared.web import _can_bind, metrics_dir
 
 pytestmark = pytest.mark.unit
 
@@ -46,3 +47,12 @@ def test_a_taken_path_falls_back_to_a_fresh_private_directory(
     assert got.parent == tmp_path and got != squatted
     assert got.name.startswith("thuocdo-metrics-") and list(got.iterdir()) == []
     assert stat.S_IMODE(got.stat().st_mode) == 0o700
+
+
+def test_a_port_in_use_cannot_be_bound() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert not _can_bind("127.0.0.1", port)
+    assert _can_bind("127.0.0.1", port)

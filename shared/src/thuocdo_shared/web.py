@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import stat
 import sys
 import tempfile
@@ -100,6 +101,18 @@ def metrics_dir(name: str, base: Path | None = None) -> Path:
         return Path(tempfile.mkdtemp(prefix="thuocdo-metrics-", dir=base))
 
 
+def _can_bind(host: str, port: int) -> bool:
+    """Whether ``host:port`` is free to listen on right now."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+        return True
+    except OSError:
+        return False
+
+
 def serve(
     app_spec: str, host: str, port: int, workers: int, extra: list[str] | None = None
 ) -> None:
@@ -109,8 +122,14 @@ def serve(
     ``/metrics`` sums the counters of every gunicorn worker.
     """
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        name = app_spec.split(".", 1)[0].split(":", 1)[0]
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir(f"{name}-{port}"))
+        if _can_bind(host, port):
+            name = app_spec.split(".", 1)[0].split(":", 1)[0]
+            where = metrics_dir(f"{name}-{port}")
+        else:
+            # Another server holds the port (gunicorn will say so and exit): emptying
+            # the per-port directory would wipe that server's live counters.
+            where = Path(tempfile.mkdtemp(prefix="thuocdo-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(where)
     args = [
         sys.executable,
         "-m",

@@ -23,7 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import Counter, Gauge
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import UPDATE_SCHEMA_ID
-from thuocdo_shared.kafka import ensure_topics
+from thuocdo_shared.kafka import RECONNECT_BACKOFF_MAX_MS, ensure_topics
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,7 @@ class UpdateListener(threading.Thread):
             group_id=None,
             enable_auto_commit=False,
             client_id="thuocdo-dashboard",
+            reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
         )
         topic = self.settings.updates_topic
         parts = None

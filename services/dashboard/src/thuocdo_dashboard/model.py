@@ -560,7 +560,6 @@ def issue(
     trend_key = (
         unit.key if unit.overlaps(period.start, period.end) else (parent.key if parent else None)
     )
-    show_trend = trend_key is not None and (trend_key == unit.key or scope.role == "admin")
     # Every call this page makes goes out now, together (see Status.start).
     p_own = p_matrix = p_units = p_trend = None
     if unit.level == "commune":
@@ -568,7 +567,7 @@ def issue(
     elif parent is not None:
         p_matrix = status.start(lambda: client.matrix(parent.key, period.label))
         p_units = status.start(lambda: client.units(parent.key, period.label, issue=code))
-    if show_trend and trend_key is not None:
+    if trend_key is not None and (trend_key == unit.key or scope.role == "admin"):
         p_trend = status.start(_trend_call(client, trend_key, period, code))
     shares: dict[str, Any] = {}
     ranked: dict[str, Any] | None

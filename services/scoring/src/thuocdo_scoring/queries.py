@@ -50,12 +50,12 @@ def resolve_unit(text: str, period: Period, units: UnitRegistry | None = None) -
     the period, else the latest version that exists."""
     units = units or registry()
     code, sep, _ = text.partition("@")
-    versions = units.versions(code)
     if sep:
         unit = units.by_key(text)
         if unit is None:
             raise UnitNotFound(text)
         return unit
+    versions = units.versions(code)
     if not versions:
         raise UnitNotFound(text)
     for u in versions:
