@@ -89,20 +89,11 @@ def login(base: str, name: str) -> requests.Session:
 
 def fresh_topics(bootstrap: str, name: str) -> tuple[KafkaSettings, dict[str, str]]:
     """Topics of this run only (created now) and the environment naming them."""
-    prefix = f"bench-{name}-{uuid.uuid4().hex[:8]}"
-    settings = KafkaSettings(
-        bootstrap_servers=bootstrap,
-        responses_topic=f"{prefix}.survey.responses.v1",
-        dlq_topic=f"{prefix}.survey.responses.dlq.v1",
-        updates_topic=f"{prefix}.satisfaction.updates.v1",
+    settings = KafkaSettings(bootstrap_servers=bootstrap).with_prefix(
+        f"bench-{name}-{uuid.uuid4().hex[:8]}"
     )
     ensure_topics(settings)
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "THUOCDO_TOPIC_RESPONSES": settings.responses_topic,
-        "THUOCDO_TOPIC_DLQ": settings.dlq_topic,
-        "THUOCDO_TOPIC_UPDATES": settings.updates_topic,
-    }
+    env = settings.to_env()
     return settings, env
 
 

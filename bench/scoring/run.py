@@ -147,13 +147,8 @@ def main() -> int:
     parser.add_argument("--no-classify", action="store_true", help="without the comment model")
     args = parser.parse_args()
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    prefix = f"bench-{uuid.uuid4().hex[:8]}"
-    settings = KafkaSettings(
-        bootstrap_servers=bootstrap,
-        responses_topic=f"{prefix}.survey.responses.v1",
-        dlq_topic=f"{prefix}.survey.responses.dlq.v1",
-        updates_topic=f"{prefix}.satisfaction.updates.v1",
-        partitions=3,
+    settings = KafkaSettings(bootstrap_servers=bootstrap).with_prefix(
+        f"bench-{uuid.uuid4().hex[:8]}"
     )
     ensure_topics(settings)
     values = responses(args.n)
