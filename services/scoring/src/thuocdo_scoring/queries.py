@@ -228,10 +228,19 @@ class ReadModel:
         return {"unit": unit_dict(unit), "period": q.period.to_dict(), "n": total.n, "issues": out}
 
     @in_snapshot
+    def _issue_counts(
+        self, q: Query, keys: list[Unit], criteria: bool = False
+    ) -> tuple[dict[tuple[Any, ...], Counts], dict[tuple[Any, ...], Counts]]:
+        """Per unit: all its responses, and those raising each issue."""
+        totals = self.store.sum_rows(
+            self._filters(q, keys, issue=""), ("unit_key",), criteria=criteria
+        )
+        cells = self.store.sum_rows(self._filters(q, keys), ("unit_key", "issue"))
+        return totals, cells
+
     def matrix(self, q: Query) -> dict[str, Any]:
         parent, keys = self._scope(q)
-        totals = self.store.sum_rows(self._filters(q, keys, issue=""), ("unit_key",))
-        cells = self.store.sum_rows(self._filters(q, keys), ("unit_key", "issue"))
+        totals, cells = self._issue_counts(q, keys)
         codes = list(issues())
         rows = []
         for u in keys:
@@ -331,8 +340,7 @@ class ReadModel:
     def groups(self, q: Query) -> dict[str, Any]:
         """Communes grouped by issue shares and SIPAS dimension indices (k-means)."""
         parent, keys = self._scope(q)
-        totals = self.store.sum_rows(self._filters(q, keys, issue=""), ("unit_key",), criteria=True)
-        cells = self.store.sum_rows(self._filters(q, keys), ("unit_key", "issue"))
+        totals, cells = self._issue_counts(q, keys, criteria=True)
         codes = list(issues())
         dims = [d.code for d in sipas().dimensions]
         vectors: dict[str, list[float]] = {}
