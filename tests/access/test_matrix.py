@@ -22,6 +22,7 @@ from thuocdo_dashboard import create_app as dashboard_app
 from thuocdo_dashboard.settings import Settings as DashboardSettings
 from thuocdo_scoring import create_app as scoring_app
 from thuocdo_scoring.settings import Settings as ScoringSettings
+from thuocdo_shared.units import local_today
 
 from tests.access.conftest import COMMUNE_A, Stack
 from tests.dashboard.helpers import SCORING_TOKEN
@@ -68,7 +69,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {
     ("GET", "/events"): ("/events", (401, 200, 200, 200, 200)),
 }
 
-_TODAY = dt.date.today()
+_TODAY = local_today()
 _RANGE = f"from={_TODAY - dt.timedelta(days=30)}&to={_TODAY}"
 # Scoring: every role of the dashboard is "no service token" (401 on the API);
 # then a wrong token and the service token the dashboard holds.

@@ -23,7 +23,7 @@ from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import Counter, Gauge
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import UPDATE_SCHEMA_ID
-from thuocdo_shared.kafka import RECONNECT_BACKOFF_MAX_MS, ensure_topics
+from thuocdo_shared.kafka import ensure_topics, make_consumer
 
 log = logging.getLogger(__name__)
 
@@ -163,13 +163,8 @@ class UpdateListener(threading.Thread):
         # Scoring creates the topic; creating it here too means the dashboard can
         # start first (creation is idempotent).
         ensure_topics(self.settings, [self.settings.updates_topic])
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap_servers.split(","),
-            group_id=None,
-            enable_auto_commit=False,
-            client_id="thuocdo-dashboard",
-            reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
-        )
+        # No group: every dashboard worker reads every update from the end on.
+        consumer = make_consumer(self.settings, None, client_id="thuocdo-dashboard")
         topic = self.settings.updates_topic
         parts = None
         deadline = time.monotonic() + 30

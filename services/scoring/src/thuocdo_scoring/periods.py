@@ -48,10 +48,6 @@ class Period:
         return {"label": self.label, "from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
-def today() -> dt.date:
-    return local_today()
-
-
 def _month_end(year: int, month: int) -> dt.date:
     if month == 12:  # not via 1 January of year + 1, which does not exist after 9999
         return dt.date(year, 12, 31)
@@ -119,7 +115,7 @@ def date_range(start: dt.date, end: dt.date) -> Period:
 
 def last_days(n: int = DEFAULT_DAYS, until: dt.date | None = None) -> Period:
     """The ``n`` days up to and including ``until`` (default: today in Vietnam)."""
-    end = until or today()
+    end = until or local_today()
     return date_range(end - dt.timedelta(days=n - 1), end)
 
 

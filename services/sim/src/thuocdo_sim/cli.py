@@ -108,13 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def _today() -> dt.date:
-    return local_today()
-
-
 def _enrol(settings: Settings) -> int:
     kiosks = ensure_enrolled(
-        settings.intake_command, settings.data_dir, settings.state_file, _today()
+        settings.intake_command, settings.data_dir, settings.state_file, local_today()
     )
     for k in kiosks:
         print(f"{k.commune_code}  {k.kiosk_id}  {k.name}  {k.enrolment_url}")
@@ -139,7 +135,7 @@ def _backfill(settings: Settings, seed: int, args: argparse.Namespace) -> int:
             sink.close()
     else:
         kiosks = ensure_enrolled(
-            settings.intake_command, settings.data_dir, settings.state_file, _today()
+            settings.intake_command, settings.data_dir, settings.state_file, local_today()
         )
         client = IntakeClient(settings.intake_url, kiosks)
         tally = backfill_intake(client, responses, workers=args.workers, rate=args.rate, show=show)
@@ -169,7 +165,7 @@ def _live(settings: Settings, args: argparse.Namespace) -> int:
         print("thuocdo-sim: --rate must be > 0", file=sys.stderr)
         return 2
     kiosks = ensure_enrolled(
-        settings.intake_command, settings.data_dir, settings.state_file, _today()
+        settings.intake_command, settings.data_dir, settings.state_file, local_today()
     )
     stop = threading.Event()
     # Retries end at once on SIGTERM: `make down` stops intake first, then waits for us.
