@@ -4,7 +4,8 @@ Starts a real broker when ``KAFKA_BOOTSTRAP_SERVERS`` is unset, then serves, one
 after the other on 127.0.0.1 with the same gunicorn settings (workers, threads,
 config): (1) a bare Flask endpoint and (2) intake. Many concurrent kiosks POST valid
 responses over keep-alive connections for a fixed time against each. Prints
-requests/s, p50 and p99 latency and the ratio intake/bare, checks that every
+requests/s, p50 and p99 latency, server CPU (user, system) and context switches
+per request, and the ratio intake/bare, checks that every
 intake answer was ``accepted`` (acknowledged by Kafka, acks=all) and that the topic
 holds exactly that many records, and writes one JSON line to
 ``bench/results/intake.json``.
@@ -31,7 +32,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -205,21 +206,61 @@ class Load:
             p.join(10)
 
 
-def cpu_seconds(pgid: int) -> float:
-    """User + system CPU seconds of every live process in the group (gunicorn
-    master and workers), from /proc."""
+class Usage(NamedTuple):
+    """What a process group spent: user and system CPU seconds, and context switches
+    (voluntary and involuntary, over every thread)."""
+
+    user: float
+    system: float
+    switches: int
+
+    def __sub__(self, other: object) -> Usage:
+        assert isinstance(other, Usage)
+        return Usage(
+            self.user - other.user, self.system - other.system, self.switches - other.switches
+        )
+
+    def __add__(self, other: object) -> Usage:
+        assert isinstance(other, Usage)
+        return Usage(
+            self.user + other.user, self.system + other.system, self.switches + other.switches
+        )
+
+
+def usage(pgid: int) -> Usage:
+    """Usage of every live process in the group (gunicorn master and workers), from
+    /proc: CPU from each process's stat, switches from each of its threads' status
+    (a thread that ended between two readings takes its switches with it; gunicorn's
+    request threads and the Kafka client's live as long as the worker)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    user = system = switches = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            if int(fields[2]) != pgid:  # fields after "(comm)": state ppid pgrp ...
+                continue
+            user += int(fields[11])
+            system += int(fields[12])
+            for task in (entry / "task").iterdir():
+                for line in (task / "status").read_text().splitlines():
+                    if "ctxt_switches:" in line:
+                        switches += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
             continue
-        if int(fields[2]) == pgid:  # fields after "(comm)": state ppid pgrp ...
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+    return Usage(user / tick, system / tick, switches)
+
+
+def per_request(use: Usage, requests: int) -> dict[str, float]:
+    """CPU (all, user, system) in ms and context switches, per request."""
+    n = max(1, requests)
+    return {
+        "cpu_ms_per_request": round((use.user + use.system) / n * 1000, 3),
+        "user_ms_per_request": round(use.user / n * 1000, 3),
+        "system_ms_per_request": round(use.system / n * 1000, 3),
+        "switches_per_request": round(use.switches / n, 1),
+    }
 
 
 def figures(results: list[tuple[float, float, int, str]], seconds: float) -> dict[str, Any]:
@@ -339,18 +380,18 @@ def main() -> int:
         bare_runs: list[Result] = []
         intake_runs: list[Result] = []
         intake_accepted = intake_sent = bare_all = 0
-        cpu = {"bare": 0.0, "intake": 0.0}
+        used = {"bare": Usage(0.0, 0.0, 0), "intake": Usage(0.0, 0.0, 0)}
         load = Load(kiosks, args.client_procs)
         try:
             for _ in range(args.rounds):
-                before = cpu_seconds(procs[0].pid)
+                before = usage(procs[0].pid)
                 every_bare, measured_bare = load.drive(bare_port, per_round)
                 bare_runs += measured_bare
                 bare_all += len(every_bare)
-                cpu["bare"] += cpu_seconds(procs[0].pid) - before
-                before = cpu_seconds(procs[1].pid)
+                used["bare"] += usage(procs[0].pid) - before
+                before = usage(procs[1].pid)
                 every, measured = load.drive(intake_port, per_round)
-                cpu["intake"] += cpu_seconds(procs[1].pid) - before
+                used["intake"] += usage(procs[1].pid) - before
                 intake_runs += measured
                 intake_sent += len(every)
                 intake_accepted += sum(1 for r in every if r[2] == 202 and r[3] == "accepted")
@@ -358,9 +399,13 @@ def main() -> int:
             load.close()
         bare_fig = figures(bare_runs, args.seconds)
         intake_fig = figures(intake_runs, args.seconds)
-        # Server CPU per request: a figure that other load on the machine hardly moves.
-        bare_fig["cpu_ms_per_request"] = round(cpu["bare"] / max(1, bare_all) * 1000, 3)
-        intake_fig["cpu_ms_per_request"] = round(cpu["intake"] / max(1, intake_sent) * 1000, 3)
+        # Server CPU per request: a figure that other load on the machine hardly moves;
+        # with its user/system split and the threads' context switches per request.
+        for fig, use, n in (
+            (bare_fig, used["bare"], bare_all),
+            (intake_fig, used["intake"], intake_sent),
+        ):
+            fig.update(per_request(use, n))
         time.sleep(1.0)
         on_topic = topic_count(settings)
     finally:
@@ -376,11 +421,14 @@ def main() -> int:
     ratio = intake_fig["rps"] / bare_fig["rps"] if bare_fig["rps"] else 0.0
     print(
         f"{'server':<10}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU ms/req':>12}"
+        f"{'user':>8}{'sys':>8}{'switches/req':>14}"
     )
     for name, fig in (("bare", bare_fig), ("intake", intake_fig)):
         print(
             f"{name:<10}{fig['requests']:>10}{fig['rps']:>10.0f}"
             f"{fig['p50_ms']:>10.1f}{fig['p99_ms']:>10.1f}{fig['cpu_ms_per_request']:>12.2f}"
+            f"{fig['user_ms_per_request']:>8.2f}{fig['system_ms_per_request']:>8.2f}"
+            f"{fig['switches_per_request']:>14.1f}"
         )
     cpu_ratio = bare_fig["cpu_ms_per_request"] / max(1e-9, intake_fig["cpu_ms_per_request"])
     print(

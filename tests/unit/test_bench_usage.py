@@ -1,0 +1,44 @@
+"""The intake bench's per-request figures: CPU and context switches from /proc."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from bench.intake.run import Usage, per_request, usage
+
+pytestmark = pytest.mark.unit
+
+
+def test_per_request_divides_by_requests() -> None:
+    # 2.5 s user + 0.5 s system and 23,000 switches over 1,000 requests.
+    got = per_request(Usage(2.5, 0.5, 23_000), 1_000)
+    assert got == {
+        "cpu_ms_per_request": 3.0,
+        "user_ms_per_request": 2.5,
+        "system_ms_per_request": 0.5,
+        "switches_per_request": 23.0,
+    }
+    # No request at all divides by one instead of failing.
+    assert per_request(Usage(0.002, 0.0, 5), 0)["cpu_ms_per_request"] == 2.0
+
+
+def test_usage_arithmetic() -> None:
+    a, b = Usage(1.0, 0.25, 10), Usage(0.5, 0.125, 4)
+    assert a - b == Usage(0.5, 0.125, 6)
+    assert a + b == Usage(1.5, 0.375, 14)
+
+
+def test_usage_of_this_process_group_grows_with_work() -> None:
+    pgid = os.getpgid(0)
+    before = usage(pgid)
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:  # burn CPU
+        pass
+    for _ in range(20):  # each sleep gives the CPU up: a voluntary context switch
+        time.sleep(0.001)
+    spent = usage(pgid) - before
+    assert spent.user + spent.system >= 0.25
+    assert spent.switches >= 20
