@@ -48,13 +48,14 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from thuocdo_dashboard.periods import containing, today_local, trend_window  # noqa: E402
+from thuocdo_dashboard.periods import containing, trend_window  # noqa: E402
 from thuocdo_scoring.aggregate import Record  # noqa: E402
 from thuocdo_scoring.classifier import load_model  # noqa: E402
 from thuocdo_scoring.consumer import RawMessage, decode_batch  # noqa: E402
 from thuocdo_scoring.store import SqliteStore  # noqa: E402
 from thuocdo_shared.events import encode_response  # noqa: E402
 from thuocdo_shared.units import LOCAL_TZ as VN  # noqa: E402
+from thuocdo_shared.units import local_today  # noqa: E402
 from thuocdo_sim.generator import Options, generate  # noqa: E402
 
 from bench.stack import (  # noqa: E402
@@ -159,7 +160,7 @@ def measure(bootstrap: str, root: Path, args: argparse.Namespace) -> dict[str, A
         session = login(procs["dashboard"].url, "bench-district")
         scoring = requests.Session()
         scoring.headers["Authorization"] = f"Bearer {TOKEN}"
-        month = containing(today_local(), "month")
+        month = containing(local_today(), "month")
         period = month.label
         t_from, t_to, granularity = trend_window(month)
         scoring_calls = {

@@ -24,9 +24,10 @@ from typing import Any
 import pytest
 import requests
 from thuocdo_dashboard.messages import number
-from thuocdo_dashboard.periods import containing, previous, today_local
+from thuocdo_dashboard.periods import containing, previous
 from thuocdo_shared import reference
 from thuocdo_shared.units import LOCAL_TZ as VN
+from thuocdo_shared.units import local_today
 
 from tests.conftest import make_topic_settings
 from tests.dashboard.helpers import PASSWORD, SCORING_TOKEN, add_user, dashboard
@@ -181,7 +182,7 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         kiosks = dict(zip(enrolments, done[len(users) :], strict=True))
 
         now = dt.datetime.now(VN)
-        this = containing(today_local(), "month")
+        this = containing(local_today(), "month")
         last = previous(this)
         rng = random.Random(20250701)
         bodies: list[tuple[dict[str, str], dict[str, Any]]] = []

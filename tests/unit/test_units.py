@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from thuocdo_shared.units import Unit, UnitRegistry, UnknownUnit, registry
+from thuocdo_shared.units import Unit, UnitRegistry, UnknownUnit, local_date, registry
 
 pytestmark = pytest.mark.unit
 BEFORE = dt.date(2025, 6, 30)
@@ -76,3 +76,11 @@ def test_by_key_finds_one_version() -> None:
     assert reg.by_key("05953@2025-07-02") is None  # no version starts that day
     assert reg.by_key("99999@-") is None
     assert reg.by_key("05953") is None  # a bare code is not a key
+
+
+def test_local_date_is_vietnam_time() -> None:
+    # 18:30 UTC on 30 June is 01:30 on 1 July in Vietnam (the reform's first day).
+    assert local_date(dt.datetime(2025, 6, 30, 18, 30, tzinfo=dt.UTC)) == dt.date(2025, 7, 1)
+    # 16:59 UTC is still the same day there; a naive instant is taken as UTC.
+    assert local_date(dt.datetime(2025, 6, 30, 16, 59, tzinfo=dt.UTC)) == dt.date(2025, 6, 30)
+    assert local_date(dt.datetime(2025, 6, 30, 18, 30)) == dt.date(2025, 7, 1)

@@ -25,12 +25,6 @@ def test_previous_crosses_years() -> None:
     assert periods.previous(periods.parse("2026-Q1")).label == "2025-Q4"
 
 
-def test_today_is_vietnam_time() -> None:
-    # 18:30 UTC on 30 June is 01:30 on 1 July in Vietnam (the reform's first day).
-    moment = dt.datetime(2025, 6, 30, 18, 30, tzinfo=dt.UTC)
-    assert periods.today_local(moment) == dt.date(2025, 7, 1)
-
-
 def test_recent_and_trend_window() -> None:
     labels = [p.label for p in periods.recent(dt.date(2026, 2, 10), "quarter", 3)]
     assert labels == ["2026-Q1", "2025-Q4", "2025-Q3"]

@@ -7,10 +7,10 @@ import getpass
 import sys
 from collections.abc import Sequence
 
+from thuocdo_shared.units import local_today
 from thuocdo_shared.web import serve
 
 from .accounts import AccountStore, UserExists, generate_password
-from .periods import today_local
 from .scope import ROLES, BadBinding, bind
 from .settings import Settings
 
@@ -39,7 +39,7 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(settings)
     if args.user_command == "add":
         try:
-            binding = bind(args.role, args.unit or "", today_local())
+            binding = bind(args.role, args.unit or "", local_today())
         except BadBinding as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

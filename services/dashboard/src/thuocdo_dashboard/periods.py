@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from thuocdo_shared.units import local_date, local_today
+from thuocdo_shared.periods import month_span, quarter_of, quarter_span
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -39,20 +39,12 @@ class Period:
     end: dt.date
 
 
-def _month_end(year: int, month: int) -> dt.date:
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return nxt - dt.timedelta(days=1)
-
-
 def month(year: int, m: int) -> Period:
-    return Period(f"{year:04d}-{m:02d}", "month", dt.date(year, m, 1), _month_end(year, m))
+    return Period(f"{year:04d}-{m:02d}", "month", *month_span(year, m))
 
 
 def quarter(year: int, q: int) -> Period:
-    first = 3 * (q - 1) + 1
-    return Period(
-        f"{year:04d}-Q{q}", "quarter", dt.date(year, first, 1), _month_end(year, first + 2)
-    )
+    return Period(f"{year:04d}-Q{q}", "quarter", *quarter_span(year, q))
 
 
 def parse(label: str) -> Period:
@@ -71,15 +63,10 @@ def parse(label: str) -> Period:
     return period
 
 
-def today_local(now: dt.datetime | None = None) -> dt.date:
-    """Today's date in Vietnam."""
-    return local_today() if now is None else local_date(now)
-
-
 def containing(day: dt.date, kind: str) -> Period:
     """The month or quarter that contains ``day``."""
     if kind == "quarter":
-        return quarter(day.year, (day.month - 1) // 3 + 1)
+        return quarter(day.year, quarter_of(day))
     return month(day.year, day.month)
 
 

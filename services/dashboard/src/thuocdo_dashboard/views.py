@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 from thuocdo_shared import reference
-from thuocdo_shared.units import Unit
+from thuocdo_shared.units import Unit, local_today
 
 from . import csv_export, live, messages, model, periods
 from .auth import current_scope, current_user, login_required, stream_guard
@@ -42,7 +42,7 @@ def _client() -> ScoringClient:
 def _period() -> periods.Period:
     raw = request.args.get("period", "").strip()
     if not raw:
-        return periods.containing(periods.today_local(), "month")
+        return periods.containing(local_today(), "month")
     return periods.parse(raw)  # BadPeriod: a 400 that names the period (create_app)
 
 
@@ -127,7 +127,7 @@ def _status_text(page: model.Page) -> str | None:
 
 
 def _context(page: model.Page) -> dict[str, Any]:
-    today = periods.today_local()
+    today = local_today()
     return {
         "page": page,
         "status_text": _status_text(page),

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from thuocdo_shared.periods import month_span, quarter_of, quarter_span
 from thuocdo_shared.units import local_today
 
 GRANULARITIES = ("day", "week", "month", "quarter")
@@ -48,23 +49,16 @@ class Period:
         return {"label": self.label, "from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
-def _month_end(year: int, month: int) -> dt.date:
-    if month == 12:  # not via 1 January of year + 1, which does not exist after 9999
-        return dt.date(year, 12, 31)
-    return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
-
-
 def year(y: int) -> Period:
     return Period(f"{y:04d}", dt.date(y, 1, 1), dt.date(y, 12, 31))
 
 
 def quarter(y: int, q: int) -> Period:
-    first = 3 * (q - 1) + 1
-    return Period(f"{y:04d}-Q{q}", dt.date(y, first, 1), _month_end(y, first + 2))
+    return Period(f"{y:04d}-Q{q}", *quarter_span(y, q))
 
 
 def month(y: int, m: int) -> Period:
-    return Period(f"{y:04d}-{m:02d}", dt.date(y, m, 1), _month_end(y, m))
+    return Period(f"{y:04d}-{m:02d}", *month_span(y, m))
 
 
 def iso_week(y: int, w: int) -> Period:
@@ -129,7 +123,7 @@ def bucket_of(d: dt.date, granularity: str) -> Period:
     if granularity == "month":
         return month(d.year, d.month)
     if granularity == "quarter":
-        return quarter(d.year, (d.month - 1) // 3 + 1)
+        return quarter(d.year, quarter_of(d))
     raise PeriodError(f"granularity must be one of {', '.join(GRANULARITIES)}")
 
 
