@@ -1,5 +1,6 @@
-# Sourced by scripts/up and scripts/demo (needs $RUN): processes that outlive `make up`,
-# each with its log in $RUN/NAME.log and its pid in $RUN/NAME.pid (scripts/down stops them).
+# Sourced by scripts/up, scripts/demo and scripts/down (needs $RUN): processes that
+# outlive `make up`, each with its log in $RUN/NAME.log and its pid in $RUN/NAME.pid
+# (scripts/down stops them).
 
 # running NAME: whether NAME's recorded process is alive.
 running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
