@@ -265,3 +265,42 @@ def test_a_refused_response_never_blocks_the_queue(
         # answered "queued" and still be on its way from the spool.
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
     assert [r.overall for r in records] == [5]
+
+
+def test_first_start_without_intake_says_so_and_retries(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A tablet that cannot fetch its configuration and has no copy of it yet tells
+    the citizen it is waiting for the server (not that it is unenrolled), shows no
+    "saved on this tablet" banner (nothing is), and starts by itself once intake
+    answers."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    config_calls: list[str] = []
+
+    def unreachable(r: Any) -> None:
+        config_calls.append(r.request.url)
+        r.abort("connectionrefused")
+
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        page.route("**/api/v1/kiosk/config", unreachable)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            blocked = page.locator("#blocked-text")
+            expect(blocked).to_have_attribute("data-text", "no_connection")
+            expect(blocked).to_have_text(
+                "Chưa kết nối được với máy chủ. Máy sẽ tự thử lại, xin chờ trong giây lát."
+            )
+            expect(page.locator("#offline")).to_be_hidden()
+            # It tries again by itself...
+            for _ in range(150):
+                if len(config_calls) >= 2:
+                    break
+                page.wait_for_timeout(100)
+            assert len(config_calls) >= 2
+            # ...and once intake answers, the citizen sees the faces.
+            page.unroute("**/api/v1/kiosk/config")
+            expect(page.locator("#screen-start")).to_be_visible(timeout=15_000)
+            expect(page.locator("#screen-blocked")).to_be_hidden()
+        finally:
+            page.close()

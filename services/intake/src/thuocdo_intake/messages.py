@@ -13,8 +13,8 @@ import unicodedata
 KIOSK: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Đánh giá mức độ hài lòng",
-        "question": "Ông/Bà có hài lòng với việc giải quyết thủ tục hành chính hôm nay không?",
-        "tap_hint": "Xin chạm vào biểu tượng phù hợp",
+        "question": "Ông/Bà hài lòng đến mức nào với việc giải quyết thủ tục hôm nay?",
+        "tap_hint": "Xin chạm vào một khuôn mặt",
         "field_question": "Ông/Bà vừa làm thủ tục thuộc lĩnh vực nào?",
         "problem_question": "Ông/Bà chưa hài lòng về điều gì?",
         "praise_question": "Ông/Bà hài lòng về điều gì?",
@@ -32,8 +32,11 @@ KIOSK: dict[str, dict[str, str]] = {
         "offline": (
             "Mất kết nối mạng: đánh giá đã được lưu trên máy và sẽ tự động gửi khi có mạng trở lại."
         ),
-        "not_enrolled": "Máy này chưa được đăng ký sử dụng. Xin liên hệ người quản trị hệ thống.",
-        "revoked": "Máy này không còn được phép gửi đánh giá. Xin liên hệ người quản trị hệ thống.",
+        "not_enrolled": "Máy này chưa được đăng ký sử dụng. Xin báo cán bộ tại quầy.",
+        "revoked": "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy.",
+        "no_connection": (
+            "Chưa kết nối được với máy chủ. Máy sẽ tự thử lại, xin chờ trong giây lát."
+        ),
         "loading": "Đang tải…",
         "other_lang": "English",
         "commune": "Bộ phận Một cửa",
@@ -57,8 +60,9 @@ KIOSK: dict[str, dict[str, str]] = {
         "thanks_sub": "Your opinion helps us serve you better.",
         "pending": "{n} waiting to be sent",
         "offline": "No connection: ratings are kept on this tablet and sent later.",
-        "not_enrolled": "This tablet is not enrolled. Please ask the administrator.",
-        "revoked": "This tablet may no longer send ratings. Please ask the administrator.",
+        "not_enrolled": "This tablet is not enrolled. Please tell the staff at the counter.",
+        "revoked": "This tablet may no longer send ratings. Please tell the staff at the counter.",
+        "no_connection": "Cannot reach the server yet. Trying again, please wait a moment.",
         "loading": "Loading…",
         "other_lang": "Tiếng Việt",
         "commune": "One-stop shop",

@@ -10,6 +10,7 @@
   var RECENT_KEY = "thuocdo.kiosk.recent";
   var DB_NAME = "thuocdo-kiosk";
   var THANKS_MS = 4000;
+  var CONFIG_RETRY_MS = 5000;
 
   var lang = "vi";
   var token = null;
@@ -413,13 +414,22 @@
     token = enrol();
     if (!token) { block("not_enrolled"); return; }
     updatePending();
+    begin();
+  }
+
+  // The configuration comes from intake, or from this tablet's copy of it. With
+  // neither (intake unreachable at the very first start), say so and try again.
+  function begin() {
     loadConfig().then(function (cfg) {
       if (!cfg) { block("revoked"); return; }
       config = cfg;
       applyLang();
       reset();
       drain();
-    }).catch(function () { setOffline(true); block("not_enrolled"); });
+    }).catch(function () {
+      block("no_connection");
+      setTimeout(begin, CONFIG_RETRY_MS);
+    });
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
