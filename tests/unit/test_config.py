@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from thuocdo_shared.config import ConfigError, KafkaSettings
 
@@ -19,3 +21,19 @@ def test_defaults_and_a_bad_number() -> None:
     assert KafkaSettings.from_env({}).bootstrap_servers == "localhost:9092"
     with pytest.raises(ConfigError, match="THUOCDO_TOPIC_PARTITIONS must be an integer"):
         KafkaSettings.from_env({"THUOCDO_TOPIC_PARTITIONS": "three"})
+
+
+def test_every_service_keeps_its_files_in_the_same_default_directory() -> None:
+    # After `make up`, `thuocdo-intake kiosk add` run from the checkout must write the
+    # registry the running intake reads (intake and sim once defaulted to ./data).
+    from thuocdo_dashboard.settings import Settings as Dashboard
+    from thuocdo_intake.settings import Settings as Intake
+    from thuocdo_scoring.settings import Settings as Scoring
+    from thuocdo_shared.config import DEFAULT_DATA_DIR
+    from thuocdo_sim.settings import Settings as Sim
+
+    assert Path(".run/data") == DEFAULT_DATA_DIR
+    for settings in (Intake, Scoring, Dashboard, Sim):
+        assert settings.from_env({}).data_dir == DEFAULT_DATA_DIR, settings.__module__
+        moved = settings.from_env({"THUOCDO_DATA_DIR": "/srv/thuocdo"})
+        assert moved.data_dir == Path("/srv/thuocdo"), settings.__module__

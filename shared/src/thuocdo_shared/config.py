@@ -10,6 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
+
+# Where every service keeps its files unless THUOCDO_DATA_DIR says otherwise: the
+# directory `make up` uses, so a command run from the checkout (``thuocdo-intake kiosk
+# add``) sees the same kiosks as the running stack. The images set their own.
+DEFAULT_DATA_DIR = Path(".run/data")
 
 
 class ConfigError(ValueError):

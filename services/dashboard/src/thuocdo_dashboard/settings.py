@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thuocdo_shared.config import KafkaSettings, env_bool, env_float, env_int, env_str
+from thuocdo_shared.config import (
+    DEFAULT_DATA_DIR,
+    KafkaSettings,
+    env_bool,
+    env_float,
+    env_int,
+    env_str,
+)
 
 
 @dataclass(frozen=True)
@@ -19,7 +26,7 @@ class Settings:
     scoring_url: str = "http://127.0.0.1:8002"
     scoring_token: str = ""
     scoring_timeout: float = 3.0
-    data_dir: Path = Path(".run/data")
+    data_dir: Path = DEFAULT_DATA_DIR
     secret_key: str = ""
     secure_cookies: bool = False
     proxy_fix: bool = False

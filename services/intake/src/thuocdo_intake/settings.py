@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thuocdo_shared.config import KafkaSettings, env_float, env_int, env_str
+from thuocdo_shared.config import DEFAULT_DATA_DIR, KafkaSettings, env_float, env_int, env_str
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Settings:
     # few threads per worker let the producer batch many records into one request.
     threads: int = 16
     public_url: str = ""
-    data_dir: Path = Path("data")
+    data_dir: Path = DEFAULT_DATA_DIR
     publish_timeout: float = 2.0
     # How long the producer waits to put more records in one request: concurrent
     # responses then share one broker round trip (kafka-python spends ~1-2 ms of CPU

@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thuocdo_shared.config import ConfigError, KafkaSettings, env_bool, env_int, env_str
+from thuocdo_shared.config import (
+    DEFAULT_DATA_DIR,
+    ConfigError,
+    KafkaSettings,
+    env_bool,
+    env_int,
+    env_str,
+)
 
 from .index import SMALL_SAMPLE, parse_weights
 
@@ -18,7 +25,7 @@ class Settings:
     port: int = 8002
     workers: int = 2
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
-    data_dir: Path = Path(".run/data")
+    data_dir: Path = DEFAULT_DATA_DIR
     db_path: Path | None = None
     token: str = ""
     group_id: str = "thuocdo-scoring"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thuocdo_shared.config import KafkaSettings, env_int, env_str
+from thuocdo_shared.config import DEFAULT_DATA_DIR, KafkaSettings, env_int, env_str
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class Settings:
     sim's state file with the kiosk tokens); ``intake_url`` is intake's base URL;
     ``intake_command`` is how to run ``thuocdo-intake`` for enrolment."""
 
-    data_dir: Path = Path("data")
+    data_dir: Path = DEFAULT_DATA_DIR
     intake_url: str = "http://127.0.0.1:8001"
     intake_command: str = "thuocdo-intake"
     seed: int = 20250701
