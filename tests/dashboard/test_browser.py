@@ -255,9 +255,7 @@ def test_district_leader_sees_the_numbers_scoring_gives(
     assert float(head.get_attribute("data-index")) == api["index"]
     assert float(head.get_attribute("data-ci-low")) == api["ci_low"]
     assert float(head.get_attribute("data-ci-high")) == api["ci_high"]
-    assert page.locator("#headline-index").inner_text().replace("\xa0", " ") == (
-        f"{number(api['index'])} %"
-    )
+    assert page.locator("#headline-index").inner_text() == f"{number(api['index'])}%"
     ranking = stack.scoring_get("units", parent=PROVINCE, period=stack.period)["units"]
     rows = page.locator("li.rank-row")
     assert rows.count() == len(ranking) == 5
@@ -435,7 +433,7 @@ def test_scoring_down_keeps_the_last_figures(browser: Any, stack: Stack) -> None
         assert banner.is_visible()
         text = banner.inner_text()
         assert text.startswith(
-            "Không kết nối được dịch vụ tính điểm; số liệu hiển thị cập nhật lúc "
+            "Không kết nối được hệ thống tính chỉ số; số liệu hiển thị cập nhật lúc "
         ), text
         dt.datetime.strptime(text.rsplit("lúc ", 1)[1], "%H:%M %d/%m/%Y")
         assert page.locator("#headline-index").inner_text() == shown

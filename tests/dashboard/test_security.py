@@ -206,7 +206,7 @@ def test_scoring_down_is_said_plainly_without_a_trace(server: ServiceProcess) ->
     session, _ = login(server.url, "kha-son", headers=_ip())
     page = session.get(f"{server.url}/commune/{OWN_COMMUNE}", timeout=10)
     assert page.status_code == 200
-    assert "Không kết nối được dịch vụ tính điểm" in page.text
+    assert "Không kết nối được hệ thống tính chỉ số" in page.text
     assert "Traceback" not in page.text and "requests." not in page.text
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     ready = requests.get(f"{server.url}/readyz", timeout=10)

@@ -53,16 +53,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error_title": ("Không thể hiển thị trang", "Cannot show this page"),
     "back_home": ("Về trang tổng quan", "Back to the overview"),
     "scoring_down_since": (
-        "Không kết nối được dịch vụ tính điểm; số liệu hiển thị cập nhật lúc {time}",
+        "Không kết nối được hệ thống tính chỉ số; số liệu hiển thị cập nhật lúc {time}",
         "Cannot reach the scoring service; the figures shown were last updated at {time}",
     ),
     "scoring_down_nodata": (
-        "Không kết nối được dịch vụ tính điểm; chưa có số liệu để hiển thị.",
+        "Không kết nối được hệ thống tính chỉ số; chưa có số liệu để hiển thị.",
         "Cannot reach the scoring service; there are no figures to show yet.",
     ),
     "scoring_partial": (
-        "Dịch vụ tính điểm chưa phản hồi kịp một phần số liệu;"
-        " phần này tạm thời chưa được hiển thị.",
+        "Một phần số liệu chưa tải được kịp nên tạm thời chưa hiển thị.",
         "The scoring service did not answer in time for part of the figures;"
         " that part is not shown yet.",
     ),
@@ -78,10 +77,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unit": ("Đơn vị", "Unit"),
     "index": ("Chỉ số hài lòng", "Satisfaction index"),
     "index_short": ("Chỉ số (%)", "Index (%)"),
-    "interval": ("Khoảng tin cậy 95 %", "95% interval"),
+    "interval": ("Khoảng tin cậy 95%", "95% interval"),
     "ci_low": ("Cận dưới (%)", "Lower bound (%)"),
     "ci_high": ("Cận trên (%)", "Upper bound (%)"),
     "n_answers": ("Số phiếu", "Responses"),
+    "n_short": ("{n} phiếu", "{n} responses"),
     "satisfied": ("Số phiếu hài lòng", "Satisfied"),
     "mean": ("Điểm trung bình (1–5)", "Mean score (1–5)"),
     "small_sample": ("Mẫu nhỏ", "Small sample"),
@@ -96,19 +96,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trend": ("Xu hướng", "Trend"),
     "trend_period": ("Kỳ", "Period"),
     "ranking": ("Xếp hạng các xã, phường", "Ranking of communes"),
+    "ranking_table": ("Xem bảng số liệu xếp hạng", "Show the ranking as a table"),
     "rank": ("Hạng", "Rank"),
     "shrunk": ("Chỉ số hiệu chỉnh (%)", "Adjusted index (%)"),
     "shrunk_note": (
         "Thứ hạng được xếp theo chỉ số đã hiệu chỉnh theo cỡ mẫu (phương pháp Bayes thực"
         " nghiệm, ký hiệu ◆), để xã, phường có ít phiếu không đứng đầu hay đứng cuối chỉ do"
-        " ngẫu nhiên. Vạch ngang thể hiện khoảng tin cậy 95 %; đường chấm màu đỏ là ngưỡng"
+        " ngẫu nhiên. Vạch ngang thể hiện khoảng tin cậy 95%; đường chấm màu đỏ là ngưỡng"
         " cảnh báo.",
         "Ranked by the index adjusted for sample size (empirical Bayes, marked ◆), so a commune"
         " with few responses is not first or last by chance. Whiskers show the 95% interval;"
         " the dotted red line is the alert threshold.",
     ),
     "commune": ("Xã, phường", "Commune"),
-    "heatmap": ("Xã, phường × vấn đề", "Commune × issue"),
+    "heatmap": ("Vấn đề theo xã, phường", "Issues by commune"),
     "heatmap_note": (
         "Mỗi ô là tỷ lệ % số phiếu của xã, phường có nêu vấn đề đó.",
         "Each cell is the % of the commune's responses raising the issue.",

@@ -263,15 +263,15 @@ def overview(
                 text(
                     "alert_below",
                     lang,
-                    index=number(a.index, lang) + " %",
-                    threshold=number(threshold, lang, 0) + " %",
+                    index=number(a.index, lang) + "%",
+                    threshold=number(threshold, lang, 0) + "%",
                 )
                 if a.kind == "below"
                 else text(
                     "alert_drop",
                     lang,
-                    previous=number(a.previous_index, lang) + " %",
-                    index=number(a.index, lang) + " %",
+                    previous=number(a.previous_index, lang) + "%",
+                    index=number(a.index, lang) + "%",
                     p=_p_value(a.p_value, lang),
                 )
             ),
