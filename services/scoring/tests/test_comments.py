@@ -18,7 +18,7 @@ from thuocdo_scoring.comments import (
     seed_examples,
     single_tag_examples,
 )
-from thuocdo_scoring.comments.text import fold_accents, has_diacritics, normalize
+from thuocdo_scoring.comments.text import classic_tone, fold_accents, has_diacritics, normalize
 from thuocdo_shared import reference
 
 pytestmark = pytest.mark.unit
@@ -56,6 +56,44 @@ def test_normalize_lowercases_expands_shorthand_and_collapses_digits() -> None:
     assert normalize("Ko dc GIẢI QUYẾT, hẹn 15 ngày") == "khong duoc giai quyet hen 0 ngay"
     assert normalize("Ko dc", fold=False) == "không được"
     assert normalize("  ...  ") == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        # Newer placement (tone on the second vowel of an open oa/oe/uy) -> older.
+        ("hoà", "hòa"),
+        ("hoá", "hóa"),
+        ("hoả", "hỏa"),
+        ("hoã", "hõa"),
+        ("hoạ", "họa"),
+        ("khoẻ", "khỏe"),
+        ("xoè", "xòe"),
+        ("thuỷ", "thủy"),
+        ("tuỳ", "tùy"),
+        ("luỹ", "lũy"),
+        ("thuý", "thúy"),
+        ("thuỵ", "thụy"),
+        # Already older, or placements both conventions share: unchanged.
+        ("hòa", "hòa"),
+        ("hoàn", "hoàn"),
+        ("huỳnh", "huỳnh"),
+        ("khoèo", "khoèo"),
+        ("quý", "quý"),
+        ("quỷ", "quỷ"),
+        ("hoa", "hoa"),
+        ("lâu", "lâu"),
+    ],
+)
+def test_classic_tone(typed: str, kept: str) -> None:
+    assert classic_tone(typed) == kept
+
+
+def test_both_tone_placements_give_the_same_accented_syllables() -> None:
+    newer = "Điều hoà hỏng, sức khoẻ người già kém, tuỳ cán bộ"
+    older = "Điều hòa hỏng, sức khỏe người già kém, tùy cán bộ"
+    assert normalize(newer, fold=False) == normalize(older, fold=False)
+    assert normalize(newer, fold=False) == "điều hòa hỏng sức khỏe người già kém tùy cán bộ"
 
 
 # -- classifier --------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 Citizens type with full diacritics, with none ("cho doi lau qua"), or with a mix,
 and often in chat shorthand ("ko dc"). Features are built on syllables that are
-NFC-normalised, lower-cased, expanded from shorthand and optionally accent-folded,
-so the same complaint meets itself whichever way it was typed.
+NFC-normalised, lower-cased, given one tone placement ("hoà" and "hòa" are the same
+word spelt by two conventions), expanded from shorthand and optionally
+accent-folded, so the same complaint meets itself whichever way it was typed.
 """
 
 from __future__ import annotations
@@ -59,6 +60,30 @@ def has_diacritics(text: str) -> bool:
     return fold_accents(text) != unicodedata.normalize("NFC", text)
 
 
+def _tone_moves() -> dict[str, str]:
+    """Open syllables ending in oa, oe or uy carry the tone on the second vowel in the
+    newer convention ("hoà", "khoẻ", "thuỷ") and on the first in the older one our
+    reference data uses ("hòa", "khỏe", "thủy"): newer -> older, for the five tones."""
+    moves: dict[str, str] = {}
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y")):
+        for mark in ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323"):
+            newer = first + unicodedata.normalize("NFC", second + mark)
+            moves[newer] = unicodedata.normalize("NFC", first + mark) + second
+    return moves
+
+
+_TONE_MOVES = _tone_moves()
+# Only at the end of a syllable (with a final consonant both conventions agree:
+# "hoàn", "huỳnh"), and not "qu" + y, where u belongs to the consonant ("quý").
+_NEWER_TONE = re.compile("(?<!q)(" + "|".join(sorted(_TONE_MOVES)) + ")$")
+
+
+def classic_tone(syllable: str) -> str:
+    """One tone placement for a lower-case NFC syllable: "hoà" -> "hòa",
+    "khoẻ" -> "khỏe", "thuỷ" -> "thủy"; "hoàn", "quý" and "hòa" are kept."""
+    return _NEWER_TONE.sub(lambda m: _TONE_MOVES[m[1]], syllable)
+
+
 def _data_text(name: str) -> str:
     return resources.files("thuocdo_scoring.comments").joinpath("data", name).read_text("utf-8")
 
@@ -78,7 +103,8 @@ def abbreviations() -> dict[str, str]:
 
 
 def syllables(text: str, *, expand: bool = True) -> list[str]:
-    """NFC, lower-cased syllables of ``text`` with digits collapsed to "0".
+    """NFC, lower-cased syllables of ``text`` with digits collapsed to "0" and one
+    tone placement (:func:`classic_tone`).
 
     With ``expand``, chat shorthand ("ko", "dc") becomes the full syllables.
     Diacritics are kept; fold each syllable with :func:`fold_accents` if needed.
@@ -87,7 +113,7 @@ def syllables(text: str, *, expand: bool = True) -> list[str]:
     out: list[str] = []
     table = abbreviations() if expand else {}
     for token in _TOKEN.findall(norm):
-        token = _DIGITS.sub("0", token).replace("_", "")
+        token = classic_tone(_DIGITS.sub("0", token).replace("_", ""))
         if not token:
             continue
         full = table.get(token)
