@@ -5,7 +5,8 @@ after the other on 127.0.0.1 with the same gunicorn settings (workers, threads,
 config): (1) a bare Flask endpoint and (2) intake. Many concurrent kiosks POST valid
 responses over keep-alive connections for a fixed time against each. Prints
 requests/s, p50 and p99 latency, server CPU (user, system) and context switches
-per request, and the ratio intake/bare, checks that every
+per request, the whole machine's busy share while each server ran, and the ratio
+intake/bare, checks that every
 intake answer was ``accepted`` (acknowledged by Kafka, acks=all) and that the topic
 holds exactly that many records, and writes one JSON line to
 ``bench/results/intake.json``.
@@ -252,6 +253,14 @@ def usage(pgid: int) -> Usage:
     return Usage(user / tick, system / tick, switches)
 
 
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine so far, all cores, from /proc/stat:
+    the load generator and the broker share the cores with the server measured."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def per_request(use: Usage, requests: int) -> dict[str, float]:
     """CPU (all, user, system) in ms and context switches, per request."""
     n = max(1, requests)
@@ -381,17 +390,25 @@ def main() -> int:
         intake_runs: list[Result] = []
         intake_accepted = intake_sent = bare_all = 0
         used = {"bare": Usage(0.0, 0.0, 0), "intake": Usage(0.0, 0.0, 0)}
+        machine = {"bare": [0, 0], "intake": [0, 0]}  # busy, total jiffies
+
+        def measure(name: str, port: int) -> tuple[list[Result], list[Result]]:
+            pid = procs[0 if name == "bare" else 1].pid
+            before, (busy0, total0) = usage(pid), machine_jiffies()
+            every, measured = load.drive(port, per_round)
+            busy1, total1 = machine_jiffies()
+            used[name] += usage(pid) - before
+            machine[name][0] += busy1 - busy0
+            machine[name][1] += total1 - total0
+            return every, measured
+
         load = Load(kiosks, args.client_procs)
         try:
             for _ in range(args.rounds):
-                before = usage(procs[0].pid)
-                every_bare, measured_bare = load.drive(bare_port, per_round)
+                every_bare, measured_bare = measure("bare", bare_port)
                 bare_runs += measured_bare
                 bare_all += len(every_bare)
-                used["bare"] += usage(procs[0].pid) - before
-                before = usage(procs[1].pid)
-                every, measured = load.drive(intake_port, per_round)
-                used["intake"] += usage(procs[1].pid) - before
+                every, measured = measure("intake", intake_port)
                 intake_runs += measured
                 intake_sent += len(every)
                 intake_accepted += sum(1 for r in every if r[2] == 202 and r[3] == "accepted")
@@ -406,6 +423,10 @@ def main() -> int:
             (intake_fig, used["intake"], intake_sent),
         ):
             fig.update(per_request(use, n))
+        # How busy the whole machine was while each server was driven (load generator
+        # and broker included): near 100 % means the ratio is one of CPU work.
+        for fig, (busy, total) in ((bare_fig, machine["bare"]), (intake_fig, machine["intake"])):
+            fig["machine_busy_pct"] = round(100 * busy / max(1, total), 1)
         time.sleep(1.0)
         on_topic = topic_count(settings)
     finally:
@@ -421,14 +442,14 @@ def main() -> int:
     ratio = intake_fig["rps"] / bare_fig["rps"] if bare_fig["rps"] else 0.0
     print(
         f"{'server':<10}{'requests':>10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'CPU ms/req':>12}"
-        f"{'user':>8}{'sys':>8}{'switches/req':>14}"
+        f"{'user':>8}{'sys':>8}{'switches/req':>14}{'machine busy':>14}"
     )
     for name, fig in (("bare", bare_fig), ("intake", intake_fig)):
         print(
             f"{name:<10}{fig['requests']:>10}{fig['rps']:>10.0f}"
             f"{fig['p50_ms']:>10.1f}{fig['p99_ms']:>10.1f}{fig['cpu_ms_per_request']:>12.2f}"
             f"{fig['user_ms_per_request']:>8.2f}{fig['system_ms_per_request']:>8.2f}"
-            f"{fig['switches_per_request']:>14.1f}"
+            f"{fig['switches_per_request']:>14.1f}{fig['machine_busy_pct']:>13.1f}%"
         )
     cpu_ratio = bare_fig["cpu_ms_per_request"] / max(1e-9, intake_fig["cpu_ms_per_request"])
     print(

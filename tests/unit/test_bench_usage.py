@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bench.intake.run import Usage, per_request, usage
+from bench.intake.run import Usage, machine_jiffies, per_request, usage
 
 pytestmark = pytest.mark.unit
 
@@ -42,3 +42,14 @@ def test_usage_of_this_process_group_grows_with_work() -> None:
     spent = usage(pgid) - before
     assert spent.user + spent.system >= 0.25
     assert spent.switches >= 20
+
+
+def test_machine_jiffies_count_busy_time_within_all_time() -> None:
+    busy0, total0 = machine_jiffies()
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:  # burn CPU: the machine is busy meanwhile
+        pass
+    busy1, total1 = machine_jiffies()
+    assert 0 <= busy0 <= total0
+    assert busy1 - busy0 >= 10  # 0.2 s of this process alone is 20 ticks at 100 Hz
+    assert total1 - total0 >= busy1 - busy0
