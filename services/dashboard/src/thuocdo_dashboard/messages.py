@@ -81,7 +81,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ci_low": ("Cận dưới (%)", "Lower bound (%)"),
     "ci_high": ("Cận trên (%)", "Upper bound (%)"),
     "n_answers": ("Số phiếu", "Responses"),
-    "n_short": ("{n} phiếu", "{n} responses"),
+    "n_short": ("{n} phiếu", "responses: {n}"),
     "satisfied": ("Số phiếu hài lòng", "Satisfied"),
     "mean": ("Điểm trung bình (1–5)", "Mean score (1–5)"),
     "small_sample": ("Mẫu nhỏ", "Small sample"),
