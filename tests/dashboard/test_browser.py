@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import random
 import time
 import uuid
@@ -283,7 +284,8 @@ def test_district_leader_sees_the_numbers_scoring_gives(
 
 def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: Stack) -> None:
     """Huyện Phú Bình (173) ended on 2025-06-30: its leader's overview for this month
-    ranks the five communes formed from its old communes, with scoring's numbers."""
+    ranks the five communes formed from its old communes, and its headline and trend
+    are theirs, with scoring's numbers."""
     page = _login(browser, stack, "phu-binh")
     page.goto(f"{stack.dashboard.url}/?period={stack.period}")
     assert "Huyện Phú Bình không còn tồn tại trong kỳ này" in page.inner_text("main")
@@ -291,6 +293,13 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
     rows = page.locator("li.rank-row")
     got = [(r.get_attribute("data-unit"), r.get_attribute("data-index")) for r in rows.all()]
     assert got == [(w["unit"]["key"], str(w["index"])) for w in ranking]
+    # The headline is the five communes together (it read "no figures" before).
+    api = stack.scoring_get("index", unit="173", period=stack.period)
+    head = page.locator(".headline")
+    assert int(head.get_attribute("data-n")) == api["n"] == sum(w["n"] for w in ranking) > 0
+    assert float(head.get_attribute("data-index")) == api["index"]
+    points = json.loads(page.locator("#trend-chart").get_attribute("data-trend") or "[]")
+    assert points and points[-1]["n"] == api["n"]
     page.close()
 
 

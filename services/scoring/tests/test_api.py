@@ -100,8 +100,32 @@ def test_rollup_to_province_and_ranking(client: FlaskClient) -> None:
     assert (by_key[OLD]["n"], by_key[NEW]["n"], by_key["05911@-"]["n"]) == (3, 2, 1)
     assert [u["rank"] for u in ranking["units"]] == list(range(1, 26))
     assert by_key["05908@-"]["shrunk"] is None
+
+
+def test_a_former_district_goes_on_in_the_communes_formed_from_it(client: FlaskClient) -> None:
+    """Huyện Phú Bình (173) ended on 2025-06-30; after that its figures are those of the
+    five communes formed from its old communes (here only Kha Sơn has responses)."""
     district = client.get("/api/v1/units?parent=173&period=2025-07").get_json()
-    assert district["units"] == []
+    assert district["parent"]["key"] == "173@-"
+    assert len(district["units"]) == 5
+    by_key = {u["unit"]["key"]: u["n"] for u in district["units"]}
+    assert by_key[NEW] == 2 and sum(by_key.values()) == 2
+    # July: records 4 (level 1) and 5 (level 5); the suspect record 6 is left out.
+    july = client.get("/api/v1/index?unit=173&period=2025-07").get_json()
+    assert (july["n"], july["satisfied"]) == (2, 1)
+    # June: the old communes (records 1, 2, 3 of Lương Phú and 7 of Bàn Đạt).
+    june = client.get("/api/v1/index?unit=173&period=2025-06").get_json()
+    assert (june["n"], june["satisfied"]) == (4, 2)
+    # A year across the reform counts both, as the province does.
+    year = client.get("/api/v1/index?unit=173&period=2025").get_json()
+    assert year["n"] == 6 == client.get("/api/v1/index?unit=19&period=2025").get_json()["n"]
+    trend = client.get(
+        "/api/v1/trend?unit=173&from=2025-06-01&to=2025-07-31&granularity=month"
+    ).get_json()
+    assert [(p["period"]["label"], p["n"]) for p in trend["points"]] == [
+        ("2025-06", 4),
+        ("2025-07", 2),
+    ]
 
 
 def test_issues_matrix_trend_comments(client: FlaskClient) -> None:

@@ -131,9 +131,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "updated_at": ("Cập nhật lúc {time}", "Updated at {time}"),
     "live_on": ("Đang tự động cập nhật", "Live updates on"),
     "unit_gone": (
-        "{unit} không còn tồn tại trong kỳ này; dưới đây là các xã, phường"
+        "{unit} không còn tồn tại trong kỳ này; số liệu dưới đây là của các xã, phường"
         " được hình thành từ đơn vị này.",
-        "{unit} no longer exists in this period; below are the communes formed from it.",
+        "{unit} no longer exists in this period; the figures below are those of the communes"
+        " formed from it.",
     ),
     "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
     "sipas_overall": ("Chỉ số SIPAS chung", "Overall SIPAS index"),

@@ -166,18 +166,19 @@ def overview(
     status = Status()
     page = Page("overview", period, unit, status)
     parent = scope.ranking_parent(unit, period.start, period.end)
-    page.data["unit_gone"] = gone = not unit.overlaps(period.start, period.end)
+    page.data["unit_gone"] = not unit.overlaps(period.start, period.end)
     page.data["parent"] = parent
     prev_parent = scope.ranking_parent(unit, previous.start, previous.end)
-    p_head = None if gone else status.start(lambda: client.index(unit.key, period.label))
-    p_units = p_before = p_matrix = p_trend = None
+    # A unit gone in this period still has figures: scoring counts the communes formed
+    # from it (the ones ranked below) in its index and trend.
+    p_head = status.start(lambda: client.index(unit.key, period.label))
+    p_trend = status.start(_trend_call(client, unit.key, period))
+    p_units = p_before = p_matrix = None
     if parent is not None:
         p_units = status.start(lambda: client.units(parent.key, period.label))
         p_matrix = status.start(lambda: client.matrix(parent.key, period.label))
     if prev_parent is not None:
         p_before = status.start(lambda: client.units(prev_parent.key, previous.label))
-    if not gone:
-        p_trend = status.start(_trend_call(client, unit.key, period))
     headline = status.call(p_head)
     page.data["headline"] = _estimate(headline) if headline else None
     page.data["as_of"] = headline.get("as_of") if headline else None
@@ -334,10 +335,7 @@ def overview(
     }
     page.tables["heatmap"] = heat
 
-    if p_trend is not None:
-        page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
-    else:
-        page.data["trend"], page.tables["trend"] = [], Table("trend", text("trend", lang), [])
+    page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
     return page
 
 
@@ -557,9 +555,10 @@ def issue(
     names = _issue_names(lang)
     page.data["issue"] = {"code": code, "name": names.get(code, code)}
     parent = scope.ranking_parent(unit, period.start, period.end)
-    trend_key = (
-        unit.key if unit.overlaps(period.start, period.end) else (parent.key if parent else None)
-    )
+    # A district or province gone in this period has a trend through the communes formed
+    # from it (scoring counts them); a commune version gone has none of its own.
+    own_trend = unit.level != "commune" or unit.overlaps(period.start, period.end)
+    trend_key = unit.key if own_trend else (parent.key if parent else None)
     # Every call this page makes goes out now, together (see Status.start).
     p_own = p_matrix = p_units = p_trend = None
     if unit.level == "commune":

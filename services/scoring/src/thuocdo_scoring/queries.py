@@ -66,15 +66,35 @@ def resolve_unit(text: str, period: Period, units: UnitRegistry | None = None) -
 
 
 def communes_under(unit: Unit, period: Period, units: UnitRegistry | None = None) -> list[Unit]:
-    """Commune versions whose data roll up into ``unit`` for ``period``."""
+    """Commune versions whose data roll up into ``unit`` for ``period``.
+
+    A district or province abolished before the period ends goes on in the communes
+    formed (wholly or partly) from its old communes: they count for the rest of the
+    period, so a former district's index and trend run on across the reform instead
+    of stopping at it (the dashboard ranks the same communes for its leader).
+    """
     units = units or registry()
     if unit.level == "commune":
         return [unit] if unit.overlaps(period.start, period.end) else []
-    return [
+    found = {
         u
         for u in units.descendants_between(unit.code, period.start, period.end)
         if u.level == "commune"
-    ]
+    }
+    if unit.valid_to is not None and unit.valid_to < period.end:
+        lifetime = (unit.valid_from or dt.date.min, unit.valid_to)
+        frontier = [
+            u for u in units.descendants_between(unit.code, *lifetime) if u.level == "commune"
+        ]
+        seen = set(frontier)
+        while frontier:  # successors of successors, should a later reform merge again
+            for nxt in units.successors(frontier.pop()):
+                if nxt not in seen and nxt.level == "commune":
+                    seen.add(nxt)
+                    frontier.append(nxt)
+                    if nxt.overlaps(period.start, period.end):
+                        found.add(nxt)
+    return sorted(found, key=lambda u: (u.code, u.valid_from or dt.date.min))
 
 
 def _as_of(latest: str) -> str | None:
