@@ -238,3 +238,7 @@ def test_cli_generates_a_password_when_none_is_given(
     assert (
         "generated\tadmin\t*\tactive" in listed and "kha-son\tcommune\t05953@2025-07-01" in listed
     )
+    # A blank name (an unset shell variable) is refused before anything is stored.
+    blank = dashboard_cli(data_dir, "user", "add", "--name", "", "--role", "admin")
+    assert blank.returncode == 2 and "error: the name is empty" in blank.stderr
+    assert "\n\tadmin" not in "\n" + dashboard_cli(data_dir, "user", "list").stdout

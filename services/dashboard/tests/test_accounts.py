@@ -6,7 +6,14 @@ import stat
 from pathlib import Path
 
 import pytest
-from thuocdo_dashboard.accounts import AccountStore, LoginResult, UserExists, generate_password
+from thuocdo_dashboard.accounts import (
+    AccountStore,
+    BadName,
+    LoginResult,
+    UserExists,
+    check_name,
+    generate_password,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -72,3 +79,26 @@ def test_secret_key_is_made_once_and_shared(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "dashboard-secret-key").stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dashboard-secret-key"]
     assert secret_key(Settings(data_dir=tmp_path, secret_key="from-env" * 4)) == "from-env" * 4
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("", "empty"),
+        (" lan", "space"),
+        ("lan nguyen", "space"),
+        ("lan\t", "space"),
+        ("lan\x00", "control"),
+        ("x" * 65, "longer than 64"),
+    ],
+)
+def test_names_that_could_never_log_in_are_refused(tmp_path: Path, name: str, reason: str) -> None:
+    store = AccountStore(tmp_path / "d.sqlite3")
+    with pytest.raises(BadName, match=reason):
+        store.add(name, "admin", "*", "mật-khẩu-rất-dài-1")
+    assert store.list() == []
+
+
+@pytest.mark.parametrize("name", ["lan", "ha.nguyen", "kha-son", "Lan_2", "Hà", "x" * 64])
+def test_ordinary_names_are_kept_as_given(name: str) -> None:
+    assert check_name(name) == name

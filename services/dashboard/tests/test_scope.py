@@ -114,3 +114,9 @@ def test_new_communes_follow_the_districts_of_their_predecessors() -> None:
     # Formed partly from each district: both districts' users see it.
     assert d1.allows(x, reg) and d2.allows(x, reg)
     assert not d1.allows(resolve("b", BEFORE, reg), reg)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("role", ["district", "commune"])
+def test_a_unit_is_required_below_admin(role: str) -> None:
+    with pytest.raises(BadBinding, match=f"a {role} user needs a unit"):
+        bind(role, " ", dt.date(2026, 1, 1))

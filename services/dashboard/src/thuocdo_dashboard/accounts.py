@@ -63,6 +63,27 @@ class UserExists(ValueError):
     """``user add`` for a name that is already taken."""
 
 
+class BadName(ValueError):
+    """A login name that cannot be typed back at the login form."""
+
+
+MAX_NAME = 64
+
+
+def check_name(name: str) -> str:
+    """``name`` if it can be a login name: 1 to 64 characters, none of them spaces or
+    control characters (the login form strips what is typed and keeps 100 characters,
+    so such a name could never log in, and an empty one came from a blank variable).
+    Raises :class:`BadName`."""
+    if not name:
+        raise BadName("the name is empty")
+    if len(name) > MAX_NAME:
+        raise BadName(f"the name is longer than {MAX_NAME} characters")
+    if any(c.isspace() or not c.isprintable() for c in name):
+        raise BadName("the name contains a space or a control character")
+    return name
+
+
 class LoginResult:
     """Outcome of :meth:`AccountStore.authenticate`."""
 
@@ -104,7 +125,8 @@ class AccountStore:
             conn.close()
 
     def add(self, name: str, role: str, unit: str, password: str) -> User:
-        """Create a user; raises :class:`UserExists`."""
+        """Create a user; raises :class:`BadName` or :class:`UserExists`."""
+        check_name(name)
         created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         try:
             with self._db() as conn:

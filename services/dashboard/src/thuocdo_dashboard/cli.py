@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from thuocdo_shared.units import local_today
 from thuocdo_shared.web import serve
 
-from .accounts import AccountStore, UserExists, generate_password
+from .accounts import AccountStore, BadName, UserExists, check_name, generate_password
 from .scope import ROLES, BadBinding, bind
 from .settings import Settings
 
@@ -39,8 +39,9 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(settings)
     if args.user_command == "add":
         try:
+            check_name(args.name)
             binding = bind(args.role, args.unit or "", local_today())
-        except BadBinding as exc:
+        except (BadName, BadBinding) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         password, generated = _read_password(args)

@@ -53,6 +53,8 @@ def bind(role: str, unit: str, day: dt.date, reg: UnitRegistry | None = None) ->
         raise BadBinding(f"unknown role {role!r}")
     if role == "admin":
         return "*"
+    if not unit.strip():
+        raise BadBinding(f"a {role} user needs a unit (--unit)")
     found = resolve(unit, day, reg)
     if found is None:
         raise BadBinding(f"unknown unit {unit!r}")
