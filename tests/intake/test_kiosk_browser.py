@@ -304,3 +304,40 @@ def test_first_start_without_intake_says_so_and_retries(
             expect(page.locator("#screen-blocked")).to_be_hidden()
         finally:
             page.close()
+
+
+def test_next_citizen_starts_in_vietnamese_and_a_phone_shows_every_face(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path, output_dir: Path
+) -> None:
+    """After a citizen rated in English, the page the next one sees is Vietnamese
+    again; upright on a 390 px phone the faces fit without sideways scrolling; and
+    loading the page asks for nothing that is not there (no 404, e.g. a favicon)."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
+        missing: list[str] = []
+        page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            last = page.locator('button.face[data-score="5"]').bounding_box()
+            assert last is not None and last["x"] + last["width"] <= 390
+            page.screenshot(path=str(output_dir / "kiosk-phone.png"), full_page=True)
+
+            page.click("#lang")
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+            _rate(page, 4, "staff_attitude", PRAISE)
+            page.click("#send")
+            expect(page.locator("#screen-thanks")).to_be_visible()
+            _wait_for(page, 1, accepted)
+            # The thank-you screen resets by itself (4 s) to the start, in Vietnamese.
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            expect(page.locator("html")).to_have_attribute("lang", "vi")
+            expect(page.locator('[data-text="question"]')).to_have_text(
+                "Ông/Bà hài lòng đến mức nào với việc giải quyết thủ tục hôm nay?"
+            )
+        finally:
+            page.close()
+    assert missing == []

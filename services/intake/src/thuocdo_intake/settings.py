@@ -37,7 +37,7 @@ class Settings:
     flush_interval: float = 0.5
     lease_ttl: float = 5.0
     dedupe_days: int = 30
-    idle_reset_seconds: int = 8
+    idle_reset_seconds: int = 20
     min_tap_interval_ms: int = 1500
     burst_count: int = 5
     burst_window_seconds: int = 120

@@ -229,6 +229,8 @@
   function reset() {
     state = null;
     $("comment").value = "";
+    // The next citizen starts in Vietnamese, whatever the last one chose.
+    if (lang !== "vi") { lang = "vi"; applyLang(); }
     show("start");
   }
 
