@@ -339,7 +339,11 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     direct = page.request.get(f"{stack.dashboard.url}/csv/commune/{KHA_SON}/issues.csv")
     assert direct.status == 200
     assert direct.headers["content-type"] == "text/csv; charset=utf-8"
-    assert direct.body().decode("utf-8-sig").startswith("Vấn đề,Số phiếu nêu,Tỷ lệ nêu (%)")
+    assert (
+        direct.body()
+        .decode("utf-8-sig")
+        .startswith("Vấn đề,Số phiếu chọn,Trong đó chưa hài lòng (1–3 điểm),Tỷ lệ phàn nàn (%)")
+    )
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
@@ -349,7 +353,7 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
 
 def test_issue_page_gives_scoring_numbers_for_each_commune(browser: Any, stack: Stack) -> None:
     """A district leader's page for one issue: for each commune, the share of its
-    responses raising the issue (scoring's matrix) and the index among those
+    responses raising the issue as a problem (scoring's matrix) and the index among those
     responses (scoring's units with ``issue``), in scoring's order; and the issue's
     trend over time."""
     code = "waiting_time"

@@ -130,12 +130,26 @@ def test_a_former_district_goes_on_in_the_communes_formed_from_it(client: FlaskC
 
 def test_issues_matrix_trend_comments(client: FlaskClient) -> None:
     issues = client.get("/api/v1/issues?unit=19&period=2025").get_json()
-    wait = next(i for i in issues["issues"] if i["code"] == "waiting_time")
-    # 1 of 6 responses raises waiting_time -> 16.67 %; that one was satisfied (4)
-    assert (wait["count"], wait["share"], wait["index"]) == (1, 16.67, 100.0)
+    by_code = {i["code"]: i for i in issues["issues"]}
+    # waiting_time was ticked once, on a 4: praise, not a problem -> share 0 %.
+    wait = by_code["waiting_time"]
+    assert (wait["count"], wait["complaints"], wait["share"], wait["index"]) == (1, 0, 0.0, 100.0)
+    # staff_attitude was ticked once, on a 1: 1 of the 6 responses -> 16.67 %.
+    staff = by_code["staff_attitude"]
+    assert (staff["count"], staff["complaints"], staff["share"], staff["index"]) == (
+        1,
+        1,
+        16.67,
+        0.0,
+    )
     matrix = client.get("/api/v1/matrix?parent=19&period=2025").get_json()
+    codes = [i["code"] for i in matrix["issues"]]
     row = next(r for r in matrix["rows"] if r["unit"]["key"] == NEW)
-    assert row["n"] == 2 and sum(row["shares"]) == 50.0
+    # Kha Sơn: 2 responses, one of them (the 1) raising staff_attitude -> 50 %.
+    assert row["n"] == 2 and row["shares"][codes.index("staff_attitude")] == 50.0
+    assert sum(row["shares"]) == 50.0
+    old = next(r for r in matrix["rows"] if r["unit"]["key"] == OLD)
+    assert old["n"] == 3 and old["shares"][codes.index("waiting_time")] == 0.0
     trend = client.get(
         "/api/v1/trend?unit=19&from=2025-06-01&to=2025-07-31&granularity=month"
     ).get_json()

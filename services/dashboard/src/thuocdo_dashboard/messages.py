@@ -111,8 +111,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "commune": ("Xã, phường", "Commune"),
     "heatmap": ("Vấn đề theo xã, phường", "Issues by commune"),
     "heatmap_note": (
-        "Mỗi ô là tỷ lệ % số phiếu của xã, phường có nêu vấn đề đó.",
-        "Each cell is the % of the commune's responses raising the issue.",
+        "Mỗi ô là tỷ lệ % số phiếu của xã, phường chưa hài lòng (1–3 điểm) và chọn vấn đề"
+        " đó; vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen, không tính.",
+        "Each cell is the % of the commune's responses that rated 1–3 and ticked the issue;"
+        " a tick on a 4–5 rating is praise and is not counted.",
     ),
     "alerts": ("Cảnh báo", "Alerts"),
     "alert_kind": ("Nội dung cảnh báo", "Alert"),
@@ -148,8 +150,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field": ("Lĩnh vực", "Field"),
     "issues": ("Vấn đề người dân nêu", "Issues raised"),
     "issue": ("Vấn đề", "Issue"),
-    "count": ("Số phiếu nêu", "Responses raising it"),
-    "share": ("Tỷ lệ nêu (%)", "Share (%)"),
+    "count": ("Số phiếu chọn", "Responses ticking it"),
+    "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
+    "share": ("Tỷ lệ phàn nàn (%)", "Complaints (% of responses)"),
     "index_among": ("Chỉ số hài lòng của nhóm này (%)", "Index among them (%)"),
     "themes": ("Chủ đề mới nổi trong góp ý", "Emerging themes in comments"),
     "theme": ("Chủ đề", "Theme"),

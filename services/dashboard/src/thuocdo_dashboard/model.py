@@ -456,12 +456,13 @@ def commune(
         [
             text("issue", lang),
             text("count", lang),
+            text("complaints", lang),
             text("share", lang),
             text("index_among", lang),
             text("ci_low", lang),
             text("ci_high", lang),
         ],
-        numeric={1, 2, 3, 4, 5},
+        numeric={1, 2, 3, 4, 5, 6},
     )
     for i in (issues or {}).get("issues", []):
         est = _estimate(i)
@@ -471,6 +472,7 @@ def commune(
                     issue_names.get(i["code"], i.get("name", i["code"])), url_for_issue(i["code"])
                 ),
                 i.get("count"),
+                i.get("complaints"),
                 i.get("share"),
                 est["index"],
                 est["ci_low"],

@@ -89,6 +89,13 @@ class Counts:
     def n(self) -> int:
         return sum(self.levels)
 
+    @property
+    def unsatisfied(self) -> int:
+        """Answers 1 to 3. On a row of one issue, the responses that raised it as a
+        problem: the kiosk asks "what went wrong?" for 1-3 and "what went well?" for
+        4-5, with the same tags."""
+        return sum(self.levels[:3])
+
     def __add__(self, other: Counts) -> Counts:
         crit = dict(self.criteria)
         for code, lv in other.criteria.items():

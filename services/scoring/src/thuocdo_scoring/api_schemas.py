@@ -81,8 +81,13 @@ class UnitsOut(Schema):
 
 
 class IssueRowOut(NamedEstimateOut):
-    count = fields.Integer()
-    share = fields.Float(metadata={"description": "% of the unit's responses raising it"})
+    count = fields.Integer(metadata={"description": "responses that ticked it (any rating)"})
+    complaints = fields.Integer(
+        metadata={"description": "of those, rated 1-3: the issue raised as a problem"}
+    )
+    share = fields.Float(
+        metadata={"description": "% of the unit's responses raising it as a problem (1-3)"}
+    )
 
 
 class IssuesOut(Schema):
@@ -95,7 +100,10 @@ class IssuesOut(Schema):
 class MatrixRowOut(Schema):
     unit = fields.Nested(UnitOut)
     n = fields.Integer()
-    shares = fields.List(fields.Float())
+    shares = fields.List(
+        fields.Float(),
+        metadata={"description": "per issue (in `issues` order): % raising it as a problem (1-3)"},
+    )
 
 
 class CodeNameOut(Schema):

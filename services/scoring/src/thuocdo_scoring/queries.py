@@ -241,7 +241,8 @@ class ReadModel:
                     "code": code,
                     "name": issue.label.vi,
                     "count": c.n,
-                    "share": round(100 * c.n / total.n, 2) if total.n else 0.0,
+                    "complaints": c.unsatisfied,
+                    "share": _share(c, total.n),
                     **self._estimate(c),
                 }
             )
@@ -251,7 +252,7 @@ class ReadModel:
     def _issue_counts(
         self, q: Query, keys: list[Unit], criteria: bool = False
     ) -> tuple[dict[tuple[Any, ...], Counts], dict[tuple[Any, ...], Counts]]:
-        """Per unit: all its responses, and those raising each issue."""
+        """Per unit: all its responses, and those that ticked each issue (any rating)."""
         totals = self.store.sum_rows(
             self._filters(q, keys, issue=""), ("unit_key",), criteria=criteria
         )
@@ -265,10 +266,7 @@ class ReadModel:
         rows = []
         for u in keys:
             n = totals.get((u.key,), Counts()).n
-            shares = [
-                round(100 * cells.get((u.key, code), Counts()).n / n, 2) if n else 0.0
-                for code in codes
-            ]
+            shares = [_share(cells.get((u.key, code), Counts()), n) for code in codes]
             rows.append({"unit": unit_dict(u), "n": n, "shares": shares})
         return {
             "parent": unit_dict(parent),
@@ -369,7 +367,8 @@ class ReadModel:
             c = totals.get((u.key,))
             if c is None or c.n == 0:
                 continue
-            shares = [cells.get((u.key, code), Counts()).n / c.n for code in codes]
+            # Each issue's share of the unit's responses raising it as a problem (1-3).
+            shares = [cells.get((u.key, code), Counts()).unsatisfied / c.n for code in codes]
             s = sipas_index(c.criteria, sipas(), c.n_sipas, self.weights)
             dim_index = {d.code: d.index for d in s.dimensions} if s else {}
             vectors[u.key] = shares + [float(dim_index.get(d) or 0.0) for d in dims]
@@ -393,6 +392,12 @@ class ReadModel:
                 }
             )
         return {"parent": unit_dict(parent), "period": q.period.to_dict(), "groups": out}
+
+
+def _share(issue: Counts, total: int) -> float:
+    """% of a unit's ``total`` responses that raised the issue as a problem (rated 1-3
+    and ticked it); a tick on a 4-5 answer is praise and is not counted."""
+    return round(100 * issue.unsatisfied / total, 2) if total else 0.0
 
 
 def _group(vectors: dict[str, list[float]]) -> list[list[str]]:
