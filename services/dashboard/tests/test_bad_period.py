@@ -56,3 +56,25 @@ def test_bad_period_is_a_400_json_for_the_api(client: FlaskClient, period: str) 
     payload = resp.get_json()
     assert payload["error"] == "bad_period"
     assert payload["message"] == f"Kỳ báo cáo không hợp lệ: {period}"
+
+
+def test_picker_reaches_two_years_back_for_months_and_quarters(client: FlaskClient) -> None:
+    """The overview's period picker (scoring unreachable here, so the page shows the
+    banner but still its picker): 8 quarters and every month since the oldest of them
+    (22 to 24 months; months once stopped after 12, a year short of the quarters)."""
+    import re
+
+    from thuocdo_dashboard.periods import containing, previous
+    from thuocdo_shared.units import local_today
+
+    body = client.get("/").get_data(as_text=True)
+    months = re.findall(r'<option value="(\d{4}-\d{2})"', body)
+    quarters = re.findall(r'<option value="(\d{4}-Q\d)"', body)
+    assert len(quarters) == 8 and 22 <= len(months) <= 24
+    oldest = containing(local_today(), "quarter")
+    for _ in range(7):
+        oldest = previous(oldest)
+    assert quarters[-1] == oldest.label
+    # The oldest month offered is the first month of the oldest quarter.
+    assert months[-1] == containing(oldest.start, "month").label
+    assert months[0] == containing(local_today(), "month").label

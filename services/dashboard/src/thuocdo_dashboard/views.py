@@ -126,17 +126,24 @@ def _status_text(page: model.Page) -> str | None:
     return messages.text("scoring_down_since", g.lang, time=messages.local_time(page.status.since))
 
 
+PICKER_QUARTERS = 8
+
+
 def _context(page: model.Page) -> dict[str, Any]:
     today = local_today()
+    # The picker offers the last eight quarters (a quarter's trend window) and every
+    # month since the oldest of them; older periods can still be typed into the address.
+    quarters = periods.recent(today, "quarter", PICKER_QUARTERS)
+    months = [
+        m
+        for m in periods.recent(today, "month", 3 * PICKER_QUARTERS)
+        if m.start >= quarters[-1].start
+    ]
     return {
         "page": page,
         "status_text": _status_text(page),
-        "months": [
-            (p.label, messages.period_label(p, g.lang)) for p in periods.recent(today, "month", 12)
-        ],
-        "quarters": [
-            (p.label, messages.period_label(p, g.lang)) for p in periods.recent(today, "quarter", 8)
-        ],
+        "months": [(p.label, messages.period_label(p, g.lang)) for p in months],
+        "quarters": [(p.label, messages.period_label(p, g.lang)) for p in quarters],
         "period_label": messages.period_label(page.period, g.lang),
         "user": current_user(),
         "scope": current_scope(),
