@@ -289,7 +289,8 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
     page = _login(browser, stack, "phu-binh")
     page.goto(f"{stack.dashboard.url}/?period={stack.period}")
     assert "Huyện Phú Bình không còn tồn tại trong kỳ này" in page.inner_text("main")
-    ranking = stack.scoring_get("units", parent=PROVINCE, period=stack.period)["units"]
+    ranking = stack.scoring_get("units", parent="173", period=stack.period)["units"]
+    assert len(ranking) == 5
     rows = page.locator("li.rank-row")
     got = [(r.get_attribute("data-unit"), r.get_attribute("data-index")) for r in rows.all()]
     assert got == [(w["unit"]["key"], str(w["index"])) for w in ranking]

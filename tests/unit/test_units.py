@@ -84,3 +84,17 @@ def test_local_date_is_vietnam_time() -> None:
     # 16:59 UTC is still the same day there; a naive instant is taken as UTC.
     assert local_date(dt.datetime(2025, 6, 30, 16, 59, tzinfo=dt.UTC)) == dt.date(2025, 6, 30)
     assert local_date(dt.datetime(2025, 6, 30, 18, 30)) == dt.date(2025, 7, 1)
+
+
+def test_carried_on_by_follows_a_district_into_the_reform() -> None:
+    reg = registry()
+    phu_binh = reg.versions("173")[0]
+    assert {u.name for u in reg.carried_on_by(phu_binh)} == {
+        "Xã Phú Bình",
+        "Xã Tân Thành",
+        "Xã Điềm Thụy",
+        "Xã Kha Sơn",
+        "Xã Tân Khánh",
+    }
+    # A unit still in force goes on in itself.
+    assert reg.carried_on_by(reg.lookup("19", dt.date(2026, 1, 1))) == []

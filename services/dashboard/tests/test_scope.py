@@ -84,7 +84,9 @@ def test_ranking_parent_follows_the_reform() -> None:
     before = scope.ranking_parent(district, dt.date(2025, 4, 1), BEFORE)
     after = scope.ranking_parent(district, REFORM, dt.date(2025, 9, 30))
     assert before is not None and before.key == "173@-"
-    assert after is not None and after.key == "19@-"
+    # After the reform the district's area goes on in the communes formed from it:
+    # scoring ranks those under the district itself (it ranked the whole province).
+    assert after is not None and after.key == "173@-"
 
 
 def _made_up() -> UnitRegistry:
@@ -114,6 +116,19 @@ def test_new_communes_follow_the_districts_of_their_predecessors() -> None:
     # Formed partly from each district: both districts' users see it.
     assert d1.allows(x, reg) and d2.allows(x, reg)
     assert not d1.allows(resolve("b", BEFORE, reg), reg)  # type: ignore[arg-type]
+
+
+def test_scope_allows_exactly_the_communes_carrying_a_district_on() -> None:
+    """Scoring counts ``carried_on_by`` in a gone district's figures; its user may see
+    each of those communes and no other commune of the reform."""
+    reg = _made_up()
+    after = [u for u in reg if u.level == "commune" and u.valid_on(REFORM)]
+    for code in ("D1", "D2"):
+        district = reg.versions(code)[0]
+        carried = {u.code for u in reg.carried_on_by(district)}
+        allowed = {u.code for u in after if Scope("district", code).allows(u, reg)}
+        assert carried == allowed, code
+    assert {u.code for u in reg.carried_on_by(reg.versions("D1")[0])} == {"n", "x"}
 
 
 @pytest.mark.parametrize("role", ["district", "commune"])

@@ -77,8 +77,16 @@ class UnitRegistry:
 
     def __init__(self, units: Iterable[Unit]) -> None:
         self._by_code: dict[str, list[Unit]] = {}
+        # Indexes for the rollups, so that they cost what they return, not a scan of
+        # every unit version (a national registry holds some 14,000).
+        self._by_parent: dict[str, list[Unit]] = {}
+        self._by_source: dict[str, list[Unit]] = {}
         for unit in units:
             self._by_code.setdefault(unit.code, []).append(unit)
+            if unit.parent is not None:
+                self._by_parent.setdefault(unit.parent, []).append(unit)
+            for source in unit.formed_from:
+                self._by_source.setdefault(source, []).append(unit)
         for versions in self._by_code.values():
             versions.sort(key=lambda u: u.valid_from or dt.date.min)
             for a, b in itertools.pairwise(versions):
@@ -128,7 +136,7 @@ class UnitRegistry:
     def children(self, code: str, day: dt.date) -> list[Unit]:
         """Units whose parent is ``code``, both in force on ``day``, sorted by code."""
         return sorted(
-            (u for u in self if u.parent == code and u.valid_on(day)), key=lambda u: u.code
+            (u for u in self._by_parent.get(code, ()) if u.valid_on(day)), key=lambda u: u.code
         )
 
     def descendants_between(self, code: str, start: dt.date, end: dt.date) -> list[Unit]:
@@ -138,8 +146,8 @@ class UnitRegistry:
         frontier = [code]
         while frontier:
             parent = frontier.pop()
-            for unit in self:
-                if unit.parent == parent and unit.overlaps(start, end):
+            for unit in self._by_parent.get(parent, ()):
+                if unit.overlaps(start, end):
                     out.append(unit)
                     frontier.append(unit.code)
         return sorted(set(out), key=lambda u: (u.code, u.valid_from or dt.date.min))
@@ -149,7 +157,21 @@ class UnitRegistry:
         if unit.valid_to is None:
             return []
         after = unit.valid_to + dt.timedelta(days=1)
-        return [u for u in self if u.valid_on(after) and unit.code in u.formed_from]
+        return [u for u in self._by_source.get(unit.code, ()) if u.valid_on(after)]
+
+    def carried_on_by(self, unit: Unit) -> list[Unit]:
+        """The communes formed (wholly or partly) from the communes in force under an
+        abolished ``unit`` on its last day: where its area goes on (one reform; empty
+        for a unit still in force). A dashboard user of ``unit`` may see these."""
+        if unit.valid_to is None:
+            return []
+        last = [
+            u
+            for u in self.descendants_between(unit.code, unit.valid_to, unit.valid_to)
+            if u.level == "commune"
+        ]
+        found = {s for c in last for s in self.successors(c) if s.level == "commune"}
+        return sorted(found, key=lambda u: (u.code, u.valid_from or dt.date.min))
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -573,7 +573,7 @@ def issue(
     shares: dict[str, Any] = {}
     ranked: dict[str, Any] | None
     if unit.level == "commune":
-        # One commune: its own line from /issues (share, and the responses raising it).
+        # One commune: its own line from /issues (complaint share, and those ticking it).
         own = status.call(p_own)
         entry = next((i for i in (own or {}).get("issues", []) if i.get("code") == code), None)
         ranked = {"units": []}

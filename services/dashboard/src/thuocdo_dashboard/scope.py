@@ -123,14 +123,18 @@ class Scope:
         self, unit: Unit, start: dt.date, end: dt.date, reg: UnitRegistry | None = None
     ) -> Unit | None:
         """The unit whose communes to rank for ``unit`` over [start, end]: the unit itself
-        if in force then, else its nearest ancestor in force then (rows outside the
-        scope are filtered out by the caller). None if nothing fits."""
+        if in force then, or if it is a district or province whose area goes on in
+        communes formed from it (scoring ranks those, as it counts them in the unit's
+        index); else its nearest ancestor in force then (rows outside the scope are
+        filtered out by the caller). None if nothing fits."""
         reg = reg or registry()
         if unit.overlaps(start, end):
             return unit
         for version in reg.versions(unit.code):
             if version.overlaps(start, end):
                 return version
+        if unit.level != "commune" and any(u.overlaps(start, end) for u in reg.carried_on_by(unit)):
+            return unit
         for ancestor in reg.ancestors(unit, unit.valid_to or end):
             for version in reg.versions(ancestor.code):
                 if version.overlaps(start, end):

@@ -144,7 +144,8 @@ def units(args: dict[str, Any]) -> ResponseReturnValue:
 @blp.response(200, api_schemas.IssuesOut)
 @blp.arguments(UnitQuery, location="query", error_status_code=400)
 def issues(args: dict[str, Any]) -> ResponseReturnValue:
-    """Per issue: how many responses raise it, their share and their index."""
+    """Per issue: responses that ticked it, those rated 1-3 (complaints), the share of
+    complaints among all responses, and the index among those that ticked it."""
     return _run(_model().issues, _query(args))
 
 

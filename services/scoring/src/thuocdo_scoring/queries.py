@@ -82,18 +82,7 @@ def communes_under(unit: Unit, period: Period, units: UnitRegistry | None = None
         if u.level == "commune"
     }
     if unit.valid_to is not None and unit.valid_to < period.end:
-        lifetime = (unit.valid_from or dt.date.min, unit.valid_to)
-        frontier = [
-            u for u in units.descendants_between(unit.code, *lifetime) if u.level == "commune"
-        ]
-        seen = set(frontier)
-        while frontier:  # successors of successors, should a later reform merge again
-            for nxt in units.successors(frontier.pop()):
-                if nxt not in seen and nxt.level == "commune":
-                    seen.add(nxt)
-                    frontier.append(nxt)
-                    if nxt.overlaps(period.start, period.end):
-                        found.add(nxt)
+        found.update(u for u in units.carried_on_by(unit) if u.overlaps(period.start, period.end))
     return sorted(found, key=lambda u: (u.code, u.valid_from or dt.date.min))
 
 
