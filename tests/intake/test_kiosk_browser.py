@@ -201,6 +201,13 @@ def test_idle_rating_is_sent_and_identical_burst_is_flagged(
             # dropped. (Clicking through would race the 2 s idle timer on a slow machine.)
             page.click('button.face[data-score="3"]')
             _wait_for(page, 2, accepted)
+            # Someone switches to English on the start screen and leaves without rating:
+            # after the idle time the page is Vietnamese again for the next citizen.
+            expect(page.locator("#screen-start")).to_be_visible(timeout=15_000)
+            page.click("#lang")
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+            expect(page.locator("html")).to_have_attribute("lang", "vi", timeout=10_000)
+            expect(page.locator("#screen-start")).to_be_visible()
         finally:
             page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]

@@ -219,11 +219,14 @@
     } else if (state && screen !== "start" && screen !== "blocked" && screen !== "loading") {
       // A citizen who tapped a face and walked away still gave a rating: send it.
       idleTimer = setTimeout(function () { submit(); }, config.idle_reset_seconds * 1000);
+    } else if (screen === "start" && lang !== "vi" && config) {
+      // Switched to English and left without rating: Vietnamese again for the next one.
+      idleTimer = setTimeout(reset, config.idle_reset_seconds * 1000);
     }
   }
   function touched() {
     var current = SCREENS.filter(function (s) { return !$("screen-" + s).hidden; })[0];
-    if (current && current !== "start") { armIdle(current); }
+    if (current) { armIdle(current); }
   }
 
   function reset() {
@@ -395,7 +398,11 @@
       else { renderIssues(); show("issues"); }
     });
     $("send").addEventListener("click", submit);
-    $("lang").addEventListener("click", function () { lang = lang === "vi" ? "en" : "vi"; applyLang(); });
+    $("lang").addEventListener("click", function () {
+      lang = lang === "vi" ? "en" : "vi";
+      applyLang();
+      touched();  // after the switch: English left alone on the start screen resets
+    });
     ["pointerdown", "keydown", "input"].forEach(function (name) {
       document.addEventListener(name, touched, true);
     });
