@@ -78,3 +78,9 @@ def test_picker_reaches_two_years_back_for_months_and_quarters(client: FlaskClie
     # The oldest month offered is the first month of the oldest quarter.
     assert months[-1] == containing(oldest.start, "month").label
     assert months[0] == containing(local_today(), "month").label
+
+
+def test_a_period_not_begun_says_so_instead_of_showing_zeros(client: FlaskClient) -> None:
+    ahead = client.get("/?period=2099-01").get_data(as_text=True)
+    assert "Kỳ báo cáo này chưa bắt đầu (từ ngày 01/01/2099)" in ahead
+    assert 'data-notice="period-future"' not in client.get("/").get_data(as_text=True)

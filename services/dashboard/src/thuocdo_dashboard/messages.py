@@ -66,6 +66,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " that part is not shown yet.",
     ),
     "period": ("Kỳ báo cáo", "Period"),
+    "period_future": (
+        "Kỳ báo cáo này chưa bắt đầu (từ ngày {start}) nên chưa có phiếu đánh giá nào.",
+        "This period has not begun (it starts on {start}), so there are no responses yet.",
+    ),
     "months": ("Theo tháng", "By month"),
     "quarters": ("Theo quý", "By quarter"),
     "month_label": ("Tháng {m}/{y}", "{mon} {y}"),

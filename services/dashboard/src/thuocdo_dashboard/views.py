@@ -145,6 +145,8 @@ def _context(page: model.Page) -> dict[str, Any]:
         "months": [(p.label, messages.period_label(p, g.lang)) for p in months],
         "quarters": [(p.label, messages.period_label(p, g.lang)) for p in quarters],
         "period_label": messages.period_label(page.period, g.lang),
+        # A period that has not begun has no responses: say so rather than show zeros.
+        "period_future": page.period.start > today,
         "user": current_user(),
         "scope": current_scope(),
         "args": request.args,
