@@ -93,8 +93,7 @@ def fresh_topics(bootstrap: str, name: str) -> tuple[KafkaSettings, dict[str, st
         f"bench-{name}-{uuid.uuid4().hex[:8]}"
     )
     ensure_topics(settings)
-    env = settings.to_env()
-    return settings, env
+    return settings, settings.to_env()
 
 
 def dashboard_process(

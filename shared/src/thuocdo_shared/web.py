@@ -78,6 +78,11 @@ def _no_control_socket() -> list[str]:
     return ["--no-control-socket"] if "control_socket_disable" in names else []
 
 
+def _fresh_metrics_dir(base: Path | None = None) -> Path:
+    """A new private directory, for when the per-port one cannot be used."""
+    return Path(tempfile.mkdtemp(prefix="thuocdo-metrics-", dir=base))
+
+
 def metrics_dir(name: str, base: Path | None = None) -> Path:
     """An empty directory for one service's per-worker metric files.
 
@@ -98,7 +103,7 @@ def metrics_dir(name: str, base: Path | None = None) -> Path:
         target.mkdir()
         return target
     except OSError:
-        return Path(tempfile.mkdtemp(prefix="thuocdo-metrics-", dir=base))
+        return _fresh_metrics_dir(base)
 
 
 def _can_bind(host: str, port: int) -> bool:
@@ -128,7 +133,7 @@ def serve(
         else:
             # Another server holds the port (gunicorn will say so and exit): emptying
             # the per-port directory would wipe that server's live counters.
-            where = Path(tempfile.mkdtemp(prefix="thuocdo-metrics-"))
+            where = _fresh_metrics_dir()
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(where)
     args = [
         sys.executable,
