@@ -49,6 +49,12 @@ COMMENTS = [
     "Cổng dịch vụ công trực tuyến hay bị lỗi, không nộp được hồ sơ.",
     "Nhân viên thái độ chưa niềm nở, trả lời cộc lốc.",
 ]
+# Comments that fit no issue (with no issue ticked): scoring groups them into themes,
+# apart for unhappy (1-3) and satisfied (4-5) citizens.
+OPEN_COMMENTS = {
+    False: "Trụ sở xã mới ở xa, người già đi lại khó khăn.",
+    True: "Mọi thứ đều ổn, mong xã giữ được như vậy.",
+}
 # Per commune: (responses this month, share rating 4-5 this month, responses last month,
 # share last month). Điềm Thụy is a small sample; Kha Sơn drops sharply.
 PLAN = {
@@ -91,6 +97,7 @@ def _response(
 ) -> dict[str, Any]:
     overall = rng.choice([4, 5]) if satisfied else rng.choice([1, 2, 3])
     issues = [] if satisfied else rng.sample(list(reference.issues())[:6], 1)
+    open_comment = rng.random() < 0.25
     body: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "submitted_at": when.isoformat(timespec="seconds"),
@@ -101,7 +108,10 @@ def _response(
         "issues": issues,
         "lang": "vi",
     }
-    if rng.random() < 0.5:
+    if open_comment:
+        body["comment"] = OPEN_COMMENTS[satisfied]
+        body["issues"] = []
+    elif rng.random() < 0.5:
         body["comment"] = COMMENTS[0] if satisfied else rng.choice(COMMENTS[1:])
     if sipas:
         body["criteria"] = {
@@ -328,6 +338,16 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     assert ratings and all(r.startswith("2 – Không hài lòng") for r in ratings), ratings
     page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period={stack.period}")
     page.screenshot(path=str(output_dir / "commune-1366x768.png"), full_page=True)
+    # Themes in two groups, as scoring found them: unhappy citizens first.
+    themes = stack.scoring_get("themes", unit=KHA_SON, period=stack.period)["themes"]
+    section = page.locator('[data-section="themes"]')
+    assert section.locator("h3").all_inner_texts() == [
+        "Từ người dân chưa hài lòng (1–3 điểm)",
+        "Từ người dân hài lòng (4–5 điểm)",
+    ]
+    for tone in ("complaint", "praise"):
+        shown = section.locator(f'ul.themes[data-tone="{tone}"] > li > strong').all_inner_texts()
+        assert shown == [t["label"] for t in themes if t["tone"] == tone] != [], (tone, themes)
 
     with page.expect_download() as info:
         page.click('section:has(table[data-table="comments"]) a[data-csv="comments"]')

@@ -197,6 +197,7 @@ def test_themes_from_unassigned_comments_cached(tmp_path: Path) -> None:
     assert body["themes"] == [
         {
             "id": "t1",
+            "tone": "complaint",
             "label": "bình thường",
             "top_terms": ["bình", "thường"],
             "size": 1,
@@ -215,6 +216,24 @@ def test_themes_from_unassigned_comments_cached(tmp_path: Path) -> None:
     # New data: recomputed, newest first; the catch-all "other" counts as unassigned.
     assert model.calls[-1] == ["Khác", "Mới", "Bình thường"]
     assert ReadModel(store, model_loader=lambda: None).themes(q)["themes"] == []
+
+
+def test_themes_of_complaints_and_praise_are_found_apart(tmp_path: Path) -> None:
+    """Comments rated 1-3 and 4-5 are clustered separately (a theme mixing "chưa hài
+    lòng" with "rất hài lòng" tells a leader nothing), complaints listed first."""
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    praise = [
+        rec(11, "2025-06-16T08:00:00+07:00", "05911@-", 5, comment="Rất hài lòng"),
+        rec(12, "2025-06-17T08:00:00+07:00", "05911@-", 4, comment="Phục vụ tốt"),
+    ]
+    store.apply_batch([*RECORDS, *praise], {("t", 0): len(RECORDS) + 2})
+    model = FakeModel()
+    body = ReadModel(store, model_loader=lambda: model).themes(
+        Query(unit="19", period=parse_period("2025"))
+    )
+    # newest first within each group; r2 and r4 carry ticked issues
+    assert model.calls == [["Bình thường"], ["Phục vụ tốt", "Rất hài lòng"]]
+    assert [(t["tone"], t["size"]) for t in body["themes"]] == [("complaint", 1), ("praise", 2)]
 
 
 @pytest.mark.parametrize(

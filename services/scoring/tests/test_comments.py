@@ -248,17 +248,78 @@ def test_cluster_themes_groups_obviously_similar_comments() -> None:
     assert road.id.startswith("theme-") and road.label
 
 
-def test_theme_terms_prefer_whole_words_over_fragments() -> None:
-    from thuocdo_scoring.comments.themes import _pick_terms
+def test_phrases_grow_to_the_expression_citizens_use() -> None:
+    from thuocdo_scoring.comments.themes import Positions, clauses, expand_phrase
 
-    # candidates best first; Vietnamese words are mostly two syllables
-    assert _pick_terms(["ý", "kiến gì", "ý kiến", "xã"], 3) == ["ý kiến", "xã"]
-    assert _pick_terms(["ơn", "cảm", "xã", "cảm ơn", "ơn xã", "nhiều"], 4) == [
-        "cảm ơn",
-        "xã",
-        "nhiều",
+    docs = clauses(
+        [
+            "Cảm ơn cán bộ xã.",
+            "cam on can bo xa, mong giu nhu vay",
+            "Cảm ơn cán bộ xã rất nhiệt tình",
+            "Cảm ơn cán bộ",
+        ]
+    )
+    where = Positions(docs)
+    # "ơn cán" is in all 4: "cảm" before it and "bộ" after it in 4 of 4, "xã" after
+    # "cán bộ" in 3 of 4 (0.75 >= 0.7); after "xã" a full stop, a comma, "rất" (1 of 4).
+    assert expand_phrase(("on", "can"), where) == ("cam", "on", "can", "bo", "xa")
+    assert expand_phrase(("on", "can"), where, share=0.8) == ("cam", "on", "can", "bo")
+    assert expand_phrase(("on", "can"), where, max_len=3) == ("cam", "on", "can")
+    # a number is never part of a label
+    assert expand_phrase(("cho",), Positions(clauses(["chờ 3 ngày", "chờ 5 ngày"]))) == ("cho",)
+
+
+def test_theme_terms_are_whole_phrases_not_fragments() -> None:
+    from thuocdo_scoring.comments.themes import Positions, _pick_terms, clauses
+
+    def pick(candidates: list[str], texts: list[str], n: int = 3) -> list[str]:
+        return _pick_terms(candidates, n, Positions(clauses(texts)))
+
+    thanks = [
+        "Cảm ơn cán bộ xã. Mong giữ được như vậy",
+        "cảm ơn cán bộ xã, mong giữ được như vậy",
+        "Cảm ơn cán bộ xã",
     ]
-    assert _pick_terms(["a", "b", "c", "d"], 2) == ["a", "b"]
+    # "xa mong" only exists across a full stop or comma; "cam" and "bo" grow into the
+    # phrase already chosen; "mong giu" (2 of 3) grows on its own.
+    assert pick(["on can", "xa mong", "cam", "mong giu", "bo"], thanks) == [
+        "cam on can bo xa",
+        "mong giu duoc nhu vay",
+    ]
+    # "thủ tục" stays short (2 of 3 go on with "rườm"); the longer phrase found later
+    # contains it and takes its place.
+    paperwork = ["thủ tục", "thủ tục rườm rà", "thủ tục rườm rà quá"]
+    assert pick(["thu tuc", "tuc ruom"], paperwork) == ["thu tuc ruom ra"]
+    # "hôm nay chứng thực" repeats "chứng thực" of the phrase chosen first
+    notary = ["chứng thực hợp đồng", "chứng thực hợp đồng nhanh", "hôm nay chứng thực"]
+    assert pick(["hop dong", "hom nay"], notary) == ["chung thuc hop dong"]
+    # single syllables only fill what longer phrases leave
+    mixed = ["xã đẹp", "xã mới", "chứng thực nhanh", "chứng thực chậm"]
+    assert pick(["xa", "chung thuc"], mixed) == ["chung thuc", "xa"]
+    assert pick(["xa", "chung thuc"], mixed, n=1) == ["chung thuc"]
+
+
+def test_theme_label_keeps_what_fits() -> None:
+    from thuocdo_scoring.comments.themes import _label
+
+    terms = ["cảm ơn cán bộ xã", "mong giữ được như vậy", "phục vụ tốt"]
+    assert _label(terms) == "cảm ơn cán bộ xã, mong giữ được như vậy, phục vụ tốt"  # 51
+    assert _label(terms, limit=40) == "cảm ơn cán bộ xã, mong giữ được như vậy"  # 38
+    assert _label(["một cụm từ dài hơn giới hạn"], limit=5) == "một cụm từ dài hơn giới hạn"
+
+
+def test_cluster_themes_label_is_the_shared_expression() -> None:
+    thanks = [
+        "Cảm ơn cán bộ xã.",
+        "cam on can bo xa",
+        "Cảm ơn cán bộ xã, mong giữ được như vậy.",
+        "Rất hài lòng, cảm ơn cán bộ xã",
+    ]
+    themes, which = cluster_themes(ROADS + thanks, max_themes=4)
+    thank = themes[which[-1]]
+    assert set(which[4:]) == {which[-1]} and thank.size == 4
+    assert thank.top_terms[0] == "cảm ơn cán bộ xã"  # spelt as most citizens did
+    assert thank.label.startswith("cảm ơn cán bộ xã")
 
 
 def test_cluster_themes_small_inputs() -> None:

@@ -484,6 +484,7 @@ def commune(
     themes = status.call(p_themes)
     page.data["themes"] = [
         {
+            "tone": "praise" if t.get("tone") == "praise" else "complaint",
             "label": t.get("label", ""),
             "terms": list(t.get("top_terms", []))[:8],
             "size": t.get("size", 0),
@@ -495,16 +496,23 @@ def commune(
         "themes",
         text("themes", lang),
         [
+            text("theme_tone", lang),
             text("theme", lang),
-            text("n_answers", lang),
+            text("n_comments", lang),
             text("top_terms", lang),
             text("examples", lang),
         ],
-        numeric={1},
+        numeric={2},
     )
     for t in page.data["themes"]:
         themes_table.rows.append(
-            [t["label"], t["size"], ", ".join(t["terms"]), " | ".join(t["examples"])]
+            [
+                text(f"themes_{t['tone']}", lang),
+                t["label"],
+                t["size"],
+                ", ".join(t["terms"]),
+                " | ".join(t["examples"]),
+            ]
         )
     page.tables["themes"] = themes_table
 

@@ -132,6 +132,12 @@ class GroupsOut(Schema):
 
 class ThemeOut(Schema):
     id = fields.String()
+    tone = fields.String(
+        metadata={
+            "enum": ["complaint", "praise"],
+            "description": "complaint: from responses rated 1-3; praise: rated 4-5",
+        }
+    )
     label = fields.String()
     top_terms = fields.List(fields.String())
     size = fields.Integer()

@@ -310,6 +310,10 @@ class ReadModel:
         }
 
     def themes(self, q: Query) -> dict[str, Any]:
+        """Emerging themes among comments that fit no issue, found apart in the
+        comments of unsatisfied citizens (ratings 1-3, ``tone`` "complaint") and of
+        satisfied ones (4-5, "praise"): clustered together, "chưa hài lòng" and
+        "rất hài lòng" fall into one theme. Complaints come first."""
         unit, keys = self._scope(q)
         filters = self._filters(q, keys, issue="")
         # Count and page from one snapshot; the themes are computed outside it.
@@ -321,20 +325,24 @@ class ReadModel:
         with self._lock:
             cached = self._themes.get(cache_key)
         if cached is None:
-            cached = self._compute_themes([c.comment for c in items])
+            cached = [
+                *self._compute_themes([c.comment for c in items if c.overall <= 3], "complaint"),
+                *self._compute_themes([c.comment for c in items if c.overall >= 4], "praise"),
+            ]
             with self._lock:
                 self._themes[cache_key] = cached
                 while len(self._themes) > 128:
                     self._themes.popitem(last=False)
         return {"unit": unit_dict(unit), "period": q.period.to_dict(), "themes": cached}
 
-    def _compute_themes(self, texts: list[str]) -> list[dict[str, Any]]:
+    def _compute_themes(self, texts: list[str], tone: str) -> list[dict[str, Any]]:
         model = self.model_loader()
         if model is None or not texts:
             return []
         return [
             {
                 "id": str(t.id),
+                "tone": tone,
                 "label": t.label,
                 "top_terms": list(t.top_terms),
                 "size": int(t.size),

@@ -10,9 +10,11 @@ most often wrote them, and shown with the comments nearest its centroid.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -68,25 +70,122 @@ def _readable(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
     return out
 
 
-def _pick_terms(candidates: Sequence[str], n_terms: int) -> list[str]:
-    """Up to ``n_terms`` of the candidates (best first) that do not share a syllable.
+Phrase = tuple[str, ...]
+Segments = list[list[Phrase]]  # per comment, its clauses as folded syllables
 
-    A unigram gives way to the best-ranked candidate bigram containing it ("ý" ->
-    "ý kiến"), since Vietnamese words are mostly two syllables; a term sharing a
-    syllable with one already chosen ("kiến gì" after "ý kiến") is a fragment of it."""
-    split = [c.split() for c in candidates]
-    top: list[list[str]] = []
-    for sylls in split:
-        if len(top) == n_terms:
+PHRASE_SHARE = 0.7  # a syllable joins a phrase when this share of its comments have it there
+PHRASE_MAX = 8  # syllables in a label phrase
+_CLAUSE = re.compile(r"[.,;:!?…()\[\]\n\r\t\"“”]+")
+
+
+def clauses(texts: Sequence[str]) -> Segments:
+    """Each text cut at punctuation into clauses of accent-folded syllables (a
+    phrase never runs across a full stop or a comma)."""
+    out: Segments = []
+    for text in texts:
+        parts = (tuple(fold_accents(x) for x in syllables(c)) for c in _CLAUSE.split(text))
+        out.append([p for p in parts if p])
+    return out
+
+
+class Positions:
+    """Where each folded syllable stands in a set of comments, to find phrases fast."""
+
+    def __init__(self, docs: Segments) -> None:
+        self.at: dict[str, list[tuple[int, Phrase, int]]] = {}
+        for d, doc in enumerate(docs):
+            for clause in doc:
+                for i, syllable in enumerate(clause):
+                    self.at.setdefault(syllable, []).append((d, clause, i))
+
+    def of(self, phrase: Phrase) -> list[tuple[int, Phrase, int]]:
+        """Every occurrence of ``phrase``: (comment index, clause, start)."""
+        n = len(phrase)
+        return [o for o in self.at.get(phrase[0], []) if o[1][o[2] : o[2] + n] == phrase]
+
+
+def expand_phrase(
+    seed: Phrase, where: Positions, share: float = PHRASE_SHARE, max_len: int = PHRASE_MAX
+) -> Phrase:
+    """Grow ``seed`` one syllable at a time, left or right, while at least ``share``
+    of the comments holding the seed also hold the longer phrase: "ơn cán" in
+    comments saying "cảm ơn cán bộ xã" grows into the whole expression, while a
+    syllable that follows the seed in only some comments is not added. Numbers
+    ("0") are never added. Ties go to the left side, then the syllable sorting first."""
+    seen = where.of(seed)
+    enough = share * len({d for d, _, _ in seen})
+    phrase = seed
+    while seen and len(phrase) < max_len:
+        n = len(phrase)
+        holders: dict[tuple[int, str], set[int]] = {}  # (0 left / 1 right, syllable) -> comments
+        for d, clause, i in seen:
+            if i > 0 and clause[i - 1] != "0":
+                holders.setdefault((0, clause[i - 1]), set()).add(d)
+            if i + n < len(clause) and clause[i + n] != "0":
+                holders.setdefault((1, clause[i + n]), set()).add(d)
+        options = [(len(ds), side, syl) for (side, syl), ds in holders.items() if len(ds) >= enough]
+        if not options:
             break
-        options = [sylls]
-        if len(sylls) == 1:
-            options.insert(0, next((b for b in split if len(b) > 1 and sylls[0] in b), sylls))
-        for option in options:
-            if not any(set(option) & set(t) for t in top):
-                top.append(option)
-                break
-    return [" ".join(t) for t in top]
+        _, side, syl = min(options, key=lambda o: (-o[0], o[1], o[2]))
+        if side == 0:
+            phrase = (syl, *phrase)
+            seen = [(d, c, i - 1) for d, c, i in seen if i > 0 and c[i - 1] == syl]
+        else:
+            phrase = (*phrase, syl)
+            seen = [(d, c, i) for d, c, i in seen if i + n < len(c) and c[i + n] == syl]
+    return phrase
+
+
+def _inside(small: Phrase, big: Phrase) -> bool:
+    n = len(small)
+    return any(big[i : i + n] == small for i in range(len(big) - n + 1))
+
+
+def _overlap(a: Phrase, b: Phrase) -> bool:
+    """Whether two phrases share two syllables in a row ("hôm nay chứng thực" and
+    "chứng thực hợp đồng" say the same word twice)."""
+    pairs = set(pairwise(a))
+    return any(p in pairs for p in pairwise(b))
+
+
+def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> list[str]:
+    """Up to ``n_terms`` label phrases from the candidates (folded n-grams, best
+    first), each grown into the expression the theme's comments use
+    (:func:`expand_phrase`). A candidate found in no clause (a bigram across a full
+    stop or a comma) is skipped; a phrase inside one already chosen is a fragment of
+    it and is dropped; one that contains a chosen phrase takes its place; one that
+    shares two syllables in a row with a chosen phrase repeats it and is dropped.
+    Phrases of one syllable only fill the places that longer ones leave."""
+    grown = [
+        expand_phrase(seed, where)
+        for seed in (tuple(c.split()) for c in candidates)
+        if where.of(seed)
+    ]
+    chosen: list[Phrase] = []
+    for phrase in [p for p in grown if len(p) > 1] + [p for p in grown if len(p) == 1]:
+        if len(chosen) == n_terms:
+            break
+        if any(_inside(phrase, c) for c in chosen):
+            continue
+        parts = [i for i, c in enumerate(chosen) if _inside(c, phrase)]
+        if parts:
+            chosen[parts[0]] = phrase
+            chosen = [c for i, c in enumerate(chosen) if i not in parts[1:]]
+        elif not any(_overlap(phrase, c) for c in chosen):
+            chosen.append(phrase)
+    return [" ".join(c) for c in chosen]
+
+
+def _label(terms: Sequence[str], limit: int = 60) -> str:
+    """The first terms joined with ", ", as many as fit in ``limit`` characters
+    (always at least one)."""
+    label = ""
+    for term in terms:
+        joined = f"{label}, {term}" if label else term
+        if label and len(joined) > limit:
+            break
+        label = joined
+    return label
 
 
 def _theme_id(terms: Sequence[str]) -> str:
@@ -153,6 +252,7 @@ def _cluster_themes(
     if not texts:
         return [], []
     folded = [normalize(t) for t in texts]
+    docs = clauses(texts)
     many = len(texts) >= 20
     # with many comments, words in over a third of them ("có", "không") name no theme
     vectorizer = syllable_vectorizer((1, 2), min_df=2 if many else 1, max_df=0.35 if many else 1.0)
@@ -200,7 +300,7 @@ def _cluster_themes(
                 for j in np.argsort(-score)[: n_terms * 4]
                 if df_in[j] > 0 and "0" not in str(terms[j]).split()  # "0" = any number
             ]
-            top = _pick_terms(candidates, n_terms)
+            top = _pick_terms(candidates, n_terms, Positions([docs[int(i)] for i in members]))
         readable = _readable(top, member_texts)
         if points is not None:
             centre = points[members].mean(axis=0)
@@ -215,7 +315,7 @@ def _cluster_themes(
                 break
         theme = Theme(
             id=_theme_id(top or [folded[int(members[0])]]),
-            label=", ".join(readable) if readable else examples[0],
+            label=_label(readable) if readable else examples[0],
             top_terms=readable,
             size=len(members),
             examples=examples,
