@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from thuocdo_shared.units import Unit, UnitRegistry, UnknownUnit, local_date, registry
+from thuocdo_shared.units import (
+    Unit,
+    UnitRegistry,
+    UnknownUnit,
+    local_date,
+    local_minute,
+    registry,
+)
 
 pytestmark = pytest.mark.unit
 BEFORE = dt.date(2025, 6, 30)
@@ -98,3 +105,9 @@ def test_carried_on_by_follows_a_district_into_the_reform() -> None:
     }
     # A unit still in force goes on in itself.
     assert reg.carried_on_by(reg.lookup("19", dt.date(2026, 1, 1))) == []
+
+
+def test_local_minute_shows_stored_times_in_vietnam() -> None:
+    assert local_minute("2025-06-30T23:30:15+00:00") == "2025-07-01T06:30+07:00"
+    assert local_minute("2025-06-30T23:30:15") == "2025-07-01T06:30+07:00"  # naive = UTC
+    assert local_minute("2025-07-01T08:05:59+09:00") == "2025-07-01T06:05+07:00"

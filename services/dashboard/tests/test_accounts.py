@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import stat
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from thuocdo_dashboard.accounts import (
     check_name,
     generate_password,
 )
+from thuocdo_dashboard.cli import main
+from thuocdo_shared.units import LOCAL_TZ
 
 pytestmark = pytest.mark.unit
 
@@ -102,3 +106,29 @@ def test_names_that_could_never_log_in_are_refused(tmp_path: Path, name: str, re
 @pytest.mark.parametrize("name", ["lan", "ha.nguyen", "kha-son", "Lan_2", "Hà", "x" * 64])
 def test_ordinary_names_are_kept_as_given(name: str) -> None:
     assert check_name(name) == name
+
+
+def test_user_list_has_a_header_and_local_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    for args in (
+        ["--name", "tinh", "--role", "admin"],
+        ["--name", "kha-son", "--role", "commune", "--unit", "05953"],
+    ):
+        monkeypatch.setattr("sys.stdin", io.StringIO("mật-khẩu-đủ-dài-1\n"))
+        assert main(["user", "add", *args, "--password-stdin"]) == 0
+    assert main(["user", "disable", "tinh"]) == 0
+    capsys.readouterr()
+
+    assert main(["user", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "name\trole\tunit\tstate\tcreated"
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [r[:4] for r in rows] == [
+        ["kha-son", "commune", "05953@2025-07-01", "active"],
+        ["tinh", "admin", "*", "disabled"],  # "*": the whole province
+    ]
+    created = dt.datetime.fromisoformat(rows[0][4])
+    assert created.utcoffset() == dt.timedelta(hours=7)
+    assert abs(dt.datetime.now(LOCAL_TZ) - created) < dt.timedelta(minutes=2)

@@ -32,6 +32,15 @@ def local_date(when: dt.datetime) -> dt.date:
     return when.astimezone(LOCAL_TZ).date()
 
 
+def local_minute(stamp: str) -> str:
+    """A stored time (ISO 8601; naive taken as UTC) as Vietnam's local time to the
+    minute, for operators: "2025-07-01T06:30+07:00"."""
+    moment = dt.datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(LOCAL_TZ).isoformat(timespec="minutes")
+
+
 def local_today() -> dt.date:
     """Today's date in Vietnam, whatever the host's time zone (a UTC host is still on
     yesterday until 07:00 in Vietnam)."""

@@ -7,7 +7,7 @@ import getpass
 import sys
 from collections.abc import Sequence
 
-from thuocdo_shared.units import local_today
+from thuocdo_shared.units import local_minute, local_today
 from thuocdo_shared.web import serve
 
 from .accounts import AccountStore, BadName, UserExists, check_name, generate_password
@@ -58,9 +58,13 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
             print(f"password: {password}")
         return 0
     if args.user_command == "list":
+        # Tab-separated with a header; times in Vietnam (UTC+7), as operators read them.
+        print("name\trole\tunit\tstate\tcreated")
         for user in store.list():
             state = "disabled" if user.disabled else "active"
-            print(f"{user.name}\t{user.role}\t{user.unit}\t{state}\t{user.created_at}")
+            print(
+                f"{user.name}\t{user.role}\t{user.unit}\t{state}\t{local_minute(user.created_at)}"
+            )
         return 0
     if store.disable(args.name):
         print(f"disabled {args.name}")

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
 
-from thuocdo_shared.units import LOCAL_TZ, local_today
+from thuocdo_shared.units import local_minute, local_today
 from thuocdo_shared.web import serve
 
 from .kiosks import MODES, KioskError, KioskRegistry, check_commune
 from .settings import Settings
-
-
-def _local(stamp: str) -> str:
-    """A stored UTC time (ISO 8601) as Vietnam's local time, to the minute."""
-    return dt.datetime.fromisoformat(stamp).astimezone(LOCAL_TZ).isoformat(timespec="minutes")
 
 
 def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
@@ -44,10 +38,10 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
         # Tab-separated with a header; times in Vietnam (UTC+7), as operators read them.
         print("id\tcommune\tmode\tfield\tcreated\tstate\tname")
         for kiosk, created, revoked in registry.list():
-            state = f"revoked {_local(revoked)}" if revoked else "active"
+            state = f"revoked {local_minute(revoked)}" if revoked else "active"
             print(
                 f"{kiosk.id}\t{kiosk.commune_code}\t{kiosk.mode}\t{kiosk.field or '-'}\t"
-                f"{_local(created)}\t{state}\t{kiosk.name}"
+                f"{local_minute(created)}\t{state}\t{kiosk.name}"
             )
         return 0
     if args.kiosk_command == "revoke":
