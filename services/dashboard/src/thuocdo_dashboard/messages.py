@@ -127,13 +127,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Index {index} is below the threshold {threshold}",
     ),
     "alert_drop": (
-        "Giảm có ý nghĩa thống kê so với kỳ trước: từ {previous} xuống {index} (p {p})",
-        "Significant drop against the previous period: from {previous} to {index} (p {p})",
+        "Giảm rõ so với kỳ trước: từ {previous} xuống {index}; mức giảm này khó là"
+        " ngẫu nhiên (kiểm định thống kê, p {p})",
+        "Clear drop against the previous period: from {previous} to {index}; a drop this"
+        " large is unlikely to be chance (statistical test, p {p})",
     ),
     "previous_index": ("Chỉ số kỳ trước (%)", "Previous index (%)"),
     "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
     "no_data": ("Chưa có số liệu cho kỳ này.", "No figures for this period."),
     "download_csv": ("Tải CSV", "Download CSV"),
+    "scroll_hint": ("Vuốt ngang để xem thêm cột →", "Swipe sideways for more columns →"),
     "updated_at": ("Cập nhật lúc {time}", "Updated at {time}"),
     "live_on": ("Đang tự động cập nhật", "Live updates on"),
     "unit_gone": (

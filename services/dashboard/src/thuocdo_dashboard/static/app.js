@@ -59,6 +59,15 @@
     try { return JSON.parse(box.dataset.trend); } catch (e) { return []; }
   }
 
+  // A table wider than its card scrolls sideways; on a phone nothing shows that
+  // more columns exist, so such a table gets class "scrolls" and a hint (app.css).
+  function markScrolling() {
+    var wraps = main.querySelectorAll(".table-wrap");
+    for (var i = 0; i < wraps.length; i++) {
+      wraps[i].classList.toggle("scrolls", wraps[i].scrollWidth > wraps[i].clientWidth + 1);
+    }
+  }
+
   var inFlight = false, again = false;
   function refresh() {
     if (inFlight) { again = true; return; }
@@ -76,6 +85,7 @@
           else { banner.hidden = true; banner.textContent = ""; }
         }
         drawTrend(data.trend);
+        markScrolling();
         markUpdated();
       })
       .catch(function () { /* keep the figures shown; the next event retries */ })
@@ -86,11 +96,12 @@
   }
 
   drawTrend(readTrend());
+  markScrolling();
   markUpdated();
   var resizeTimer = null;
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(function () { drawTrend(latest); }, 150);
+    resizeTimer = setTimeout(function () { drawTrend(latest); markScrolling(); }, 150);
   });
 
   if (window.EventSource) {
