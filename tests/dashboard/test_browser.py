@@ -278,6 +278,9 @@ def test_district_leader_sees_the_numbers_scoring_gives(
         assert float(row.get_attribute("data-index")) == want["index"]
         assert float(row.get_attribute("data-shrunk")) == want["shrunk"]
         assert want["unit"]["name"] in row.inner_text()
+        # raw index, and under it the adjusted index the ranking is ordered by
+        value = row.locator(".rank-value").inner_text().split("\n")
+        assert value == [f"{number(want['index'])}%", f"◆ {number(want['shrunk'])}%"], value
     small = page.locator(f'li.rank-row[data-unit="{DIEM_THUY}"]')
     assert "Mẫu nhỏ" in small.inner_text()  # 12 responses
     alerts = page.locator("li.alert").all_inner_texts()
