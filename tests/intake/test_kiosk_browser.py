@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response
 
-from tests.intake.helpers import enrol, intake
+from tests.intake.helpers import cli, enrol, intake
 from tests.support.kafka_local import free_port
 from tests.support.topics import read_topic
 
@@ -272,6 +272,37 @@ def test_a_refused_response_never_blocks_the_queue(
         # answered "queued" and still be on its way from the spool.
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
     assert [r.overall for r in records] == [5]
+
+
+def test_a_revoked_tablet_says_so_and_keeps_what_it_could_not_send(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Revoked while in use: the next rating is refused (401), the tablet tells the
+    citizen to see the staff, and the rating it holds is said to be kept on the
+    tablet (it can never be sent), not "waiting to be sent"."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+            done = cli(tmp_path, "kiosk", "revoke", kiosk["id"])
+            assert done.returncode == 0, done.stderr
+            _rate(page, 2, "waiting_time", COMMENT)
+            with page.expect_response(
+                lambda resp: resp.url.endswith("/api/v1/responses") and resp.status == 401
+            ):
+                page.click("#send")
+            blocked = page.locator("#blocked-text")
+            expect(blocked).to_have_attribute("data-text", "revoked")
+            expect(blocked).to_have_text(
+                "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
+            )
+            expect(page.locator("#pending")).to_have_text(
+                "1 đánh giá chưa gửi được, vẫn được lưu trên máy này để đối chiếu"
+            )
+        finally:
+            page.close()
 
 
 def test_first_start_without_intake_says_so_and_retries(

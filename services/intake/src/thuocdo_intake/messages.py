@@ -29,6 +29,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "thanks": "Cảm ơn Ông/Bà đã đánh giá!",
         "thanks_sub": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
         "pending": "{n} đánh giá đang chờ gửi",
+        "pending_kept": "{n} đánh giá chưa gửi được, vẫn được lưu trên máy này để đối chiếu",
         "offline": (
             "Mất kết nối mạng: đánh giá đã được lưu trên máy và sẽ tự động gửi khi có mạng trở lại."
         ),
@@ -59,6 +60,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "thanks": "Thank you for your feedback!",
         "thanks_sub": "Your opinion helps us serve you better.",
         "pending": "{n} waiting to be sent",
+        "pending_kept": "{n} not sent, kept on this tablet for checking",
         "offline": "No connection: ratings are kept on this tablet and sent later.",
         "not_enrolled": "This tablet is not enrolled. Please tell the staff at the counter.",
         "revoked": "This tablet may no longer send ratings. Please tell the staff at the counter.",

@@ -175,7 +175,9 @@
     return outboxAll().then(function (items) {
       var el = $("pending");
       el.hidden = items.length === 0;
-      el.textContent = t("pending").replace("{n}", String(items.length));
+      // A revoked tablet can never send them: say they are kept, not "waiting".
+      var kept = !$("screen-blocked").hidden && $("blocked-text").dataset.text === "revoked";
+      el.textContent = t(kept ? "pending_kept" : "pending").replace("{n}", String(items.length));
       el.dataset.count = String(items.length);
       if (items.length > 0 && !retryTimer) { scheduleRetry(backoffMs); }
     });
