@@ -293,10 +293,21 @@ def test_theme_terms_are_whole_phrases_not_fragments() -> None:
     # "hôm nay chứng thực" repeats "chứng thực" of the phrase chosen first
     notary = ["chứng thực hợp đồng", "chứng thực hợp đồng nhanh", "hôm nay chứng thực"]
     assert pick(["hop dong", "hom nay"], notary) == ["chung thuc hop dong"]
-    # single syllables only fill what longer phrases leave
+    # single syllables only when no longer phrase is found
     mixed = ["xã đẹp", "xã mới", "chứng thực nhanh", "chứng thực chậm"]
-    assert pick(["xa", "chung thuc"], mixed) == ["chung thuc", "xa"]
-    assert pick(["xa", "chung thuc"], mixed, n=1) == ["chung thuc"]
+    assert pick(["xa", "chung thuc"], mixed) == ["chung thuc"]
+    assert pick(["xa"], mixed) == ["xa"]
+
+
+def test_theme_terms_lose_dangling_words_at_their_ends() -> None:
+    from thuocdo_scoring.comments.themes import _trim
+
+    assert _trim("tôi cảm ơn") == "cảm ơn"
+    assert _trim("rất hài lòng với cách cư xử của") == "rất hài lòng với cách cư xử"
+    assert _trim("cảm ơn đảng và nhà nước") == "cảm ơn đảng và nhà nước"
+    # spelt with diacritics: "cửa" and "vả" are words, not "của" and "và"
+    assert _trim("mở cửa") == "mở cửa" and _trim("người dân rất vất vả") == "người dân rất vất vả"
+    assert _trim("của") == "của"
 
 
 def test_theme_label_keeps_what_fits() -> None:

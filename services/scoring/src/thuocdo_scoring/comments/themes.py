@@ -75,6 +75,11 @@ Segments = list[list[Phrase]]  # per comment, its clauses as folded syllables
 
 PHRASE_SHARE = 0.7  # a syllable joins a phrase when this share of its comments have it there
 PHRASE_MAX = 8  # syllables in a label phrase
+# Words a label neither starts with (pronouns, linking words) nor ends with (words
+# that need what follows, particles). Spelt with diacritics: folded, "của" would be
+# "cửa" too ("mở cửa") and "vả" would be "và".
+_NO_START = frozenset({"tôi", "em", "thì", "là", "và", "mà", "nhưng"})
+_NO_END = frozenset({"của", "với", "các", "những", "và", "thì", "là", "mà", "nhé", "à", "ạ", "ơi"})
 _CLAUSE = re.compile(r"[.,;:!?…()\[\]\n\r\t\"“”]+")
 
 
@@ -111,7 +116,8 @@ def expand_phrase(
     of the comments holding the seed also hold the longer phrase: "ơn cán" in
     comments saying "cảm ơn cán bộ xã" grows into the whole expression, while a
     syllable that follows the seed in only some comments is not added. Numbers
-    ("0") are never added. Ties go to the left side, then the syllable sorting first."""
+    ("0") are never added. Ties go to the left side, then the syllable sorting
+    first."""
     seen = where.of(seed)
     enough = share * len({d for d, _, _ in seen})
     phrase = seed
@@ -155,14 +161,16 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
     stop or a comma) is skipped; a phrase inside one already chosen is a fragment of
     it and is dropped; one that contains a chosen phrase takes its place; one that
     shares two syllables in a row with a chosen phrase repeats it and is dropped.
-    Phrases of one syllable only fill the places that longer ones leave."""
+    Phrases of one syllable ("lại", "mất") say little: they are used only when no
+    longer phrase is found."""
     grown = [
         expand_phrase(seed, where)
         for seed in (tuple(c.split()) for c in candidates)
         if where.of(seed)
     ]
     chosen: list[Phrase] = []
-    for phrase in [p for p in grown if len(p) > 1] + [p for p in grown if len(p) == 1]:
+    longer = [p for p in grown if len(p) > 1]
+    for phrase in longer or grown:
         if len(chosen) == n_terms:
             break
         if any(_inside(phrase, c) for c in chosen):
@@ -174,6 +182,18 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
         elif not any(_overlap(phrase, c) for c in chosen):
             chosen.append(phrase)
     return [" ".join(c) for c in chosen]
+
+
+def _trim(term: str) -> str:
+    """``term`` without a pronoun or linking word at its start or a dangling word at
+    its end ("tôi cảm ơn" -> "cảm ơn", "cách cư xử của" -> "cách cư xử"; "đảng và
+    nhà nước" keeps its "và"). Never empty: the last word stays."""
+    words = term.split()
+    while len(words) > 1 and words[0] in _NO_START:
+        words.pop(0)
+    while len(words) > 1 and words[-1] in _NO_END:
+        words.pop()
+    return " ".join(words)
 
 
 def _label(terms: Sequence[str], limit: int = 60) -> str:
@@ -301,7 +321,7 @@ def _cluster_themes(
                 if df_in[j] > 0 and "0" not in str(terms[j]).split()  # "0" = any number
             ]
             top = _pick_terms(candidates, n_terms, Positions([docs[int(i)] for i in members]))
-        readable = _readable(top, member_texts)
+        readable = [_trim(t) for t in _readable(top, member_texts)]
         if points is not None:
             centre = points[members].mean(axis=0)
             order = members[np.argsort(-(points[members] @ centre))]
