@@ -176,7 +176,11 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     # A page waits up to 10 s for scoring here (2 s in the helper): on a loaded CI
     # machine one of the five calls of a commune page can take longer than 2 s.
     dash = dashboard(  # scoring's port is chosen
-        settings, dirs["dashboard"], scoring.url, THUOCDO_DASHBOARD_SCORING_TIMEOUT="10"
+        settings,
+        dirs["dashboard"],
+        scoring.url,
+        THUOCDO_DASHBOARD_SCORING_TIMEOUT="10",
+        THUOCDO_DASHBOARD_STALE_AFTER="15",
     )
     procs = (intake, consumer, scoring, dash)
     try:
@@ -462,6 +466,30 @@ def test_new_response_appears_without_reload(browser: Any, stack: Stack) -> None
     assert int(page.locator(row).get_attribute("data-n")) == before_row + 1
     assert page.locator("#updated-at").inner_text().startswith("Cập nhật lúc")
     assert delay < 10.0
+    page.close()
+
+
+def test_a_stopped_consumer_is_said_on_the_page(browser: Any, stack: Stack) -> None:
+    """Runs second to last: it stops scoring's consumer for good. The API still
+    answers with the figures as they were; the page must say they stopped moving
+    (the dashboard here calls figures stale after 15 s without a heartbeat)."""
+    stack.consumer.stop()
+    stopped = dt.datetime.now(VN)
+    page = _login(browser, stack, "kha-son")
+    banner = page.locator("#scoring-status")
+    for _ in range(40):
+        page.reload()
+        if banner.is_visible():
+            break
+        page.wait_for_timeout(1000)
+    text = banner.inner_text()
+    assert text.startswith("Số liệu đã ngừng cập nhật từ ") and "Xin báo quản trị viên" in text
+    # the consumer's last heartbeat, shown to the minute in Vietnam's time
+    since = dt.datetime.strptime(text.split(" từ ", 1)[1][:16], "%H:%M %d/%m/%Y")
+    assert dt.timedelta(0) <= stopped.replace(tzinfo=None, second=0, microsecond=0) - since
+    assert stopped.replace(tzinfo=None) - since < dt.timedelta(minutes=2)
+    ready = requests.get(f"{stack.scoring.url}/readyz", timeout=10).json()
+    assert ready["status"] == "ready" and ready["consumer"]["age_s"] > 15
     page.close()
 
 

@@ -3,6 +3,7 @@ units soon enough for the dashboard to refresh within about a second."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import uuid
@@ -12,6 +13,8 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
+from thuocdo_scoring.consumer import HEARTBEAT_S
+from thuocdo_scoring.store import SqliteStore
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.kafka import make_consumer, make_producer, send_confirmed
 
@@ -80,6 +83,16 @@ def test_update_follows_each_committed_batch(
             # A redelivered response changes nothing, so it announces nothing.
             send_confirmed(producer, topic, value)
             assert next_update(updates, 2) is None
+            # The running consumer beats every few seconds, with nothing left to count.
+            store = SqliteStore(tmp_path / "s.sqlite3")
+            deadline = time.monotonic() + 3 * HEARTBEAT_S
+            while time.monotonic() < deadline:
+                state = store.consumer_state()
+                if state is not None and state.lag == 0:
+                    break
+                time.sleep(0.5)
+            assert state is not None and state.lag == 0, (state, proc.tail())
+            assert state.age_s(dt.datetime.now(dt.UTC)) < 2 * HEARTBEAT_S
     finally:
         producer.close()
         updates.close()

@@ -47,6 +47,13 @@ def test_a_900_kb_poison_is_dead_lettered_truncated_and_the_partition_moves_on(
         while loop.store.response_count() < 1 and time.monotonic() < deadline:
             loop.step(timeout_ms=500)  # a failed DLQ send raised here before the fix
         assert loop.store.response_count() == 1
+        # The heartbeat counts the dead letter and says nothing is left to count.
+        assert loop.store.consumer_state() is None
+        loop.heartbeat(force=True)
+        state = loop.store.consumer_state()
+        assert state is not None and (state.dead_lettered, state.lag) == (1, 0)
+        loop.heartbeat(force=True)  # the count is a running total, not re-added
+        assert loop.store.consumer_state().dead_lettered == 1  # type: ignore[union-attr]
     finally:
         loop.close()
 

@@ -296,3 +296,41 @@ def test_store_that_cannot_open_is_not_ready(tmp_path: Path) -> None:
     resp = client.get("/api/v1/index?unit=19&period=2025")
     assert resp.status_code == 503
     assert resp.get_json()["message"].startswith("Kho dữ liệu")
+
+
+def test_the_consumers_heartbeat_is_in_index_readyz_and_metrics(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The API process cannot see the consumer; what the consumer last wrote into the
+    store (its heartbeat) tells a leader's page and an operator whether the figures
+    still move."""
+    store: SqliteStore = app.extensions["thuocdo_store"]
+    anon = app.test_client()
+    index = client.get("/api/v1/index?unit=19&period=2025").get_json()
+    assert index["consumer"] is None  # no consumer ever ran
+    assert anon.get("/readyz").get_json()["consumer"] is None
+    metrics = anon.get("/metrics")
+    assert metrics.headers["Content-Type"].count("charset") == 1
+    text = metrics.get_data(as_text=True)
+    assert "thuocdo_scoring_store_up 1.0" in text
+    assert f"thuocdo_scoring_responses {float(len(RECORDS))}" in text
+    assert "heartbeat_age" not in text
+
+    seen = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=90)
+    store.note_consumer(seen, 4, 2)
+    store.note_consumer(seen, 3, 1)  # lag replaced, dead letters added up
+    index = client.get("/api/v1/index?unit=19&period=2025").get_json()
+    consumer = index["consumer"]
+    assert dt.datetime.fromisoformat(consumer["seen_at"]) == seen
+    assert 90 <= consumer["age_s"] < 120 and consumer["lag"] == 3
+    assert consumer["dead_lettered"] == 3
+    assert anon.get("/readyz").get_json()["consumer"]["lag"] == 3
+    text = anon.get("/metrics").get_data(as_text=True)
+    (age,) = (
+        float(line.split()[1])
+        for line in text.splitlines()
+        if line.startswith("thuocdo_scoring_consumer_heartbeat_age_seconds ")
+    )
+    assert 90 <= age < 120
+    assert "thuocdo_scoring_consumer_lag 3.0" in text
+    assert "thuocdo_scoring_dead_lettered_total 3.0" in text

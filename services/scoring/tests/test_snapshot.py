@@ -95,6 +95,9 @@ class WriteBetweenReads:
         self._after_read()
         return out
 
+    def consumer_state(self) -> Any:
+        return self.inner.consumer_state()
+
 
 @pytest.fixture
 def racing(tmp_path: Path) -> Iterator[tuple[ReadModel, WriteBetweenReads]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.registry import Collector
 from werkzeug.exceptions import HTTPException
 
 ReadyCheck = Callable[[], tuple[bool, dict[str, Any]]]
@@ -32,9 +33,11 @@ def _registry() -> CollectorRegistry | None:
     return None
 
 
-def ops_blueprint(service: str, ready: ReadyCheck) -> Blueprint:
+def ops_blueprint(service: str, ready: ReadyCheck, collector: Collector | None = None) -> Blueprint:
     """``/healthz`` (the process answers), ``/readyz`` (its dependencies answer: 503
-    with the reason otherwise) and ``/metrics`` (Prometheus text format)."""
+    with the reason otherwise) and ``/metrics`` (Prometheus text format). A
+    ``collector`` adds metrics computed at each scrape (e.g. read from a store that
+    another process writes)."""
     bp = Blueprint("ops", __name__)
 
     @bp.get("/healthz")
@@ -52,7 +55,12 @@ def ops_blueprint(service: str, ready: ReadyCheck) -> Blueprint:
     def metrics() -> Response:
         registry = _registry()
         body = generate_latest(registry) if registry is not None else generate_latest()
-        return Response(body, mimetype=CONTENT_TYPE_LATEST)
+        if collector is not None:
+            extra = CollectorRegistry(auto_describe=False)
+            extra.register(collector)
+            body += generate_latest(extra)
+        # content_type, not mimetype: CONTENT_TYPE_LATEST carries its charset already.
+        return Response(body, content_type=CONTENT_TYPE_LATEST)
 
     return bp
 

@@ -52,6 +52,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "error_title": ("Không thể hiển thị trang", "Cannot show this page"),
     "back_home": ("Về trang tổng quan", "Back to the overview"),
+    "data_stalled_since": (
+        "Số liệu đã ngừng cập nhật từ {time}: phiếu mới chưa được tính. Xin báo quản trị viên.",
+        "Figures have not been updated since {time}: new responses are not counted."
+        " Please tell the administrator.",
+    ),
+    "data_never_updated": (
+        "Số liệu chưa được cập nhật lần nào: phiếu mới chưa được tính. Xin báo quản trị viên.",
+        "Figures have never been updated: new responses are not counted."
+        " Please tell the administrator.",
+    ),
     "scoring_down_since": (
         "Không kết nối được hệ thống tính chỉ số; số liệu hiển thị cập nhật lúc {time}",
         "Cannot reach the scoring service; the figures shown were last updated at {time}",

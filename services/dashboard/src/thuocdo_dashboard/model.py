@@ -63,6 +63,25 @@ class Table:
         return [[lead[i], *row] for i, row in enumerate(rows)]
 
 
+MISSING = "missing"  # page.data["consumer"] when scoring gave no heartbeat field
+
+
+def stalled(consumer: Any, stale_after: float) -> tuple[bool, dt.datetime | None]:
+    """Whether the figures stopped moving, from scoring's ``consumer`` field (its
+    consumer's last heartbeat), and since when (None: never updated). An answer
+    without the field (an older scoring) or no answer at all says nothing."""
+    if consumer == MISSING:
+        return False, None
+    if not isinstance(consumer, dict):
+        return True, None
+    if float(consumer.get("age_s") or 0.0) <= stale_after:
+        return False, None
+    try:
+        return True, dt.datetime.fromisoformat(str(consumer.get("seen_at")))
+    except ValueError:
+        return True, None
+
+
 @dataclass
 class Status:
     """How fresh the figures are: ``down`` when scoring did not answer now;
@@ -182,6 +201,7 @@ def overview(
     headline = status.call(p_head)
     page.data["headline"] = _estimate(headline) if headline else None
     page.data["as_of"] = headline.get("as_of") if headline else None
+    page.data["consumer"] = headline.get("consumer", MISSING) if headline else MISSING
 
     rows: list[dict[str, Any]] = []
     if parent is not None:
@@ -382,6 +402,7 @@ def commune(
     index = status.call(p_index)
     page.data["headline"] = _estimate(index) if index else None
     page.data["as_of"] = (index or {}).get("as_of")
+    page.data["consumer"] = index.get("consumer", MISSING) if index else MISSING
     page.data["mean"] = (index or {}).get("mean")
     field_names, issue_names = _field_names(lang), _issue_names(lang)
     criteria_names = {c.code: c.label.get(lang) for c in reference.sipas().criteria.values()}

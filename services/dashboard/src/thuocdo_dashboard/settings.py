@@ -31,6 +31,9 @@ class Settings:
     secure_cookies: bool = False
     proxy_fix: bool = False
     alert_threshold: float = 70.0
+    # A page warns that its figures stopped moving when scoring's consumer has not
+    # written its heartbeat (every 5 s while it works) for this many seconds.
+    stale_after: float = 120.0
     lockout_attempts: int = 5
     lockout_minutes: int = 15
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
@@ -51,6 +54,7 @@ class Settings:
             secure_cookies=env_bool(env, "THUOCDO_DASHBOARD_SECURE_COOKIES", False),
             proxy_fix=env_bool(env, "THUOCDO_DASHBOARD_PROXY_FIX", False),
             alert_threshold=env_float(env, "THUOCDO_DASHBOARD_ALERT_THRESHOLD", 70.0),
+            stale_after=env_float(env, "THUOCDO_DASHBOARD_STALE_AFTER", cls.stale_after),
             lockout_attempts=env_int(env, "THUOCDO_DASHBOARD_LOCKOUT_ATTEMPTS", 5, minimum=1),
             lockout_minutes=env_int(env, "THUOCDO_DASHBOARD_LOCKOUT_MINUTES", 15, minimum=1),
             kafka=KafkaSettings.from_env(env),

@@ -119,7 +119,13 @@ def _build(kind: str, **kw: Any) -> model.Page:
 
 def _status_text(page: model.Page) -> str | None:
     if not page.status.down:
-        return None
+        settings = current_app.extensions["thuocdo_settings"]
+        stale, since = model.stalled(page.data.get("consumer", model.MISSING), settings.stale_after)
+        if not stale:
+            return None
+        if since is None:
+            return messages.text("data_never_updated", g.lang)
+        return messages.text("data_stalled_since", g.lang, time=messages.local_time(since))
     if page.status.since is None:
         key = "scoring_partial" if page.status.answered else "scoring_down_nodata"
         return messages.text(key, g.lang)
@@ -201,7 +207,8 @@ def _json(page: model.Page) -> Response:
         kind=page.kind,
         unit=page.unit.key,
         period=page.period.label,
-        status={"down": page.status.down, "text": ctx["status_text"]},
+        # "down" shows the banner: scoring did not answer, or its figures stopped moving
+        status={"down": bool(ctx["status_text"]), "text": ctx["status_text"]},
         headline=page.data.get("headline"),
         ranking=[{k: v for k, v in r.items() if k != "href"} for r in page.data.get("ranking", [])],
         trend=page.data.get("trend", []),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
@@ -10,7 +11,8 @@ from thuocdo_shared.web import ops_blueprint
 
 from .api import init_api
 from .classifier import load_model
-from .queries import ReadModel
+from .metrics import StoreCollector
+from .queries import ReadModel, consumer_dict
 from .settings import Settings
 from .store import SqliteStore, Store
 
@@ -27,12 +29,15 @@ def create_app(
     app.extensions["thuocdo_store"] = store
 
     def ready() -> tuple[bool, dict[str, Any]]:
+        # Ready when the store answers: the figures can be read even while the
+        # consumer is away; its heartbeat says how fresh they are.
         try:
-            return True, {"responses": store.response_count()}
+            count, state = store.response_count(), store.consumer_state()
         except Exception as exc:
             return False, {"reason": f"store: {type(exc).__name__}: {exc}"}
+        return True, {"responses": count, "consumer": consumer_dict(state, dt.datetime.now(dt.UTC))}
 
-    app.register_blueprint(ops_blueprint("scoring", ready))
+    app.register_blueprint(ops_blueprint("scoring", ready, StoreCollector(store)))
     init_api(app, ReadModel(store, settings.small_sample, settings.weights), settings.token)
     if settings.classify:
         # Fit the comment model in the background as the worker starts, so that the

@@ -49,11 +49,25 @@ class SipasOut(Schema):
     dimensions = fields.List(fields.Nested(DimensionOut))
 
 
+class ConsumerOut(Schema):
+    seen_at = fields.DateTime(metadata={"description": "the consumer's last good poll (UTC)"})
+    age_s = fields.Float(metadata={"description": "seconds since seen_at"})
+    lag = fields.Integer(
+        allow_none=True, metadata={"description": "records not yet counted (null: unknown)"}
+    )
+    dead_lettered = fields.Integer(metadata={"description": "records sent to the DLQ in all"})
+
+
 class IndexOut(EstimateOut):
     unit = fields.Nested(UnitOut)
     period = fields.Nested(PeriodOut)
     filters = fields.Dict()
     as_of = fields.DateTime(allow_none=True)
+    consumer = fields.Nested(
+        ConsumerOut,
+        allow_none=True,
+        metadata={"description": "the consumer's heartbeat; null when none was ever written"},
+    )
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     mean = fields.Float(allow_none=True, metadata={"description": "mean score 1-5"})
     mean_100 = fields.Float(allow_none=True, metadata={"description": "(mean-1)/4*100"})

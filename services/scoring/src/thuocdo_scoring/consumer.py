@@ -16,6 +16,7 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 # The DLQ record must fit the broker's default 1 MiB message limit whatever came in:
 # an original over ~512 KiB is cut to its first MAX_DLQ_VALUE_BYTES (~700 KB of
 # base64) and the record says so, else its DLQ send failed and the batch with it.
+# How often the consumer writes its heartbeat (last good poll, lag) into the store,
+# where the read API and the dashboard see whether the figures still move.
+HEARTBEAT_S = 5.0
 MAX_DLQ_VALUE_BYTES = 525_000
 MAX_DLQ_KEY_BYTES = 12_000
 MAX_DLQ_REASON_CHARS = 2_000
@@ -289,6 +293,8 @@ class ScoringConsumer:
         self.producer: KafkaProducer = make_producer(settings.kafka, linger_ms=5)
         self.applied = 0
         self.retry_delay_s = 1.0
+        self._beat_at = float("-inf")  # monotonic time of the last heartbeat
+        self._dead_since_beat = 0
 
     def step(self, timeout_ms: int = 500) -> int:
         """One poll and its batch; returns the number of new responses applied."""
@@ -332,6 +338,38 @@ class ScoringConsumer:
         for fut, d in zip(futures, dead, strict=True):
             fut.get(timeout=30)
             log.warning("dead-lettered %s/%s: %s", d.message.partition, d.message.offset, d.reason)
+        self._dead_since_beat += len(dead)
+
+    def heartbeat(self, force: bool = False) -> None:
+        """Write the heartbeat (now, lag, records dead-lettered since the last one)
+        at most every HEARTBEAT_S seconds; only after a poll and batch that worked,
+        so a consumer stuck on a failing batch, or gone, stops beating."""
+        now = time.monotonic()
+        if not force and now - self._beat_at < HEARTBEAT_S:
+            return
+        try:
+            self.store.note_consumer(dt.datetime.now(dt.UTC), self._lag(), self._dead_since_beat)
+        except Exception as exc:  # the next batch meets the same store and says why
+            log.warning("heartbeat not written: %s: %s", type(exc).__name__, exc)
+            return
+        self._beat_at = now
+        self._dead_since_beat = 0
+
+    def _lag(self) -> int | None:
+        """Records between the stored offsets and the end of the assigned partitions
+        (None when there is no assignment yet or the broker does not answer)."""
+        try:
+            assigned = list(self.consumer.assignment())
+            if not assigned:
+                return None
+            ends: dict[TopicPartition, int] = self.consumer.end_offsets(assigned)
+        except Exception as exc:  # informational only
+            log.info("lag unknown: %s", exc)
+            return None
+        return sum(
+            max(0, end - (self.store.offset(tp.topic, tp.partition) or 0))
+            for tp, end in ends.items()
+        )
 
     def _commit_to_kafka(self, offsets: Mapping[tuple[str, int], int]) -> None:
         try:
@@ -364,6 +402,7 @@ class ScoringConsumer:
             try:
                 self.step()
                 failures = 0
+                self.heartbeat()
             except Exception as exc:
                 # E.g. the DLQ or the disk failed mid-batch: nothing of the batch was
                 # stored, so rewind to the store's offsets and try again shortly.

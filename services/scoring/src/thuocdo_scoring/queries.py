@@ -22,7 +22,7 @@ from .classifier import IssueModel, load_model
 from .index import levels_estimate, mean_100, mean_score, sipas_index
 from .periods import Period, buckets
 from .shrinkage import fit_prior
-from .store import Filters, Store
+from .store import ConsumerState, Filters, Store
 
 THEME_TEXTS_MAX = 2000
 
@@ -84,6 +84,18 @@ def communes_under(unit: Unit, period: Period, units: UnitRegistry | None = None
     if unit.valid_to is not None and unit.valid_to < period.end:
         found.update(u for u in units.carried_on_by(unit) if u.overlaps(period.start, period.end))
     return sorted(found, key=lambda u: (u.code, u.valid_from or dt.date.min))
+
+
+def consumer_dict(state: ConsumerState | None, now: dt.datetime) -> dict[str, Any] | None:
+    """The consumer's last heartbeat as the API gives it (None: never seen)."""
+    if state is None:
+        return None
+    return {
+        "seen_at": state.seen_at.isoformat(),
+        "age_s": round(state.age_s(now), 1),
+        "lag": state.lag,
+        "dead_lettered": state.dead_lettered,
+    }
 
 
 def _as_of(latest: str) -> str | None:
@@ -180,6 +192,9 @@ class ReadModel:
             "period": q.period.to_dict(),
             "filters": {"field": q.field, "issue": q.issue},
             "as_of": _as_of(main.latest),
+            # Whether the figures still move: a consumer that stopped leaves them as
+            # they were, and nothing else in this answer would show it.
+            "consumer": consumer_dict(self.store.consumer_state(), dt.datetime.now(dt.UTC)),
             **self._estimate(main),
             "counts": {str(i + 1): main.levels[i] for i in range(5)},
             "mean": mean,

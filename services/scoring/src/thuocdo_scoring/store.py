@@ -76,6 +76,12 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
     topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
     PRIMARY KEY (topic, partition)
 );
+CREATE TABLE IF NOT EXISTS consumer_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seen_at TEXT NOT NULL,
+    lag INTEGER,
+    dead_lettered INTEGER NOT NULL
+);
 """
 
 
@@ -102,6 +108,21 @@ class Comment:
     issues: tuple[str, ...]
     predicted_issue: str | None
     comment: str
+
+
+@dataclass(frozen=True)
+class ConsumerState:
+    """What the consumer last said about itself: when it last polled Kafka without
+    failing (aware UTC), how many records it was behind the end of its partitions
+    then (None: unknown), and how many it has sent to the dead-letter topic in all."""
+
+    seen_at: dt.datetime
+    lag: int | None
+    dead_lettered: int
+
+    def age_s(self, now: dt.datetime) -> float:
+        """Seconds since :attr:`seen_at` (0 when the clocks disagree)."""
+        return max(0.0, (now - self.seen_at).total_seconds())
 
 
 class Store(Protocol):
@@ -138,6 +159,15 @@ class Store(Protocol):
     ) -> tuple[int, list[Comment]]: ...
 
     def response_count(self) -> int: ...
+
+    def note_consumer(self, seen_at: dt.datetime, lag: int | None, dead_added: int) -> None:
+        """The consumer's heartbeat: it polled at ``seen_at``, is ``lag`` records
+        behind, and dead-lettered ``dead_added`` more records since the last one."""
+        ...
+
+    def consumer_state(self) -> ConsumerState | None:
+        """The last heartbeat, or None when no consumer ever wrote one."""
+        ...
 
     def purge_comments(self, before: dt.datetime) -> int:
         """Blank the comment text of responses submitted before ``before``."""
@@ -462,6 +492,25 @@ class SqliteStore:
 
     def response_count(self) -> int:
         return int(self._conn().execute("SELECT count(*) FROM responses").fetchone()[0])
+
+    def note_consumer(self, seen_at: dt.datetime, lag: int | None, dead_added: int) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO consumer_state (id, seen_at, lag, dead_lettered) VALUES (1, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at,"
+                " lag = excluded.lag, dead_lettered = dead_lettered + excluded.dead_lettered",
+                (seen_at.astimezone(dt.UTC).isoformat(), lag, dead_added),
+            )
+
+    def consumer_state(self) -> ConsumerState | None:
+        row = (
+            self._conn()
+            .execute("SELECT seen_at, lag, dead_lettered FROM consumer_state WHERE id = 1")
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return ConsumerState(dt.datetime.fromisoformat(row[0]), row[1], int(row[2]))
 
     def purge_comments(self, before: dt.datetime) -> int:
         """Blank (NULL) the comment of every response submitted before ``before``
