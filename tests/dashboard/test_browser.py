@@ -367,6 +367,10 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     assert rows[0] == ["Thời gian", "Mức đánh giá", "Lĩnh vực", "Vấn đề", "Nội dung góp ý"]
     bodies = {r[4] for r in rows[1:]}
     assert bodies & set(COMMENTS), bodies
+    # Every matching comment is in the file (the page shows 50 at a time).
+    total = stack.scoring_get("comments", unit=KHA_SON, period=stack.period, per_page=1)["total"]
+    assert len(rows) - 1 == total > 0
+    assert page.locator("nav.pager").count() == (1 if total > 50 else 0)
     direct = page.request.get(f"{stack.dashboard.url}/csv/commune/{KHA_SON}/issues.csv")
     assert direct.status == 200
     assert direct.headers["content-type"] == "text/csv; charset=utf-8"

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from thuocdo_shared import reference
@@ -64,6 +65,9 @@ class Table:
 
 
 MISSING = "missing"  # page.data["consumer"] when scoring gave no heartbeat field
+COMMENTS_PER_PAGE = 50  # on the commune page
+COMMENTS_PER_CALL = 100  # scoring's largest page, for the CSV
+COMMENTS_CSV_MAX = 10_000  # comments in one CSV (the page says how many match)
 
 
 def stalled(consumer: Any, stale_after: float) -> tuple[bool, dt.datetime | None]:
@@ -388,16 +392,22 @@ def commune(
     p_index = status.start(lambda: client.index(unit.key, period.label))
     p_issues = status.start(lambda: client.issues(unit.key, period.label))
     p_themes = status.start(lambda: client.themes(unit.key, period.label))
-    p_comments = status.start(
-        lambda: client.comments(
+    everything = bool(filters.get("all_comments"))  # the CSV: every page, not one
+    per_page = COMMENTS_PER_CALL if everything else COMMENTS_PER_PAGE
+    wanted = 1 if everything else int(filters.get("comments_page", 1))
+
+    def comments_page(number: int) -> Fetched:
+        return client.comments(
             unit.key,
             period.label,
             rating=filters.get("rating"),
             field=filters.get("field"),
             issue=filters.get("issue"),
-            per_page=50,
+            page=number,
+            per_page=per_page,
         )
-    )
+
+    p_comments = status.start(lambda: comments_page(wanted))
     p_trend = status.start(_trend_call(client, unit.key, period))
     index = status.call(p_index)
     page.data["headline"] = _estimate(index) if index else None
@@ -549,8 +559,22 @@ def commune(
             text("comment", lang),
         ],
     )
-    page.data["comments_total"] = (comments or {}).get("total", 0)
-    for c in (comments or {}).get("items", []):
+    total = int((comments or {}).get("total", 0))
+    items = list((comments or {}).get("items", []))
+    if everything:
+        # The rest, one call at a time, up to COMMENTS_CSV_MAX.
+        number = 1
+        while comments and len(items) < min(total, COMMENTS_CSV_MAX):
+            number += 1
+            more = status.call(partial(comments_page, number))
+            if not more or not more.get("items"):
+                break
+            items.extend(more["items"])
+        items = items[:COMMENTS_CSV_MAX]
+    page.data["comments_total"] = total
+    page.data["comments_page"] = wanted
+    page.data["comments_pages"] = max(1, -(-total // COMMENTS_PER_PAGE))
+    for c in items:
         codes = list(c.get("issues") or [])
         if c.get("predicted_issue") and c["predicted_issue"] not in codes:
             codes.append(c["predicted_issue"])

@@ -86,6 +86,11 @@ def _filters() -> dict[str, Any]:
         if issue not in reference.issues():
             abort(400)
         out["issue"] = issue
+    cpage = request.args.get("cpage", "")
+    if cpage:
+        if not cpage.isdigit() or not 1 <= int(cpage) <= 10_000:
+            abort(400)
+        out["comments_page"] = int(cpage)
     return out
 
 
@@ -109,7 +114,8 @@ def _build(kind: str, **kw: Any) -> model.Page:
         )
     if kind == "commune":
         unit = _commune_unit(scope, kw["key"])
-        return model.commune(_client(), unit, period, lang, _filters(), _issue_href)
+        filters = {**_filters(), "all_comments": kw.get("all_comments", False)}
+        return model.commune(_client(), unit, period, lang, filters, _issue_href)
     code = kw["code"]
     if code not in reference.issues():
         abort(404)
@@ -261,7 +267,8 @@ def csv_overview(table: str) -> Any:
 @bp.get("/csv/commune/<key>/<table>.csv")
 @login_required
 def csv_commune(key: str, table: str) -> Any:
-    return _csv(_build("commune", key=key), table)
+    # The comments file holds every matching comment, not the page's 50.
+    return _csv(_build("commune", key=key, all_comments=table == "comments"), table)
 
 
 @bp.get("/csv/issue/<code>/<table>.csv")

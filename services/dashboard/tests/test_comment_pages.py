@@ -1,0 +1,83 @@
+"""The commune page shows comments 50 at a time with their page count; its CSV holds
+every matching comment (pure page logic over an in-memory stand-in for scoring)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from thuocdo_dashboard import model
+from thuocdo_dashboard.periods import month
+from thuocdo_dashboard.scoring_client import Fetched
+from thuocdo_shared.units import registry
+
+pytestmark = pytest.mark.unit
+
+KHA_SON = registry().find("05953", dt.date(2025, 8, 1))
+
+
+class Comments:
+    """Answers ``comments`` like scoring (newest first, paged); every other call is
+    empty. Records the pages asked for."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.asked: list[tuple[int, int]] = []
+
+    def comments(
+        self, unit: str, period: str, page: int = 1, per_page: int = 20, **_: Any
+    ) -> Fetched:
+        self.asked.append((page, per_page))
+        first = (page - 1) * per_page
+        items = [
+            {
+                "submitted_at": "2025-08-01T08:00:00+07:00",
+                "overall": 2,
+                "field": "ho_tich",
+                "issues": [],
+                "predicted_issue": None,
+                "comment": f"góp ý {i}",
+            }
+            for i in range(first, min(self.total, first + per_page))
+        ]
+        return Fetched({"total": self.total, "items": items}, dt.datetime.now(dt.UTC))
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *a, **k: Fetched({}, dt.datetime.now(dt.UTC))
+
+
+def page_of(client: Comments, **filters: Any) -> model.Page:
+    assert KHA_SON is not None
+    return model.commune(
+        client,
+        KHA_SON,
+        month(2025, 8),
+        "vi",
+        filters,
+        lambda code: f"/issue/{code}",  # type: ignore[arg-type]
+    )
+
+
+def test_the_page_shows_50_and_says_which_page_of_how_many() -> None:
+    client = Comments(total=123)
+    first = page_of(client)
+    assert client.asked == [(1, 50)]
+    assert (first.data["comments_total"], first.data["comments_page"]) == (123, 1)
+    assert first.data["comments_pages"] == 3  # 50 + 50 + 23
+    assert [r[4] for r in first.tables["comments"].rows][:2] == ["góp ý 0", "góp ý 1"]
+    last = page_of(client, comments_page=3)
+    assert client.asked[-1] == (3, 50)
+    assert [r[4] for r in last.tables["comments"].rows] == [f"góp ý {i}" for i in range(100, 123)]
+
+
+def test_the_csv_holds_every_comment_up_to_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = Comments(total=250)
+    every = page_of(client, all_comments=True)
+    assert client.asked == [(1, 100), (2, 100), (3, 100)]
+    assert [r[4] for r in every.tables["comments"].rows] == [f"góp ý {i}" for i in range(250)]
+    monkeypatch.setattr(model, "COMMENTS_CSV_MAX", 120)
+    capped = Comments(total=250)
+    assert len(page_of(capped, all_comments=True).tables["comments"].rows) == 120
+    assert capped.asked == [(1, 100), (2, 100)]
+    assert page_of(Comments(total=0), all_comments=True).data["comments_pages"] == 1
