@@ -364,11 +364,20 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     raw = Path(info.value.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["Thời gian", "Mức đánh giá", "Lĩnh vực", "Vấn đề", "Nội dung góp ý"]
+    header = ["Thời gian", "Mức đánh giá", "Lĩnh vực", "Vấn đề / điểm được khen", "Nội dung góp ý"]
+    assert rows[0] == header
+    # A tag on a 4-5 rating reads as praise, on a 1-3 as a problem.
+    praised = [r for r in rows[1:] if r[1][0] in "45" and r[3]]
+    complained = [r for r in rows[1:] if r[1][0] in "123" and r[3]]
+    assert praised and complained
+    problems = {i.problem.vi for i in reference.issues().values()}
+    praise = {i.praise.vi for i in reference.issues().values()}
+    assert not any(label in r[3] for r in praised for label in problems), praised
+    assert not any(label in r[3] for r in complained for label in praise), complained
     bodies = {r[4] for r in rows[1:]}
     assert bodies & set(COMMENTS), bodies
     # Every matching comment is in the file (the page shows 50 at a time).
-    total = stack.scoring_get("comments", unit=KHA_SON, period=stack.period, per_page=1)["total"]
+    total = stack.scoring_get("comments", unit=KHA_SON, period=stack.period, per_page="1")["total"]
     assert len(rows) - 1 == total > 0
     assert page.locator("nav.pager").count() == (1 if total > 50 else 0)
     direct = page.request.get(f"{stack.dashboard.url}/csv/commune/{KHA_SON}/issues.csv")

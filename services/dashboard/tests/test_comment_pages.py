@@ -30,7 +30,7 @@ class Comments:
     ) -> Fetched:
         self.asked.append((page, per_page))
         first = (page - 1) * per_page
-        items = [
+        items: list[dict[str, Any]] = [
             {
                 "submitted_at": "2025-08-01T08:00:00+07:00",
                 "overall": 2,
@@ -50,12 +50,12 @@ class Comments:
 def page_of(client: Comments, **filters: Any) -> model.Page:
     assert KHA_SON is not None
     return model.commune(
-        client,
+        client,  # type: ignore[arg-type]
         KHA_SON,
         month(2025, 8),
         "vi",
         filters,
-        lambda code: f"/issue/{code}",  # type: ignore[arg-type]
+        lambda code: f"/issue/{code}",
     )
 
 
@@ -81,3 +81,27 @@ def test_the_csv_holds_every_comment_up_to_the_cap(monkeypatch: pytest.MonkeyPat
     assert len(page_of(capped, all_comments=True).tables["comments"].rows) == 120
     assert capped.asked == [(1, 100), (2, 100)]
     assert page_of(Comments(total=0), all_comments=True).data["comments_pages"] == 1
+
+
+def test_a_tag_reads_as_praise_on_4_5_and_as_a_problem_on_1_3() -> None:
+    rows = [
+        (5, ["waiting_time"], None),
+        (2, ["waiting_time"], "staff_attitude"),
+        (4, [], "other"),  # the model's catch-all: the text fits no issue
+    ]
+
+    class Tagged(Comments):
+        def comments(self, *a: Any, **k: Any) -> Fetched:
+            items = [
+                {"overall": o, "issues": t, "predicted_issue": p, "comment": "…"}
+                for o, t, p in rows
+            ]
+            return Fetched({"total": 3, "items": items}, dt.datetime.now(dt.UTC))
+
+    table = page_of(Tagged(total=3)).tables["comments"]
+    assert table.header[3] == "Vấn đề / điểm được khen"
+    assert [r[3] for r in table.rows] == [
+        "Giải quyết nhanh",
+        "Chờ đợi lâu, Thái độ chưa tốt",
+        "",
+    ]

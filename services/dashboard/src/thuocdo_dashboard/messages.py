@@ -167,6 +167,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field": ("Lĩnh vực", "Field"),
     "issues": ("Vấn đề người dân nêu", "Issues raised"),
     "issue": ("Vấn đề", "Issue"),
+    "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praised"),
     "count": ("Số phiếu chọn", "Responses ticking it"),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
     "share": ("Tỷ lệ phàn nàn (%)", "Complaints (% of responses)"),

@@ -65,6 +65,7 @@ class Table:
 
 
 MISSING = "missing"  # page.data["consumer"] when scoring gave no heartbeat field
+CATCH_ALL = "other"  # the taxonomy's catch-all issue
 COMMENTS_PER_PAGE = 50  # on the commune page
 COMMENTS_PER_CALL = 100  # scoring's largest page, for the CSV
 COMMENTS_CSV_MAX = 10_000  # comments in one CSV (the page says how many match)
@@ -370,6 +371,15 @@ def _p_value(p: float | None, lang: str) -> str:
     return "= " + number(p, lang, 3)
 
 
+def _tag_names(lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Each issue tag as a problem ("Chờ đợi lâu") and as praise ("Giải quyết nhanh")."""
+    issues = reference.issues()
+    return (
+        {code: i.problem.get(lang) for code, i in issues.items()},
+        {code: i.praise.get(lang) for code, i in issues.items()},
+    )
+
+
 def _issue_names(lang: str) -> dict[str, str]:
     return {code: issue.label.get(lang) for code, issue in reference.issues().items()}
 
@@ -555,7 +565,7 @@ def commune(
             text("submitted_at", lang),
             text("rating", lang),
             text("field", lang),
-            text("issue", lang),
+            text("issue_or_praise", lang),
             text("comment", lang),
         ],
     )
@@ -574,11 +584,17 @@ def commune(
     page.data["comments_total"] = total
     page.data["comments_page"] = wanted
     page.data["comments_pages"] = max(1, -(-total // COMMENTS_PER_PAGE))
+    problems, praises = _tag_names(lang)
     for c in items:
         codes = list(c.get("issues") or [])
-        if c.get("predicted_issue") and c["predicted_issue"] not in codes:
-            codes.append(c["predicted_issue"])
+        predicted = c.get("predicted_issue")
+        # The model's "other" means the text fits no issue: nothing to show.
+        if predicted and predicted != CATCH_ALL and predicted not in codes:
+            codes.append(predicted)
         overall = c.get("overall")
+        # The kiosk asks "what went wrong?" for 1-3 and "what went well?" for 4-5
+        # with the same tags: a tag on a 4-5 rating is praise and reads as such.
+        names = praises if isinstance(overall, int) and overall >= 4 else problems
         comments_table.rows.append(
             [
                 _local_stamp(c.get("submitted_at")),
@@ -586,7 +602,7 @@ def commune(
                 if isinstance(overall, int) and 1 <= overall <= 5
                 else "",
                 field_names.get(c.get("field"), c.get("field") or ""),
-                ", ".join(issue_names.get(code, code) for code in codes),
+                ", ".join(names.get(code, code) for code in codes),
                 c.get("comment", ""),
             ]
         )
