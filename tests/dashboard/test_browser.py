@@ -289,7 +289,7 @@ def test_district_leader_sees_the_numbers_scoring_gives(
     assert "Mẫu nhỏ" in small.inner_text()  # 12 responses
     alerts = page.locator("li.alert").all_inner_texts()
     assert any(
-        "Xã Kha Sơn" in a and "Giảm rõ so với kỳ trước" in a and "khó là ngẫu nhiên" in a
+        "Xã Kha Sơn" in a and "Giảm rõ so với kỳ trước" in a and "không phải do ngẫu nhiên" in a
         for a in alerts
     ), alerts
     assert page.locator("table.heatmap tbody tr").count() == 5
@@ -308,7 +308,10 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
     are theirs, with scoring's numbers."""
     page = _login(browser, stack, "phu-binh")
     page.goto(f"{stack.dashboard.url}/?period={stack.period}")
-    assert "Huyện Phú Bình không còn tồn tại trong kỳ này" in page.inner_text("main")
+    assert (
+        "Huyện Phú Bình (cũ) không còn là đơn vị hành chính từ ngày 01/07/2025"
+        in page.inner_text("main")
+    )
     ranking = stack.scoring_get("units", parent="173", period=stack.period)["units"]
     assert len(ranking) == 5
     rows = page.locator("li.rank-row")
@@ -386,7 +389,10 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     assert (
         direct.body()
         .decode("utf-8-sig")
-        .startswith("Vấn đề,Số phiếu chọn,Trong đó chưa hài lòng (1–3 điểm),Tỷ lệ phàn nàn (%)")
+        .startswith(
+            "Vấn đề,Số phiếu chọn,Trong đó chưa hài lòng (1–3 điểm),"
+            "Tỷ lệ phiếu chưa hài lòng nêu vấn đề (%)"
+        )
     )
 
     sipas = page.locator('.table-wrap:has(table[data-table="sipas"])')

@@ -30,3 +30,11 @@ def test_numbers_and_periods() -> None:
     assert messages.period_label(parse("2025-Q3"), "vi") == "Quý 3/2025"
     assert messages.period_label(parse("2025-07"), "vi") == "Tháng 7/2025"
     assert messages.period_label(parse("2025-07"), "en") == "Jul 2025"
+
+
+def test_english_counts_have_a_singular() -> None:
+    text = messages.text
+    assert text("n_short", "en", n=1) == "1 response"
+    assert text("n_short", "en", n=331) == "331 responses"
+    assert text("comments_total", "en", n=0) == "0 comments"
+    assert text("n_short", "vi", n=1) == "1 phiếu"  # no plural in Vietnamese

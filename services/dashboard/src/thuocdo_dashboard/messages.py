@@ -95,7 +95,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ci_low": ("Cận dưới (%)", "Lower bound (%)"),
     "ci_high": ("Cận trên (%)", "Upper bound (%)"),
     "n_answers": ("Số phiếu", "Responses"),
-    "n_short": ("{n} phiếu", "responses: {n}"),
+    "n_short": ("{n} phiếu", "{n} response|{n} responses"),
     "satisfied": ("Số phiếu hài lòng", "Satisfied"),
     "mean": ("Điểm trung bình (1–5)", "Mean score (1–5)"),
     "small_sample": ("Mẫu nhỏ", "Small sample"),
@@ -114,21 +114,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rank": ("Hạng", "Rank"),
     "shrunk": ("Chỉ số hiệu chỉnh (%)", "Adjusted index (%)"),
     "shrunk_note": (
-        "Thứ hạng được xếp theo chỉ số đã hiệu chỉnh theo cỡ mẫu (phương pháp Bayes thực"
-        " nghiệm, ký hiệu ◆), để xã, phường có ít phiếu không đứng đầu hay đứng cuối chỉ do"
-        " ngẫu nhiên. Vạch ngang thể hiện khoảng tin cậy 95%; đường chấm màu đỏ là ngưỡng"
-        " cảnh báo.",
-        "Ranked by the index adjusted for sample size (empirical Bayes, marked ◆), so a commune"
-        " with few responses is not first or last by chance. Whiskers show the 95% interval;"
-        " the dotted red line is the alert threshold.",
+        "Thứ hạng xếp theo chỉ số đã điều chỉnh theo số phiếu (ký hiệu ◆, ghi dưới chỉ số),"
+        " để xã, phường có ít phiếu không đứng đầu hoặc đứng cuối chỉ vì ngẫu nhiên. Vạch"
+        " ngang thể hiện khoảng tin cậy 95%; đường chấm màu đỏ là ngưỡng cảnh báo.",
+        "Ranked by the index adjusted for the number of responses (marked ◆, shown under the"
+        " index), so a commune with few responses is not first or last by chance. Whiskers"
+        " show the 95% interval; the dotted red line is the alert threshold.",
     ),
     "commune": ("Xã, phường", "Commune"),
     "heatmap": ("Vấn đề theo xã, phường", "Issues by commune"),
     "heatmap_note": (
-        "Mỗi ô là tỷ lệ % số phiếu của xã, phường chưa hài lòng (1–3 điểm) và chọn vấn đề"
-        " đó; vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen, không tính.",
-        "Each cell is the % of the commune's responses that rated 1–3 and ticked the issue;"
-        " a tick on a 4–5 rating is praise and is not counted.",
+        "Mỗi ô là tỷ lệ % trên tổng số phiếu của xã, phường: số phiếu đánh giá 1–3 điểm có"
+        " chọn vấn đề này. Vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen, không tính.",
+        "Each cell is a % of all the commune's responses: those rated 1–3 that ticked the"
+        " issue. A tick on a 4–5 rating is praise and is not counted.",
     ),
     "alerts": ("Cảnh báo", "Alerts"),
     "alert_kind": ("Nội dung cảnh báo", "Alert"),
@@ -137,8 +136,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Index {index} is below the threshold {threshold}",
     ),
     "alert_drop": (
-        "Giảm rõ so với kỳ trước: từ {previous} xuống {index}; mức giảm này khó là"
-        " ngẫu nhiên (kiểm định thống kê, p {p})",
+        "Giảm rõ so với kỳ trước: từ {previous} xuống {index}; mức giảm này nhiều khả năng"
+        " không phải do ngẫu nhiên (kiểm định thống kê, p {p})",
         "Clear drop against the previous period: from {previous} to {index}; a drop this"
         " large is unlikely to be chance (statistical test, p {p})",
     ),
@@ -150,13 +149,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "updated_at": ("Cập nhật lúc {time}", "Updated at {time}"),
     "live_on": ("Đang tự động cập nhật", "Live updates on"),
     "unit_gone": (
-        "{unit} không còn tồn tại trong kỳ này; số liệu dưới đây là của các xã, phường"
-        " được hình thành từ đơn vị này.",
-        "{unit} no longer exists in this period; the figures below are those of the communes"
-        " formed from it.",
+        "{unit} (cũ) không còn là đơn vị hành chính từ ngày {since}; số liệu dưới đây là của"
+        " các xã, phường được thành lập trên địa bàn cũ.",
+        "{unit} (former) has not been an administrative unit since {since}; the figures below"
+        " are those of the communes formed on its former territory.",
     ),
     "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
     "sipas_overall": ("Chỉ số SIPAS chung", "Overall SIPAS index"),
+    "sipas_overall_note": (
+        "Tính trên các phiếu trả lời đủ bộ câu hỏi SIPAS (5 yếu tố, 19 tiêu chí), nên có thể"
+        " khác chỉ số hài lòng ở đầu trang, vốn tính trên mọi phiếu.",
+        "From the responses that answered the full SIPAS questionnaire (5 dimensions, 19"
+        " criteria), so it can differ from the satisfaction index at the top, which counts"
+        " every response.",
+    ),
     "sipas_none": (
         "Kỳ này chưa có phiếu đánh giá đầy đủ các tiêu chí SIPAS.",
         "No full SIPAS questionnaires in this period.",
@@ -170,11 +176,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praised"),
     "count": ("Số phiếu chọn", "Responses ticking it"),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
-    "share": ("Tỷ lệ phàn nàn (%)", "Complaints (% of responses)"),
+    "share": (
+        "Tỷ lệ phiếu chưa hài lòng nêu vấn đề (%)",
+        "Unhappy responses naming the issue (% of all)",
+    ),
     "index_among": ("Chỉ số hài lòng của nhóm này (%)", "Index among them (%)"),
+    "issue_index_over_time": (
+        "Chỉ số hài lòng của các phiếu chọn vấn đề này (%)",
+        "Index of the responses that ticked this issue (%)",
+    ),
     "themes": ("Chủ đề mới nổi trong góp ý", "Emerging themes in comments"),
     "theme": ("Chủ đề", "Theme"),
-    "theme_size": ("{n} góp ý", "comments: {n}"),
+    "theme_size": ("{n} góp ý", "{n} comment|{n} comments"),
     "top_terms": ("Từ khóa", "Key words"),
     "examples": ("Góp ý tiêu biểu", "Representative comments"),
     "no_themes": ("Chưa có chủ đề mới.", "No new themes."),
@@ -189,7 +202,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "submitted_at": ("Thời gian", "Time"),
     "comment": ("Nội dung góp ý", "Comment"),
     "no_comments": ("Không có góp ý nào phù hợp.", "No matching comments."),
-    "comments_total": ("{n} góp ý", "comments: {n}"),
+    "comments_total": ("{n} góp ý", "{n} comment|{n} comments"),
     "page_of": ("trang {page}/{pages}", "page {page} of {pages}"),
     "page_prev": ("Trang trước", "Previous page"),
     "page_next": ("Trang sau", "Next page"),
@@ -215,9 +228,13 @@ RATING_LABELS: dict[int, tuple[str, str]] = {
 
 
 def text(key: str, lang: str = "vi", **values: object) -> str:
-    """The message ``key`` in ``lang`` (``vi`` or ``en``), formatted with ``values``."""
+    """The message ``key`` in ``lang`` (``vi`` or ``en``), formatted with ``values``.
+    A template "one|many" (English counts) takes "one" when ``n`` is 1."""
     vi, en = CATALOGUE[key]
     template = en if lang == "en" else vi
+    if "|" in template:
+        one, many = template.split("|", 1)
+        template = one if values.get("n") == 1 else many
     return unicodedata.normalize("NFC", template.format(**values) if values else template)
 
 

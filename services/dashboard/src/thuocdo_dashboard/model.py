@@ -191,6 +191,9 @@ def overview(
     page = Page("overview", period, unit, status)
     parent = scope.ranking_parent(unit, period.start, period.end)
     page.data["unit_gone"] = not unit.overlaps(period.start, period.end)
+    # the first day it was no longer in force, as leaders write dates
+    ended = unit.valid_to + dt.timedelta(days=1) if unit.valid_to else None
+    page.data["unit_ended"] = ended.strftime("%d/%m/%Y") if ended else ""
     page.data["parent"] = parent
     prev_parent = scope.ranking_parent(unit, previous.start, previous.end)
     # A unit gone in this period still has figures: scoring counts the communes formed
@@ -691,6 +694,11 @@ def issue(
     else:
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
     page.tables["trend"].title = text("over_time", lang)
+    # Over time, the index is that of the responses that ticked this issue.
+    header = page.tables["trend"].header
+    page.tables["trend"].header = [
+        text("issue_index_over_time", lang) if h == text("index_short", lang) else h for h in header
+    ]
     return page
 
 
