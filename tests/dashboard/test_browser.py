@@ -330,6 +330,10 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
 def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_dir: Path) -> None:
     page = _login(browser, stack, "kha-son")
     assert f"/commune/{KHA_SON}" in page.url
+    # A bare code, as 'user add --unit 05953' takes it, finds the version in force.
+    page.goto(f"{stack.dashboard.url}/commune/05953?period={stack.period}")
+    assert page.url.endswith(f"/commune/{KHA_SON}?period={stack.period}"), page.url
+    assert page.request.get(f"{stack.dashboard.url}/commune/99999").status == 404
     text = page.locator("main").inner_text()
     for heading in (
         "Các yếu tố và tiêu chí SIPAS",

@@ -41,12 +41,22 @@ def test_kiosk_add_lookup_revoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         ("99999", "no administrative unit"),
         ("19", "province"),
         ("05950", "no administrative unit"),  # a commune merged away on 2025-07-01
+        # a key of a version no longer in force names the one in force today
+        ("05953@-", r"05953@- \(Xã Lương Phú\) is not in force on .*today it is 05953@2025-07-01"),
+        ("05953@2030-01-01", "no administrative unit"),
     ],
 )
 def test_kiosk_needs_a_commune_valid_today(tmp_path: Path, code: str, fragment: str) -> None:
     registry = KioskRegistry(tmp_path / "k.sqlite3")
     with pytest.raises(KioskError, match=fragment):
         registry.add(code, "Quầy", today=TODAY)
+
+
+def test_kiosk_takes_the_key_of_the_commune_in_force(tmp_path: Path) -> None:
+    registry = KioskRegistry(tmp_path / "k.sqlite3")
+    kiosk, _ = registry.add("05953@2025-07-01", "Quầy", today=TODAY)
+    assert (kiosk.commune_code, kiosk.unit_key) == ("05953", "05953@2025-07-01")
+    assert kiosk.id.startswith("k05953-")
 
 
 def test_kiosk_rejects_unknown_mode_and_field(tmp_path: Path) -> None:

@@ -192,6 +192,16 @@ def home() -> Any:
 @bp.get("/commune/<key>")
 @login_required
 def commune(key: str) -> Any:
+    if "@" not in key:
+        # A bare code (as 'user add --unit 05953' takes): the version in force at the
+        # end of the period asked for (today at the latest).
+        period = _period()
+        unit = resolve(key[:40], min(period.end, local_today()))
+        if unit is None or unit.level != "commune":
+            abort(404)
+        query = request.query_string.decode("ascii", "replace")
+        target = url_for("views.commune", key=unit.key)
+        return redirect(f"{target}?{query}" if query else target)
     page = _build("commune", key=key)
     return _render("commune.html", page)
 

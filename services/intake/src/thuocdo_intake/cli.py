@@ -55,10 +55,9 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
 
 def _commune(value: str) -> str:
     try:
-        check_commune(value, local_today())
+        return check_commune(value, local_today()).code
     except KioskError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,7 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_kiosk = sub.add_parser("kiosk", help="enrol, list and revoke kiosks")
     ksub = p_kiosk.add_subparsers(dest="kiosk_command", required=True)
     p_add = ksub.add_parser("add", help="enrol a kiosk; prints its token once")
-    p_add.add_argument("--commune", required=True, type=_commune, help="5-digit commune code")
+    p_add.add_argument(
+        "--commune",
+        required=True,
+        type=_commune,
+        help="commune code in force today (05953), or its key (05953@2025-07-01)",
+    )
     p_add.add_argument("--name", required=True, help='counter name, e.g. "Quầy 1"')
     p_add.add_argument("--mode", choices=MODES, default="quick", help="quick or full SIPAS")
     p_add.add_argument("--field", help="fix the field of procedure (e.g. ho_tich)")

@@ -41,8 +41,19 @@ class KioskError(ValueError):
 
 
 def check_commune(code: str, today: dt.date) -> Unit:
-    """The commune version ``code`` names on ``today``, else KioskError."""
-    unit = registry().find(code, today)
+    """The commune version ``code`` names on ``today``, else KioskError. A unit key
+    (``05953@2025-07-01``, as the dashboard writes it) is taken when it is the version
+    in force today."""
+    reg = registry()
+    if "@" in code:
+        named = reg.by_key(code)
+        current = reg.find(code.partition("@")[0], today)
+        if named is not None and named == current:
+            code = named.code
+        elif named is not None:
+            now = f"; today it is {current.key} ({current.name})" if current else ""
+            raise KioskError(f"{code} ({named.name}) is not in force on {today.isoformat()}{now}")
+    unit = reg.find(code, today)
     if unit is None:
         raise KioskError(f"no administrative unit {code!r} is valid on {today.isoformat()}")
     if unit.level != "commune":
@@ -75,6 +86,7 @@ class KioskRegistry:
         in clear). The kiosk is bound to the commune version valid on ``today``."""
         today = today or local_today()
         unit = check_commune(commune_code, today)
+        commune_code = unit.code  # a key given for the code
         name = name.strip()
         if not name or len(name) > 100:
             raise KioskError("name must be 1-100 characters")
