@@ -16,6 +16,7 @@ import time
 
 import pytest
 import requests
+from openpyxl import load_workbook
 from thuocdo_intake.kiosks import KioskRegistry
 
 from tests.access.conftest import COMMUNE_A, COMMUNE_B, Stack
@@ -109,5 +110,11 @@ def test_script_tags_in_a_comment_are_shown_escaped(stack: Stack) -> None:
     assert csv.status_code == 200
     rows = list(csv_module.reader(io.StringIO(csv.content.decode("utf-8-sig"))))
     assert any(hostile in row for row in rows)
+    # The Excel file too: the text as sent, in a text cell (never a formula).
+    xlsx = session.get(f"{stack.dashboard.url}/xlsx/commune/{COMMUNE_A}/comments.xlsx", timeout=20)
+    assert xlsx.status_code == 200 and xlsx.headers["Content-Type"].endswith(".sheet")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == hostile]
+    assert cells and all(c.data_type == "s" for c in cells)
     login_page = requests.get(stack.dashboard.url + "/login", timeout=10)
     assert "script-src 'self'" in login_page.headers["Content-Security-Policy"]

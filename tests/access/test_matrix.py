@@ -66,6 +66,18 @@ DASHBOARD: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {
         "/csv/issue/waiting_time/communes.csv?unit=173",
         (401, 403, 403, 200, 200),
     ),
+    ("GET", "/xlsx/overview/<table>.xlsx"): (
+        "/xlsx/overview/ranking.xlsx?unit=173",
+        (401, 403, 403, 200, 200),
+    ),
+    ("GET", "/xlsx/commune/<key>/<table>.xlsx"): (
+        f"/xlsx/commune/{A}/comments.xlsx",
+        (401, 200, 403, 200, 200),
+    ),
+    ("GET", "/xlsx/issue/<code>/<table>.xlsx"): (
+        "/xlsx/issue/waiting_time/communes.xlsx?unit=173",
+        (401, 403, 403, 200, 200),
+    ),
     ("GET", "/events"): ("/events", (401, 200, 200, 200, 200)),
 }
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 import requests
+from openpyxl import load_workbook
 from thuocdo_dashboard.messages import number
 from thuocdo_dashboard.periods import containing, previous
 from thuocdo_shared import reference
@@ -285,6 +286,12 @@ def test_district_leader_sees_the_numbers_scoring_gives(
         # raw index, and under it the adjusted index the ranking is ordered by
         value = row.locator(".rank-value").inner_text().split("\n")
         assert value == [f"{number(want['index'])}%", f"◆ {number(want['shrunk'])}%"], value
+    # The Excel file of the ranking: the same figures, as numbers.
+    with page.expect_download() as info:
+        page.click('a[data-xlsx="ranking"]:visible')
+    sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
+    got = [(r[0], r[1], r[2], r[3]) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert got == [(w["rank"], w["unit"]["name"], w["n"], w["index"]) for w in ranking], got
     small = page.locator(f'li.rank-row[data-unit="{DIEM_THUY}"]')
     assert "Mẫu nhỏ" in small.inner_text()  # 12 responses
     alerts = page.locator("li.alert").all_inner_texts()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from thuocdo_dashboard import model
 from thuocdo_dashboard.periods import month
-from thuocdo_dashboard.scoring_client import Fetched
+from thuocdo_dashboard.scoring_client import Fetched, ScoringUnavailable
 from thuocdo_shared.units import registry
 
 pytestmark = pytest.mark.unit
@@ -105,3 +105,34 @@ def test_a_tag_reads_as_praise_on_4_5_and_as_a_problem_on_1_3() -> None:
         "Chờ đợi lâu, Thái độ chưa tốt",
         "",
     ]
+
+
+def test_an_export_missing_a_page_is_marked_partial() -> None:
+    """Page 2 not answered, or answered from an old copy: the file would look complete
+    and not be (the view then refuses it with a 503)."""
+
+    class Failing(Comments):
+        def __init__(self, total: int, how: str) -> None:
+            super().__init__(total)
+            self.how = how
+            self.remembered: list[bool] = []
+
+        def comments(  # type: ignore[override]
+            self, unit: str, period: str, page: int = 1, **k: Any
+        ) -> Fetched:
+            self.remembered.append(bool(k.get("remember", True)))
+            fetched = super().comments(unit, period, page, **k)
+            if page == 2 and self.how == "down":
+                raise ScoringUnavailable("down")
+            if page == 2 and self.how == "stale":
+                return Fetched(fetched.data, fetched.fetched_at, stale=True)
+            return fetched
+
+    for how in ("down", "stale"):
+        client = Failing(250, how)
+        exported = page_of(client, all_comments=True)
+        assert exported.data["comments_partial"] is True, how
+        # pages after the first stay out of the last-good cache
+        assert client.remembered == [True, False], how
+    fine = page_of(Comments(total=250), all_comments=True)
+    assert fine.data["comments_partial"] is False

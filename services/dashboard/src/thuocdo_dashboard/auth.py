@@ -95,7 +95,7 @@ def login_required(view: F) -> F:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            if request.path.startswith(("/api/", "/events", "/csv/")):
+            if request.path.startswith(("/api/", "/events", "/csv/", "/xlsx/")):
                 abort(401)
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)

@@ -145,6 +145,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
     "no_data": ("Chưa có số liệu cho kỳ này.", "No figures for this period."),
     "download_csv": ("Tải CSV", "Download CSV"),
+    "download_xlsx": ("Tải Excel", "Download Excel"),
     "scroll_hint": ("Vuốt ngang để xem thêm cột →", "Swipe sideways for more columns →"),
     "updated_at": ("Cập nhật lúc {time}", "Updated at {time}"),
     "live_on": ("Đang tự động cập nhật", "Live updates on"),

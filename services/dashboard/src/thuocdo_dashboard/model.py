@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from thuocdo_shared import reference
@@ -148,8 +147,9 @@ def _trend_call(
 
 
 def _trend(
-    status: Status, pending: Future[Fetched] | None, lang: str
+    status: Status, pending: Future[Fetched] | None, lang: str, index_key: str = "index_short"
 ) -> tuple[list[dict[str, Any]], Table]:
+    """The trend's points and its table; ``index_key`` names the index column."""
     data = status.call(pending)
     points = []
     table = Table(
@@ -158,7 +158,7 @@ def _trend(
         [
             text("trend_period", lang),
             text("n_answers", lang),
-            text("index_short", lang),
+            text(index_key, lang),
             text("ci_low", lang),
             text("ci_high", lang),
         ],
@@ -409,7 +409,7 @@ def commune(
     per_page = COMMENTS_PER_CALL if everything else COMMENTS_PER_PAGE
     wanted = 1 if everything else int(filters.get("comments_page", 1))
 
-    def comments_page(number: int) -> Fetched:
+    def comments_page(number: int, remember: bool = True) -> Fetched:
         return client.comments(
             unit.key,
             period.label,
@@ -418,6 +418,7 @@ def commune(
             issue=filters.get("issue"),
             page=number,
             per_page=per_page,
+            remember=remember,
         )
 
     p_comments = status.start(lambda: comments_page(wanted))
@@ -574,15 +575,24 @@ def commune(
     )
     total = int((comments or {}).get("total", 0))
     items = list((comments or {}).get("items", []))
+    page.data["comments_partial"] = False
     if everything:
-        # The rest, one call at a time, up to COMMENTS_CSV_MAX.
+        # The rest, one fresh call at a time, up to COMMENTS_CSV_MAX. A page scoring
+        # does not answer now (or answers from an old copy) would make a file that
+        # looks complete and is not: the export is then refused (views).
         number = 1
         while comments and len(items) < min(total, COMMENTS_CSV_MAX):
             number += 1
-            more = status.call(partial(comments_page, number))
-            if not more or not more.get("items"):
+            try:
+                more = comments_page(number, remember=False)
+            except (ScoringUnavailable, ScoringRejected):
+                more = None
+            if more is None or more.stale:
+                page.data["comments_partial"] = True
                 break
-            items.extend(more["items"])
+            if not more.data.get("items"):  # fewer than counted (e.g. purged meanwhile)
+                break
+            items.extend(more.data["items"])
         items = items[:COMMENTS_CSV_MAX]
     page.data["comments_total"] = total
     page.data["comments_page"] = wanted
@@ -690,15 +700,13 @@ def issue(
         )
     page.tables["communes"] = table
     if p_trend is not None:
-        page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
+        # Over time, the index is that of the responses that ticked this issue.
+        page.data["trend"], page.tables["trend"] = _trend(
+            status, p_trend, lang, index_key="issue_index_over_time"
+        )
     else:
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
     page.tables["trend"].title = text("over_time", lang)
-    # Over time, the index is that of the responses that ticked this issue.
-    header = page.tables["trend"].header
-    page.tables["trend"].header = [
-        text("issue_index_over_time", lang) if h == text("index_short", lang) else h for h in header
-    ]
     return page
 
 

@@ -166,8 +166,10 @@ class ScoringClient:
             return None
         return Fetched(hit.data, hit.fetched_at, stale=True)
 
-    def get(self, path: str, params: Params | None = None) -> Fetched:
+    def get(self, path: str, params: Params | None = None, remember: bool = True) -> Fetched:
         """GET ``/api/v1/<path>``; fresh data, or the last good answer marked stale.
+        ``remember=False`` keeps the answer out of the last-good cache (the pages of a
+        full export, which would push out what the pages rely on).
 
         Raises :class:`ScoringRejected` for a 4xx other than 401, and
         :class:`ScoringUnavailable` when scoring is down and nothing is cached.
@@ -193,9 +195,9 @@ class ScoringClient:
             age = (dt.datetime.now(dt.UTC) - done.fetched_at).total_seconds() if done else None
             if done is not None and age is not None and age < 2:
                 return done
-            return self._fetch(path, query, key)  # it failed: try once ourselves
+            return self._fetch(path, query, key, remember)  # it failed: try once ourselves
         try:
-            return self._fetch(path, query, key)
+            return self._fetch(path, query, key, remember)
         finally:
             with self._lock:
                 event = self._in_flight.pop(key, None)
@@ -203,7 +205,11 @@ class ScoringClient:
                 event.set()
 
     def _fetch(
-        self, path: str, query: dict[str, str], key: tuple[str, tuple[tuple[str, str], ...]]
+        self,
+        path: str,
+        query: dict[str, str],
+        key: tuple[str, tuple[tuple[str, str], ...]],
+        remember: bool = True,
     ) -> Fetched:
         url = f"{self.base_url}/api/v1/{path.lstrip('/')}"
         reason: str
@@ -220,7 +226,8 @@ class ScoringClient:
                 else:
                     SCORING_CALLS.labels("ok").inc()
                     fetched = Fetched(data, dt.datetime.now(dt.UTC))
-                    self._remember(key, fetched)
+                    if remember:
+                        self._remember(key, fetched)
                     return fetched
             elif 400 <= resp.status_code < 500 and resp.status_code != 401:
                 SCORING_CALLS.labels("rejected").inc()
@@ -301,6 +308,7 @@ class ScoringClient:
         issue: str | None = None,
         page: int = 1,
         per_page: int = 20,
+        remember: bool = True,
     ) -> Fetched:
         return self.get(
             "comments",
@@ -313,4 +321,5 @@ class ScoringClient:
                 "page": page,
                 "per_page": per_page,
             },
+            remember=remember,
         )

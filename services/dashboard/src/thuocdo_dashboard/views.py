@@ -21,7 +21,7 @@ from flask import (
 from thuocdo_shared import reference
 from thuocdo_shared.units import Unit, local_today
 
-from . import csv_export, live, messages, model, periods
+from . import csv_export, live, messages, model, periods, xlsx_export
 from .auth import current_scope, current_user, login_required, stream_guard
 from .scope import Scope, resolve, unit_by_key
 from .scoring_client import ScoringClient
@@ -251,7 +251,11 @@ def api_issue(code: str) -> Any:
     return _json(_build("issue", code=code))
 
 
-def _csv(page: model.Page, table: str) -> Response:
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(page: model.Page, table: str, fmt: str) -> Response:
+    """A table of the page as a CSV or Excel file (the same rows)."""
     found = page.tables.get(table)
     if found is None:
         abort(404)
@@ -259,32 +263,48 @@ def _csv(page: model.Page, table: str) -> Response:
         # Scoring did not answer and nothing is cached: an empty file would pass
         # for "no data". (A table that has rows came from a fresh or last-good answer.)
         abort(503)
-    body = csv_export.encode(found.csv_header(), found.csv_rows())
-    name = f"thuocdo-{page.kind}-{table}-{page.unit.code}-{page.period.label}.csv"
+    if table == "comments" and page.data.get("comments_partial"):
+        abort(503)  # not every page of comments came fresh: the file would lie
+    name = f"thuocdo-{page.kind}-{table}-{page.unit.code}-{page.period.label}.{fmt}"
+    if fmt == "xlsx":
+        body = xlsx_export.encode(found.title, found.csv_header(), found.csv_rows())
+        content_type = XLSX_TYPE
+    else:
+        body = csv_export.encode(found.csv_header(), found.csv_rows())
+        content_type = "text/csv; charset=utf-8"
     return Response(
         body,
-        content_type="text/csv; charset=utf-8",
+        content_type=content_type,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
 @bp.get("/csv/overview/<table>.csv")
+@bp.get("/xlsx/overview/<table>.xlsx", endpoint="xlsx_overview")
 @login_required
 def csv_overview(table: str) -> Any:
-    return _csv(_build("overview"), table)
+    return _download(_build("overview"), table, _format())
 
 
 @bp.get("/csv/commune/<key>/<table>.csv")
+@bp.get("/xlsx/commune/<key>/<table>.xlsx", endpoint="xlsx_commune")
 @login_required
 def csv_commune(key: str, table: str) -> Any:
     # The comments file holds every matching comment, not the page's 50.
-    return _csv(_build("commune", key=key, all_comments=table == "comments"), table)
+    page = _build("commune", key=key, all_comments=table == "comments")
+    return _download(page, table, _format())
 
 
 @bp.get("/csv/issue/<code>/<table>.csv")
+@bp.get("/xlsx/issue/<code>/<table>.xlsx", endpoint="xlsx_issue")
 @login_required
 def csv_issue(code: str, table: str) -> Any:
-    return _csv(_build("issue", code=code), table)
+    return _download(_build("issue", code=code), table, _format())
+
+
+def _format() -> str:
+    """``xlsx`` for the Excel routes, else ``csv``."""
+    return "xlsx" if request.path.startswith("/xlsx/") else "csv"
 
 
 @bp.get("/events")

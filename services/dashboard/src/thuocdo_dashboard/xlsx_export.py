@@ -1,0 +1,69 @@
+"""Excel downloads (.xlsx) of the same tables as the CSV files.
+
+A CSV carries numbers as text with a decimal point: Excel set to Vietnamese (decimal
+comma) reads "82.5" as text, or "1.000" as a thousand. In a workbook a number is a
+number, shown with the reader's own decimal mark. Every text cell is stored as text,
+never as a formula (comments are citizens' free text).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .csv_export import Cell
+
+# Characters the XML of a workbook cannot hold (openpyxl refuses them).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+MAX_WIDTH = 60  # characters; longer texts wrap in Excel's own way
+
+
+def sheet_name(title: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    name = _SHEET_NAME_BAD.sub(" ", title).strip() or "Sheet"
+    return name[:31]
+
+
+def encode(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """The workbook as bytes: one sheet named after ``title``, a bold header row kept
+    in view when scrolling, numbers as numbers, texts as texts."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None  # a new workbook has its sheet
+    ws.title = sheet_name(title)
+    widths = [len(str(h)) for h in header]
+    ws.append([_ILLEGAL.sub("", str(h)) for h in header])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.data_type = "s"
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                cell.value = int(value)
+            elif isinstance(value, int | float):
+                cell.value = value
+                if isinstance(value, float):
+                    cell.number_format = "0.0"
+            else:
+                cell.value = _ILLEGAL.sub("", str(value))
+                cell.data_type = "s"  # "=SUM(...)" typed by a citizen stays text
+            if c <= len(widths):
+                widths[c - 1] = max(widths[c - 1], len(str(value)))
+            else:
+                widths.append(len(str(value)))
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(
+            MAX_WIDTH, width + 2
+        )
+    ws.freeze_panes = "A2"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
