@@ -213,3 +213,48 @@ def test_a_failing_comment_model_does_not_fail_the_batch() -> None:
     batch = decode_batch(msgs, model=BrokenModel())
     assert [r.predicted_issue for r in batch.records] == [None, None, None]
     assert (batch.dead, batch.offsets) == ([], {("t", 0): 3})
+
+
+def test_heartbeat_only_when_the_broker_answers_the_lag_query(tmp_path: Any) -> None:
+    """A consumer cut off from Kafka still 'succeeds' (its polls come back empty): it
+    must not beat then, or the figures would look fresh while nothing can arrive."""
+    from kafka.structs import TopicPartition
+    from thuocdo_scoring.consumer import ScoringConsumer
+    from thuocdo_scoring.store import SqliteStore
+
+    p0, p1 = TopicPartition("t", 0), TopicPartition("t", 1)
+
+    class FakeConsumer:
+        def __init__(self) -> None:
+            self.assigned: list[Any] = [p0, p1]
+            self.broken = False
+
+        def assignment(self) -> list[Any]:
+            return self.assigned
+
+        def end_offsets(self, partitions: list[Any], timeout_ms: int) -> dict[Any, int]:
+            if self.broken:
+                raise TimeoutError("no broker")
+            return {p0: 100, p1: 40}
+
+        def beginning_offsets(self, partitions: list[Any], timeout_ms: int) -> dict[Any, int]:
+            return dict.fromkeys(partitions, 10)  # the log was trimmed to offset 10
+
+    loop = ScoringConsumer.__new__(ScoringConsumer)
+    loop.store = SqliteStore(tmp_path / "s.sqlite3")
+    loop.consumer = FakeConsumer()
+    loop._beat_at, loop._dead_since_beat = float("-inf"), 2
+    loop.store.apply_batch([], {("t", 0): 93})  # partition 1: nothing stored yet
+
+    loop.consumer.broken = True
+    loop.heartbeat(force=True)
+    assert loop.store.consumer_state() is None
+    loop.consumer.assigned = []
+    loop.consumer.broken = False
+    loop.heartbeat(force=True)
+    assert loop.store.consumer_state() is None  # nothing assigned yet: lag unknown
+    loop.consumer.assigned = [p0, p1]
+    loop.heartbeat(force=True)
+    state = loop.store.consumer_state()
+    # 100 - 93 on partition 0, 40 - 10 (from the start of the log) on partition 1
+    assert state is not None and (state.lag, state.dead_lettered) == (7 + 30, 2)

@@ -51,13 +51,16 @@ def ops_blueprint(service: str, ready: ReadyCheck, collector: Collector | None =
             200 if ok else 503
         )
 
+    extra: CollectorRegistry | None = None
+    if collector is not None:
+        extra = CollectorRegistry(auto_describe=False)
+        extra.register(collector)
+
     @bp.get("/metrics")
     def metrics() -> Response:
         registry = _registry()
         body = generate_latest(registry) if registry is not None else generate_latest()
-        if collector is not None:
-            extra = CollectorRegistry(auto_describe=False)
-            extra.register(collector)
+        if extra is not None:
             body += generate_latest(extra)
         # content_type, not mimetype: CONTENT_TYPE_LATEST carries its charset already.
         return Response(body, content_type=CONTENT_TYPE_LATEST)

@@ -34,12 +34,13 @@ from .store import SqliteStore, Store
 
 log = logging.getLogger(__name__)
 
-# The DLQ record must fit the broker's default 1 MiB message limit whatever came in:
-# an original over ~512 KiB is cut to its first MAX_DLQ_VALUE_BYTES (~700 KB of
-# base64) and the record says so, else its DLQ send failed and the batch with it.
 # How often the consumer writes its heartbeat (last good poll, lag) into the store,
 # where the read API and the dashboard see whether the figures still move.
 HEARTBEAT_S = 5.0
+
+# The DLQ record must fit the broker's default 1 MiB message limit whatever came in:
+# an original over ~512 KiB is cut to its first MAX_DLQ_VALUE_BYTES (~700 KB of
+# base64) and the record says so, else its DLQ send failed and the batch with it.
 MAX_DLQ_VALUE_BYTES = 525_000
 MAX_DLQ_KEY_BYTES = 12_000
 MAX_DLQ_REASON_CHARS = 2_000
@@ -342,13 +343,17 @@ class ScoringConsumer:
 
     def heartbeat(self, force: bool = False) -> None:
         """Write the heartbeat (now, lag, records dead-lettered since the last one)
-        at most every HEARTBEAT_S seconds; only after a poll and batch that worked,
-        so a consumer stuck on a failing batch, or gone, stops beating."""
+        at most every HEARTBEAT_S seconds. Only after a poll and batch that worked and
+        with the broker answering the lag query: a consumer stuck on a failing batch,
+        gone, or cut off from Kafka (whose polls merely come back empty) stops beating."""
         now = time.monotonic()
         if not force and now - self._beat_at < HEARTBEAT_S:
             return
+        lag = self._lag()
+        if lag is None:
+            return
         try:
-            self.store.note_consumer(dt.datetime.now(dt.UTC), self._lag(), self._dead_since_beat)
+            self.store.note_consumer(dt.datetime.now(dt.UTC), lag, self._dead_since_beat)
         except Exception as exc:  # the next batch meets the same store and says why
             log.warning("heartbeat not written: %s: %s", type(exc).__name__, exc)
             return
@@ -356,20 +361,25 @@ class ScoringConsumer:
         self._dead_since_beat = 0
 
     def _lag(self) -> int | None:
-        """Records between the stored offsets and the end of the assigned partitions
-        (None when there is no assignment yet or the broker does not answer)."""
+        """Records between the stored offsets (the start of the log where none is
+        stored) and the end of the assigned partitions; None when nothing is assigned
+        or the broker does not answer within 2 s."""
         try:
             assigned = list(self.consumer.assignment())
             if not assigned:
                 return None
-            ends: dict[TopicPartition, int] = self.consumer.end_offsets(assigned)
-        except Exception as exc:  # informational only
-            log.info("lag unknown: %s", exc)
+            ends: dict[TopicPartition, int] = self.consumer.end_offsets(assigned, timeout_ms=2000)
+            stored = {tp: self.store.offset(tp.topic, tp.partition) for tp in assigned}
+            unread = [tp for tp, offset in stored.items() if offset is None]
+            starts = self.consumer.beginning_offsets(unread, timeout_ms=2000) if unread else {}
+        except Exception as exc:
+            log.info("lag unknown (no heartbeat): %s", exc)
             return None
-        return sum(
-            max(0, end - (self.store.offset(tp.topic, tp.partition) or 0))
-            for tp, end in ends.items()
-        )
+        behind = 0
+        for tp, end in ends.items():
+            done = stored.get(tp)
+            behind += max(0, end - (done if done is not None else int(starts.get(tp, 0))))
+        return behind
 
     def _commit_to_kafka(self, offsets: Mapping[tuple[str, int], int]) -> None:
         try:
