@@ -293,6 +293,14 @@ def test_theme_terms_are_whole_phrases_not_fragments() -> None:
     # "hôm nay chứng thực" repeats "chứng thực" of the phrase chosen first
     notary = ["chứng thực hợp đồng", "chứng thực hợp đồng nhanh", "hôm nay chứng thực"]
     assert pick(["hop dong", "hom nay"], notary) == ["chung thuc hop dong"]
+    # phrases that chain into one the citizens wrote are joined
+    # ("khỏi phải" goes on with "lên" in 1 of 2, "phải lên xã" follows "khỏi" in 1 of 3)
+    trips = ["khỏi phải", "Khỏi phải lên xã", "phải lên xã", "phải lên xã nhiều lần"]
+    assert pick(["khoi phai", "phai len"], trips) == ["khoi phai len xa"]
+    assert pick(["khoi phai", "phai len"], ["khỏi phải", "phải lên xã"]) == [
+        "khoi phai",
+        "phai len xa",
+    ]  # never written together: kept apart
     # single syllables only when no longer phrase is found
     mixed = ["xã đẹp", "xã mới", "chứng thực nhanh", "chứng thực chậm"]
     assert pick(["xa", "chung thuc"], mixed) == ["chung thuc"]

@@ -24,7 +24,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 from threadpoolctl import threadpool_limits
 
 from .features import syllable_vectorizer
-from .text import fold_accents, has_diacritics, normalize, syllables
+from .text import fold_accents, has_diacritics, syllables
 
 SILHOUETTE_SAMPLE = 2000  # silhouette is O(n^2); a sample estimates it well enough
 LSA_COMPONENTS = 100
@@ -117,8 +117,10 @@ def expand_phrase(
     comments saying "cảm ơn cán bộ xã" grows into the whole expression, while a
     syllable that follows the seed in only some comments is not added. Numbers
     ("0") are never added. Ties go to the left side, then the syllable sorting
-    first."""
+    first. A seed found in no clause gives ``()``."""
     seen = where.of(seed)
+    if not seen:
+        return ()
     enough = share * len({d for d, _, _ in seen})
     phrase = seed
     while seen and len(phrase) < max_len:
@@ -158,16 +160,15 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
     """Up to ``n_terms`` label phrases from the candidates (folded n-grams, best
     first), each grown into the expression the theme's comments use
     (:func:`expand_phrase`). A candidate found in no clause (a bigram across a full
-    stop or a comma) is skipped; a phrase inside one already chosen is a fragment of
-    it and is dropped; one that contains a chosen phrase takes its place; one that
-    shares two syllables in a row with a chosen phrase repeats it and is dropped.
+    stop or a comma, or across a stop word the vectorizer left out) is skipped; a
+    phrase inside one already chosen is a fragment of it and is dropped; one that
+    contains a chosen phrase takes its place; one that shares two syllables in a row
+    with a chosen phrase repeats it and is dropped; one that ends where a chosen
+    phrase begins (or the reverse) joins it when the joined phrase is in the comments.
     Phrases of one syllable ("lại", "mất") say little: they are used only when no
     longer phrase is found."""
-    grown = [
-        expand_phrase(seed, where)
-        for seed in (tuple(c.split()) for c in candidates)
-        if where.of(seed)
-    ]
+    grown = [expand_phrase(seed, where) for seed in (tuple(c.split()) for c in candidates)]
+    grown = [p for p in grown if p]  # () for a seed found in no clause
     chosen: list[Phrase] = []
     longer = [p for p in grown if len(p) > 1]
     for phrase in longer or grown:
@@ -176,10 +177,23 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
         if any(_inside(phrase, c) for c in chosen):
             continue
         parts = [i for i, c in enumerate(chosen) if _inside(c, phrase)]
+        others = [c for i, c in enumerate(chosen) if i not in parts]
+        if any(_overlap(phrase, c) for c in others):
+            continue
         if parts:
             chosen[parts[0]] = phrase
             chosen = [c for i, c in enumerate(chosen) if i not in parts[1:]]
-        elif not any(_overlap(phrase, c) for c in chosen):
+            continue
+        # "khỏi phải" and "phải lên xã" chain into "khỏi phải lên xã" when citizens
+        # wrote it so.
+        for i, c in enumerate(chosen):
+            joined = (*c, *phrase[1:]) if c[-1] == phrase[0] else ()
+            if not joined and phrase[-1] == c[0]:
+                joined = (*phrase[:-1], *c)
+            if joined and where.of(joined):
+                chosen[i] = joined
+                break
+        else:
             chosen.append(phrase)
     return [" ".join(c) for c in chosen]
 
@@ -271,8 +285,10 @@ def _cluster_themes(
 ) -> tuple[list[Theme], list[int]]:
     if not texts:
         return [], []
-    folded = [normalize(t) for t in texts]
+    # Clauses of folded syllables (for the labels); joined, they are the normalised
+    # text the vectorizer takes (clause marks are not word characters).
     docs = clauses(texts)
+    folded = [" ".join(s for clause in doc for s in clause) for doc in docs]
     many = len(texts) >= 20
     # with many comments, words in over a third of them ("có", "không") name no theme
     vectorizer = syllable_vectorizer((1, 2), min_df=2 if many else 1, max_df=0.35 if many else 1.0)
