@@ -194,9 +194,8 @@ def home() -> Any:
 def commune(key: str) -> Any:
     if "@" not in key:
         # A bare code (as 'user add --unit 05953' takes): the version in force at the
-        # end of the period asked for (today at the latest).
-        period = _period()
-        unit = resolve(key[:40], min(period.end, local_today()))
+        # end of the period asked for, as for ?unit= (_unit_arg).
+        unit = resolve(key[:40], _period().end)
         if unit is None or unit.level != "commune":
             abort(404)
         query = request.query_string.decode("ascii", "replace")

@@ -48,11 +48,10 @@ def check_commune(code: str, today: dt.date) -> Unit:
     if "@" in code:
         named = reg.by_key(code)
         current = reg.find(code.partition("@")[0], today)
-        if named is not None and named == current:
-            code = named.code
-        elif named is not None:
+        if named is not None and named != current:
             now = f"; today it is {current.key} ({current.name})" if current else ""
             raise KioskError(f"{code} ({named.name}) is not in force on {today.isoformat()}{now}")
+        code = code.partition("@")[0] if named is not None else code
     unit = reg.find(code, today)
     if unit is None:
         raise KioskError(f"no administrative unit {code!r} is valid on {today.isoformat()}")
