@@ -331,6 +331,12 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
     assert float(head.get_attribute("data-index")) == api["index"]
     points = json.loads(page.locator("#trend-chart").get_attribute("data-trend") or "[]")
     assert points and points[-1]["n"] == api["n"]
+    # Before the reform, Kha Sơn's page links to the five communes it came from.
+    page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period=2025-06")
+    links = page.locator("#not-in-force a")
+    assert links.count() == 5 and "Xã Lương Phú" in links.all_inner_texts()
+    links.filter(has_text="Xã Lương Phú").click()
+    assert "/commune/05953@-?period=2025-06" in page.url
     page.close()
 
 
@@ -341,6 +347,14 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     page.goto(f"{stack.dashboard.url}/commune/05953?period={stack.period}")
     assert page.url.endswith(f"/commune/{KHA_SON}?period={stack.period}"), page.url
     assert page.request.get(f"{stack.dashboard.url}/commune/99999").status == 404
+    # A month before the commune was formed: said so, not shown as zeros; a commune
+    # user sees no links to the communes it came from (not in the scope).
+    page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period=2025-06")
+    note = page.locator("#not-in-force")
+    assert note.inner_text().startswith("Xã Kha Sơn được thành lập từ ngày 01/07/2025")
+    assert note.locator("a").count() == 0
+    page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period={stack.period}")
+    assert page.locator("#not-in-force").count() == 0
     text = page.locator("main").inner_text()
     for heading in (
         "Các yếu tố và tiêu chí SIPAS",

@@ -155,6 +155,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{unit} (former) has not been an administrative unit since {since}; the figures below"
         " are those of the communes formed on its former territory.",
     ),
+    "commune_before": (
+        "{unit} được thành lập từ ngày {since}; kỳ này ở trước đó nên chưa có số liệu của đơn"
+        " vị này.",
+        "{unit} was formed on {since}; this period comes before that, so it has no figures.",
+    ),
+    "commune_after": (
+        "{unit} (cũ) không còn là đơn vị hành chính từ ngày {since}; kỳ này không có số liệu"
+        " của đơn vị này.",
+        "{unit} (former) has not been an administrative unit since {since}; it has no"
+        " figures for this period.",
+    ),
+    "earlier_figures": ("Số liệu của các đơn vị trước đó", "Figures of the units before it"),
+    "later_figures": ("Số liệu của đơn vị kế tiếp", "Figures of the unit after it"),
     "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
     "sipas_overall": ("Chỉ số SIPAS chung", "Overall SIPAS index"),
     "sipas_overall_note": (

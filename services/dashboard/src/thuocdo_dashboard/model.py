@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from thuocdo_shared import reference
-from thuocdo_shared.units import Unit
+from thuocdo_shared.units import Unit, registry
 
 from . import alerts as alert_rules
 from .messages import number, rating_label, scoring_period_label, text
@@ -144,6 +144,31 @@ def _trend_call(
 ) -> Callable[[], Fetched]:
     start, end, granularity = trend_window(period)
     return lambda: client.trend(key, start, end, granularity, issue=issue)
+
+
+def in_force(
+    unit: Unit, period: Period, link_for_unit: Callable[[Unit], str | None]
+) -> dict[str, Any] | None:
+    """None when ``unit`` was in force during ``period``; else whether the period
+    is ``before`` it was formed or ``after`` it ended, the day that happened
+    (dd/mm/yyyy), and links to the versions before or after it that the user may see
+    (a commune of the 2025 reform and the communes it was formed from)."""
+    units = registry()
+    if unit.valid_from is not None and period.end < unit.valid_from:
+        day = unit.valid_from - dt.timedelta(days=1)
+        near = [units.find(code, day) for code in unit.formed_from]
+        when, since = "before", unit.valid_from
+    elif unit.valid_to is not None and period.start > unit.valid_to:
+        near = list(units.successors(unit))
+        when, since = "after", unit.valid_to + dt.timedelta(days=1)
+    else:
+        return None
+    links = [(u.name, link_for_unit(u)) for u in near if u is not None]
+    return {
+        "when": when,
+        "since": since.strftime("%d/%m/%Y"),
+        "links": [(name, href) for name, href in links if href],
+    }
 
 
 def _trend(
@@ -398,10 +423,13 @@ def commune(
     lang: str,
     filters: dict[str, Any],
     url_for_issue: Callable[[str], str],
+    link_for_unit: Callable[[Unit], str | None] = lambda u: None,
 ) -> Page:
-    """The commune page for one commune version."""
+    """The commune page for one commune version. ``link_for_unit`` gives the page of
+    another commune version, or None when the user may not see it."""
     status = Status()
     page = Page("commune", period, unit, status)
+    page.data["in_force"] = in_force(unit, period, link_for_unit)
     p_index = status.start(lambda: client.index(unit.key, period.label))
     p_issues = status.start(lambda: client.issues(unit.key, period.label))
     p_themes = status.start(lambda: client.themes(unit.key, period.label))

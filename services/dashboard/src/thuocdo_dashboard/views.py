@@ -3,6 +3,7 @@ Every route checks the unit against the user's scope before asking scoring."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -94,6 +95,17 @@ def _filters() -> dict[str, Any]:
     return out
 
 
+def _unit_link(scope: Scope, period: periods.Period) -> Callable[[Unit], str | None]:
+    """The commune page of a unit version in the scope (same period), else None."""
+
+    def link(unit: Unit) -> str | None:
+        if unit.level != "commune" or not scope.allows(unit):
+            return None
+        return url_for("views.commune", key=unit.key, period=period.label)
+
+    return link
+
+
 def _commune_href(key: str) -> str:
     return url_for("views.commune", key=key, period=request.args.get("period") or None)
 
@@ -115,7 +127,9 @@ def _build(kind: str, **kw: Any) -> model.Page:
     if kind == "commune":
         unit = _commune_unit(scope, kw["key"])
         filters = {**_filters(), "all_comments": kw.get("all_comments", False)}
-        return model.commune(_client(), unit, period, lang, filters, _issue_href)
+        return model.commune(
+            _client(), unit, period, lang, filters, _issue_href, _unit_link(scope, period)
+        )
     code = kw["code"]
     if code not in reference.issues():
         abort(404)
