@@ -215,6 +215,29 @@ def test_idle_rating_is_sent_and_identical_burst_is_flagged(
     assert sorted(r.suspect for r in records) == [(), ("identical_burst",)]
 
 
+def test_a_rating_left_at_the_field_question_says_field_not_given(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A citizen taps a face and walks away at "which field?": the rating is sent with
+    the field "chua_chon" (not "other fields", which it would inflate), a field the
+    kiosk never offers as a choice."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="2") as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            page.click('button.face[data-score="2"]')
+            expect(page.locator("#screen-field")).to_be_visible()
+            codes = page.locator("button.field").evaluate_all("bs => bs.map(b => b.dataset.code)")
+            assert "khac" in codes and "chua_chon" not in codes
+            _wait_for(page, 1, accepted)
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [(r.overall, r.field) for r in records] == [(2, "chua_chon")]
+
+
 def test_a_refused_response_never_blocks_the_queue(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:

@@ -65,6 +65,8 @@ def test_kiosk_rejects_unknown_mode_and_field(tmp_path: Path) -> None:
         registry.add("05941", "Quầy", mode="full", today=TODAY)
     with pytest.raises(KioskError, match="field"):
         registry.add("05941", "Quầy", field="nope", today=TODAY)
+    with pytest.raises(KioskError, match="unknown field 'chua_chon'"):  # counted, not chosen
+        registry.add("05941", "Quầy", field="chua_chon", today=TODAY)
 
 
 def test_claims_and_backlog(tmp_path: Path) -> None:

@@ -38,6 +38,9 @@ class Issue:
 class Field:
     code: str
     label: Label
+    # False for "chua_chon": what the kiosk sends when a citizen left before choosing
+    # a field; a field to count, never one to offer.
+    choosable: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,17 @@ def issues() -> dict[str, Issue]:
 def fields() -> dict[str, Field]:
     """Fields of procedure (lĩnh vực), in display order, keyed by code."""
     return {
-        raw["code"]: Field(raw["code"], _label(raw)) for raw in load_json("fields.json")["fields"]
+        raw["code"]: Field(raw["code"], _label(raw), bool(raw.get("choosable", True)))
+        for raw in load_json("fields.json")["fields"]
     }
+
+
+def choosable_fields() -> dict[str, Field]:
+    """The fields a citizen or a kiosk's configuration may choose (not "chua_chon")."""
+    return {code: f for code, f in fields().items() if f.choosable}
+
+
+NO_FIELD = "chua_chon"  # the field of a rating left before the field question
 
 
 @cache

@@ -157,7 +157,7 @@ def config_for(kiosk: Kiosk, rt: Runtime) -> dict[str, Any]:
         "scale": [{"value": v, "vi": lab.vi, "en": lab.en} for v, lab in sipas.scale],
         "fields": [
             {"code": f.code, "vi": f.label.vi, "en": f.label.en}
-            for f in reference.fields().values()
+            for f in reference.choosable_fields().values()
         ],
         "issues": [
             {

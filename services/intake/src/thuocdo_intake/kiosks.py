@@ -91,8 +91,9 @@ class KioskRegistry:
             raise KioskError("name must be 1-100 characters")
         if mode not in MODES:
             raise KioskError(f"mode must be one of {', '.join(MODES)}")
-        if field is not None and field not in reference.fields():
-            raise KioskError(f"unknown field {field!r}; known: {', '.join(reference.fields())}")
+        if field is not None and field not in reference.choosable_fields():
+            known = ", ".join(reference.choosable_fields())
+            raise KioskError(f"unknown field {field!r}; known: {known}")
         token = new_token()
         kiosk = Kiosk(
             id=f"k{commune_code}-{secrets.token_hex(3)}",

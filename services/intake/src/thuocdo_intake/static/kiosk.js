@@ -354,7 +354,8 @@
       submitted_at: isoWithOffset(new Date()),
       kiosk_id: config.kiosk.id,
       commune_code: config.kiosk.commune_code,
-      field: state.field || "khac",
+      // Left before the field question: "not given", not "other fields".
+      field: state.field || "chua_chon",
       overall: state.overall,
       criteria: state.criteria,
       issues: state.issues,
