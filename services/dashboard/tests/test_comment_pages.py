@@ -136,3 +136,16 @@ def test_an_export_missing_a_page_is_marked_partial() -> None:
         assert client.remembered == [True, False], how
     fine = page_of(Comments(total=250), all_comments=True)
     assert fine.data["comments_partial"] is False
+
+
+def test_field_not_given_is_a_row_only_when_some_rating_has_it() -> None:
+    def fields_of(counts: dict[str, int]) -> list[Any]:
+        class Index(Comments):
+            def index(self, *a: Any, **k: Any) -> Fetched:
+                rows = [{"code": c, "n": n, "satisfied": 0} for c, n in counts.items()]
+                return Fetched({"fields": rows}, dt.datetime.now(dt.UTC))
+
+        return [r[0] for r in page_of(Index(total=0)).tables["fields"].rows]
+
+    assert fields_of({"ho_tich": 3, "chua_chon": 0}) == ["Hộ tịch (khai sinh, kết hôn, khai tử)"]
+    assert fields_of({"ho_tich": 3, "chua_chon": 2})[-1] == "Chưa chọn lĩnh vực"

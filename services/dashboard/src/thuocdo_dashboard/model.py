@@ -510,6 +510,8 @@ def commune(
     )
     for f in (index or {}).get("fields", []):
         est = _estimate(f)
+        if f.get("code") == reference.NO_FIELD and not est["n"]:
+            continue  # "field not given" only when some rating was left that way
         fields_table.rows.append(
             [
                 field_names.get(f.get("code"), f.get("name", "")),
