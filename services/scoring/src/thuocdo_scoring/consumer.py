@@ -349,6 +349,7 @@ class ScoringConsumer:
         now = time.monotonic()
         if not force and now - self._beat_at < HEARTBEAT_S:
             return
+        self._beat_at = now  # tried: a broker that does not answer is asked again later
         lag = self._lag()
         if lag is None:
             return
@@ -357,7 +358,6 @@ class ScoringConsumer:
         except Exception as exc:  # the next batch meets the same store and says why
             log.warning("heartbeat not written: %s: %s", type(exc).__name__, exc)
             return
-        self._beat_at = now
         self._dead_since_beat = 0
 
     def _lag(self) -> int | None:

@@ -46,6 +46,6 @@ class StoreCollector:
             )
         yield CounterMetricFamily(
             "thuocdo_scoring_dead_lettered",
-            "Records the consumer sent to the dead-letter topic",
+            "Records sent to the dead-letter topic (a replayed batch sends its copies again)",
             value=state.dead_lettered,
         )
