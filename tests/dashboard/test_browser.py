@@ -296,7 +296,7 @@ def test_district_leader_sees_the_numbers_scoring_gives(
     assert "Mẫu nhỏ" in small.inner_text()  # 12 responses
     alerts = page.locator("li.alert").all_inner_texts()
     assert any(
-        "Xã Kha Sơn" in a and "Giảm rõ so với kỳ trước" in a and "không phải do ngẫu nhiên" in a
+        "Xã Kha Sơn" in a and "Giảm rõ rệt so với kỳ trước" in a and "không phải do ngẫu nhiên" in a
         for a in alerts
     ), alerts
     assert page.locator("table.heatmap tbody tr").count() == 5
@@ -416,7 +416,7 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
         .decode("utf-8-sig")
         .startswith(
             "Vấn đề,Số phiếu chọn,Trong đó chưa hài lòng (1–3 điểm),"
-            "Tỷ lệ phiếu chưa hài lòng nêu vấn đề (%)"
+            "Phiếu chưa hài lòng có chọn vấn đề (% trên tổng số phiếu)"
         )
     )
 
@@ -527,9 +527,10 @@ def test_a_stopped_consumer_is_said_on_the_page(browser: Any, stack: Stack) -> N
             break
         page.wait_for_timeout(1000)
     text = banner.inner_text()
-    assert text.startswith("Số liệu đã ngừng cập nhật từ ") and "Xin báo quản trị viên" in text
+    assert text.startswith("Số liệu đã ngừng cập nhật từ lúc ")
+    assert "Vui lòng báo quản trị viên hệ thống" in text
     # the consumer's last heartbeat, shown to the minute in Vietnam's time
-    since = dt.datetime.strptime(text.split(" từ ", 1)[1][:16], "%H:%M %d/%m/%Y")
+    since = dt.datetime.strptime(text.split(" từ lúc ", 1)[1][:16], "%H:%M %d/%m/%Y")
     assert dt.timedelta(0) <= stopped.replace(tzinfo=None, second=0, microsecond=0) - since
     assert stopped.replace(tzinfo=None) - since < dt.timedelta(minutes=2)
     ready = requests.get(f"{stack.scoring.url}/readyz", timeout=10).json()

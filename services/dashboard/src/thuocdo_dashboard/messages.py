@@ -53,12 +53,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "error_title": ("Không thể hiển thị trang", "Cannot show this page"),
     "back_home": ("Về trang tổng quan", "Back to the overview"),
     "data_stalled_since": (
-        "Số liệu đã ngừng cập nhật từ {time}: phiếu mới chưa được tính. Xin báo quản trị viên.",
+        "Số liệu đã ngừng cập nhật từ lúc {time}: các phiếu mới chưa được tính. Vui lòng báo"
+        " quản trị viên hệ thống.",
         "Figures have not been updated since {time}: new responses are not counted."
         " Please tell the administrator.",
     ),
     "data_never_updated": (
-        "Số liệu chưa được cập nhật lần nào: phiếu mới chưa được tính. Xin báo quản trị viên.",
+        "Số liệu chưa được cập nhật lần nào: các phiếu mới chưa được tính. Vui lòng báo quản"
+        " trị viên hệ thống.",
         "Figures have never been updated: new responses are not counted."
         " Please tell the administrator.",
     ),
@@ -112,9 +114,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ranking": ("Xếp hạng các xã, phường", "Ranking of communes"),
     "ranking_table": ("Xem bảng số liệu xếp hạng", "Show the ranking as a table"),
     "rank": ("Hạng", "Rank"),
-    "shrunk": ("Chỉ số hiệu chỉnh (%)", "Adjusted index (%)"),
+    "shrunk": ("Chỉ số đã điều chỉnh (%)", "Adjusted index (%)"),
     "shrunk_note": (
-        "Thứ hạng xếp theo chỉ số đã điều chỉnh theo số phiếu (ký hiệu ◆, ghi dưới chỉ số),"
+        "Thứ hạng được xếp theo chỉ số đã điều chỉnh theo số phiếu (ký hiệu ◆, ghi dưới chỉ số),"
         " để xã, phường có ít phiếu không đứng đầu hoặc đứng cuối chỉ vì ngẫu nhiên. Vạch"
         " ngang thể hiện khoảng tin cậy 95%; đường chấm màu đỏ là ngưỡng cảnh báo.",
         "Ranked by the index adjusted for the number of responses (marked ◆, shown under the"
@@ -124,8 +126,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "commune": ("Xã, phường", "Commune"),
     "heatmap": ("Vấn đề theo xã, phường", "Issues by commune"),
     "heatmap_note": (
-        "Mỗi ô là tỷ lệ % trên tổng số phiếu của xã, phường: số phiếu đánh giá 1–3 điểm có"
-        " chọn vấn đề này. Vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen, không tính.",
+        "Mỗi ô là tỷ lệ % số phiếu đánh giá 1–3 điểm có chọn vấn đề ở cột đó, trên tổng số"
+        " phiếu của xã, phường. Vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen nên không"
+        " tính.",
         "Each cell is a % of all the commune's responses: those rated 1–3 that ticked the"
         " issue. A tick on a 4–5 rating is praise and is not counted.",
     ),
@@ -136,7 +139,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Index {index} is below the threshold {threshold}",
     ),
     "alert_drop": (
-        "Giảm rõ so với kỳ trước: từ {previous} xuống {index}; mức giảm này nhiều khả năng"
+        "Giảm rõ rệt so với kỳ trước: từ {previous} xuống {index}; mức giảm này nhiều khả năng"
         " không phải do ngẫu nhiên (kiểm định thống kê, p {p})",
         "Clear drop against the previous period: from {previous} to {index}; a drop this"
         " large is unlikely to be chance (statistical test, p {p})",
@@ -156,9 +159,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " are those of the communes formed on its former territory.",
     ),
     "commune_before": (
-        "{unit} được thành lập từ ngày {since}; kỳ này ở trước đó nên chưa có số liệu của đơn"
-        " vị này.",
-        "{unit} was formed on {since}; this period comes before that, so it has no figures.",
+        "{unit} được thành lập từ ngày {since}, sau kỳ báo cáo này, nên kỳ này không có số"
+        " liệu của đơn vị.",
+        "{unit} was formed on {since}, after this period, so it has no figures for it.",
     ),
     "commune_after": (
         "{unit} (cũ) không còn là đơn vị hành chính từ ngày {since}; kỳ này không có số liệu"
@@ -166,8 +169,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{unit} (former) has not been an administrative unit since {since}; it has no"
         " figures for this period.",
     ),
-    "earlier_figures": ("Số liệu của các đơn vị trước đó", "Figures of the units before it"),
-    "later_figures": ("Số liệu của đơn vị kế tiếp", "Figures of the unit after it"),
+    "earlier_figures": ("Số liệu của các đơn vị cũ", "Figures of the former units"),
+    "later_figures": ("Số liệu của đơn vị mới", "Figures of the new unit(s)"),
     "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
     "sipas_overall": ("Chỉ số SIPAS chung", "Overall SIPAS index"),
     "sipas_overall_note": (
@@ -187,12 +190,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field": ("Lĩnh vực", "Field"),
     "issues": ("Vấn đề người dân nêu", "Issues raised"),
     "issue": ("Vấn đề", "Issue"),
-    "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praised"),
+    "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praise"),
     "count": ("Số phiếu chọn", "Responses ticking it"),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
     "share": (
-        "Tỷ lệ phiếu chưa hài lòng nêu vấn đề (%)",
-        "Unhappy responses naming the issue (% of all)",
+        "Phiếu chưa hài lòng có chọn vấn đề (% trên tổng số phiếu)",
+        "Unhappy responses ticking the issue (% of all)",
     ),
     "index_among": ("Chỉ số hài lòng của nhóm này (%)", "Index among them (%)"),
     "issue_index_over_time": (
@@ -202,10 +205,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "themes": ("Chủ đề mới nổi trong góp ý", "Emerging themes in comments"),
     "theme": ("Chủ đề", "Theme"),
     "theme_size": ("{n} góp ý", "{n} comment|{n} comments"),
-    "top_terms": ("Từ khóa", "Key words"),
+    "top_terms": ("Cụm từ thường gặp", "Frequent phrases"),
     "examples": ("Góp ý tiêu biểu", "Representative comments"),
     "no_themes": ("Chưa có chủ đề mới.", "No new themes."),
-    "theme_tone": ("Nhóm", "Group"),
+    "theme_tone": ("Nguồn góp ý", "Source"),
     "themes_complaint": ("Từ người dân chưa hài lòng (1–3 điểm)", "From unhappy citizens (1–3)"),
     "themes_praise": ("Từ người dân hài lòng (4–5 điểm)", "From satisfied citizens (4–5)"),
     "n_comments": ("Số góp ý", "Comments"),
