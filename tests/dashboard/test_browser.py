@@ -334,9 +334,10 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
     # Before the reform, Kha Sơn's page links to the five communes it came from.
     page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period=2025-06")
     links = page.locator("#not-in-force a")
-    assert links.count() == 5 and "Xã Lương Phú" in links.all_inner_texts()
+    assert links.count() == 5 and "Xã Lương Phú (cũ)" in links.all_inner_texts()
     links.filter(has_text="Xã Lương Phú").click()
     assert "/commune/05953@-?period=2025-06" in page.url
+    assert page.locator("h1").inner_text().startswith("Xã Lương Phú (cũ)")
     page.close()
 
 
@@ -529,6 +530,9 @@ def test_a_stopped_consumer_is_said_on_the_page(browser: Any, stack: Stack) -> N
     text = banner.inner_text()
     assert text.startswith("Số liệu đã ngừng cập nhật từ lúc ")
     assert "Vui lòng báo quản trị viên hệ thống" in text
+    # and the page does not also claim a fresh update beside it
+    assert page.locator("#updated-at").inner_text() == ""
+    assert page.locator("#live-state").get_attribute("data-stale") == "1"
     # the consumer's last heartbeat, shown to the minute in Vietnam's time
     since = dt.datetime.strptime(text.split(" từ lúc ", 1)[1][:16], "%H:%M %d/%m/%Y")
     assert dt.timedelta(0) <= stopped.replace(tzinfo=None, second=0, microsecond=0) - since

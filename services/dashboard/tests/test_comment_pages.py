@@ -88,6 +88,7 @@ def test_a_tag_reads_as_praise_on_4_5_and_as_a_problem_on_1_3() -> None:
         (5, ["waiting_time"], None),
         (2, ["waiting_time"], "staff_attitude"),
         (4, [], "other"),  # the model's catch-all: the text fits no issue
+        (1, ["fees", "other"], None),  # a tag holding a comma
     ]
 
     class Tagged(Comments):
@@ -96,14 +97,16 @@ def test_a_tag_reads_as_praise_on_4_5_and_as_a_problem_on_1_3() -> None:
                 {"overall": o, "issues": t, "predicted_issue": p, "comment": "…"}
                 for o, t, p in rows
             ]
-            return Fetched({"total": 3, "items": items}, dt.datetime.now(dt.UTC))
+            return Fetched({"total": 4, "items": items}, dt.datetime.now(dt.UTC))
 
-    table = page_of(Tagged(total=3)).tables["comments"]
+    table = page_of(Tagged(total=4)).tables["comments"]
     assert table.header[3] == "Vấn đề / điểm được khen"
+    # the citizen's ticks; the model's reading of the text marked apart
     assert [r[3] for r in table.rows] == [
         "Giải quyết nhanh",
-        "Chờ đợi lâu, Thái độ chưa tốt",
+        "Chờ đợi lâu · theo nội dung góp ý: Thái độ chưa tốt",
         "",
+        "Phí không rõ ràng, phải chi thêm tiền; Vấn đề khác",
     ]
 
 

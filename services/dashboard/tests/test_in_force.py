@@ -23,8 +23,10 @@ def test_before_it_was_formed_it_names_the_communes_it_came_from() -> None:
     info = in_force(KHA_SON, month(2025, 6), every)
     assert info is not None and (info["when"], info["since"]) == ("before", "01/07/2025")
     names = [name for name, _ in info["links"]]
-    assert len(names) == len(KHA_SON.formed_from) == 5 and "Xã Lương Phú" in names
-    assert ("Xã Lương Phú", "/commune/05953@-") in info["links"]
+    assert len(names) == len(KHA_SON.formed_from) == 5 and "Xã Lương Phú (cũ)" in names
+    assert ("Xã Lương Phú (cũ)", "/commune/05953@-") in info["links"]
+    # an old commune that had today's name is told apart from today's
+    assert "Xã Kha Sơn (cũ)" in names
     # links only to what the user may see
     assert in_force(KHA_SON, month(2025, 6), lambda u: None)["links"] == []  # type: ignore[index]
 

@@ -169,6 +169,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{unit} (former) has not been an administrative unit since {since}; it has no"
         " figures for this period.",
     ),
+    "former_name": ("{name} (cũ)", "{name} (former)"),
     "earlier_figures": ("Số liệu của các đơn vị cũ", "Figures of the former units"),
     "later_figures": ("Số liệu của đơn vị mới", "Figures of the new unit(s)"),
     "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
@@ -191,6 +192,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "issues": ("Vấn đề người dân nêu", "Issues raised"),
     "issue": ("Vấn đề", "Issue"),
     "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praise"),
+    "predicted_tag": ("theo nội dung góp ý: {tag}", "from the comment's text: {tag}"),
     "count": ("Số phiếu chọn", "Responses ticking it"),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
     "share": (

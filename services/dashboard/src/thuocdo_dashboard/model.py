@@ -146,8 +146,14 @@ def _trend_call(
     return lambda: client.trend(key, start, end, granularity, issue=issue)
 
 
+def unit_title(unit: Unit, lang: str) -> str:
+    """A unit's name, marked "(cũ)" for a version no longer in force (a commune of the
+    same name may exist today: old Xã Kha Sơn 05959 and today's 05953)."""
+    return text("former_name", lang, name=unit.name) if unit.valid_to else unit.name
+
+
 def in_force(
-    unit: Unit, period: Period, link_for_unit: Callable[[Unit], str | None]
+    unit: Unit, period: Period, link_for_unit: Callable[[Unit], str | None], lang: str = "vi"
 ) -> dict[str, Any] | None:
     """None when ``unit`` was in force during ``period``; else whether the period
     is ``before`` it was formed or ``after`` it ended, the day that happened
@@ -163,7 +169,7 @@ def in_force(
         when, since = "after", unit.valid_to + dt.timedelta(days=1)
     else:
         return None
-    links = [(u.name, link_for_unit(u)) for u in near if u is not None]
+    links = [(unit_title(u, lang), link_for_unit(u)) for u in near if u is not None]
     return {
         "when": when,
         "since": since.strftime("%d/%m/%Y"),
@@ -429,7 +435,8 @@ def commune(
     another commune version, or None when the user may not see it."""
     status = Status()
     page = Page("commune", period, unit, status)
-    page.data["in_force"] = in_force(unit, period, link_for_unit)
+    page.data["in_force"] = in_force(unit, period, link_for_unit, lang)
+    page.data["title"] = unit_title(unit, lang)
     p_index = status.start(lambda: client.index(unit.key, period.label))
     p_issues = status.start(lambda: client.issues(unit.key, period.label))
     p_themes = status.start(lambda: client.themes(unit.key, period.label))
@@ -631,13 +638,17 @@ def commune(
     for c in items:
         codes = list(c.get("issues") or [])
         predicted = c.get("predicted_issue")
-        # The model's "other" means the text fits no issue: nothing to show.
-        if predicted and predicted != CATCH_ALL and predicted not in codes:
-            codes.append(predicted)
         overall = c.get("overall")
         # The kiosk asks "what went wrong?" for 1-3 and "what went well?" for 4-5
         # with the same tags: a tag on a 4-5 rating is praise and reads as such.
         names = praises if isinstance(overall, int) and overall >= 4 else problems
+        # Tags joined with "; " (a tag may hold a comma). The model's reading of the
+        # text is not the citizen's tick: marked as such, and its "other" (the text
+        # fits no issue) shown not at all.
+        tags = "; ".join(names.get(code, code) for code in codes)
+        if predicted and predicted != CATCH_ALL and predicted not in codes:
+            guess = text("predicted_tag", lang, tag=names.get(predicted, predicted))
+            tags = f"{tags} · {guess}" if tags else guess
         comments_table.rows.append(
             [
                 _local_stamp(c.get("submitted_at")),
@@ -645,7 +656,7 @@ def commune(
                 if isinstance(overall, int) and 1 <= overall <= 5
                 else "",
                 field_names.get(c.get("field"), c.get("field") or ""),
-                ", ".join(names.get(code, code) for code in codes),
+                tags,
                 c.get("comment", ""),
             ]
         )

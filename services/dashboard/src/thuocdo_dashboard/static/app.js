@@ -13,6 +13,16 @@
   function markUpdated() {
     var el = document.getElementById("updated-at");
     if (!el) { return; }
+    // Under a warning banner (scoring away, figures stopped moving) the page must not
+    // also claim a fresh update: no time, and the dot goes grey.
+    var banner = document.getElementById("scoring-status");
+    var live = document.getElementById("live-state");
+    if (banner && !banner.hidden) {
+      el.textContent = "";
+      if (live) { live.dataset.stale = "1"; }
+      return;
+    }
+    if (live) { delete live.dataset.stale; }
     var d = new Date();
     var stamp = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
       " " + pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + "/" + d.getFullYear();
