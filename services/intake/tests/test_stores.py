@@ -41,6 +41,8 @@ def test_kiosk_add_lookup_revoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         ("99999", "no administrative unit"),
         ("19", "province"),
         ("05950", "no administrative unit"),  # a commune merged away on 2025-07-01
+        # a code of the reform's old communes names where it went
+        ("05959", r"'05959' is valid on .* \(formerly Xã Kha Sơn; today: 05953@2025-07-01"),
         # a key of a version no longer in force names the one in force today
         ("05953@-", r"05953@- \(Xã Lương Phú\) is not in force on .*today it is 05953@2025-07-01"),
         ("05953@2030-01-01", "no administrative unit"),

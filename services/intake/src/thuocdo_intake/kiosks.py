@@ -54,7 +54,11 @@ def check_commune(code: str, today: dt.date) -> Unit:
         code = code.partition("@")[0] if named is not None else code
     unit = reg.find(code, today)
     if unit is None:
-        raise KioskError(f"no administrative unit {code!r} is valid on {today.isoformat()}")
+        versions = reg.versions(code)
+        after = reg.successors(versions[-1]) if versions else []
+        now = "; ".join(f"{u.key} ({u.name})" for u in after if u.valid_on(today))
+        hint = f" (formerly {versions[-1].name}; today: {now})" if now else ""
+        raise KioskError(f"no administrative unit {code!r} is valid on {today.isoformat()}{hint}")
     if unit.level != "commune":
         raise KioskError(f"{code} ({unit.name}) is a {unit.level}, not a commune")
     return unit
