@@ -286,10 +286,14 @@ def test_theme_terms_are_whole_phrases_not_fragments() -> None:
         "cam on can bo xa",
         "mong giu duoc nhu vay",
     ]
-    # "thủ tục" stays short (2 of 3 go on with "rườm"); the longer phrase found later
-    # contains it and takes its place.
+    # "thủ tục" stays short (2 of 3 go on with "rườm"), and the longer phrase found
+    # later, in 2 of its 3 comments, does not take its place; in 3 of 4 it does.
     paperwork = ["thủ tục", "thủ tục rườm rà", "thủ tục rườm rà quá"]
-    assert pick(["thu tuc", "tuc ruom"], paperwork) == ["thu tuc ruom ra"]
+    assert pick(["thu tuc", "tuc ruom"], paperwork) == ["thu tuc"]
+    assert pick(["tuc ruom", "thu tuc"], [*paperwork, "thủ tục rườm rà lắm"]) == ["thu tuc ruom ra"]
+    # one comment's whole sentence does not replace what most say
+    notary1 = ["chung thuc chu ky lau qua", "chung thuc chu ky mat ca buoi", "chung thuc chu ky"]
+    assert pick(["chung thuc", "ky mat"], notary1) == ["chung thuc chu ky"]
     # "hôm nay chứng thực" repeats "chứng thực" of the phrase chosen first
     notary = ["chứng thực hợp đồng", "chứng thực hợp đồng nhanh", "hôm nay chứng thực"]
     assert pick(["hop dong", "hom nay"], notary) == ["chung thuc hop dong"]

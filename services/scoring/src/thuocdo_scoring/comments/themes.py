@@ -75,6 +75,7 @@ Segments = list[list[Phrase]]  # per comment, its clauses as folded syllables
 
 PHRASE_SHARE = 0.7  # a syllable joins a phrase when this share of its comments have it there
 PHRASE_MAX = 8  # syllables in a label phrase
+JOIN_SHARE = 0.5  # two chained phrases join when half the comments of the rarer say both
 # Words a label neither starts with (pronouns, linking words) nor ends with (words
 # that need what follows, particles). Spelt with diacritics: folded, "của" would be
 # "cửa" too ("mở cửa") and "vả" would be "và".
@@ -107,6 +108,10 @@ class Positions:
         """Every occurrence of ``phrase``: (comment index, clause, start)."""
         n = len(phrase)
         return [o for o in self.at.get(phrase[0], []) if o[1][o[2] : o[2] + n] == phrase]
+
+    def count(self, phrase: Phrase) -> int:
+        """How many comments hold ``phrase``."""
+        return len({d for d, _, _ in self.of(phrase)})
 
 
 def expand_phrase(
@@ -165,6 +170,9 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
     contains a chosen phrase takes its place; one that shares two syllables in a row
     with a chosen phrase repeats it and is dropped; one that ends where a chosen
     phrase begins (or the reverse) joins it when the joined phrase is in the comments.
+    A longer phrase replaces only when nearly as many comments (``PHRASE_SHARE``) say
+    it as say the phrase it stands for; two chained phrases join when at least half
+    (``JOIN_SHARE``) of the comments of the rarer one say them together.
     Phrases of one syllable ("lại", "mất") say little: they are used only when no
     longer phrase is found."""
     grown = [expand_phrase(seed, where) for seed in (tuple(c.split()) for c in candidates)]
@@ -176,7 +184,13 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
             break
         if any(_inside(phrase, c) for c in chosen):
             continue
+        # A longer phrase takes the place of the chosen ones it contains only when
+        # nearly as many comments say it (one comment's whole sentence does not).
         parts = [i for i, c in enumerate(chosen) if _inside(c, phrase)]
+        if parts and where.count(phrase) < PHRASE_SHARE * max(
+            where.count(chosen[i]) for i in parts
+        ):
+            continue
         others = [c for i, c in enumerate(chosen) if i not in parts]
         if any(_overlap(phrase, c) for c in others):
             continue
@@ -190,7 +204,9 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
             joined = (*c, *phrase[1:]) if c[-1] == phrase[0] else ()
             if not joined and phrase[-1] == c[0]:
                 joined = (*phrase[:-1], *c)
-            if joined and where.of(joined):
+            if joined and where.count(joined) >= JOIN_SHARE * min(
+                where.count(c), where.count(phrase)
+            ):
                 chosen[i] = joined
                 break
         else:
@@ -337,7 +353,9 @@ def _cluster_themes(
                 if df_in[j] > 0 and "0" not in str(terms[j]).split()  # "0" = any number
             ]
             top = _pick_terms(candidates, n_terms, Positions([docs[int(i)] for i in members]))
-        readable = [_trim(t) for t in _readable(top, member_texts)]
+        # Spelt as the theme's comments spell it; a phrase they only typed without
+        # diacritics takes the spelling other comments give it ("chung thuc chu ky").
+        readable = [_trim(t) for t in _readable(top, [*member_texts[:READABLE_SAMPLE], *texts])]
         if points is not None:
             centre = points[members].mean(axis=0)
             order = members[np.argsort(-(points[members] @ centre))]
