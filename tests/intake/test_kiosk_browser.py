@@ -328,6 +328,30 @@ def test_a_revoked_tablet_says_so_and_keeps_what_it_could_not_send(
             page.close()
 
 
+def test_an_idle_revoked_tablet_says_so_before_anyone_rates(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The start screen asks for its configuration again every few seconds: revoked
+    meanwhile, the tablet blocks before a citizen spends time on a rating it could
+    never send."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        posts: list[str] = []
+        page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+            done = cli(tmp_path, "kiosk", "revoke", kiosk["id"])
+            assert done.returncode == 0, done.stderr
+            blocked = page.locator("#blocked-text")
+            expect(blocked).to_have_attribute("data-text", "revoked", timeout=15_000)
+            expect(page.locator("#screen-start")).to_be_hidden()
+            assert posts == []  # nothing was rated or sent
+        finally:
+            page.close()
+
+
 def test_first_start_without_intake_says_so_and_retries(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:

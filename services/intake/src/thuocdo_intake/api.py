@@ -152,6 +152,7 @@ def config_for(kiosk: Kiosk, rt: Runtime) -> dict[str, Any]:
             "field": kiosk.field,
         },
         "idle_reset_seconds": s.idle_reset_seconds,
+        "config_refresh_seconds": s.config_refresh_seconds,
         "min_tap_interval_ms": s.min_tap_interval_ms,
         "identical_burst": {"count": s.burst_count, "window_seconds": s.burst_window_seconds},
         "scale": [{"value": v, "vi": lab.vi, "en": lab.en} for v, lab in sipas.scale],

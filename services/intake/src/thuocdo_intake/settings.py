@@ -38,6 +38,9 @@ class Settings:
     lease_ttl: float = 5.0
     dedupe_days: int = 30
     idle_reset_seconds: int = 20
+    # How often an idle kiosk page asks for its configuration again: a revoked tablet
+    # then says so before a citizen rates on it, and a changed mode takes effect.
+    config_refresh_seconds: int = 60
     min_tap_interval_ms: int = 1500
     burst_count: int = 5
     burst_window_seconds: int = 120
@@ -69,6 +72,9 @@ class Settings:
             dedupe_days=env_int(env, "THUOCDO_INTAKE_DEDUPE_DAYS", cls.dedupe_days, minimum=1),
             idle_reset_seconds=env_int(
                 env, "THUOCDO_KIOSK_IDLE_RESET", cls.idle_reset_seconds, minimum=2
+            ),
+            config_refresh_seconds=env_int(
+                env, "THUOCDO_KIOSK_CONFIG_REFRESH", cls.config_refresh_seconds, minimum=2
             ),
             min_tap_interval_ms=env_int(
                 env, "THUOCDO_KIOSK_MIN_TAP_MS", cls.min_tap_interval_ms, minimum=0
