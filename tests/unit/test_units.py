@@ -111,3 +111,14 @@ def test_local_minute_shows_stored_times_in_vietnam() -> None:
     assert local_minute("2025-06-30T23:30:15+00:00") == "2025-07-01T06:30+07:00"
     assert local_minute("2025-06-30T23:30:15") == "2025-07-01T06:30+07:00"  # naive = UTC
     assert local_minute("2025-07-01T08:05:59+09:00") == "2025-07-01T06:05+07:00"
+
+
+def test_predecessors_mirror_successors() -> None:
+    reg = registry()
+    kha_son = reg.by_key("05953@2025-07-01")
+    assert kha_son is not None
+    before = reg.predecessors(kha_son)
+    assert sorted(u.code for u in before) == sorted(kha_son.formed_from)
+    assert all(u.valid_to == dt.date(2025, 6, 30) for u in before)
+    assert all(kha_son in reg.successors(u) for u in before)
+    assert reg.predecessors(reg.by_key("05953@-")) == []  # type: ignore[arg-type]

@@ -168,6 +168,15 @@ class UnitRegistry:
         after = unit.valid_to + dt.timedelta(days=1)
         return [u for u in self._by_source.get(unit.code, ()) if u.valid_on(after)]
 
+    def predecessors(self, unit: Unit) -> list[Unit]:
+        """The versions ``unit`` was formed from, as in force the day before it began
+        (the mirror of :meth:`successors`; empty for a unit formed from nothing)."""
+        if unit.valid_from is None:
+            return []
+        before = unit.valid_from - dt.timedelta(days=1)
+        found = (self.find(code, before) for code in unit.formed_from)
+        return [u for u in found if u is not None]
+
     def carried_on_by(self, unit: Unit) -> list[Unit]:
         """The communes formed (wholly or partly) from the communes in force under an
         abolished ``unit`` on its last day: where its area goes on (one reform; empty

@@ -159,22 +159,24 @@ def in_force(
     is ``before`` it was formed or ``after`` it ended, the day that happened
     (dd/mm/yyyy), and links to the versions before or after it that the user may see
     (a commune of the 2025 reform and the communes it was formed from)."""
-    units = registry()
     if unit.valid_from is not None and period.end < unit.valid_from:
-        day = unit.valid_from - dt.timedelta(days=1)
-        near = [units.find(code, day) for code in unit.formed_from]
-        when, since = "before", unit.valid_from
+        near, when, since = registry().predecessors(unit), "before", _dmy(unit.valid_from)
     elif unit.valid_to is not None and period.start > unit.valid_to:
-        near = list(units.successors(unit))
-        when, since = "after", unit.valid_to + dt.timedelta(days=1)
+        near, when, since = registry().successors(unit), "after", _ended(unit)
     else:
         return None
-    links = [(unit_title(u, lang), link_for_unit(u)) for u in near if u is not None]
-    return {
-        "when": when,
-        "since": since.strftime("%d/%m/%Y"),
-        "links": [(name, href) for name, href in links if href],
-    }
+    links = [(unit_title(u, lang), link_for_unit(u)) for u in near]
+    return {"when": when, "since": since, "links": [(n, href) for n, href in links if href]}
+
+
+def _dmy(day: dt.date) -> str:
+    """A date as leaders write it: 01/07/2025."""
+    return day.strftime("%d/%m/%Y")
+
+
+def _ended(unit: Unit) -> str:
+    """The first day ``unit`` was no longer in force (dd/mm/yyyy); "" while it is."""
+    return _dmy(unit.valid_to + dt.timedelta(days=1)) if unit.valid_to else ""
 
 
 def _trend(
@@ -222,9 +224,7 @@ def overview(
     page = Page("overview", period, unit, status)
     parent = scope.ranking_parent(unit, period.start, period.end)
     page.data["unit_gone"] = not unit.overlaps(period.start, period.end)
-    # the first day it was no longer in force, as leaders write dates
-    ended = unit.valid_to + dt.timedelta(days=1) if unit.valid_to else None
-    page.data["unit_ended"] = ended.strftime("%d/%m/%Y") if ended else ""
+    page.data["unit_ended"] = _ended(unit)
     page.data["parent"] = parent
     prev_parent = scope.ranking_parent(unit, previous.start, previous.end)
     # A unit gone in this period still has figures: scoring counts the communes formed

@@ -86,12 +86,8 @@ class Scope:
         if self._below(unit, reg):
             return True
         # A commune of the reform belongs to the scope of the communes it came from.
-        if unit.level == "commune" and unit.formed_from and unit.valid_from is not None:
-            day_before = unit.valid_from - dt.timedelta(days=1)
-            for code in unit.formed_from:
-                old = reg.find(code, day_before)
-                if old is not None and self._below(old, reg):
-                    return True
+        if unit.level == "commune":
+            return any(self._below(old, reg) for old in reg.predecessors(unit))
         return False
 
     def _below(self, unit: Unit, reg: UnitRegistry) -> bool:
