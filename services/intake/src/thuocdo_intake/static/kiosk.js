@@ -438,7 +438,7 @@
       applyLang();
       reset();
       drain();
-      setTimeout(refreshConfig, (config.config_refresh_seconds || 60) * 1000);
+      scheduleRefresh();
     }).catch(function () {
       block("no_connection");
       setTimeout(begin, CONFIG_RETRY_MS);
@@ -448,17 +448,17 @@
   // While the start screen waits for the next citizen, ask again now and then: a
   // tablet revoked meanwhile says so before anyone rates on it (not after), and a
   // changed configuration (mode, fixed field) takes effect. Unreachable: keep going.
+  function scheduleRefresh() {
+    setTimeout(refreshConfig, (config.config_refresh_seconds || 60) * 1000);
+  }
+
   function refreshConfig() {
-    var again = function () {
-      setTimeout(refreshConfig, (config.config_refresh_seconds || 60) * 1000);
-    };
-    if ($("screen-start").hidden) { again(); return; }
+    if ($("screen-start").hidden) { scheduleRefresh(); return; }
     loadConfig().then(function (cfg) {
       if (!cfg) { block("revoked"); updatePending(); return; }
-      if ($("screen-start").hidden) { again(); return; }  // someone began meanwhile
-      config = cfg;
-      again();
-    }).catch(again);
+      if (!$("screen-start").hidden) { config = cfg; }  // not while someone rates
+      scheduleRefresh();
+    }).catch(scheduleRefresh);
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
