@@ -194,6 +194,35 @@ def test_commune_user_may_use_their_own_pages(server: ServiceProcess) -> None:
     assert bad.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/commune/05953", f"/commune/{OWN_COMMUNE}"),
+        ("/api/commune/05953?period=2025-08", f"/api/commune/{OWN_COMMUNE}?period=2025-08"),
+        ("/csv/commune/05953/comments.csv", f"/csv/commune/{OWN_COMMUNE}/comments.csv"),
+        ("/xlsx/commune/05953/fields.xlsx", f"/xlsx/commune/{OWN_COMMUNE}/fields.xlsx"),
+        # the version in force at the end of the period asked for: the old commune
+        ("/csv/commune/05953/comments.csv?period=2025-06", "/csv/commune/05953@-/comments.csv"),
+    ],
+)
+def test_a_bare_commune_code_redirects_to_the_version_in_force(
+    server: ServiceProcess, path: str, target: str
+) -> None:
+    session, _ = login(server.url, "kha-son", headers=_ip())
+    resp = session.get(server.url + path, allow_redirects=False, timeout=10)
+    assert resp.status_code == 302, path
+    assert resp.headers["Location"].startswith(target), resp.headers["Location"]
+    # and the scope still decides what the target shows (scoring is down here, so a
+    # file in scope is 503, not an empty file)
+    final = session.get(server.url + path, timeout=10)
+    assert [r.status_code for r in final.history] == [302]
+    is_file = target.startswith(("/csv/", "/xlsx/"))
+    expected = 403 if "05953@-" in target else 503 if is_file else 200
+    assert final.status_code == expected, path
+    unknown = session.get(server.url + "/api/commune/99999", allow_redirects=False, timeout=10)
+    assert unknown.status_code == 404
+
+
 def test_anonymous_requests_see_nothing(server: ServiceProcess) -> None:
     for path in ("/api/overview", f"/csv/commune/{OWN_COMMUNE}/comments.csv", "/events"):
         resp = requests.get(server.url + path, allow_redirects=False, timeout=10)
