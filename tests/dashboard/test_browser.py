@@ -533,6 +533,9 @@ def test_a_stopped_consumer_is_said_on_the_page(browser: Any, stack: Stack) -> N
     # and the page does not also claim a fresh update beside it
     assert page.locator("#updated-at").inner_text() == ""
     assert page.locator("#live-state").get_attribute("data-stale") == "1"
+    # the issue page says it too
+    page.goto(f"{stack.dashboard.url}/issue/waiting_time")
+    assert banner.inner_text() == text
     # the consumer's last heartbeat, shown to the minute in Vietnam's time
     since = dt.datetime.strptime(text.split(" từ lúc ", 1)[1][:16], "%H:%M %d/%m/%Y")
     assert dt.timedelta(0) <= stopped.replace(tzinfo=None, second=0, microsecond=0) - since

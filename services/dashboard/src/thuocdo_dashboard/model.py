@@ -693,6 +693,8 @@ def issue(
         p_units = status.start(lambda: client.units(parent.key, period.label, issue=code))
     if trend_key is not None and (trend_key == unit.key or scope.role == "admin"):
         p_trend = status.start(_trend_call(client, trend_key, period, code))
+    # For the consumer's heartbeat (are the figures still moving?), as on other pages.
+    p_head = status.start(lambda: client.index(unit.key, period.label, issue=code))
     shares: dict[str, Any] = {}
     ranked: dict[str, Any] | None
     if unit.level == "commune":
@@ -748,6 +750,9 @@ def issue(
     else:
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
     page.tables["trend"].title = text("over_time", lang)
+    head = status.call(p_head)
+    page.data["as_of"] = (head or {}).get("as_of")
+    page.data["consumer"] = head.get("consumer", MISSING) if head else MISSING
     return page
 
 
