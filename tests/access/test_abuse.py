@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import csv as csv_module
+import datetime as dt
 import html
 import io
 import time
@@ -116,5 +117,8 @@ def test_script_tags_in_a_comment_are_shown_escaped(stack: Stack) -> None:
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     cells = [c for row in sheet.iter_rows() for c in row if c.value == hostile]
     assert cells and all(c.data_type == "s" for c in cells)
+    # and the time column is a date and time Excel can sort, not text
+    stamps = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert stamps and all(isinstance(v, dt.datetime) for v in stamps), stamps[:3]
     login_page = requests.get(stack.dashboard.url + "/login", timeout=10)
     assert "script-src 'self'" in login_page.headers["Content-Security-Policy"]

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import random
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -395,6 +396,7 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     header = ["Thời gian", "Mức đánh giá", "Lĩnh vực", "Vấn đề / điểm được khen", "Nội dung góp ý"]
     assert rows[0] == header
+    assert all(re.fullmatch(r"\d\d:\d\d \d\d/\d\d/20\d\d", r[0]) for r in rows[1:]), rows[1]
     # A tag on a 4-5 rating reads as praise, on a 1-3 as a problem.
     praised = [r for r in rows[1:] if r[1][0] in "45" and r[3]]
     complained = [r for r in rows[1:] if r[1][0] in "123" and r[3]]

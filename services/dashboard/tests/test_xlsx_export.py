@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from openpyxl import load_workbook
 from thuocdo_dashboard.csv_export import Cell
+from thuocdo_dashboard.csv_export import encode as csv_encode
 from thuocdo_dashboard.xlsx_export import encode, sheet_name
 
 pytestmark = pytest.mark.unit
@@ -37,3 +39,14 @@ def test_sheet_names_fit_excel() -> None:
     assert sheet_name("a/b\\c?d*e") == "a b c d e"
     assert len(sheet_name("x" * 40)) == 31
     assert sheet_name("[]") == "Sheet"
+
+
+def test_a_moment_is_a_date_and_time_in_vietnam() -> None:
+    at = dt.datetime(2026, 11, 26, 23, 40, tzinfo=dt.UTC)  # 06:40 on the 27th in Vietnam
+    book = load_workbook(io.BytesIO(encode("Góp ý", ["Thời gian", "Góp ý"], [[at, "chờ lâu"]])))
+    sheet = book.active
+    assert sheet is not None
+    assert sheet["A2"].value == dt.datetime(2026, 11, 27, 6, 40)  # a date, sortable
+    assert sheet["A2"].number_format == "dd/mm/yyyy hh:mm"
+    # and the CSV of the same row shows it as the page does
+    assert csv_encode(["t"], [[at]]).decode("utf-8-sig").splitlines()[1] == "06:40 27/11/2026"

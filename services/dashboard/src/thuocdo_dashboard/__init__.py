@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         num=lambda value, digits=1: messages.number(value, _current_lang(), digits),
         rating_label=lambda score: messages.rating_label(score, _current_lang()),
         current_lang=_current_lang,
+        local_time=messages.local_time,
         bar=charts.bar,
         heat_colour=charts.heat_colour,
         heat_text_colour=charts.heat_text_colour,

@@ -5,13 +5,17 @@ citizens' free text)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
+
+from .messages import local_time
 
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-Cell = str | int | float | bool | None
+# A moment (an aware datetime) is written as Vietnam's "HH:MM dd/mm/yyyy", as shown.
+Cell = str | int | float | bool | dt.datetime | None
 
 
 def _cell(value: Cell) -> str:
@@ -21,6 +25,8 @@ def _cell(value: Cell) -> str:
         return "1" if value else "0"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, dt.datetime):
+        return local_time(value)
     text = str(value)
     # OWASP "CSV injection": a leading quote makes Excel/LibreOffice show it as text.
     if text.startswith(_FORMULA_START):

@@ -33,7 +33,7 @@ class Link:
     href: str
 
 
-Cell = str | int | float | bool | None | Link
+Cell = str | int | float | bool | dt.datetime | None | Link
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Table:
     def csv_header(self) -> list[str]:
         return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
 
-    def csv_rows(self) -> list[list[str | int | float | bool | None]]:
+    def csv_rows(self) -> list[list[str | int | float | bool | dt.datetime | None]]:
         rows = [[c.text if isinstance(c, Link) else c for c in row] for row in self.rows]
         if self.csv_lead is None:
             return rows
@@ -651,7 +651,7 @@ def commune(
             tags = f"{tags} · {guess}" if tags else guess
         comments_table.rows.append(
             [
-                _local_stamp(c.get("submitted_at")),
+                _moment(c.get("submitted_at")),
                 f"{overall} – {rating_label(overall, lang)}"
                 if isinstance(overall, int) and 1 <= overall <= 5
                 else "",
@@ -756,13 +756,13 @@ def issue(
     return page
 
 
-def _local_stamp(value: str | None) -> str:
+def _moment(value: str | None) -> dt.datetime | str:
+    """An aware datetime (shown and exported in Vietnam's time), or the text as it
+    came when it is not one."""
     if not value:
         return ""
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         return value
-    from .messages import local_time
-
-    return local_time(moment) if moment.tzinfo else value
+    return moment if moment.tzinfo else value

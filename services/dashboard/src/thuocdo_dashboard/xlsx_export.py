@@ -2,18 +2,21 @@
 
 A CSV carries numbers as text with a decimal point: Excel set to Vietnamese (decimal
 comma) reads "82.5" as text, or "1.000" as a thousand. In a workbook a number is a
-number, shown with the reader's own decimal mark. Every text cell is stored as text,
-never as a formula (comments are citizens' free text).
+number, shown with the reader's own decimal mark, and a moment is a date and time.
+Every text cell is stored as text, never as a formula (comments are citizens' free
+text).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from thuocdo_shared.units import LOCAL_TZ
 
 from .csv_export import Cell
 
@@ -48,6 +51,12 @@ def encode(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) ->
                 continue
             if isinstance(value, bool):
                 cell.value = int(value)
+            elif isinstance(value, dt.datetime):
+                # A date and time Excel can sort and filter, in Vietnam's time (a
+                # workbook has no time zones).
+                cell.value = value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+                cell.number_format = "dd/mm/yyyy hh:mm"
+                value = "dd/mm/yyyy hh:mm"  # its width
             elif isinstance(value, int | float):
                 cell.value = value
                 if isinstance(value, float):
