@@ -345,6 +345,28 @@ def test_cluster_themes_label_is_the_shared_expression() -> None:
     assert thank.label.startswith("cảm ơn cán bộ xã")
 
 
+def test_a_lone_comment_is_no_theme() -> None:
+    """Comments unlike any other stay out of the themes (they are still in the
+    comments list): one alone, or two with no word in common."""
+    lone = ["Con mèo nhà tôi rất thích ăn cá", "giá lúa năm nay tăng"]
+    for extra in (lone[:1], lone):
+        themes, which = cluster_themes(ROADS + SATURDAY + extra, max_themes=6)
+        assert sorted(t.size for t in themes) == [4, 4], [(t.size, t.label) for t in themes]
+        assert which[-len(extra) :] == [-1] * len(extra)
+        assert set(which[:8]) == {0, 1}
+    unrelated = [*lone, "hôm nay trời mưa to", "đội bóng thắng trận chung kết", "ca sĩ hát hay"]
+    assert cluster_themes(unrelated) == ([], [-1] * 5)
+
+
+def test_a_comment_split_off_alone_joins_the_theme_it_is_close_to() -> None:
+    # k-means by silhouette splits these six into three; the Saturday comment left
+    # alone is no theme of its own, and close to the other two Saturday ones.
+    texts = ROADS[:3] + SATURDAY[:3]
+    themes, which = cluster_themes(texts, max_themes=6)
+    assert sorted(t.size for t in themes) == [3, 3], [(t.size, t.label) for t in themes]
+    assert len(set(which[:3])) == 1 and len(set(which[3:])) == 1 and which[0] != which[3]
+
+
 def test_cluster_themes_small_inputs() -> None:
     assert cluster_themes([]) == ([], [])
     themes, which = cluster_themes(["một", "hai"])

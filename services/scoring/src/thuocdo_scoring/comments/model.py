@@ -185,7 +185,8 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
         max_themes: int = 8,
     ) -> tuple[list[Theme], list[str | None]]:
         """Themes among the comments that fit no specific issue (None or "other"),
-        and for each comment its theme id (None for comments with an issue)."""
+        and for each comment its theme id (None for comments with an issue, and for
+        those in no theme)."""
         if predictions is None:
             predictions = self.predict(texts)
         open_idx = [i for i, (code, _) in enumerate(predictions) if code in (None, OTHER)]
@@ -194,7 +195,7 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
         )
         ids: list[str | None] = [None] * len(texts)
         for i, t in zip(open_idx, which, strict=True):
-            ids[i] = themes[t].id
+            ids[i] = themes[t].id if t >= 0 else None
         return themes, ids
 
     def themes(self, texts: Sequence[str], max_themes: int = 8) -> list[Theme]:

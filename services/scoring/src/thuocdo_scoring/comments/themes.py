@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -29,6 +30,8 @@ from .text import fold_accents, has_diacritics, syllables
 SILHOUETTE_SAMPLE = 2000  # silhouette is O(n^2); a sample estimates it well enough
 LSA_COMPONENTS = 100
 FIT_SAMPLE = 3000  # points k-means and the SVD are fitted on
+# a comment of a cluster that is no theme joins the nearest theme this close (cosine)
+STRAY_JOIN = 0.3
 READABLE_SAMPLE = 500  # comments scanned for the spelling of a term
 
 
@@ -276,6 +279,30 @@ def _choose_k(points: np.ndarray, max_k: int, random_state: int) -> tuple[int, n
     return int(km.n_clusters), np.asarray(km.predict(points))
 
 
+def _fold_strays(labels: np.ndarray, k: int, points: np.ndarray, pairs: Any) -> np.ndarray:
+    """A cluster of one comment, or of comments that share no two-syllable term
+    (``pairs``: which comments use which; one syllable such as "nay" or a folded "ca"
+    is too little), is no theme: each of its comments joins the nearest theme when
+    close to it, else none (-1)."""
+    labels = labels.copy()
+    real: list[int] = []
+    stray: list[int] = []
+    for c in range(k):
+        members = np.flatnonzero(labels == c)
+        shared = len(members) >= 2 and pairs.shape[1] > 0 and pairs[members].sum(axis=0).max() >= 2
+        (real if shared else stray).append(c)
+    if not stray:
+        return labels
+    if not real:  # nothing in common anywhere: no theme at all
+        return np.full_like(labels, -1)
+    centres = l2_normalize(np.vstack([points[labels == c].mean(axis=0) for c in real]))
+    for i in np.flatnonzero(np.isin(labels, stray)):
+        sims = centres @ points[i]
+        best = int(np.argmax(sims))
+        labels[i] = real[best] if sims[best] >= STRAY_JOIN else -1
+    return labels
+
+
 def cluster_themes(
     texts: Sequence[str],
     *,
@@ -287,7 +314,8 @@ def cluster_themes(
     """Cluster ``texts`` into at most ``max_themes`` themes.
 
     Returns the themes, largest first, and for each text the index of its theme in
-    that list. Fewer than 4 texts (or texts without a shared word) form one theme.
+    that list, or -1 for a text in no theme (see :func:`_fold_strays`). Fewer than 4
+    texts (or texts without a shared word) form one theme.
     """
     # The matrices here are small (a few thousand rows by 100): one thread is as fast,
     # and OpenMP/BLAS threads spinning on a busy host (gunicorn workers, a consumer)
@@ -332,6 +360,9 @@ def _cluster_themes(
     present = (matrix > 0).astype(np.float64).tocsr() if matrix is not None else None
     df_all = np.asarray(present.sum(axis=0)).ravel() if present is not None else None
 
+    if points is not None and present is not None:
+        pairs = present[:, [j for j, t in enumerate(terms) if " " in t]]
+        labels = _fold_strays(labels, k, points, pairs)
     themes: list[tuple[Theme, int]] = []
     for c in range(k):
         members = np.flatnonzero(labels == c)
@@ -377,4 +408,4 @@ def _cluster_themes(
         themes.append((theme, c))
     themes.sort(key=lambda tc: (-tc[0].size, tc[0].label))
     position = {c: i for i, (_, c) in enumerate(themes)}
-    return [t for t, _ in themes], [position[int(c)] for c in labels]
+    return [t for t, _ in themes], [position.get(int(c), -1) for c in labels]
