@@ -1,7 +1,8 @@
 """Exactly-once scoring against the real broker, through real processes.
 
 10,000 generated responses (Phú Bình communes, before and after the 2025-07-01
-merger, ~2 % sent twice, ~2 % suspect) and three poison events are produced while
+merger, ~2 % sent twice, ~2 % suspect) and four poison events (one a valid response
+dated years ahead) are produced while
 ``thuocdo-scoring consume`` is SIGKILLed and restarted at least three times. The
 figures served by ``thuocdo-scoring serve`` must equal a recomputation in this
 test from the generated data (written without the service's code), and the poison
@@ -109,7 +110,13 @@ def produce(
     settings: KafkaSettings, responses: list[dict[str, Any]], done: threading.Event
 ) -> None:
     bad = dict(responses[0], id=str(uuid.uuid4()), overall=7)
-    poison = [*POISON[:2], json.dumps({"schema": "survey.response/1", "data": bad}).encode()]
+    # valid in itself, but dated years after it was written (not through intake)
+    ahead = dict(responses[0], id=str(uuid.uuid4()), submitted_at="2030-01-01T10:00:00+07:00")
+    poison = [
+        *POISON[:2],
+        json.dumps({"schema": "survey.response/1", "data": ahead}).encode(),
+        json.dumps({"schema": "survey.response/1", "data": bad}).encode(),
+    ]
     producer = make_producer(settings, linger_ms=20, batch_size=64 * 1024)
     try:
         chunk = 400
@@ -117,7 +124,7 @@ def produce(
             for r in responses[i : i + chunk]:
                 value = json.dumps({"schema": "survey.response/1", "data": r}).encode()
                 producer.send(settings.responses_topic, value=value, key=r["commune_code"].encode())
-            if i // chunk in (5, 12, 20):
+            if i // chunk in (5, 8, 12, 20):
                 producer.send(settings.responses_topic, value=poison.pop(), key=b"05953")
             producer.flush()
             time.sleep(0.25)  # a stream, not one burst: the kills land mid-stream
@@ -191,9 +198,10 @@ def test_killed_consumer_counts_every_response_once(
         assert stored(db) == unique, consumer.tail()
         assert kills >= 3
         # The poison: in the DLQ with reasons, and the stream went on past it.
-        dlq = read_topic(kafka_settings, 3, topic=kafka_settings.dlq_topic, timeout=20, settle=1.0)
+        dlq = read_topic(kafka_settings, 4, topic=kafka_settings.dlq_topic, timeout=20, settle=1.0)
         reasons = sorted(json.loads(m.value)["data"]["reason"] for m in dlq)
-        assert len({json.loads(m.value)["data"]["offset"] for m in dlq}) == 3, reasons
+        assert len({json.loads(m.value)["data"]["offset"] for m in dlq}) == 4, reasons
+        assert "submitted_at in the future" in reasons
         assert any("not UTF-8 JSON" in r for r in reasons), reasons
         assert any("survey.response/2" in r for r in reasons), reasons
         assert any("overall" in r for r in reasons), reasons

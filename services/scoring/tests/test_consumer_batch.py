@@ -65,6 +65,31 @@ def test_units_follow_the_local_date_and_poison_is_dead_lettered() -> None:
     assert dict(batch.dead[0].headers())["dlq.reason"].startswith(b"value is not")
 
 
+def test_a_response_dated_after_its_record_was_written_is_dead_lettered() -> None:
+    written = dt.datetime(2026, 11, 27, 7, 0, tzinfo=dt.UTC)
+    ms = int(written.timestamp() * 1000)
+    at = written.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    msgs = [
+        RawMessage("t", 0, 0, None, value(submitted_at="2030-01-01T10:00:00+07:00"), (), ms),
+        # up to an hour ahead passes (a tablet's clock; intake allows 10 minutes)
+        RawMessage(
+            "t", 0, 1, None, value(submitted_at=(at + dt.timedelta(hours=1)).isoformat()), (), ms
+        ),
+        RawMessage(
+            "t", 0, 2, None, value(submitted_at=(at + dt.timedelta(minutes=61)).isoformat()), (), ms
+        ),
+        # a record without a timestamp (older broker) is not judged
+        RawMessage("t", 0, 3, None, value(submitted_at="2030-01-01T10:00:00+07:00")),
+    ]
+    batch = decode_batch(msgs)
+    assert [d.message.offset for d in batch.dead] == [0, 2]
+    assert batch.dead[0].reason == "submitted_at in the future"
+    assert batch.dead[0].errors["submitted_at"] == [
+        "More than 60 minutes after the record was written to Kafka (2026-11-27T07:00:00+00:00)."
+    ]
+    assert len(batch.records) == 2 and batch.offsets == {("t", 0): 4}
+
+
 def test_update_message() -> None:
     batch = decode_batch(
         [
@@ -258,3 +283,37 @@ def test_heartbeat_only_when_the_broker_answers_the_lag_query(tmp_path: Any) -> 
     state = loop.store.consumer_state()
     # 100 - 93 on partition 0, 40 - 10 (from the start of the log) on partition 1
     assert state is not None and (state.lag, state.dead_lettered) == (7 + 30, 2)
+
+
+def test_stopping_while_the_broker_does_not_answer_closes_everything_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Stopped just after a broker restart, the producer's flush timed out and the
+    consumer ended with a traceback instead of closing its consumer and store."""
+    from kafka.errors import KafkaTimeoutError
+    from thuocdo_scoring.consumer import ScoringConsumer
+
+    closed: list[str] = []
+
+    class StuckProducer:
+        def flush(self, timeout: float) -> None:
+            raise KafkaTimeoutError("Timeout waiting for future")
+
+        def close(self, timeout: float) -> None:
+            closed.append("producer")
+
+    class Closing:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def close(self, autocommit: bool = True) -> None:
+            closed.append(self.name)
+
+    loop = ScoringConsumer.__new__(ScoringConsumer)
+    loop.producer = StuckProducer()
+    loop.consumer = Closing("consumer")
+    loop.store = Closing("store")  # type: ignore[assignment]
+    with caplog.at_level("WARNING", logger="thuocdo_scoring.consumer"):
+        loop.close()
+    assert closed == ["producer", "consumer", "store"]
+    assert any("not flushed on stop: KafkaTimeoutError" in r.getMessage() for r in caplog.records)

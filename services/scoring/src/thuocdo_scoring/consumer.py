@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 # where the read API and the dashboard see whether the figures still move.
 HEARTBEAT_S = 5.0
 
+# How far a response's submitted_at may lie after its record's Kafka timestamp. Looser
+# than intake's own check (10 minutes after it received the response, which is before
+# it published), so nothing intake accepted is refused here; a date years ahead is.
+FUTURE_SKEW = dt.timedelta(hours=1)
+
 # The DLQ record must fit the broker's default 1 MiB message limit whatever came in:
 # an original over ~512 KiB is cut to its first MAX_DLQ_VALUE_BYTES (~700 KB of
 # base64) and the record says so, else its DLQ send failed and the batch with it.
@@ -63,6 +68,7 @@ class RawMessage:
     key: bytes | None
     value: bytes | None
     headers: Sequence[tuple[str, bytes]] = ()
+    timestamp_ms: int | None = None  # the record's Kafka timestamp (None: unknown)
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,21 @@ def _decode_one(m: RawMessage, units: UnitRegistry) -> Record | str:
     if m.value is None:
         raise EnvelopeError("empty value (tombstone)", {"value": ["Missing."]})
     r = decode_response(m.value)
+    if m.timestamp_ms is not None:
+        # Intake refuses a response from the future; one written to the topic some
+        # other way is judged against the record's own time (the same on a replay).
+        written = dt.datetime.fromtimestamp(m.timestamp_ms / 1000, dt.UTC)
+        if r.submitted_at - written > FUTURE_SKEW:
+            minutes = round(FUTURE_SKEW.total_seconds() / 60)
+            raise EnvelopeError(
+                "submitted_at in the future",
+                {
+                    "submitted_at": [
+                        f"More than {minutes} minutes after the record was written to Kafka"
+                        f" ({written.isoformat(timespec='seconds')})."
+                    ]
+                },
+            )
     day = local_date(r.submitted_at)
     unit = units.find(r.commune_code, day)
     if unit is None or unit.level != "commune":
@@ -310,6 +331,7 @@ class ScoringConsumer:
                 m.key,
                 m.value,
                 tuple((h[0], h[1]) for h in (m.headers or ())),
+                m.timestamp if m.timestamp is not None and m.timestamp >= 0 else None,
             )
             for records in polled.values()
             for m in records
@@ -433,9 +455,17 @@ class ScoringConsumer:
         self.stopping.set()
 
     def close(self) -> None:
+        """Stop cleanly even when the broker does not answer: DLQ records were
+        confirmed before their batch was committed, so what the producer still holds
+        is at most an update message (the dashboards refresh on the next one)."""
         try:
             self.producer.flush(timeout=10)
+        except Exception as exc:  # e.g. KafkaTimeoutError just after a broker restart
+            log.warning("update messages not flushed on stop: %s: %s", type(exc).__name__, exc)
+        try:
             self.producer.close(timeout=10)
+        except Exception as exc:
+            log.warning("producer not closed cleanly: %s: %s", type(exc).__name__, exc)
         finally:
             self.consumer.close(autocommit=False)
             self.store.close()
