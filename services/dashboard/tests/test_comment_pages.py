@@ -111,13 +111,14 @@ def test_a_tag_reads_as_praise_on_4_5_and_as_a_problem_on_1_3() -> None:
 
 
 def test_an_export_missing_a_page_is_marked_partial() -> None:
-    """Page 2 not answered, or answered from an old copy: the file would look complete
-    and not be (the view then refuses it with a 503)."""
+    """A page not answered, or answered from an old copy: the file would look complete
+    and not be (the view then refuses it with a 503). The first page too: with scoring
+    down, an old copy of a one-page export was sent as if current."""
 
     class Failing(Comments):
-        def __init__(self, total: int, how: str) -> None:
+        def __init__(self, total: int, how: str, failing: int) -> None:
             super().__init__(total)
-            self.how = how
+            self.how, self.failing = how, failing
             self.remembered: list[bool] = []
 
         def comments(  # type: ignore[override]
@@ -125,20 +126,28 @@ def test_an_export_missing_a_page_is_marked_partial() -> None:
         ) -> Fetched:
             self.remembered.append(bool(k.get("remember", True)))
             fetched = super().comments(unit, period, page, **k)
-            if page == 2 and self.how == "down":
+            if page == self.failing and self.how == "down":
                 raise ScoringUnavailable("down")
-            if page == 2 and self.how == "stale":
+            if page == self.failing and self.how == "stale":
                 return Fetched(fetched.data, fetched.fetched_at, stale=True)
             return fetched
 
     for how in ("down", "stale"):
-        client = Failing(250, how)
+        client = Failing(250, how, failing=2)
         exported = page_of(client, all_comments=True)
         assert exported.data["comments_partial"] is True, how
-        # pages after the first stay out of the last-good cache
-        assert client.remembered == [True, False], how
+        # the export's pages stay out of the last-good cache
+        assert client.remembered == [False, False], how
+        for total in (60, 250):  # one page or several
+            client = Failing(total, how, failing=1)
+            assert page_of(client, all_comments=True).data["comments_partial"] is True
+            assert client.remembered == [False], (how, total)  # nothing more asked
     fine = page_of(Comments(total=250), all_comments=True)
     assert fine.data["comments_partial"] is False
+    # the commune page itself keeps using (and filling) the last-good cache
+    shown = Failing(60, "none", failing=0)
+    page_of(shown)
+    assert shown.remembered == [True]
 
 
 def test_field_not_given_is_a_row_only_when_some_rating_has_it() -> None:

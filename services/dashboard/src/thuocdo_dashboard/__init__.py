@@ -168,9 +168,12 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
-        key = {403: "forbidden", 404: "not_found", 400: "bad_request"}.get(
-            exc.code or 500, "server_error"
-        )
+        key = {
+            403: "forbidden",
+            404: "not_found",
+            400: "bad_request",
+            503: "download_unavailable",  # a CSV/Excel file needs scoring's fresh figures
+        }.get(exc.code or 500, "server_error")
         if exc.code == 401 and _wants_json(request):
             return jsonify(error="unauthorized", message="login required", status=401), 401
         return _error(exc.code or 500, key)

@@ -46,6 +46,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Kỳ báo cáo không hợp lệ: {period}",
         "Invalid reporting period: {period}",
     ),
+    "download_unavailable": (
+        "Chưa tải được tệp: hệ thống tính chỉ số chưa trả lời đủ số liệu mới nhất."
+        " Vui lòng thử lại sau ít phút.",
+        "The file could not be made: the scoring service did not answer with current"
+        " figures. Please try again in a few minutes.",
+    ),
     "server_error": (
         "Đã có lỗi xảy ra. Vui lòng thử lại sau.",
         "Something went wrong. Please try again later.",

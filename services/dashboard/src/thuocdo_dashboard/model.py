@@ -456,7 +456,8 @@ def commune(
             remember=remember,
         )
 
-    p_comments = status.start(lambda: comments_page(wanted))
+    # The CSV keeps its pages out of the last-good cache (see comments_page).
+    p_comments = status.start(lambda: comments_page(wanted, remember=not everything))
     p_trend = status.start(_trend_call(client, unit.key, period))
     index = status.call(p_index)
     page.data["headline"] = _estimate(index) if index else None
@@ -614,11 +615,21 @@ def commune(
     items = list((comments or {}).get("items", []))
     page.data["comments_partial"] = False
     if everything:
+        # The first page too must be fresh: an old copy of it (scoring down) would
+        # make a file that looks complete and misses the newest comments.
+        try:
+            page.data["comments_partial"] = p_comments.result().stale
+        except (ScoringUnavailable, ScoringRejected):
+            page.data["comments_partial"] = True
         # The rest, one fresh call at a time, up to COMMENTS_CSV_MAX. A page scoring
         # does not answer now (or answers from an old copy) would make a file that
         # looks complete and is not: the export is then refused (views).
         number = 1
-        while comments and len(items) < min(total, COMMENTS_CSV_MAX):
+        while (
+            comments
+            and not page.data["comments_partial"]
+            and len(items) < min(total, COMMENTS_CSV_MAX)
+        ):
             number += 1
             try:
                 more = comments_page(number, remember=False)
