@@ -49,12 +49,26 @@ def test_lockout_per_account_across_stores_and_expiry(tmp_path: Path) -> None:
 
 
 def test_lockout_per_address(tmp_path: Path) -> None:
+    """A commune office's staff share one address: one person's five typos lock their
+    own account, not their colleagues'; twenty failures from the address (any
+    accounts, as a guesser's) lock the address."""
     store = AccountStore(tmp_path / "d.sqlite3", attempts=5, minutes=15)
+    assert store.address_attempts == 20
     store.add("lan", "district", "173", "good-password-123")
     for i in range(5):
-        store.authenticate(f"guess{i}", "x", "10.0.0.7", 1000.0 + i)
-    assert store.authenticate("lan", "good-password-123", "10.0.0.7", 1010.0)[0] == "locked"
-    assert store.authenticate("lan", "good-password-123", "10.0.0.8", 1010.0)[0] == "ok"
+        store.authenticate("typo", "x", "10.0.0.7", 1000.0 + i)
+    assert store.authenticate("lan", "good-password-123", "10.0.0.7", 1006.0)[0] == "ok"
+    assert store.authenticate("typo", "x", "10.0.0.7", 1007.0)[0] == "locked"
+    for i in range(15):
+        store.authenticate(f"guess{i}", "x", "10.0.0.7", 1010.0 + i)
+    assert store.authenticate("lan", "good-password-123", "10.0.0.7", 1030.0)[0] == "locked"
+    assert store.authenticate("lan", "good-password-123", "10.0.0.8", 1030.0)[0] == "ok"
+    # an operator lets the office in again
+    assert store.unlock(address="10.0.0.7") == 20
+    assert store.authenticate("lan", "good-password-123", "10.0.0.7", 1031.0)[0] == "ok"
+    assert (
+        AccountStore(tmp_path / "e.sqlite3", attempts=2, address_attempts=3).address_attempts == 3
+    )
 
 
 def test_disabled_user_cannot_log_in(tmp_path: Path) -> None:
@@ -106,6 +120,76 @@ def test_names_that_could_never_log_in_are_refused(tmp_path: Path, name: str, re
 @pytest.mark.parametrize("name", ["lan", "ha.nguyen", "kha-son", "Lan_2", "Hà", "x" * 64])
 def test_ordinary_names_are_kept_as_given(name: str) -> None:
     assert check_name(name) == name
+
+
+def test_operator_unlocks_enables_and_resets_a_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("mật-khẩu-đủ-dài-1\n"))
+    assert main(["user", "add", "--name", "lan", "--role", "district", "--unit", "173",
+                 "--password-stdin"]) == 0  # fmt: skip
+    store = AccountStore(tmp_path / "dashboard.sqlite3")
+    import time
+
+    now = time.time()
+    for i in range(5):
+        store.authenticate("lan", "sai", "10.0.0.7", now - 60 + i)
+    capsys.readouterr()
+    assert main(["user", "list"]) == 0
+    state = capsys.readouterr().out.splitlines()[1].split("\t")[3]
+    assert state.startswith("active, login locked until ")
+    until = dt.datetime.fromisoformat(state.rsplit(" ", 1)[1])
+    # locked from the fifth failure (56 s ago) for 15 minutes
+    assert abs(until - dt.datetime.now(LOCAL_TZ) - dt.timedelta(minutes=14, seconds=4)) < (
+        dt.timedelta(minutes=1)
+    )
+    assert main(["user", "unlock", "lan"]) == 0
+    assert capsys.readouterr().out == "unlocked lan (5 failed login(s) forgotten)\n"
+    assert store.authenticate("lan", "mật-khẩu-đủ-dài-1", "10.0.0.7", now)[0] == "ok"
+    assert main(["user", "unlock"]) == 2
+    assert main(["user", "unlock", "nobody"]) == 1
+
+    before = store.get("lan")
+    assert before is not None and before.sessions_after == 0.0
+    monkeypatch.setattr("sys.stdin", io.StringIO("mật-khẩu-mới-đủ-dài\n"))
+    assert main(["user", "password", "lan", "--password-stdin"]) == 0
+    assert "its open sessions are ended" in capsys.readouterr().out
+    after = store.get("lan")
+    assert after is not None and after.sessions_after >= now
+    assert store.authenticate("lan", "mật-khẩu-đủ-dài-1", "10.0.0.8", now + 1)[0] == "bad"
+    assert store.authenticate("lan", "mật-khẩu-mới-đủ-dài", "10.0.0.8", now + 2)[0] == "ok"
+    monkeypatch.setattr("sys.stdin", io.StringIO("ngắn\n"))
+    assert main(["user", "password", "lan", "--password-stdin"]) == 2
+
+    assert main(["user", "disable", "lan"]) == 0
+    assert main(["user", "disable", "lan"]) == 0
+    assert main(["user", "enable", "lan"]) == 0
+    assert main(["user", "enable", "lan"]) == 0
+    assert capsys.readouterr().out.splitlines()[-4:] == [
+        "disabled lan",
+        "lan was already disabled",
+        "enabled lan",
+        "lan was already enabled",
+    ]
+    assert main(["user", "enable", "nobody"]) == 1
+
+
+def test_an_account_file_from_before_sessions_after_still_opens(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "dashboard.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, unit TEXT NOT NULL,"
+            " password_hash TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,"
+            " created_at TEXT NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO users VALUES ('cu', 'admin', '*', 'x', 0, '2026-01-01T00:00:00+00:00')"
+        )
+    user = AccountStore(path).get("cu")
+    assert user is not None and (user.name, user.sessions_after) == ("cu", 0.0)
 
 
 def test_user_list_has_a_header_and_local_times(

@@ -80,3 +80,24 @@ def test_stream_ends_when_the_session_lifetime_is_over(app: Flask) -> None:
     app.permanent_session_lifetime = dt.timedelta(seconds=1)
     body = _open(_logged_in(app))
     _update_then_end(app, body, lambda: threading.Event().wait(1.1))
+
+
+def test_a_new_password_ends_open_sessions_and_their_stream(app: Flask) -> None:
+    accounts = app.extensions["thuocdo_accounts"]
+    old = _logged_in(app)
+    body = _open(old)
+    _update_then_end(app, body, lambda: accounts.set_password("huyen", "mật-khẩu-mới-đủ-dài"))
+    assert old.get("/api/overview").status_code == 401
+    # a session begun after the change is fine
+    fresh = app.test_client()
+    resp = fresh.post("/login", data={"name": "huyen", "password": "mật-khẩu-mới-đủ-dài"})
+    assert resp.status_code == 302 and fresh.get("/events", buffered=False).status_code == 200
+
+
+def test_enabling_a_disabled_account_does_not_revive_its_old_sessions(app: Flask) -> None:
+    accounts = app.extensions["thuocdo_accounts"]
+    client = _logged_in(app)
+    accounts.disable("huyen")
+    accounts.enable("huyen")
+    assert client.get("/api/overview").status_code == 401
+    assert _logged_in(app).get("/events", buffered=False).status_code == 200

@@ -104,9 +104,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     )
     app.extensions["thuocdo_settings"] = settings
     app.extensions["thuocdo_scoring"] = client
-    app.extensions["thuocdo_accounts"] = AccountStore(
-        settings.db_path, settings.lockout_attempts, settings.lockout_minutes
-    )
+    app.extensions["thuocdo_accounts"] = AccountStore.from_settings(settings)
     app.extensions["thuocdo_hub"] = Hub()
     app.extensions["thuocdo_listener"] = None
 

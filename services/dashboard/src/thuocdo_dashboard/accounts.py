@@ -3,7 +3,10 @@
 Passwords are hashed with Argon2id (argon2-cffi's PasswordHasher, memory-hard).
 Failed logins are rows in the same database, so the lock-out holds across gunicorn
 workers and restarts: after ``attempts`` failures within ``minutes`` for an account,
-or from one client address, further logins are refused until the window passes.
+or ``address_attempts`` (more: a commune office's staff share one address) from one
+client address, further logins are refused until the window passes or an operator
+unlocks them. A session started before its user's ``sessions_after`` (set when the
+account is disabled or its password changed) is no longer accepted.
 """
 
 from __future__ import annotations
@@ -13,13 +16,18 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -28,7 +36,8 @@ CREATE TABLE IF NOT EXISTS users (
     unit TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     disabled INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    sessions_after REAL NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS login_failures (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,6 +66,11 @@ class User:
     unit: str
     disabled: bool
     created_at: str
+    sessions_after: float = 0.0  # epoch seconds; sessions begun earlier are over
+
+
+def _user(row: tuple[str, str, str, int, str, float]) -> User:
+    return User(row[0], row[1], row[2], bool(row[3]), row[4], float(row[5]))
 
 
 class UserExists(ValueError):
@@ -100,12 +114,25 @@ def generate_password() -> str:
 class AccountStore:
     """Users and failed-login records in one SQLite file."""
 
-    def __init__(self, path: Path, attempts: int = 5, minutes: int = 15) -> None:
+    def __init__(
+        self, path: Path, attempts: int = 5, minutes: int = 15, address_attempts: int = 0
+    ) -> None:
         self.path = path
         self.attempts = attempts
+        # 0: four times the account's limit
+        self.address_attempts = address_attempts or 4 * attempts
         self.window = minutes * 60
         self._init_lock = threading.Lock()
         self._ready = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AccountStore:
+        return cls(
+            settings.db_path,
+            settings.lockout_attempts,
+            settings.lockout_minutes,
+            settings.lockout_address_attempts,
+        )
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
@@ -115,6 +142,11 @@ class AccountStore:
                 with sqlite3.connect(self.path, timeout=10) as conn:
                     conn.execute("PRAGMA journal_mode=WAL")
                     conn.executescript(_SCHEMA)
+                    columns = {r[1] for r in conn.execute("PRAGMA table_info(users)")}
+                    if "sessions_after" not in columns:  # a file from before 2026-11-27
+                        conn.execute(
+                            "ALTER TABLE users ADD COLUMN sessions_after REAL NOT NULL DEFAULT 0"
+                        )
                 os.chmod(self.path, 0o600)  # password hashes: owner only
                 self._ready = True
         conn = sqlite3.connect(self.path, timeout=10)
@@ -142,23 +174,64 @@ class AccountStore:
     def get(self, name: str) -> User | None:
         with self._db() as conn:
             row = conn.execute(
-                "SELECT name, role, unit, disabled, created_at FROM users WHERE name = ?",
+                "SELECT name, role, unit, disabled, created_at, sessions_after FROM users"
+                " WHERE name = ?",
                 (name,),
             ).fetchone()
-        return None if row is None else User(row[0], row[1], row[2], bool(row[3]), row[4])
+        return None if row is None else _user(row)
 
     def list(self) -> list[User]:
         with self._db() as conn:
             rows = conn.execute(
-                "SELECT name, role, unit, disabled, created_at FROM users ORDER BY name"
+                "SELECT name, role, unit, disabled, created_at, sessions_after FROM users"
+                " ORDER BY name"
             ).fetchall()
-        return [User(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
+        return [_user(r) for r in rows]
 
-    def disable(self, name: str) -> bool:
-        """Disable an account (its sessions end on their next request)."""
+    def disable(self, name: str, now: float | None = None) -> bool:
+        """Disable an account. Its sessions end on their next request, for good:
+        enabling it again does not bring them back."""
         with self._db() as conn:
-            cur = conn.execute("UPDATE users SET disabled = 1 WHERE name = ?", (name,))
+            cur = conn.execute(
+                "UPDATE users SET disabled = 1, sessions_after = ? WHERE name = ?",
+                (time.time() if now is None else now, name),
+            )
         return cur.rowcount > 0
+
+    def enable(self, name: str) -> bool:
+        with self._db() as conn:
+            cur = conn.execute("UPDATE users SET disabled = 0 WHERE name = ?", (name,))
+        return cur.rowcount > 0
+
+    def set_password(self, name: str, password: str, now: float | None = None) -> bool:
+        """A new password; the account's open sessions end (a reset after a leak)."""
+        with self._db() as conn:
+            cur = conn.execute(
+                "UPDATE users SET password_hash = ?, sessions_after = ? WHERE name = ?",
+                (_hasher.hash(password), time.time() if now is None else now, name),
+            )
+        return cur.rowcount > 0
+
+    def locked_until(self, name: str, now: float) -> float | None:
+        """When the account's lock-out ends (epoch seconds), or None if not locked."""
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT at FROM login_failures WHERE account = ? AND at > ? ORDER BY at DESC",
+                (name, now - self.window),
+            ).fetchall()
+        if len(rows) < self.attempts:
+            return None
+        # locked from the attempts-th failure in the window until it leaves the window
+        return float(rows[self.attempts - 1][0]) + self.window
+
+    def unlock(self, name: str | None = None, address: str | None = None) -> int:
+        """Forget the failed logins of an account (from any address) or of a client
+        address (any account); returns how many were forgotten."""
+        with self._db() as conn:
+            cur = conn.execute(
+                "DELETE FROM login_failures WHERE account = ? OR address = ?", (name, address)
+            )
+        return int(cur.rowcount)
 
     def end_session(self, sid: str, until: float, now: float) -> None:
         """Record that the session ``sid`` was logged out; its cookie stays refused
@@ -177,7 +250,8 @@ class AccountStore:
         return row is not None
 
     def locked(self, name: str, address: str, now: float) -> bool:
-        """True if the account or the address had ``attempts`` failures in the window."""
+        """True if the account had ``attempts`` failures in the window, or the address
+        ``address_attempts``."""
         since = now - self.window
         with self._db() as conn:
             by_account = conn.execute(
@@ -187,7 +261,7 @@ class AccountStore:
                 "SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?",
                 (address, since),
             ).fetchone()[0]
-        return bool(by_account >= self.attempts or by_address >= self.attempts)
+        return bool(by_account >= self.attempts or by_address >= self.address_attempts)
 
     def authenticate(
         self, name: str, password: str, address: str, now: float

@@ -45,13 +45,20 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _begun(sess: Any) -> float:
+    """When this session logged in (epoch seconds; 0 for a session from before
+    login times were kept)."""
+    at = sess.get("at")
+    return float(at) if isinstance(at, int | float) else 0.0
+
+
 def current_user() -> User | None:
     if "user" in g:
         return g.user  # type: ignore[no-any-return]
     name = session.get("user")
     user = store().get(name) if isinstance(name, str) else None
-    if user is not None and user.disabled:
-        user = None
+    if user is not None and (user.disabled or _begun(session) < user.sessions_after):
+        user = None  # disabled, or its password changed since this session began
     sid = session.get("sid")
     if user is not None and isinstance(sid, str) and store().session_ended(sid):
         user = None  # a logged-out cookie replayed
@@ -71,6 +78,7 @@ def stream_guard() -> Callable[[], bool]:
         abort(401)
     accounts = store()
     sid = session.get("sid")
+    begun = _begun(session)
     deadline = time.time() + current_app.permanent_session_lifetime.total_seconds()
 
     def still_allowed() -> bool:
@@ -78,6 +86,8 @@ def stream_guard() -> Callable[[], bool]:
             return False
         now = accounts.get(user.name)
         if now is None or now.disabled or (now.role, now.unit) != (user.role, user.unit):
+            return False
+        if begun < now.sessions_after:
             return False
         return not (isinstance(sid, str) and accounts.session_ended(sid))
 
@@ -121,6 +131,7 @@ def login() -> Any:
             session.permanent = True
             session["user"] = user.name
             session["sid"] = secrets.token_urlsafe(16)  # so that logout can end it
+            session["at"] = time.time()  # a password change ends sessions begun before
             if lang:
                 session["lang"] = lang
             return redirect(_safe_next(request.args.get("next")))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
+import time
 from collections.abc import Sequence
 
 from thuocdo_shared.units import local_minute, local_today
@@ -18,7 +20,7 @@ MIN_PASSWORD = 12
 
 
 def _store(settings: Settings) -> AccountStore:
-    return AccountStore(settings.db_path, settings.lockout_attempts, settings.lockout_minutes)
+    return AccountStore.from_settings(settings)
 
 
 def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
@@ -35,6 +37,15 @@ def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
     return generate_password(), True
 
 
+def _new_password(args: argparse.Namespace) -> tuple[str, bool] | None:
+    """(password, generated?), or None after saying why it is refused."""
+    password, generated = _read_password(args)
+    if len(password) < MIN_PASSWORD:
+        print(f"error: password must have at least {MIN_PASSWORD} characters", file=sys.stderr)
+        return None
+    return password, generated
+
+
 def _user(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(settings)
     if args.user_command == "add":
@@ -44,10 +55,10 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         except (BadName, BadBinding) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        password, generated = _read_password(args)
-        if len(password) < MIN_PASSWORD:
-            print(f"error: password must have at least {MIN_PASSWORD} characters", file=sys.stderr)
+        new = _new_password(args)
+        if new is None:
             return 2
+        password, generated = new
         try:
             store.add(args.name, args.role, binding, password)
         except UserExists:
@@ -60,17 +71,56 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     if args.user_command == "list":
         # Tab-separated with a header; times in Vietnam (UTC+7), as operators read them.
         print("name\trole\tunit\tstate\tcreated")
+        now = time.time()
         for user in store.list():
+            until = store.locked_until(user.name, now)
             state = "disabled" if user.disabled else "active"
+            if until is not None:
+                state += f", login locked until {local_minute(_iso(until))}"
             print(
                 f"{user.name}\t{user.role}\t{user.unit}\t{state}\t{local_minute(user.created_at)}"
             )
         return 0
-    if store.disable(args.name):
-        print(f"disabled {args.name}")
+    if args.user_command == "unlock":
+        if not args.name and not args.address:
+            print("error: give an account name, --address, or both", file=sys.stderr)
+            return 2
+        if args.name and store.get(args.name) is None:
+            print(f"error: no user {args.name!r}", file=sys.stderr)
+            return 1
+        forgotten = store.unlock(args.name, args.address)
+        who = " and ".join(x for x in (args.name, args.address and f"address {args.address}") if x)
+        print(f"unlocked {who} ({forgotten} failed login(s) forgotten)")
         return 0
-    print(f"error: no user {args.name!r}", file=sys.stderr)
-    return 1
+    if args.user_command == "password":
+        if store.get(args.name) is None:
+            print(f"error: no user {args.name!r}", file=sys.stderr)
+            return 1
+        new = _new_password(args)
+        if new is None:
+            return 2
+        password, generated = new
+        store.set_password(args.name, password)
+        store.unlock(args.name)
+        print(f"new password for {args.name}; its open sessions are ended")
+        if generated:
+            print(f"password: {password}")
+        return 0
+    account = store.get(args.name)
+    if account is None:
+        print(f"error: no user {args.name!r}", file=sys.stderr)
+        return 1
+    if args.user_command == "enable":
+        store.enable(args.name)
+        print(f"enabled {args.name}" if account.disabled else f"{args.name} was already enabled")
+        return 0
+    store.disable(args.name)
+    print(f"{args.name} was already disabled" if account.disabled else f"disabled {args.name}")
+    return 0
+
+
+def _iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,9 +148,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    users.add_parser("list", help="list accounts")
-    p_disable = users.add_parser("disable", help="disable an account")
+    users.add_parser("list", help="list accounts (and whose login is locked)")
+    p_disable = users.add_parser("disable", help="disable an account (its sessions end)")
     p_disable.add_argument("name")
+    p_enable = users.add_parser("enable", help="enable a disabled account")
+    p_enable.add_argument("name")
+    p_unlock = users.add_parser(
+        "unlock", help="forget failed logins of an account and/or a client address"
+    )
+    p_unlock.add_argument("name", nargs="?")
+    p_unlock.add_argument("--address", help="a client address, e.g. 203.0.113.7")
+    p_password = users.add_parser(
+        "password", help="set a new password (generated unless given); ends open sessions"
+    )
+    p_password.add_argument("name")
+    p_password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()

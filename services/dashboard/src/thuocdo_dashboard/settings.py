@@ -36,6 +36,9 @@ class Settings:
     stale_after: float = 120.0
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    # failed logins from one client address (any accounts): a commune office's staff
+    # share one address, so one person's typos must not lock everyone out
+    lockout_address_attempts: int = 20
     kafka: KafkaSettings = field(default_factory=KafkaSettings)
 
     @classmethod
@@ -57,6 +60,9 @@ class Settings:
             stale_after=env_float(env, "THUOCDO_DASHBOARD_STALE_AFTER", cls.stale_after),
             lockout_attempts=env_int(env, "THUOCDO_DASHBOARD_LOCKOUT_ATTEMPTS", 5, minimum=1),
             lockout_minutes=env_int(env, "THUOCDO_DASHBOARD_LOCKOUT_MINUTES", 15, minimum=1),
+            lockout_address_attempts=env_int(
+                env, "THUOCDO_DASHBOARD_LOCKOUT_ADDRESS_ATTEMPTS", 20, minimum=1
+            ),
             kafka=KafkaSettings.from_env(env),
         )
 
