@@ -368,6 +368,12 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     api = stack.scoring_get("index", unit=KHA_SON, period=stack.period)
     assert float(page.locator(".headline").get_attribute("data-index")) == api["index"]
     assert page.locator('table[data-table="sipas"] tbody tr').count() >= 5
+    # An issue's link leads to that issue in this commune, not in the whole district.
+    href = page.locator('table[data-table="issues"] a').first.get_attribute("href") or ""
+    assert f"unit={KHA_SON}" in href, href
+    issue_page = page.request.get(stack.dashboard.url + href)
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", issue_page.text(), re.S)
+    assert issue_page.status == 200 and heading and "Xã Kha Sơn" in heading.group(1)
     # Filter comments by rating 2 (server-side, through scoring's API).
     page.select_option("select[name=rating]", "2")
     with page.expect_navigation():
@@ -438,8 +444,8 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
 def test_issue_page_gives_scoring_numbers_for_each_commune(browser: Any, stack: Stack) -> None:
     """A district leader's page for one issue: for each commune, the share of its
     responses raising the issue as a problem (scoring's matrix) and the index among those
-    responses (scoring's units with ``issue``), in scoring's order; and the issue's
-    trend over time."""
+    responses (scoring's units with ``issue``), the commune raising it most first (then
+    scoring's order); and the issue's trend over time."""
     code = "waiting_time"
     page = _login(browser, stack, "thai-nguyen")
     page.goto(f"{stack.dashboard.url}/issue/{code}?period={stack.period}")
@@ -448,6 +454,8 @@ def test_issue_page_gives_scoring_numbers_for_each_commune(browser: Any, stack: 
     column = [m["code"] for m in matrix["issues"]].index(code)
     shares = {r["unit"]["key"]: r["shares"][column] for r in matrix["rows"]}
     assert want, "the generated responses raise this issue in some commune"
+    want.sort(key=lambda w: (shares[w["unit"]["key"]] is None, -(shares[w["unit"]["key"]] or 0)))
+    assert len({shares[w["unit"]["key"]] for w in want}) > 1  # the order is tested
     rows = page.locator('table[data-table="communes"] tbody tr')
     assert rows.count() == len(want)
     for i, w in enumerate(want):

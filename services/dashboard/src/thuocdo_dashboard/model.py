@@ -752,6 +752,9 @@ def issue(
                 est["ci_high"],
             ]
         )
+    # Where the issue is raised most first (scoring's order, by index, among equals):
+    # the page answers "where does this fall short".
+    table.rows.sort(key=lambda row: (row[1] is None, -float(row[1] or 0)))  # type: ignore[arg-type]
     page.tables["communes"] = table
     if p_trend is not None:
         # Over time, the index is that of the responses that ticked this issue.

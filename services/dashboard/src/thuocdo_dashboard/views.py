@@ -111,8 +111,15 @@ def _commune_href(key: str) -> str:
     return url_for("views.commune", key=key, period=request.args.get("period") or None)
 
 
-def _issue_href(code: str) -> str:
-    return url_for("views.issue", code=code, period=request.args.get("period") or None)
+def _issue_link(unit: Unit) -> Callable[[str], str]:
+    """Links from a commune's page to an issue's page for that same commune (not the
+    user's whole district)."""
+
+    def href(code: str) -> str:
+        period = request.args.get("period") or None
+        return url_for("views.issue", code=code, unit=unit.key, period=period)
+
+    return href
 
 
 def _build(kind: str, **kw: Any) -> model.Page:
@@ -129,7 +136,7 @@ def _build(kind: str, **kw: Any) -> model.Page:
         unit = _commune_unit(scope, kw["key"])
         filters = {**_filters(), "all_comments": kw.get("all_comments", False)}
         return model.commune(
-            _client(), unit, period, lang, filters, _issue_href, _unit_link(scope, period)
+            _client(), unit, period, lang, filters, _issue_link(unit), _unit_link(scope, period)
         )
     code = kw["code"]
     if code not in reference.issues():
