@@ -202,6 +202,12 @@ def test_user_list_has_a_header_and_local_times(
     ):
         monkeypatch.setattr("sys.stdin", io.StringIO("mật-khẩu-đủ-dài-1\n"))
         assert main(["user", "add", *args, "--password-stdin"]) == 0
+    # only the first command found no accounts file, and said where it made one
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"note: no accounts file at {tmp_path.resolve() / 'dashboard.sqlite3'}; starting a new"
+        " one (the dashboard must run with the same THUOCDO_DATA_DIR)"
+    ]
     assert main(["user", "disable", "tinh"]) == 0
     capsys.readouterr()
 

@@ -47,6 +47,14 @@ def _new_password(args: argparse.Namespace) -> tuple[str, bool] | None:
 
 
 def _user(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.db_path.exists():
+        # Run from another directory, or without the service's THUOCDO_DATA_DIR, a
+        # command would quietly work on an empty file the dashboard never reads.
+        print(
+            f"note: no accounts file at {settings.db_path.resolve()}; starting a new one"
+            " (the dashboard must run with the same THUOCDO_DATA_DIR)",
+            file=sys.stderr,
+        )
     store = _store(settings)
     if args.user_command == "add":
         try:
