@@ -247,6 +247,13 @@ def test_scoring_down_is_said_plainly_without_a_trace(server: ServiceProcess) ->
     assert "Không kết nối được hệ thống tính chỉ số" in page.text
     assert "Traceback" not in page.text and "requests." not in page.text
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    # The sections do not pass the outage off as "no figures" or "no alerts".
+    assert "Chưa tải được số liệu: hệ thống tính chỉ số không trả lời." in page.text
+    district, _ = login(server.url, "phu-binh", headers=_ip())
+    overview = district.get(f"{server.url}/?period=2025-03", timeout=10).text
+    assert "Chưa tải được số liệu" in overview
+    for claim in ("Chưa có số liệu cho kỳ này.", "Không có cảnh báo trong kỳ này."):
+        assert claim not in page.text and claim not in overview
     ready = requests.get(f"{server.url}/readyz", timeout=10)
     assert ready.status_code == 503 and ready.json()["scoring"].startswith("unreachable")
     # A CSV is never an empty file passed off as data.

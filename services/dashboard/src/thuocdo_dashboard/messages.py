@@ -153,6 +153,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "previous_index": ("Chỉ số kỳ trước (%)", "Previous index (%)"),
     "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
     "no_data": ("Chưa có số liệu cho kỳ này.", "No figures for this period."),
+    "not_loaded": (
+        "Chưa tải được số liệu: hệ thống tính chỉ số không trả lời.",
+        "The figures could not be loaded: the scoring service does not answer.",
+    ),
     "download_csv": ("Tải CSV", "Download CSV"),
     "download_xlsx": ("Tải Excel", "Download Excel"),
     "scroll_hint": ("Vuốt ngang để xem thêm cột →", "Swipe sideways for more columns →"),
