@@ -187,8 +187,13 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     procs = (intake, consumer, scoring, dash)
     try:
         # Everything that takes seconds (process starts, CLI runs) at the same time.
-        enrolments: dict[str, tuple[str, ...]] = {code: (code, "Quầy 1") for code in COMMUNES}
-        enrolments["sipas"] = ("05953", "Quầy SIPAS", "--mode", "sipas")
+        # The kiosks backfill last month's and this month's history (intake refuses a
+        # response dated before its kiosk's enrolment without --accepts-from).
+        since = ("--accepts-from", previous(containing(local_today(), "month")).start.isoformat())
+        enrolments: dict[str, tuple[str, ...]] = {
+            code: (code, "Quầy 1", *since) for code in COMMUNES
+        }
+        enrolments["sipas"] = ("05953", "Quầy SIPAS", "--mode", "sipas", *since)
         users = [
             partial(add_user, dirs["dashboard"], "thai-nguyen", "district", "19"),
             partial(add_user, dirs["dashboard"], "kha-son", "commune", KHA_SON),

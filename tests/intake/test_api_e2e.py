@@ -3,6 +3,8 @@ revocation, kiosk configuration, OpenAPI, readiness and metrics."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 import requests
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response, load_response
+from thuocdo_shared.units import LOCAL_TZ
 
 from tests.intake.helpers import auth, body, cli, enrol, intake
 from tests.support.servers import ServiceProcess
@@ -72,8 +75,9 @@ def test_backdated_response_before_the_kiosks_commune_existed_is_refused(
     server: ServiceProcess, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:
     """05953 is Xã Lương Phú until 2025-06-30 and Xã Kha Sơn from 2025-07-01: a Kha
-    Sơn kiosk whose clock reset must not file a response under Lương Phú."""
-    kiosk = enrol(tmp_path, "05953", "Quầy Kha Sơn")
+    Sơn kiosk whose clock reset must not file a response under Lương Phú (even one
+    enrolled to backfill history from before the reform)."""
+    kiosk = enrol(tmp_path, "05953", "Quầy Kha Sơn", "--accepts-from", "2025-06-01")
     old = _post(server, kiosk, body(kiosk, "05953", submitted_at="2025-06-15T09:00:00+07:00"))
     assert old.status_code == 422
     assert old.json() == {
@@ -85,6 +89,44 @@ def test_backdated_response_before_the_kiosks_commune_existed_is_refused(
     assert _post(server, kiosk, fine).status_code == 202
     records = read_topic(kafka_settings, expect=1, settle=1.0)
     assert [decode_response(r.value).id for r in records] == [fine["id"]]
+
+
+def test_response_dated_before_the_kiosk_was_enrolled_is_refused(
+    server: ServiceProcess, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A kiosk enrolled today cannot have taken a response in a closed quarter: 422,
+    not published. One enrolled with --accepts-from may backfill from that day."""
+    kiosk = enrol(tmp_path, "05941", "Quầy mới")
+    enrolled = dt.datetime.now(LOCAL_TZ)
+    q3 = _post(server, kiosk, body(kiosk, submitted_at="2025-08-01T10:00:00+07:00"))
+    assert q3.status_code == 422
+    (message,) = q3.json()["errors"]["submitted_at"]
+    assert list(q3.json()) == ["errors"] and list(q3.json()["errors"]) == ["submitted_at"]
+    start = re.fullmatch(r"Before this kiosk was enrolled \((.+)\)\.", message)
+    assert start is not None, message
+    assert abs(dt.datetime.fromisoformat(start[1]) - enrolled) < dt.timedelta(minutes=2)
+    hour_ago = (enrolled - dt.timedelta(hours=1)).isoformat(timespec="seconds")
+    assert _post(server, kiosk, body(kiosk, submitted_at=hour_ago)).status_code == 422
+    # Within the clock skew allowed (10 minutes): a tablet a little behind.
+    skewed = body(kiosk, submitted_at=(enrolled - dt.timedelta(minutes=5)).isoformat())
+    assert _post(server, kiosk, skewed).status_code == 202
+
+    history = enrol(tmp_path, "05941", "Quầy lịch sử", "--accepts-from", "2025-08-01")
+    backfilled = body(history, submitted_at="2025-08-01T10:00:00+07:00")
+    assert _post(server, history, backfilled).status_code == 202
+    too_early = body(history, submitted_at="2025-07-31T12:00:00+07:00")
+    refused = _post(server, history, too_early)
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "errors": {"submitted_at": ["Before the first day this kiosk may send (2025-08-01)."]}
+    }
+
+    records = read_topic(kafka_settings, expect=2, settle=2.0)
+    assert sorted(decode_response(r.value).id for r in records) == sorted(
+        [skewed["id"], backfilled["id"]]
+    )
+    metrics = requests.get(f"{server.url}/metrics", timeout=5).text
+    assert 'thuocdo_intake_responses_total{status="422"} 3.0' in metrics
 
 
 def test_cli_refuses_a_commune_not_valid_today(tmp_path: Path) -> None:

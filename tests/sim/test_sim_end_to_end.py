@@ -75,6 +75,19 @@ def test_enrol_backfill_live_through_intake_and_kafka(
     communes = Counter(k["commune_code"] for k in state["kiosks"])
     assert communes == {"05908": 3, "05917": 2, "05923": 2, "05941": 2, "05953": 2}
     assert all(k["enrolment_url"].startswith("http") for k in state["kiosks"])
+    # Enrolled to accept history from their commune version's first day: intake
+    # refuses a response dated before its kiosk's enrolment otherwise.
+    assert {k["accepts_from"] for k in state["kiosks"]} == {REFORM.isoformat()}
+    listing = subprocess.run(
+        [str(Path(sys.executable).parent / "thuocdo-intake"), "kiosk", "list"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.splitlines()
+    assert listing[0].split("\t")[5] == "accepts_from"
+    assert {row.split("\t")[5] for row in listing[1:]} == {REFORM.isoformat()}
     assert (tmp_path / "sim-kiosks.json").stat().st_mode & 0o077 == 0
     again = _sim(env, "enrol")  # idempotent: no new kiosks
     assert again.returncode == 0
@@ -87,6 +100,7 @@ def test_enrol_backfill_live_through_intake_and_kafka(
     current_codes = {"05908", "05917", "05923", "05941", "05953"}
     # A kiosk is bound to its commune's current version (from 2025-07-01): older
     # history of the same codes would be refused (422), so the sim does not send it.
+    # Later history, though dated before the kiosks were enrolled (today), goes.
     via_intake = [
         r
         for r in expected

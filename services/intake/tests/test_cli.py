@@ -1,14 +1,16 @@
-"""``thuocdo-intake kiosk list``: a header, and times as operators read them (UTC+7)."""
+"""``thuocdo-intake kiosk add|list``: a header, times as operators read them (UTC+7), and
+the ``--accepts-from`` day of a kiosk that backfills history."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from thuocdo_intake.cli import main
 from thuocdo_intake.kiosks import KioskRegistry
-from thuocdo_shared.units import LOCAL_TZ
+from thuocdo_shared.units import LOCAL_TZ, local_today
 
 pytestmark = pytest.mark.unit
 
@@ -24,12 +26,50 @@ def test_kiosk_list_has_a_header_and_local_times(
 
     assert main(["kiosk", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "id\tcommune\tmode\tfield\tcreated\tstate\tname"
+    assert lines[0] == "id\tcommune\tmode\tfield\tcreated\taccepts_from\tstate\tname"
     rows = {line.split("\t")[0]: line.split("\t") for line in lines[1:]}
-    assert rows[kept.id][1] == "05941" and rows[kept.id][5] == "active"
-    assert rows[kept.id][6] == "Quầy 1" and token not in "\n".join(lines)
+    assert rows[kept.id][1] == "05941" and rows[kept.id][6] == "active"
+    assert rows[kept.id][5] == "-"  # from its enrolment on
+    assert rows[kept.id][7] == "Quầy 1" and token not in "\n".join(lines)
     created = dt.datetime.fromisoformat(rows[kept.id][4])
     assert created.utcoffset() == dt.timedelta(hours=7)
     assert abs(dt.datetime.now(LOCAL_TZ) - created) < dt.timedelta(minutes=2)
-    state, _, when = rows[gone.id][5].partition(" ")
+    state, _, when = rows[gone.id][6].partition(" ")
     assert state == "revoked" and when.endswith("+07:00")
+
+
+def test_kiosk_add_accepts_from_is_stored_shown_and_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--accepts-from`` enrols a kiosk that backfills history: stored with the kiosk,
+    shown by ``add`` and ``list``; not a date, or a day after today, is refused."""
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    argv = ["kiosk", "add", "--commune", "05941", "--name", "Quầy lịch sử"]
+    assert main([*argv, "--accepts-from", "2025-07-01", "--json"]) == 0
+    added = json.loads(capsys.readouterr().out)
+    assert added["accepts_from"] == "2025-07-01"
+    assert main([*argv, "--accepts-from", "2025-07-01"]) == 0
+    assert "accepts responses dated from 2025-07-01 on" in capsys.readouterr().out
+    assert main([*argv, "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert "accepts_from" not in plain
+
+    registry = KioskRegistry(tmp_path / "intake-kiosks.sqlite3")
+    kiosk = registry.by_token(added["token"])
+    assert kiosk is not None and kiosk.accepts_from == dt.date(2025, 7, 1)
+    other = registry.by_token(plain["token"])
+    assert other is not None and other.accepts_from is None
+
+    assert main(["kiosk", "list"]) == 0
+    rows = {r.split("\t")[0]: r.split("\t") for r in capsys.readouterr().out.splitlines()[1:]}
+    assert rows[added["id"]][5] == "2025-07-01"
+    assert rows[plain["id"]][5] == "-"
+
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--accepts-from", "01/07/2025"])
+    assert exc.value.code == 2
+    assert "not a date (YYYY-MM-DD)" in capsys.readouterr().err
+    tomorrow = (local_today() + dt.timedelta(days=1)).isoformat()
+    assert main([*argv, "--accepts-from", tomorrow]) == 2
+    assert f"accepts-from {tomorrow} is after today" in capsys.readouterr().err
+    assert len(registry.list()) == 3  # the refused ones were not enrolled

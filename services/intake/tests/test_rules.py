@@ -5,7 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from thuocdo_intake.rules import Kiosk, binding_problem, era_errors, future_errors
+from thuocdo_intake.rules import (
+    Kiosk,
+    binding_problem,
+    earliest_moment,
+    enrolment_errors,
+    era_errors,
+    future_errors,
+)
 from thuocdo_intake.tokens import bearer_token, hash_token, new_token
 from thuocdo_shared.events import load_response
 from thuocdo_shared.units import registry
@@ -110,3 +117,64 @@ def test_era_is_the_kiosks_own_commune_version(
     response = _response(kiosk_id=kiosk.id, commune_code="05953", submitted_at=submitted)
     errors = era_errors(response, kiosk, registry())
     assert errors == ({} if message is None else {"submitted_at": [message]})
+
+
+# Enrolled 2026-11-27 10:00 in Vietnam (03:00 UTC, as the registry stores it).
+ENROLLED = dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
+NEW_KIOSK = Kiosk(id="k05941-abc", name="Quầy 1", commune_code="05941", enrolled_at=ENROLLED)
+BACKFILLER = Kiosk(
+    id="k05941-abc",
+    name="Quầy 1",
+    commune_code="05941",
+    enrolled_at=ENROLLED,
+    accepts_from=dt.date(2025, 7, 1),
+)
+BEFORE_ENROLMENT = "Before this kiosk was enrolled (2026-11-27T10:00+07:00)."
+
+
+@pytest.mark.parametrize(
+    ("kiosk", "submitted", "message"),
+    [
+        (NEW_KIOSK, "2026-11-27T10:00:00+07:00", None),  # the enrolment itself
+        (NEW_KIOSK, "2026-11-27T09:50:00+07:00", None),  # exactly the skew before
+        (NEW_KIOSK, "2026-11-27T02:50:00+00:00", None),  # the same instant in UTC
+        (NEW_KIOSK, "2026-11-27T09:55:30+07:00", None),  # within the skew
+        (NEW_KIOSK, "2026-11-27T09:49:59+07:00", BEFORE_ENROLMENT),  # one second more
+        (NEW_KIOSK, "2026-11-27T02:49:59+00:00", BEFORE_ENROLMENT),
+        # The tester's case: a closed quarter (Q3/2025) from a kiosk enrolled today.
+        (NEW_KIOSK, "2025-08-01T10:00:00+07:00", BEFORE_ENROLMENT),
+        (NEW_KIOSK, "2026-11-28T08:00:00+07:00", None),  # later: an offline queue
+        # Enrolled with --accepts-from 2025-07-01: from 00:00 that day in Vietnam, less skew.
+        (BACKFILLER, "2025-08-01T10:00:00+07:00", None),
+        (BACKFILLER, "2025-07-01T00:00:00+07:00", None),
+        (BACKFILLER, "2025-06-30T23:50:00+07:00", None),
+        (
+            BACKFILLER,
+            "2025-06-30T23:49:59+07:00",
+            "Before the first day this kiosk may send (2025-07-01).",
+        ),
+        (
+            BACKFILLER,
+            "2025-06-30T16:49:59+00:00",  # = 23:49:59 in Vietnam
+            "Before the first day this kiosk may send (2025-07-01).",
+        ),
+        (KIOSK, "2025-01-01T08:00:00+07:00", None),  # no enrolment time: no limit here
+    ],
+)
+def test_no_response_dated_before_the_kiosk_was_enrolled(
+    kiosk: Kiosk, submitted: str, message: str | None
+) -> None:
+    errors = enrolment_errors(_response(submitted_at=submitted), kiosk, 600)
+    assert errors == ({} if message is None else {"submitted_at": [message]})
+
+
+def test_enrolment_limit_follows_the_configured_skew() -> None:
+    late = _response(submitted_at="2026-11-27T09:59:00+07:00")  # one minute early
+    assert enrolment_errors(late, NEW_KIOSK, 60) == {}
+    assert enrolment_errors(late, NEW_KIOSK, 59) == {"submitted_at": [BEFORE_ENROLMENT]}
+
+
+def test_earliest_moment_is_accepts_from_at_midnight_in_vietnam() -> None:
+    assert earliest_moment(NEW_KIOSK) == ENROLLED
+    assert earliest_moment(BACKFILLER) == dt.datetime(2025, 6, 30, 17, 0, tzinfo=dt.UTC)
+    assert earliest_moment(KIOSK) is None

@@ -152,5 +152,62 @@ def test_kiosk_file_without_unit_keys_is_migrated(tmp_path: Path) -> None:
     KioskRegistry(path)  # a second worker opening the migrated file
     old = registry.by_token("t" * 43)
     assert old is not None and old.unit_key == "05953@2025-07-01"
+    assert old.enrolled_at == dt.datetime(2025, 8, 1, tzinfo=dt.UTC)
+    assert old.accepts_from is None
     new, _ = registry.add("05941", "Quầy mới", today=TODAY)
     assert new.unit_key == "05941@2025-07-01"
+
+
+def test_kiosk_file_without_accepts_from_is_migrated(tmp_path: Path) -> None:
+    """A kiosk file of the version before ``accepts_from`` (with unit keys): it opens,
+    gains the column, and its kiosks send from their enrolment on."""
+    path = tmp_path / "intake-kiosks.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE kiosks (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+        " commune_code TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
+        " mode TEXT NOT NULL DEFAULT 'quick', field TEXT, created_at TEXT NOT NULL,"
+        " revoked_at TEXT, unit_key TEXT)"
+    )
+    conn.execute(
+        "INSERT INTO kiosks (id, name, commune_code, token_hash, created_at, unit_key)"
+        " VALUES ('k05941-old', 'Quầy cũ', '05941', ?, '2026-11-27T03:00:00+00:00',"
+        " '05941@2025-07-01')",
+        (hash_token("u" * 43),),
+    )
+    conn.commit()
+    conn.close()
+    registry = KioskRegistry(path)
+    KioskRegistry(path)  # a second worker opening the migrated file
+    columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(kiosks)")]
+    assert columns[-2:] == ["unit_key", "accepts_from"]
+    old = registry.by_token("u" * 43)
+    assert old is not None and old.accepts_from is None
+    assert old.enrolled_at == dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)
+    new, token = registry.add(
+        "05941", "Quầy lịch sử", today=TODAY, accepts_from=dt.date(2025, 7, 1)
+    )
+    assert registry.by_token(token) == new and new.accepts_from == dt.date(2025, 7, 1)
+
+
+def test_kiosk_enrolment_time_and_accepts_from_are_stored(tmp_path: Path) -> None:
+    registry = KioskRegistry(tmp_path / "k.sqlite3")
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    plain, plain_token = registry.add("05941", "Quầy 1", today=TODAY)
+    history, history_token = registry.add(
+        "05941", "Quầy 2", today=TODAY, accepts_from=dt.date(2025, 7, 1)
+    )
+    assert plain.enrolled_at is not None and plain.enrolled_at >= before
+    assert plain.accepts_from is None
+    assert history.accepts_from == dt.date(2025, 7, 1)
+    # What the token lookup reads back equals what add() returned (the API's rule
+    # sees the same enrolment time).
+    assert registry.by_token(plain_token) == plain
+    assert registry.by_token(history_token) == history
+    assert {k.id: k.accepts_from for k, _, _ in registry.list()} == {
+        plain.id: None,
+        history.id: dt.date(2025, 7, 1),
+    }
+    assert registry.add("05941", "Quầy 3", today=TODAY, accepts_from=TODAY)[0].accepts_from
+    with pytest.raises(KioskError, match="after today"):
+        registry.add("05941", "Quầy 4", today=TODAY, accepts_from=TODAY + dt.timedelta(days=1))

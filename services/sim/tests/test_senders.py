@@ -13,8 +13,17 @@ from typing import Any
 
 import pytest
 import requests
+from thuocdo_shared.units import registry
 from thuocdo_sim.generator import generate
-from thuocdo_sim.kiosks import EnrolError, EnrolledKiosk, load, parse_add_output, save
+from thuocdo_sim.kiosks import (
+    EnrolError,
+    EnrolledKiosk,
+    accepts_from,
+    enrol_one,
+    load,
+    parse_add_output,
+    save,
+)
 from thuocdo_sim.runner import Pacer
 from thuocdo_sim.senders import (
     IntakeClient,
@@ -207,3 +216,54 @@ def test_history_before_the_kiosks_commune_version_is_not_sent() -> None:
     assert client.can_send(_response()) is True
     assert client.can_send(old) is False
     assert client.send(old).status == "skipped"  # no request made (the script is empty)
+
+
+def test_kiosks_accept_history_from_their_commune_versions_first_day() -> None:
+    today = dt.date(2026, 11, 27)
+    kha_son = registry().find("05953", today)
+    assert kha_son is not None
+    assert accepts_from(kha_son, today) == dt.date(2025, 7, 1)
+    assert accepts_from(kha_son, dt.date(2025, 6, 1)) == dt.date(2025, 6, 1)  # at most today
+
+
+def test_enrol_one_asks_intake_for_history_with_accepts_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[str]] = []
+
+    def run(argv: list[str], **kwargs: Any) -> Any:
+        calls.append(argv)
+        out = json.dumps({"id": "k05953-1a2b3c", "token": TOKEN, "enrolment_url": ""})
+        return type("Done", (), {"returncode": 0, "stdout": out, "stderr": ""})()
+
+    monkeypatch.setattr("thuocdo_sim.kiosks.subprocess.run", run)
+    kiosk = enrol_one("thuocdo-intake", tmp_path, "05953", "Quầy 1", dt.date(2025, 7, 1))
+    assert calls[0][-3:] == ["--accepts-from", "2025-07-01", "--json"]
+    assert kiosk.accepts_from == "2025-07-01"
+    plain = enrol_one("thuocdo-intake", tmp_path, "05953", "Quầy 2")
+    assert "--accepts-from" not in calls[1] and plain.accepts_from == ""
+
+
+def test_state_file_of_an_older_sim_loads_without_accepts_from(tmp_path: Path) -> None:
+    path = tmp_path / "sim-kiosks.json"
+    old = {"kiosk_id": "k05953-1a2b3c", "commune_code": "05953", "name": "Q", "token": TOKEN}
+    path.write_text(json.dumps({"kiosks": [old]}), encoding="utf-8")
+    (kiosk,) = load(path)
+    assert kiosk.accepts_from == "" and kiosk.accepts(dt.date(2025, 7, 1))  # intake decides
+
+
+def test_history_before_a_kiosks_accepts_from_goes_through_a_kiosk_that_accepts_it() -> None:
+    late = EnrolledKiosk("k05953-late", "05953", "Quầy mới", TOKEN, accepts_from="2025-09-11")
+    early = EnrolledKiosk("k05953-early", "05953", "Quầy cũ", TOKEN[::-1], "", "2025-07-01")
+    response = _response()  # 2025-09-10
+    alone = IntakeClient("http://127.0.0.1:9/", [late])
+    alone._local.session = FakeSession([])
+    assert alone.can_send(response) is False
+    outcome = alone.send(response)  # no request made (the script is empty)
+    assert outcome.status == "skipped" and "accepts 2025-09-10" in outcome.detail
+    both = IntakeClient("http://127.0.0.1:9/", [late, early])
+    session = FakeSession([FakeAnswer(202, {"status": "accepted"})])
+    both._local.session = session
+    assert both.can_send(response) is True
+    assert both.send(response).ok
+    assert session.calls[0]["json"]["kiosk_id"] == "k05953-early"

@@ -5,7 +5,9 @@ over its rate), 415 (not ``application/json``), 413 (body over the limit), 400 (
 a JSON object), 422 (invalid fields, ``{"errors": {field: [messages]}}``), 403 (the
 response names another commune or kiosk), 422 again when ``submitted_at`` falls
 outside the kiosk's own commune version (before it existed or after it was
-abolished). Nothing a client sends yields a 5xx.
+abolished) or before the kiosk was enrolled (or before the ``--accepts-from`` date
+it was enrolled with), give or take the clock skew the future check allows.
+Nothing a client sends yields a 5xx.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import metrics
 from .messages import API
-from .rules import Kiosk, binding_problem, era_errors, future_errors
+from .rules import Kiosk, binding_problem, enrolment_errors, era_errors, future_errors
 from .runtime import Runtime
 from .tokens import bearer_token
 
@@ -97,7 +99,9 @@ def post_response() -> Response:
     if problem is not None:
         return refuse(403, "Forbidden", problem)
     # After the binding check: only the kiosk's own commune code reaches this.
-    errors = era_errors(response, kiosk, registry())
+    errors = era_errors(response, kiosk, registry()) or enrolment_errors(
+        response, kiosk, rt.settings.max_future_skew
+    )
     if errors:
         return invalid(errors)
     try:

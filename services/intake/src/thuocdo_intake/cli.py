@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -18,7 +19,13 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
     registry = KioskRegistry(settings.kiosk_db)
     if args.kiosk_command == "add":
         try:
-            kiosk, token = registry.add(args.commune, args.name, mode=args.mode, field=args.field)
+            kiosk, token = registry.add(
+                args.commune,
+                args.name,
+                mode=args.mode,
+                field=args.field,
+                accepts_from=args.accepts_from,
+            )
         except KioskError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -27,21 +34,29 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
         # server, so it cannot end up in an access log or a proxy's.
         url = f"{base}/kiosk#token={token}"
         if args.json:
-            print(json.dumps({"id": kiosk.id, "token": token, "enrolment_url": url}))
+            out = {"id": kiosk.id, "token": token, "enrolment_url": url}
+            if kiosk.accepts_from is not None:
+                out["accepts_from"] = kiosk.accepts_from.isoformat()
+            print(json.dumps(out))
         else:
             print(f"kiosk {kiosk.id}  {kiosk.name}  commune {kiosk.commune_code}  {kiosk.mode}")
+            if kiosk.accepts_from is not None:
+                print(f"accepts responses dated from {kiosk.accepts_from.isoformat()} on")
             print(f"token: {token}")
             print(f"enrolment URL: {url}")
             print("The token is shown only now; only its hash is stored.")
         return 0
     if args.kiosk_command == "list":
         # Tab-separated with a header; times in Vietnam (UTC+7), as operators read them.
-        print("id\tcommune\tmode\tfield\tcreated\tstate\tname")
+        # accepts_from: the --accepts-from date, "-" for a kiosk that sends from its
+        # enrolment ("created") on.
+        print("id\tcommune\tmode\tfield\tcreated\taccepts_from\tstate\tname")
         for kiosk, created, revoked in registry.list():
             state = f"revoked {local_minute(revoked)}" if revoked else "active"
+            since = kiosk.accepts_from.isoformat() if kiosk.accepts_from else "-"
             print(
                 f"{kiosk.id}\t{kiosk.commune_code}\t{kiosk.mode}\t{kiosk.field or '-'}\t"
-                f"{local_minute(created)}\t{state}\t{kiosk.name}"
+                f"{local_minute(created)}\t{since}\t{state}\t{kiosk.name}"
             )
         return 0
     if args.kiosk_command == "revoke":
@@ -51,6 +66,13 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: no active kiosk {args.kiosk_id!r}", file=sys.stderr)
         return 1
     return 2
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value}") from None
 
 
 def _commune(value: str) -> str:
@@ -81,6 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_add.add_argument("--name", required=True, help='counter name, e.g. "Quầy 1"')
     p_add.add_argument("--mode", choices=MODES, default="quick", help="quick or full SIPAS")
     p_add.add_argument("--field", help="fix the field of procedure (e.g. ho_tich)")
+    p_add.add_argument(
+        "--accepts-from",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="earliest local date the kiosk may send responses for, to backfill history"
+        " (default: its enrolment, give or take the allowed clock skew)",
+    )
     p_add.add_argument("--base-url", help="public base URL of intake for the enrolment link")
     p_add.add_argument("--json", action="store_true", help="print one JSON object")
     ksub.add_parser("list", help="list kiosks (never tokens)")

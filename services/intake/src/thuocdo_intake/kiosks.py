@@ -31,9 +31,14 @@ CREATE TABLE IF NOT EXISTS kiosks (
     field TEXT,
     created_at TEXT NOT NULL,
     revoked_at TEXT,
-    unit_key TEXT
+    unit_key TEXT,
+    accepts_from TEXT
 );
 """
+# Columns added after the table was first made (name, SQL type): a kiosk file from an
+# older version gets them when it is opened, left NULL for its kiosks.
+_ADDED_COLUMNS = (("unit_key", "TEXT"), ("accepts_from", "TEXT"))
+_COLUMNS = "id, name, commune_code, mode, field, created_at, revoked_at, unit_key, accepts_from"
 
 
 class KioskError(ValueError):
@@ -71,7 +76,7 @@ class KioskRegistry:
         self.path = path
         conn = connect(path)
         conn.executescript(_SCHEMA)
-        _add_unit_key_column(conn)
+        _add_columns(conn)
         conn.close()
         self._conns = PerThread(path, "FULL")
         self._cache: dict[str, tuple[Kiosk | None, float]] = {}
@@ -84,10 +89,17 @@ class KioskRegistry:
         mode: str = "quick",
         field: str | None = None,
         today: dt.date | None = None,
+        accepts_from: dt.date | None = None,
     ) -> tuple[Kiosk, str]:
         """Register a kiosk; returns it and its token (the only time the token exists
-        in clear). The kiosk is bound to the commune version valid on ``today``."""
+        in clear). The kiosk is bound to the commune version valid on ``today``. It
+        may send responses dated from its enrolment on or, for a kiosk that backfills
+        history, from 00:00 in Vietnam on ``accepts_from`` (at most ``today``)."""
         today = today or local_today()
+        if accepts_from is not None and accepts_from > today:
+            raise KioskError(
+                f"accepts-from {accepts_from.isoformat()} is after today ({today.isoformat()})"
+            )
         unit = check_commune(commune_code, today)
         commune_code = unit.code  # a key given for the code
         name = name.strip()
@@ -99,6 +111,7 @@ class KioskRegistry:
             known = ", ".join(reference.choosable_fields())
             raise KioskError(f"unknown field {field!r}; known: {known}")
         token = new_token()
+        enrolled_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
         kiosk = Kiosk(
             id=f"k{commune_code}-{secrets.token_hex(3)}",
             name=name,
@@ -106,11 +119,12 @@ class KioskRegistry:
             mode=mode,
             field=field,
             unit_key=unit.key,
+            enrolled_at=enrolled_at,
+            accepts_from=accepts_from,
         )
         self._conns.get().execute(
-            "INSERT INTO kiosks"
-            " (id, name, commune_code, token_hash, mode, field, created_at, unit_key)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO kiosks (id, name, commune_code, token_hash, mode, field,"
+            " created_at, unit_key, accepts_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 kiosk.id,
                 kiosk.name,
@@ -118,8 +132,9 @@ class KioskRegistry:
                 hash_token(token),
                 kiosk.mode,
                 kiosk.field,
-                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                enrolled_at.isoformat(timespec="seconds"),
                 kiosk.unit_key,
+                None if accepts_from is None else accepts_from.isoformat(),
             ),
         )
         return kiosk, token
@@ -127,8 +142,7 @@ class KioskRegistry:
     def list(self) -> list[tuple[Kiosk, str, str | None]]:
         """Every kiosk with its creation and revocation times (ISO 8601, UTC)."""
         rows = self._conns.get().execute(
-            "SELECT id, name, commune_code, mode, field, created_at, revoked_at, unit_key"
-            " FROM kiosks ORDER BY created_at, id"
+            f"SELECT {_COLUMNS} FROM kiosks ORDER BY created_at, id"  # noqa: S608 (constant)
         )
         return [(_kiosk(r), r[5], r[6]) for r in rows]
 
@@ -151,8 +165,7 @@ class KioskRegistry:
         row = (
             self._conns.get()
             .execute(
-                "SELECT id, name, commune_code, mode, field, created_at, revoked_at, unit_key"
-                " FROM kiosks WHERE token_hash = ?",
+                f"SELECT {_COLUMNS} FROM kiosks WHERE token_hash = ?",  # noqa: S608 (constant)
                 (digest,),
             )
             .fetchone()
@@ -165,13 +178,16 @@ class KioskRegistry:
         return kiosk
 
 
-def _add_unit_key_column(conn: sqlite3.Connection) -> None:
-    """Kiosk files made before ``unit_key`` existed get the column (left empty;
-    :func:`_unit_key` fills the gap on read)."""
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Kiosk files made before a column of :data:`_ADDED_COLUMNS` existed get it, left
+    NULL: :func:`_unit_key` fills a missing unit key on read, and a kiosk without
+    ``accepts_from`` may send from its enrolment (``created_at``) on."""
     columns = {str(r[1]) for r in conn.execute("PRAGMA table_info(kiosks)")}
-    if "unit_key" not in columns:
+    for name, kind in _ADDED_COLUMNS:
+        if name in columns:
+            continue
         try:
-            conn.execute("ALTER TABLE kiosks ADD COLUMN unit_key TEXT")
+            conn.execute(f"ALTER TABLE kiosks ADD COLUMN {name} {kind}")
         except sqlite3.OperationalError as exc:  # another worker added it just now
             if "duplicate column" not in str(exc):
                 raise
@@ -187,6 +203,19 @@ def _unit_key(code: str, stored: object) -> str:
     return unit.key if unit is not None else ""
 
 
+def _moment(stamp: object) -> dt.datetime | None:
+    """A stored time (ISO 8601; naive taken as UTC), None if absent or unreadable."""
+    try:
+        moment = dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _day(stamp: object) -> dt.date | None:
+    return None if stamp is None else dt.date.fromisoformat(str(stamp))
+
+
 def _kiosk(row: sqlite3.Row | tuple[object, ...]) -> Kiosk:
     return Kiosk(
         id=str(row[0]),
@@ -196,4 +225,6 @@ def _kiosk(row: sqlite3.Row | tuple[object, ...]) -> Kiosk:
         field=None if row[4] is None else str(row[4]),
         revoked=row[6] is not None,
         unit_key=_unit_key(str(row[2]), row[7]),
+        enrolled_at=_moment(row[5]),
+        accepts_from=_day(row[8]),
     )

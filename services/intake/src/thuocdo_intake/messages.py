@@ -81,6 +81,8 @@ API: dict[str, str] = {
     "era_before": "Before this kiosk's commune ({name}) existed ({start}).",
     "era_after": "After this kiosk's commune ({name}) was abolished ({end}).",
     "era_unknown": "This kiosk's commune ({key}) is not in the unit registry.",
+    "before_enrolment": "Before this kiosk was enrolled ({start}).",
+    "before_accepts_from": "Before the first day this kiosk may send ({start}).",
 }
 
 

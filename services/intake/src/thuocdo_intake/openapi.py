@@ -75,7 +75,8 @@ def build_spec() -> dict[str, Any]:
                     "415": _error("Content-Type is not application/json"),
                     "422": {
                         "description": "Invalid fields (also submitted_at more than"
-                        " 10 minutes ahead, or before/after the kiosk's commune version)",
+                        " 10 minutes ahead, before/after the kiosk's commune version, or"
+                        " more than 10 minutes before the kiosk was enrolled)",
                         "content": _json("ValidationErrors"),
                     },
                     "429": _error("Rate limit of this kiosk exceeded (see Retry-After)"),

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from thuocdo_shared.events import SurveyResponse
-from thuocdo_shared.units import UnitRegistry, local_date
+from thuocdo_shared.units import LOCAL_TZ, UnitRegistry, local_date
 
 from .messages import API
 
@@ -16,7 +16,11 @@ class Kiosk:
     """A registered kiosk, bound to one commune. ``mode`` is ``quick`` or ``sipas``;
     ``field`` fixes the field of procedure when the counter serves only one.
     ``unit_key`` is the key (``code@valid_from``) of the commune version the kiosk
-    was enrolled for: a code can name an abolished commune and its successor."""
+    was enrolled for: a code can name an abolished commune and its successor.
+    ``enrolled_at`` is when it was enrolled (aware; None: unknown, no limit) and
+    ``accepts_from`` the earliest local (Vietnam) date it may send, when it was
+    enrolled to backfill history (``kiosk add --accepts-from``); see
+    :func:`earliest_moment`."""
 
     id: str
     name: str
@@ -25,6 +29,16 @@ class Kiosk:
     field: str | None = None
     revoked: bool = False
     unit_key: str = ""
+    enrolled_at: dt.datetime | None = None
+    accepts_from: dt.date | None = None
+
+
+def earliest_moment(kiosk: Kiosk) -> dt.datetime | None:
+    """The earliest instant a response of ``kiosk`` may be dated: 00:00 in Vietnam
+    on its ``accepts_from`` date if it has one, else its enrolment (None: no limit)."""
+    if kiosk.accepts_from is not None:
+        return dt.datetime.combine(kiosk.accepts_from, dt.time(0), LOCAL_TZ)
+    return kiosk.enrolled_at
 
 
 def future_errors(
@@ -36,6 +50,26 @@ def future_errors(
         minutes = round(max_skew_seconds / 60)
         return {"submitted_at": [f"Must not be more than {minutes} minutes in the future."]}
     return {}
+
+
+def enrolment_errors(
+    response: SurveyResponse, kiosk: Kiosk, max_skew_seconds: float
+) -> dict[str, list[str]]:
+    """A response dated before its kiosk was enrolled (or before the ``accepts_from``
+    date it was enrolled with) cannot have been given at that kiosk: a tablet whose
+    clock reset, or a forged date that would land in a closed period. The same skew as
+    :func:`future_errors` is allowed. Returns ``{"submitted_at": [message]}`` or ``{}``."""
+    earliest = earliest_moment(kiosk)
+    if earliest is None:
+        return {}
+    if earliest - response.submitted_at <= dt.timedelta(seconds=max_skew_seconds):
+        return {}
+    if kiosk.accepts_from is not None:
+        message = API["before_accepts_from"].format(start=kiosk.accepts_from.isoformat())
+    else:
+        start = earliest.astimezone(LOCAL_TZ).isoformat(timespec="minutes")
+        message = API["before_enrolment"].format(start=start)
+    return {"submitted_at": [message]}
 
 
 def binding_problem(response: SurveyResponse, kiosk: Kiosk) -> str | None:

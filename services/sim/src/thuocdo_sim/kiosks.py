@@ -1,8 +1,14 @@
 """Kiosks the simulator has enrolled with intake, and their tokens.
 
 Enrolment runs intake's own command, ``thuocdo-intake kiosk add --commune CODE
---name NAME``, against the same ``THUOCDO_DATA_DIR`` as the running intake; the
-token it prints once is kept in the sim's state file (mode 0600).
+--name NAME --accepts-from DAY``, against the same ``THUOCDO_DATA_DIR`` as the
+running intake; the token it prints once is kept in the sim's state file (mode 0600).
+
+Intake refuses a response dated before its kiosk was enrolled, unless the kiosk was
+enrolled with ``--accepts-from``. A simulated kiosk stands for a counter that has
+been there all along, and the same kiosks carry both a backfill through intake and
+the live stream, so each is enrolled to accept responses from the first day of its
+commune version (earlier ones intake refuses anyway: they belong to another unit).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from thuocdo_shared.units import registry
+from thuocdo_shared.units import Unit, registry
 
 from . import phrases
 from .generator import demo_communes
@@ -29,6 +35,8 @@ from .profiles import PROFILES
 # intake's tokens are URL-safe base64 of 32 bytes (43 characters); ids "k<code>-<hex>".
 _TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{40,128}(?![A-Za-z0-9_-])")
 _KIOSK_ID = re.compile(r"(?<![A-Za-z0-9])(k[0-9]{5}[A-Za-z0-9_.:-]*)")
+# The first day of simulated history, for a commune version with no start date.
+HISTORY_FROM = dt.date(2025, 1, 1)
 
 
 class EnrolError(RuntimeError):
@@ -37,14 +45,22 @@ class EnrolError(RuntimeError):
 
 @dataclass(frozen=True)
 class EnrolledKiosk:
-    """A kiosk intake knows: its id, commune code (valid today), name, token and
-    the enrolment URL that opens the kiosk page with the token."""
+    """A kiosk intake knows: its id, commune code (valid today), name, token, the
+    enrolment URL that opens the kiosk page with the token, and the first local date
+    it may send responses for (ISO; "" for a kiosk enrolled before the simulator
+    asked for one: intake takes its responses from its enrolment on)."""
 
     kiosk_id: str
     commune_code: str
     name: str
     token: str
     enrolment_url: str = ""
+    accepts_from: str = ""
+
+    def accepts(self, day: dt.date) -> bool:
+        """False if intake would refuse a response of local date ``day`` as dated
+        before this kiosk's ``accepts_from`` (unknown: True, intake decides)."""
+        return not self.accepts_from or dt.date.fromisoformat(self.accepts_from) <= day
 
 
 def load(path: Path) -> list[EnrolledKiosk]:
@@ -98,10 +114,25 @@ def intake_argv(command: str) -> list[str]:
     return parts
 
 
-def enrol_one(command: str, data_dir: Path, commune_code: str, name: str) -> EnrolledKiosk:
-    """Run ``thuocdo-intake kiosk add`` once and return the new kiosk."""
+def accepts_from(unit: Unit, today: dt.date) -> dt.date:
+    """The day a simulated kiosk of ``unit`` accepts responses from: the first day
+    of that commune version (history before it is another unit's), at most today."""
+    return min(unit.valid_from or HISTORY_FROM, today)
+
+
+def enrol_one(
+    command: str,
+    data_dir: Path,
+    commune_code: str,
+    name: str,
+    since: dt.date | None = None,
+) -> EnrolledKiosk:
+    """Run ``thuocdo-intake kiosk add`` once and return the new kiosk; ``since``
+    is its ``--accepts-from`` date (None: it sends from its enrolment on)."""
     env = dict(os.environ, THUOCDO_DATA_DIR=str(data_dir))
     argv = [*intake_argv(command), "kiosk", "add", "--commune", commune_code, "--name", name]
+    if since is not None:
+        argv += ["--accepts-from", since.isoformat()]
     argv.append("--json")
     try:
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
@@ -112,7 +143,8 @@ def enrol_one(command: str, data_dir: Path, commune_code: str, name: str) -> Enr
             f"{' '.join(argv[:3])} exited {done.returncode}: {done.stderr.strip()[:300]}"
         )
     kiosk_id, token, url = parse_add_output(done.stdout + "\n" + done.stderr)
-    return EnrolledKiosk(kiosk_id, commune_code, name, token, url)
+    day = since.isoformat() if since is not None else ""
+    return EnrolledKiosk(kiosk_id, commune_code, name, token, url, day)
 
 
 def ensure_enrolled(
@@ -120,26 +152,28 @@ def ensure_enrolled(
 ) -> list[EnrolledKiosk]:
     """Every demo commune valid ``today`` has as many kiosks as its profile says;
     missing ones are enrolled now (``parallel`` at a time: each is a Python start-up
-    of a few seconds on a busy machine). Returns all kiosks valid for today's communes.
-    The state file is saved after each enrolment, so no printed-once token is lost."""
+    of a few seconds on a busy machine), accepting history from :func:`accepts_from`.
+    Returns all kiosks valid for today's communes. The state file is saved after each
+    enrolment, so no printed-once token is lost."""
     kiosks = load(state_file)
     wanted = demo_communes(today)
-    missing: list[tuple[str, str]] = []
+    missing: list[tuple[str, str, dt.date]] = []
     for unit in wanted:
         have = sum(1 for k in kiosks if k.commune_code == unit.code)
         for n in range(have + 1, PROFILES[unit.key].kiosks + 1):
-            missing.append((unit.code, phrases.KIOSK_NAME.format(commune=unit.name, n=n)))
+            name = phrases.KIOSK_NAME.format(commune=unit.name, n=n)
+            missing.append((unit.code, name, accepts_from(unit, today)))
     lock = threading.Lock()
 
-    def one(code: str, name: str) -> None:
-        kiosk = enrol_one(command, data_dir, code, name)
+    def one(code: str, name: str, since: dt.date) -> None:
+        kiosk = enrol_one(command, data_dir, code, name, since)
         with lock:
             kiosks.append(kiosk)
             save(state_file, kiosks)
 
     if missing:
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="enrol") as pool:
-            for fut in [pool.submit(one, code, name) for code, name in missing]:
+            for fut in [pool.submit(one, *args) for args in missing]:
                 fut.result()  # re-raises the first EnrolError
     kiosks.sort(key=lambda k: (k.commune_code, k.name))
     codes = {u.code for u in wanted}

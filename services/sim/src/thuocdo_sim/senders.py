@@ -118,12 +118,18 @@ class IntakeClient:
             self._local.session = session
         return session
 
+    def _senders(self, response: SurveyResponse) -> list[EnrolledKiosk]:
+        """The kiosks of the response's commune that accept its local date."""
+        day = local_date(response.submitted_at)
+        return [k for k in self.by_commune.get(response.commune_code, []) if k.accepts(day)]
+
     def can_send(self, response: SurveyResponse) -> bool:
         """True if a kiosk is enrolled for the response's commune code and that code
         named the same commune version on the response's local date as today: intake
         binds a kiosk to the version of its enrolment and refuses (422) a response
-        dated before that version existed (e.g. 05953 before 2025-07-01)."""
-        if response.commune_code not in self.by_commune:
+        dated before that version existed (e.g. 05953 before 2025-07-01), or before
+        the day the kiosk was enrolled to accept responses from."""
+        if not self._senders(response):
             return False
         units = registry()
         then = units.find(response.commune_code, local_date(response.submitted_at))
@@ -132,9 +138,12 @@ class IntakeClient:
 
     def send(self, response: SurveyResponse) -> Outcome:
         """Deliver one response; never raises for network or HTTP trouble."""
-        kiosks = self.by_commune.get(response.commune_code)
-        if not kiosks:
+        if not self.by_commune.get(response.commune_code):
             return Outcome("skipped", detail=f"no kiosk for commune {response.commune_code}")
+        kiosks = self._senders(response)
+        if not kiosks:
+            day = local_date(response.submitted_at).isoformat()
+            return Outcome("skipped", detail=f"no kiosk of {response.commune_code} accepts {day}")
         if not self.can_send(response):
             return Outcome("skipped", detail=f"{response.commune_code} was another commune then")
         kiosk = pick_kiosk(kiosks, response.id)
