@@ -325,6 +325,7 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
         "Huyện Phú Bình (cũ) không còn là đơn vị hành chính từ ngày 01/07/2025"
         in page.inner_text("main")
     )
+    assert page.locator("h1").inner_text().startswith("Huyện Phú Bình (cũ) ·")
     ranking = stack.scoring_get("units", parent="173", period=stack.period)["units"]
     assert len(ranking) == 5
     rows = page.locator("li.rank-row")
@@ -344,6 +345,14 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
     links.filter(has_text="Xã Lương Phú").click()
     assert "/commune/05953@-?period=2025-06" in page.url
     assert page.locator("h1").inner_text().startswith("Xã Lương Phú (cũ)")
+    # June 2025 ranks the old communes: the old Xã Kha Sơn (05959) is told apart from
+    # today's (05953) by "(cũ)", on the page and in its file.
+    page.goto(f"{stack.dashboard.url}/?period=2025-06")
+    assert "Xã Kha Sơn (cũ)" in page.locator('li.rank-row[data-unit="05959@-"]').inner_text()
+    assert (
+        "Xã Kha Sơn (cũ)"
+        in page.request.get(f"{stack.dashboard.url}/csv/overview/ranking.csv?period=2025-06").text()
+    )
     page.close()
 
 
@@ -377,8 +386,8 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     href = page.locator('table[data-table="issues"] a').first.get_attribute("href") or ""
     assert f"unit={KHA_SON}" in href, href
     issue_page = page.request.get(stack.dashboard.url + href)
-    heading = re.search(r"<h1[^>]*>(.*?)</h1>", issue_page.text(), re.S)
-    assert issue_page.status == 200 and heading and "Xã Kha Sơn" in heading.group(1)
+    h1 = re.search(r"<h1[^>]*>(.*?)</h1>", issue_page.text(), re.S)
+    assert issue_page.status == 200 and h1 and "Xã Kha Sơn" in h1.group(1)
     # Filter comments by rating 2 (server-side, through scoring's API).
     page.select_option("select[name=rating]", "2")
     with page.expect_navigation():

@@ -152,6 +152,15 @@ def unit_title(unit: Unit, lang: str) -> str:
     return text("former_name", lang, name=unit.name) if unit.valid_to else unit.name
 
 
+def _title_of(entry: dict[str, Any], lang: str) -> str:
+    """The name to show for a unit in one of scoring's answers (``{"key", "name"}``),
+    marked "(cũ)" like :func:`unit_title`: a June 2025 ranking lists the old Xã Kha Sơn
+    (05959), which a reader would take for today's."""
+    key = str(entry.get("key", ""))
+    unit = registry().by_key(key)
+    return unit_title(unit, lang) if unit is not None else str(entry.get("name", key))
+
+
 def in_force(
     unit: Unit, period: Period, link_for_unit: Callable[[Unit], str | None], lang: str = "vi"
 ) -> dict[str, Any] | None:
@@ -222,6 +231,7 @@ def overview(
     """Overview of ``unit`` (a district/province, or what remains of it) for ``period``."""
     status = Status()
     page = Page("overview", period, unit, status)
+    page.data["title"] = unit_title(unit, lang)
     parent = scope.ranking_parent(unit, period.start, period.end)
     page.data["unit_gone"] = not unit.overlaps(period.start, period.end)
     page.data["unit_ended"] = _ended(unit)
@@ -252,7 +262,7 @@ def overview(
     page.data["ranking"] = [
         {
             "key": r["unit"]["key"],
-            "label": r["unit"].get("name", r["unit"]["key"]),
+            "label": _title_of(r["unit"], lang),
             "href": url_for_unit(r["unit"]["key"]),
             "rank": r.get("rank"),
             "shrunk": r.get("shrunk"),
@@ -372,7 +382,7 @@ def overview(
         heat_rows.append(
             {
                 "key": key,
-                "label": row["unit"].get("name", key),
+                "label": _title_of(row["unit"], lang),
                 "href": url_for_unit(key),
                 "n": row.get("n"),
                 "shares": row.get("shares", []),
@@ -688,6 +698,7 @@ def issue(
     """One issue across the communes of ``unit`` and over time."""
     status = Status()
     page = Page("issue", period, unit, status)
+    page.data["title"] = unit_title(unit, lang)
     names = _issue_names(lang)
     page.data["issue"] = {"code": code, "name": names.get(code, code)}
     parent = scope.ranking_parent(unit, period.start, period.end)
@@ -744,7 +755,7 @@ def issue(
         est = _estimate(r)
         table.rows.append(
             [
-                Link(r["unit"].get("name", key), url_for_unit(key)),
+                Link(_title_of(r["unit"], lang), url_for_unit(key)),
                 shares.get(key),
                 est["n"],
                 est["index"],
