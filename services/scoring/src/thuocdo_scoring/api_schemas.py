@@ -53,7 +53,11 @@ class ConsumerOut(Schema):
     seen_at = fields.DateTime(metadata={"description": "the consumer's last good poll (UTC)"})
     age_s = fields.Float(metadata={"description": "seconds since seen_at"})
     lag = fields.Integer(
-        allow_none=True, metadata={"description": "records not yet counted (null: unknown)"}
+        allow_none=True,
+        metadata={
+            "description": "records not yet counted at the heartbeat (null: unknown, or the"
+            " heartbeat is over 30 s old and its lag no longer a measurement)"
+        },
     )
     dead_lettered = fields.Integer(metadata={"description": "records sent to the DLQ in all"})
 

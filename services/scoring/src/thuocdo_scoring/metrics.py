@@ -33,16 +33,18 @@ class StoreCollector:
         )
         if state is None:
             return
+        now = dt.datetime.now(dt.UTC)
         yield GaugeMetricFamily(
             "thuocdo_scoring_consumer_heartbeat_age_seconds",
             "Seconds since the consumer last polled Kafka and stored its batch",
-            value=state.age_s(dt.datetime.now(dt.UTC)),
+            value=state.age_s(now),
         )
-        if state.lag is not None:
+        lag = state.lag_now(now)
+        if lag is not None:  # absent while the heartbeat is stale: no measurement
             yield GaugeMetricFamily(
                 "thuocdo_scoring_consumer_lag",
                 "Records on the responses topic not yet counted (at the last heartbeat)",
-                value=state.lag,
+                value=lag,
             )
         yield CounterMetricFamily(
             "thuocdo_scoring_dead_lettered",

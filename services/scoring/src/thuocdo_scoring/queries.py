@@ -93,7 +93,7 @@ def consumer_dict(state: ConsumerState | None, now: dt.datetime) -> dict[str, An
     return {
         "seen_at": state.seen_at.isoformat(),
         "age_s": round(state.age_s(now), 1),
-        "lag": state.lag,
+        "lag": state.lag_now(now),
         "dead_lettered": state.dead_lettered,
     }
 

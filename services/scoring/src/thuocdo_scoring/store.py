@@ -110,6 +110,10 @@ class Comment:
     comment: str
 
 
+# The consumer beats every 5 s while it works; a lag older than this is no measurement.
+LAG_FRESH_S = 30.0
+
+
 @dataclass(frozen=True)
 class ConsumerState:
     """What the consumer last said about itself: when it last polled Kafka without
@@ -123,6 +127,12 @@ class ConsumerState:
     def age_s(self, now: dt.datetime) -> float:
         """Seconds since :attr:`seen_at` (0 when the clocks disagree)."""
         return max(0.0, (now - self.seen_at).total_seconds())
+
+    def lag_now(self, now: dt.datetime) -> int | None:
+        """:attr:`lag` while it is a measurement: None once the heartbeat is older than
+        :data:`LAG_FRESH_S` (a stopped consumer's last lag, often 0, is not how far
+        behind it is now; the heartbeat's age says that)."""
+        return self.lag if self.age_s(now) <= LAG_FRESH_S else None
 
 
 class Store(Protocol):
