@@ -37,6 +37,27 @@ def test_kiosk_list_has_a_header_and_local_times(
     state, _, when = rows[gone.id][6].partition(" ")
     assert state == "revoked" and when.endswith("+07:00")
 
+    # Revoking twice says since when, and is no error; an unknown id is one.
+    assert main(["kiosk", "revoke", kept.id]) == 0
+    assert capsys.readouterr().out == f"revoked {kept.id}\n"
+    assert main(["kiosk", "revoke", gone.id]) == 0
+    assert capsys.readouterr().out == f"{gone.id} was already revoked ({when})\n"
+    assert main(["kiosk", "revoke", "k00000-nope"]) == 1
+    assert "error: no kiosk 'k00000-nope'" in capsys.readouterr().err
+
+
+def test_a_command_on_a_missing_kiosk_file_says_where_it_starts_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert main(["kiosk", "list"]) == 0
+    assert capsys.readouterr().err == (
+        f"note: no kiosk file at {(tmp_path / 'elsewhere' / 'intake-kiosks.sqlite3').resolve()};"
+        " starting a new one (intake must run with the same THUOCDO_DATA_DIR)\n"
+    )
+    assert main(["kiosk", "list"]) == 0
+    assert capsys.readouterr().err == ""  # only the first time
+
 
 def test_kiosk_add_accepts_from_is_stored_shown_and_checked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -16,6 +16,15 @@ from .settings import Settings
 
 
 def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.kiosk_db.exists():
+        # Run from another directory, or without the service's THUOCDO_DATA_DIR, a
+        # command would quietly work on an empty file intake never reads (its tokens
+        # would be refused with 401).
+        print(
+            f"note: no kiosk file at {settings.kiosk_db.resolve()}; starting a new one"
+            " (intake must run with the same THUOCDO_DATA_DIR)",
+            file=sys.stderr,
+        )
     registry = KioskRegistry(settings.kiosk_db)
     if args.kiosk_command == "add":
         try:
@@ -63,7 +72,11 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
         if registry.revoke(args.kiosk_id):
             print(f"revoked {args.kiosk_id}")
             return 0
-        print(f"error: no active kiosk {args.kiosk_id!r}", file=sys.stderr)
+        revoked = next((r for k, _, r in registry.list() if k.id == args.kiosk_id), "")
+        if revoked:  # asked twice: done already, say since when
+            print(f"{args.kiosk_id} was already revoked ({local_minute(revoked)})")
+            return 0
+        print(f"error: no kiosk {args.kiosk_id!r}", file=sys.stderr)
         return 1
     return 2
 
