@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from thuocdo_dashboard import model
 from thuocdo_dashboard.periods import month
-from thuocdo_dashboard.scoring_client import Fetched, ScoringUnavailable
+from thuocdo_dashboard.scoring_client import Fetched, ScoringRejected, ScoringUnavailable
 from thuocdo_shared.units import registry
 
 pytestmark = pytest.mark.unit
@@ -128,6 +128,8 @@ def test_an_export_missing_a_page_is_marked_partial() -> None:
             fetched = super().comments(unit, period, page, **k)
             if page == self.failing and self.how == "down":
                 raise ScoringUnavailable("down")
+            if page == self.failing and self.how == "rejected":
+                raise ScoringRejected(400, {"errors": {}})
             if page == self.failing and self.how == "stale":
                 return Fetched(fetched.data, fetched.fetched_at, stale=True)
             return fetched
@@ -144,6 +146,9 @@ def test_an_export_missing_a_page_is_marked_partial() -> None:
             assert client.remembered == [False], (how, total)  # nothing more asked
     fine = page_of(Comments(total=250), all_comments=True)
     assert fine.data["comments_partial"] is False
+    # a query scoring refuses (4xx) is no outage: an empty file, not a 503
+    refused = page_of(Failing(60, "rejected", failing=1), all_comments=True)
+    assert refused.data["comments_partial"] is False and refused.tables["comments"].rows == []
     # the commune page itself keeps using (and filling) the last-good cache
     shown = Failing(60, "none", failing=0)
     page_of(shown)

@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     app.register_blueprint(ops_blueprint("dashboard", client.ready))
     from .auth import bp as auth_bp
+    from .views import DownloadUnavailable
     from .views import bp as views_bp
 
     app.register_blueprint(auth_bp)
@@ -164,14 +165,15 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         # Shown back escaped (Jinja autoescape / JSON), cut short.
         return _error(400, "bad_period", period=exc.text.strip()[:40])
 
+    @app.errorhandler(DownloadUnavailable)
+    def _download_unavailable(_: DownloadUnavailable) -> Any:
+        return _error(503, "download_unavailable")
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
-        key = {
-            403: "forbidden",
-            404: "not_found",
-            400: "bad_request",
-            503: "download_unavailable",  # a CSV/Excel file needs scoring's fresh figures
-        }.get(exc.code or 500, "server_error")
+        key = {403: "forbidden", 404: "not_found", 400: "bad_request"}.get(
+            exc.code or 500, "server_error"
+        )
         if exc.code == 401 and _wants_json(request):
             return jsonify(error="unauthorized", message="login required", status=401), 401
         return _error(exc.code or 500, key)

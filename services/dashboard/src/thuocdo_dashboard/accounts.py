@@ -144,9 +144,14 @@ class AccountStore:
                     conn.executescript(_SCHEMA)
                     columns = {r[1] for r in conn.execute("PRAGMA table_info(users)")}
                     if "sessions_after" not in columns:  # a file from before 2026-11-27
-                        conn.execute(
-                            "ALTER TABLE users ADD COLUMN sessions_after REAL NOT NULL DEFAULT 0"
-                        )
+                        try:
+                            conn.execute(
+                                "ALTER TABLE users ADD COLUMN"
+                                " sessions_after REAL NOT NULL DEFAULT 0"
+                            )
+                        except sqlite3.OperationalError as exc:  # another worker, just now
+                            if "duplicate column" not in str(exc):
+                                raise
                 os.chmod(self.path, 0o600)  # password hashes: owner only
                 self._ready = True
         conn = sqlite3.connect(self.path, timeout=10)

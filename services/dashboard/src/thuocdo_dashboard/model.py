@@ -629,8 +629,10 @@ def commune(
         # make a file that looks complete and misses the newest comments.
         try:
             page.data["comments_partial"] = p_comments.result().stale
-        except (ScoringUnavailable, ScoringRejected):
+        except ScoringUnavailable:
             page.data["comments_partial"] = True
+        except ScoringRejected:
+            pass  # a query scoring refuses: no comments, not an outage
         # The rest, one fresh call at a time, up to COMMENTS_CSV_MAX. A page scoring
         # does not answer now (or answers from an old copy) would make a file that
         # looks complete and is not: the export is then refused (views).

@@ -21,6 +21,7 @@ from flask import (
 )
 from thuocdo_shared import reference
 from thuocdo_shared.units import Unit, local_today
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import csv_export, live, messages, model, periods, xlsx_export
@@ -287,6 +288,11 @@ def api_issue(code: str) -> Any:
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+class DownloadUnavailable(ServiceUnavailable):
+    """503 for a CSV or Excel file that cannot be made from scoring's fresh figures
+    (its page says why, unlike other 503s)."""
+
+
 def _download(page: model.Page, table: str, fmt: str) -> Response:
     """A table of the page as a CSV or Excel file (the same rows)."""
     found = page.tables.get(table)
@@ -295,9 +301,9 @@ def _download(page: model.Page, table: str, fmt: str) -> Response:
     if page.status.missing and not found.rows:
         # Scoring did not answer and nothing is cached: an empty file would pass
         # for "no data". (A table that has rows came from a fresh or last-good answer.)
-        abort(503)
+        raise DownloadUnavailable()
     if table == "comments" and page.data.get("comments_partial"):
-        abort(503)  # not every page of comments came fresh: the file would lie
+        raise DownloadUnavailable()  # not every page of comments came fresh: it would lie
     name = f"thuocdo-{page.kind}-{table}-{page.unit.code}-{page.period.label}.{fmt}"
     if fmt == "xlsx":
         body = xlsx_export.encode(found.title, found.csv_header(), found.csv_rows())

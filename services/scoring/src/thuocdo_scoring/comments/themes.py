@@ -315,7 +315,7 @@ def cluster_themes(
 
     Returns the themes, largest first, and for each text the index of its theme in
     that list, or -1 for a text in no theme (see :func:`_fold_strays`). Fewer than 4
-    texts (or texts without a shared word) form one theme.
+    texts, or texts of fewer than 3 distinct terms in all, form one theme as they are.
     """
     # The matrices here are small (a few thousand rows by 100): one thread is as fast,
     # and OpenMP/BLAS threads spinning on a busy host (gunicorn workers, a consumer)
