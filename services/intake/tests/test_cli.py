@@ -94,3 +94,23 @@ def test_kiosk_add_accepts_from_is_stored_shown_and_checked(
     assert main([*argv, "--accepts-from", tomorrow]) == 2
     assert f"accepts-from {tomorrow} is after today" in capsys.readouterr().err
     assert len(registry.list()) == 3  # the refused ones were not enrolled
+
+
+def test_an_enrolled_kiosk_can_be_let_backfill_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kiosk enrolled without --accepts-from (e.g. before the option existed) is given
+    one later rather than enrolled again."""
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    registry = KioskRegistry(tmp_path / "intake-kiosks.sqlite3")
+    kiosk, token = registry.add("05941", "Quầy 1")
+    assert main(["kiosk", "accepts-from", kiosk.id, "2025-07-01"]) == 0
+    assert capsys.readouterr().out == f"{kiosk.id} accepts responses dated from 2025-07-01 on\n"
+    fresh = KioskRegistry(tmp_path / "intake-kiosks.sqlite3").by_token(token)
+    assert fresh is not None and fresh.accepts_from == dt.date(2025, 7, 1)
+    tomorrow = (local_today() + dt.timedelta(days=1)).isoformat()
+    assert main(["kiosk", "accepts-from", kiosk.id, tomorrow]) == 2
+    assert "is after today" in capsys.readouterr().err
+    assert main(["kiosk", "accepts-from", "k00000-nope", "2025-07-01"]) == 1
+    assert registry.revoke(kiosk.id)
+    assert main(["kiosk", "accepts-from", kiosk.id, "2025-07-01"]) == 1  # revoked

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 from thuocdo_shared.units import registry
-from thuocdo_sim.generator import generate
+from thuocdo_sim.generator import demo_communes, generate
 from thuocdo_sim.kiosks import (
     EnrolError,
     EnrolledKiosk,
@@ -24,6 +24,7 @@ from thuocdo_sim.kiosks import (
     parse_add_output,
     save,
 )
+from thuocdo_sim.profiles import PROFILES
 from thuocdo_sim.runner import Pacer
 from thuocdo_sim.senders import (
     IntakeClient,
@@ -267,3 +268,36 @@ def test_history_before_a_kiosks_accepts_from_goes_through_a_kiosk_that_accepts_
     assert both.can_send(response) is True
     assert both.send(response).ok
     assert session.calls[0]["json"]["kiosk_id"] == "k05953-early"
+
+
+def test_kiosks_of_an_older_state_file_are_given_their_accepts_from_day(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enrolled before the simulator asked for --accepts-from, a kiosk's history would be
+    refused: ensure_enrolled gives it the day (intake's `kiosk accepts-from`) instead
+    of enrolling another kiosk beside it."""
+    from thuocdo_sim.kiosks import ensure_enrolled, save
+
+    today = dt.date(2026, 11, 27)
+    state = tmp_path / "sim-kiosks.json"
+    counts = {u.code: PROFILES[u.key].kiosks for u in demo_communes(today)}
+    old = [
+        EnrolledKiosk(f"k{code}-{n}", code, f"Q{n}", TOKEN)
+        for code, many in counts.items()
+        for n in range(many)
+    ]
+    save(state, old)
+    calls: list[list[str]] = []
+
+    def run(argv: list[str], **kwargs: Any) -> Any:
+        calls.append(argv)
+        return type("Done", (), {"returncode": 0, "stdout": "ok", "stderr": ""})()
+
+    monkeypatch.setattr("thuocdo_sim.kiosks.subprocess.run", run)
+    kiosks = ensure_enrolled("thuocdo-intake", tmp_path, state, today)
+    assert len(calls) == len(old)  # no new kiosk: one accepts-from each
+    assert all(c[-4:-2] == ["kiosk", "accepts-from"] and c[-1] == "2025-07-01" for c in calls)
+    assert {k.accepts_from for k in kiosks} == {"2025-07-01"}
+    assert {k.accepts_from for k in load(state)} == {"2025-07-01"}  # kept
+    ensure_enrolled("thuocdo-intake", tmp_path, state, today)
+    assert len(calls) == len(old)  # nothing asked twice

@@ -1,4 +1,4 @@
-"""``thuocdo-intake`` command line: ``serve`` and ``kiosk add|list|revoke``."""
+"""``thuocdo-intake`` command line: ``serve`` and ``kiosk add|list|accepts-from|revoke``."""
 
 from __future__ import annotations
 
@@ -68,6 +68,17 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
                 f"{local_minute(created)}\t{since}\t{state}\t{kiosk.name}"
             )
         return 0
+    if args.kiosk_command == "accepts-from":
+        try:
+            done = registry.set_accepts_from(args.kiosk_id, args.day)
+        except KioskError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if not done:
+            print(f"error: no active kiosk {args.kiosk_id!r}", file=sys.stderr)
+            return 1
+        print(f"{args.kiosk_id} accepts responses dated from {args.day.isoformat()} on")
+        return 0
     if args.kiosk_command == "revoke":
         if registry.revoke(args.kiosk_id):
             print(f"revoked {args.kiosk_id}")
@@ -126,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_add.add_argument("--base-url", help="public base URL of intake for the enrolment link")
     p_add.add_argument("--json", action="store_true", help="print one JSON object")
     ksub.add_parser("list", help="list kiosks (never tokens)")
+    p_since = ksub.add_parser(
+        "accepts-from", help="let an enrolled kiosk send responses dated from a day on"
+    )
+    p_since.add_argument("kiosk_id")
+    p_since.add_argument("day", type=_date, metavar="YYYY-MM-DD")
     p_revoke = ksub.add_parser("revoke", help="revoke a kiosk's token (effective within 1 s)")
     p_revoke.add_argument("kiosk_id")
     args = parser.parse_args(argv)

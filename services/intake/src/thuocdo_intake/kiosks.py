@@ -146,6 +146,19 @@ class KioskRegistry:
         )
         return [(_kiosk(r), r[5], r[6]) for r in rows]
 
+    def set_accepts_from(self, kiosk_id: str, day: dt.date, today: dt.date | None = None) -> bool:
+        """Let an active kiosk send responses dated from ``day`` (at most today) on,
+        e.g. one enrolled before it was asked to backfill history; False if there is
+        no such (active) kiosk. Takes effect within the token cache's second."""
+        today = today or local_today()
+        if day > today:
+            raise KioskError(f"accepts-from {day.isoformat()} is after today ({today.isoformat()})")
+        cur = self._conns.get().execute(
+            "UPDATE kiosks SET accepts_from = ? WHERE id = ? AND revoked_at IS NULL",
+            (day.isoformat(), kiosk_id),
+        )
+        return cur.rowcount == 1
+
     def revoke(self, kiosk_id: str) -> bool:
         """Revoke a kiosk's token; False if there is no such (active) kiosk."""
         cur = self._conns.get().execute(

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from thuocdo_shared.units import Unit, registry
@@ -48,7 +48,7 @@ class EnrolledKiosk:
     """A kiosk intake knows: its id, commune code (valid today), name, token, the
     enrolment URL that opens the kiosk page with the token, and the first local date
     it may send responses for (ISO; "" for a kiosk enrolled before the simulator
-    asked for one: intake takes its responses from its enrolment on)."""
+    asked for one: :func:`ensure_enrolled` gives it one)."""
 
     kiosk_id: str
     commune_code: str
@@ -120,6 +120,22 @@ def accepts_from(unit: Unit, today: dt.date) -> dt.date:
     return min(unit.valid_from or HISTORY_FROM, today)
 
 
+def _intake(command: str, data_dir: Path, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``thuocdo-intake <args>`` on ``data_dir``; raises :class:`EnrolError` when
+    it cannot run or fails."""
+    env = dict(os.environ, THUOCDO_DATA_DIR=str(data_dir))
+    argv = [*intake_argv(command), *args]
+    try:
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EnrolError(f"cannot run {argv[0]}: {exc}") from exc
+    if done.returncode != 0:
+        raise EnrolError(
+            f"{' '.join(argv[:3])} exited {done.returncode}: {done.stderr.strip()[:300]}"
+        )
+    return done
+
+
 def enrol_one(
     command: str,
     data_dir: Path,
@@ -129,22 +145,22 @@ def enrol_one(
 ) -> EnrolledKiosk:
     """Run ``thuocdo-intake kiosk add`` once and return the new kiosk; ``since``
     is its ``--accepts-from`` date (None: it sends from its enrolment on)."""
-    env = dict(os.environ, THUOCDO_DATA_DIR=str(data_dir))
-    argv = [*intake_argv(command), "kiosk", "add", "--commune", commune_code, "--name", name]
+    args = ["kiosk", "add", "--commune", commune_code, "--name", name]
     if since is not None:
-        argv += ["--accepts-from", since.isoformat()]
-    argv.append("--json")
-    try:
-        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise EnrolError(f"cannot run {argv[0]}: {exc}") from exc
-    if done.returncode != 0:
-        raise EnrolError(
-            f"{' '.join(argv[:3])} exited {done.returncode}: {done.stderr.strip()[:300]}"
-        )
+        args += ["--accepts-from", since.isoformat()]
+    done = _intake(command, data_dir, [*args, "--json"])
     kiosk_id, token, url = parse_add_output(done.stdout + "\n" + done.stderr)
     day = since.isoformat() if since is not None else ""
     return EnrolledKiosk(kiosk_id, commune_code, name, token, url, day)
+
+
+def set_accepts_from(
+    command: str, data_dir: Path, kiosk: EnrolledKiosk, since: dt.date
+) -> EnrolledKiosk:
+    """Run ``thuocdo-intake kiosk accepts-from`` for a kiosk enrolled without it
+    (a state file from before the simulator asked for one); returns it updated."""
+    _intake(command, data_dir, ["kiosk", "accepts-from", kiosk.kiosk_id, since.isoformat()])
+    return replace(kiosk, accepts_from=since.isoformat())
 
 
 def ensure_enrolled(
@@ -157,6 +173,14 @@ def ensure_enrolled(
     enrolment, so no printed-once token is lost."""
     kiosks = load(state_file)
     wanted = demo_communes(today)
+    # Kiosks of an older state file, enrolled without --accepts-from: intake would
+    # refuse their history; given the day now rather than enrolled again.
+    by_code = {u.code: u for u in wanted}
+    for i, k in enumerate(kiosks):
+        if not k.accepts_from and k.commune_code in by_code:
+            since = accepts_from(by_code[k.commune_code], today)
+            kiosks[i] = set_accepts_from(command, data_dir, k, since)
+            save(state_file, kiosks)
     missing: list[tuple[str, str, dt.date]] = []
     for unit in wanted:
         have = sum(1 for k in kiosks if k.commune_code == unit.code)
