@@ -326,6 +326,15 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
         in page.inner_text("main")
     )
     assert page.locator("h1").inner_text().startswith("Huyện Phú Bình (cũ) ·")
+    # The year, as the annual SIPAS report counts it: chosen in the picker.
+    this_year = str(local_today().year)
+    page.select_option("select[name=period]", this_year)
+    with page.expect_navigation():
+        page.click(".picker button")
+    assert page.locator("h1").inner_text().endswith(f"Năm {this_year}")
+    yearly = stack.scoring_get("index", unit="173", period=this_year)
+    assert int(page.locator(".headline").get_attribute("data-n")) == yearly["n"] > 0
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
     ranking = stack.scoring_get("units", parent="173", period=stack.period)["units"]
     assert len(ranking) == 5
     rows = page.locator("li.rank-row")

@@ -1,4 +1,4 @@
-"""Months and quarters as local dates."""
+"""Months, quarters and years as local dates."""
 
 from __future__ import annotations
 
@@ -15,7 +15,27 @@ def test_parse_month_and_quarter() -> None:
     assert (feb.start, feb.end, feb.kind) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29), "month")
     q4 = periods.parse("2025-q4")
     assert (q4.label, q4.start, q4.end) == ("2025-Q4", dt.date(2025, 10, 1), dt.date(2025, 12, 31))
-    for bad in ("2025-13", "2025-Q5", "2025", "07-2025", "2025-07-01"):
+    for bad in ("2025-13", "2025-Q5", "25", "07-2025", "2025-07-01"):
+        with pytest.raises(periods.BadPeriod):
+            periods.parse(bad)
+
+
+def test_a_year_is_a_period_with_its_own_label_and_trend() -> None:
+    from thuocdo_dashboard.messages import period_label
+
+    y = periods.parse(" 2025 ")
+    assert (y.label, y.kind, y.start, y.end) == (
+        "2025",
+        "year",
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+    )
+    assert periods.previous(y).label == "2024"
+    assert periods.containing(dt.date(2026, 11, 27), "year").label == "2026"
+    # the year and the one before it, by quarter (eight points)
+    assert periods.trend_window(y) == (dt.date(2024, 1, 1), dt.date(2025, 12, 31), "quarter")
+    assert (period_label(y, "vi"), period_label(y, "en")) == ("Năm 2025", "2025")
+    for bad in ("1999", "2101"):
         with pytest.raises(periods.BadPeriod):
             periods.parse(bad)
 

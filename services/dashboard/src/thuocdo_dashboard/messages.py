@@ -90,8 +90,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "months": ("Theo tháng", "By month"),
     "quarters": ("Theo quý", "By quarter"),
+    "years": ("Theo năm", "By year"),
     "month_label": ("Tháng {m}/{y}", "{mon} {y}"),
     "quarter_label": ("Quý {q}/{y}", "Q{q} {y}"),
+    "year_label": ("Năm {y}", "{y}"),
     "week_label": ("Tuần {w}/{y}", "Week {w}, {y}"),
     "day_label": ("{d:02d}/{m:02d}/{y}", "{d:02d}/{m:02d}/{y}"),
     "period_iso": ("Mã kỳ", "Period code"),
@@ -285,6 +287,8 @@ def _month(year: int, month: int, lang: str) -> str:
 
 
 def period_label(period: Period, lang: str = "vi") -> str:
+    if period.kind == "year":
+        return text("year_label", lang, y=period.start.year)
     if period.kind == "quarter":
         return text("quarter_label", lang, q=(period.start.month - 1) // 3 + 1, y=period.start.year)
     return _month(period.start.year, period.start.month, lang)

@@ -1,5 +1,6 @@
-"""Reporting periods the dashboard offers: months ("2025-07") and quarters
-("2025-Q3"), as local dates in Asia/Ho_Chi_Minh (UTC+7), like scoring's API."""
+"""Reporting periods the dashboard offers: months ("2025-07"), quarters ("2025-Q3")
+and years ("2025", the span of the annual SIPAS report), as local dates in
+Asia/Ho_Chi_Minh (UTC+7), like scoring's API."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from thuocdo_shared.periods import month_span, quarter_of, quarter_span
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
 
 
 # Years the dashboard accepts in a period: wide around the data (which starts in
@@ -21,8 +23,8 @@ MAX_YEAR = 2100
 
 
 class BadPeriod(ValueError):
-    """The text is not a month ``YYYY-MM`` or a quarter ``YYYY-Qn`` with a year in
-    ``MIN_YEAR``–``MAX_YEAR``; ``.text`` is what was given."""
+    """The text is not a month ``YYYY-MM``, a quarter ``YYYY-Qn`` or a year ``YYYY``
+    in ``MIN_YEAR``–``MAX_YEAR``; ``.text`` is what was given."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
@@ -31,10 +33,10 @@ class BadPeriod(ValueError):
 
 @dataclass(frozen=True)
 class Period:
-    """A month or a quarter; ``start`` and ``end`` are inclusive local dates."""
+    """A month, quarter or year; ``start`` and ``end`` are inclusive local dates."""
 
     label: str
-    kind: str  # "month" | "quarter"
+    kind: str  # "month" | "quarter" | "year"
     start: dt.date
     end: dt.date
 
@@ -47,16 +49,24 @@ def quarter(year: int, q: int) -> Period:
     return Period(f"{year:04d}-Q{q}", "quarter", *quarter_span(year, q))
 
 
+def year(y: int) -> Period:
+    return Period(f"{y:04d}", "year", dt.date(y, 1, 1), dt.date(y, 12, 31))
+
+
 def parse(label: str) -> Period:
-    """``"2025-07"`` → July 2025; ``"2025-Q3"`` → July–September 2025. Raises
-    :class:`BadPeriod` for anything else, including years outside 2000–2100."""
+    """``"2025-07"`` → July 2025; ``"2025-Q3"`` → July–September 2025; ``"2025"`` →
+    the year 2025. Raises :class:`BadPeriod` for anything else, including years
+    outside 2000–2100."""
     text = label.strip().upper()
-    found = _MONTH.match(text) or _QUARTER.match(text)
+    found = _MONTH.match(text) or _QUARTER.match(text) or _YEAR.match(text)
     if found is None or not MIN_YEAR <= int(found[1]) <= MAX_YEAR:
         raise BadPeriod(label)
     try:
-        make = quarter if found.re is _QUARTER else month
-        period = make(int(found[1]), int(found[2]))
+        if found.re is _YEAR:
+            period = year(int(found[1]))
+        else:
+            make = quarter if found.re is _QUARTER else month
+            period = make(int(found[1]), int(found[2]))
         trend_window(period)  # the earliest date the pages will ask for must exist
     except (ValueError, OverflowError):
         raise BadPeriod(label) from None
@@ -64,7 +74,9 @@ def parse(label: str) -> Period:
 
 
 def containing(day: dt.date, kind: str) -> Period:
-    """The month or quarter that contains ``day``."""
+    """The month, quarter or year that contains ``day``."""
+    if kind == "year":
+        return year(day.year)
     if kind == "quarter":
         return quarter(day.year, quarter_of(day))
     return month(day.year, day.month)
@@ -86,7 +98,10 @@ def recent(day: dt.date, kind: str, count: int) -> list[Period]:
 
 def trend_window(period: Period) -> tuple[dt.date, dt.date, str]:
     """(from, to, granularity) for the trend chart ending with ``period``: twelve
-    months by month, or eight quarters by quarter."""
+    months by month, eight quarters by quarter, or a year and the one before it by
+    quarter."""
+    if period.kind == "year":
+        return dt.date(period.start.year - 1, 1, 1), period.end, "quarter"
     back = 11 if period.kind == "month" else 7
     first = period
     for _ in range(back):

@@ -179,6 +179,11 @@ def _context(page: model.Page) -> dict[str, Any]:
         "status_text": _status_text(page),
         "months": [(p.label, messages.period_label(p, g.lang)) for p in months],
         "quarters": [(p.label, messages.period_label(p, g.lang)) for p in quarters],
+        # this year and the years the quarters above reach back into
+        "years": [
+            (p.label, messages.period_label(p, g.lang))
+            for p in periods.recent(today, "year", today.year - quarters[-1].start.year + 1)
+        ],
         "period_label": messages.period_label(page.period, g.lang),
         # A period that has not begun has no responses: say so rather than show zeros.
         "period_future": page.period.start > today,
