@@ -298,6 +298,25 @@ def test_district_leader_sees_the_numbers_scoring_gives(
     sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
     got = [(r[0], r[1], r[2], r[3]) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert got == [(w["rank"], w["unit"]["name"], w["n"], w["index"]) for w in ranking], got
+    # One field of procedure across the communes: chosen in the picker, every figure is
+    # scoring's for that field (the most answered one here).
+    top = max(api["fields"], key=lambda f: f["n"])
+    page.select_option("select[name=field]", top["code"])
+    with page.expect_navigation():
+        page.click(".picker button")
+    assert f"field={top['code']}" in page.url
+    assert (
+        f"Lĩnh vực: {reference.fields()[top['code']].label.vi}" in page.locator("h1").inner_text()
+    )
+    assert int(page.locator(".headline").get_attribute("data-n")) == top["n"] < api["n"]
+    by_field = stack.scoring_get("units", parent=PROVINCE, period=stack.period, field=top["code"])
+    shown = [(r.get_attribute("data-unit"), int(r.get_attribute("data-n"))) for r in rows.all()]
+    assert shown == [(w["unit"]["key"], w["n"]) for w in by_field["units"]]
+    got_csv = page.request.get(
+        f"{stack.dashboard.url}/csv/overview/ranking.csv?period={stack.period}&field={top['code']}"
+    )
+    assert f"-{top['code']}-" in got_csv.headers["content-disposition"]
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
     small = page.locator(f'li.rank-row[data-unit="{DIEM_THUY}"]')
     assert "Mẫu nhỏ" in small.inner_text()  # 12 responses
     alerts = page.locator("li.alert").all_inner_texts()

@@ -201,6 +201,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "criterion": ("Tiêu chí", "Criterion"),
     "fields": ("Lĩnh vực thủ tục hành chính", "Fields of procedure"),
     "field": ("Lĩnh vực", "Field"),
+    "all_fields": ("Tất cả lĩnh vực", "All fields"),
     "issues": ("Vấn đề người dân nêu", "Issues raised"),
     "issue": ("Vấn đề", "Issue"),
     "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praise"),

@@ -140,10 +140,14 @@ def _estimate(obj: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _trend_call(
-    client: ScoringClient, key: str, period: Period, issue: str | None = None
+    client: ScoringClient,
+    key: str,
+    period: Period,
+    issue: str | None = None,
+    field: str | None = None,
 ) -> Callable[[], Fetched]:
     start, end, granularity = trend_window(period)
-    return lambda: client.trend(key, start, end, granularity, issue=issue)
+    return lambda: client.trend(key, start, end, granularity, field=field, issue=issue)
 
 
 def unit_title(unit: Unit, lang: str) -> str:
@@ -227,11 +231,16 @@ def overview(
     threshold: float,
     lang: str,
     url_for_unit: Callable[[str], str],
+    field: str | None = None,
 ) -> Page:
-    """Overview of ``unit`` (a district/province, or what remains of it) for ``period``."""
+    """Overview of ``unit`` (a district/province, or what remains of it) for ``period``;
+    with ``field``, every figure is that of the responses about that field of
+    procedure (which communes fall short on land, say)."""
     status = Status()
     page = Page("overview", period, unit, status)
     page.data["title"] = unit_title(unit, lang)
+    page.data["field"] = field
+    page.data["field_name"] = _field_names(lang).get(field, field) if field else None
     parent = scope.ranking_parent(unit, period.start, period.end)
     page.data["unit_gone"] = not unit.overlaps(period.start, period.end)
     page.data["unit_ended"] = _ended(unit)
@@ -239,14 +248,14 @@ def overview(
     prev_parent = scope.ranking_parent(unit, previous.start, previous.end)
     # A unit gone in this period still has figures: scoring counts the communes formed
     # from it (the ones ranked below) in its index and trend.
-    p_head = status.start(lambda: client.index(unit.key, period.label))
-    p_trend = status.start(_trend_call(client, unit.key, period))
+    p_head = status.start(lambda: client.index(unit.key, period.label, field=field))
+    p_trend = status.start(_trend_call(client, unit.key, period, field=field))
     p_units = p_before = p_matrix = None
     if parent is not None:
-        p_units = status.start(lambda: client.units(parent.key, period.label))
-        p_matrix = status.start(lambda: client.matrix(parent.key, period.label))
+        p_units = status.start(lambda: client.units(parent.key, period.label, field=field))
+        p_matrix = status.start(lambda: client.matrix(parent.key, period.label, field=field))
     if prev_parent is not None:
-        p_before = status.start(lambda: client.units(prev_parent.key, previous.label))
+        p_before = status.start(lambda: client.units(prev_parent.key, previous.label, field=field))
     headline = status.call(p_head)
     page.data["headline"] = _estimate(headline) if headline else None
     page.data["as_of"] = headline.get("as_of") if headline else None

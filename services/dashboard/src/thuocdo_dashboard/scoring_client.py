@@ -272,8 +272,8 @@ class ScoringClient:
     def issues(self, unit: str, period: str, field: str | None = None) -> Fetched:
         return self.get("issues", {"unit": unit, "period": period, "field": field})
 
-    def matrix(self, parent: str, period: str) -> Fetched:
-        return self.get("matrix", {"parent": parent, "period": period})
+    def matrix(self, parent: str, period: str, field: str | None = None) -> Fetched:
+        return self.get("matrix", {"parent": parent, "period": period, "field": field})
 
     def themes(self, unit: str, period: str) -> Fetched:
         return self.get("themes", {"unit": unit, "period": period})

@@ -131,7 +131,15 @@ def _build(kind: str, **kw: Any) -> model.Page:
         unit = _unit_arg(scope, period)
         threshold = current_app.extensions["thuocdo_settings"].alert_threshold
         return model.overview(
-            _client(), scope, unit, period, periods.previous(period), threshold, lang, _commune_href
+            _client(),
+            scope,
+            unit,
+            period,
+            periods.previous(period),
+            threshold,
+            lang,
+            _commune_href,
+            field=_filters().get("field"),
         )
     if kind == "commune":
         unit = _commune_unit(scope, kw["key"])
@@ -309,7 +317,9 @@ def _download(page: model.Page, table: str, fmt: str) -> Response:
         raise DownloadUnavailable()
     if table == "comments" and page.data.get("comments_partial"):
         raise DownloadUnavailable()  # not every page of comments came fresh: it would lie
-    name = f"thuocdo-{page.kind}-{table}-{page.unit.code}-{page.period.label}.{fmt}"
+    field = page.data.get("field")
+    scope_part = f"{page.unit.code}-{field}" if field else page.unit.code
+    name = f"thuocdo-{page.kind}-{table}-{scope_part}-{page.period.label}.{fmt}"
     if fmt == "xlsx":
         body = xlsx_export.encode(found.title, found.csv_header(), found.csv_rows())
         content_type = XLSX_TYPE
