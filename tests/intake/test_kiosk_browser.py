@@ -435,3 +435,31 @@ def test_next_citizen_starts_in_vietnamese_and_a_phone_shows_every_face(
         finally:
             page.close()
     assert missing == []
+
+
+def test_a_tablet_whose_clock_is_hours_behind_dates_ratings_by_intakes_clock(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A tablet's clock three hours behind (a flat battery, no network time): by its own
+    clock the rating would be dated before the kiosk was enrolled and refused (422).
+    The page dates it by intake's clock, learnt with its configuration."""
+    import datetime as dt
+
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        page.clock.install(time=dt.datetime.now(dt.UTC) - dt.timedelta(hours=3))
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            skew = page.evaluate("Date.now()") / 1000 - dt.datetime.now(dt.UTC).timestamp()
+            assert -3 * 3600 - 60 < skew < -3 * 3600 + 60  # the tablet is 3 h behind
+            _rate(page, 4, "staff_attitude", PRAISE)
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    (record,) = records
+    off = record.submitted_at - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(minutes=-2) < off < dt.timedelta(seconds=5), record.submitted_at

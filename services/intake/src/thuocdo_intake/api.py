@@ -155,6 +155,8 @@ def config_for(kiosk: Kiosk, rt: Runtime) -> dict[str, Any]:
             "mode": kiosk.mode,
             "field": kiosk.field,
         },
+        # The tablet dates ratings by this clock, not its own (which may be far off).
+        "server_time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
         "idle_reset_seconds": s.idle_reset_seconds,
         "config_refresh_seconds": s.config_refresh_seconds,
         "min_tap_interval_ms": s.min_tap_interval_ms,

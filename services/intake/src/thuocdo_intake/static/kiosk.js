@@ -51,6 +51,21 @@
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
+  // ---- the tablet's clock ----------------------------------------------------------
+  // A cheap tablet's clock can be hours off (a flat battery, no network time). Intake
+  // refuses a rating dated before the kiosk was enrolled or ahead of now, and counts
+  // it on its date: so ratings are dated by intake's clock, learnt with each
+  // configuration (every minute), the offset kept for when intake is unreachable.
+  var CLOCK_KEY = "thuocdo-kiosk-clock-offset";
+  var clockOffset = Number(localStorage.getItem(CLOCK_KEY)) || 0;
+  function learnClock(serverTime, asked, answered) {
+    var server = Date.parse(serverTime || "");
+    if (isNaN(server)) { return; }
+    clockOffset = Math.round(server - (asked + answered) / 2);
+    localStorage.setItem(CLOCK_KEY, String(clockOffset));
+  }
+  function now() { return new Date(Date.now() + clockOffset); }
+
   function isoWithOffset(d) {
     function p(n, w) { return String(Math.abs(n)).padStart(w || 2, "0"); }
     var off = -d.getTimezoneOffset();
@@ -187,12 +202,14 @@
 
   // ---- configuration ---------------------------------------------------------------
   function loadConfig() {
+    var asked = Date.now();
     return fetch("/api/v1/kiosk/config", {
       headers: { "Authorization": "Bearer " + token }, cache: "no-store",
     }).then(function (resp) {
       if (resp.status === 401) { return null; }
       if (!resp.ok) { throw new Error("HTTP " + resp.status); }
       return resp.json().then(function (cfg) {
+        learnClock(cfg.server_time, asked, Date.now());
         localStorage.setItem(CONFIG_KEY, JSON.stringify(cfg));
         return cfg;
       });
@@ -351,7 +368,7 @@
     var comment = $("comment").value.trim();
     var body = {
       id: state.id,
-      submitted_at: isoWithOffset(new Date()),
+      submitted_at: isoWithOffset(now()),
       kiosk_id: config.kiosk.id,
       commune_code: config.kiosk.commune_code,
       // Left before the field question: "not given", not "other fields".
