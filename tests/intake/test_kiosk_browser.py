@@ -463,3 +463,55 @@ def test_a_tablet_whose_clock_is_hours_behind_dates_ratings_by_intakes_clock(
     (record,) = records
     off = record.submitted_at - dt.datetime.now(dt.UTC)
     assert dt.timedelta(minutes=-2) < off < dt.timedelta(seconds=5), record.submitted_at
+
+
+def test_a_double_tap_on_a_face_chooses_no_field_and_back_goes_back(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """An elderly citizen double-taps a face: the second tap lands where a field button
+    now is, and must not choose it. And a wrong tap can be undone with "Quay lại"."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            # (the faces take taps once the start screen has been up for a moment)
+            expect(page.locator("#screen-start")).to_be_visible()
+            expect(page.locator("#screen-start")).to_have_class("screen")
+            box = page.locator('button.face[data-score="3"]').bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.click(x, y)
+            page.wait_for_timeout(150)
+            under = page.evaluate(
+                f"(() => {{ const e = document.elementFromPoint({x}, {y});"
+                " return e && e.closest('button') ? e.closest('button').className : ''; })()"
+            )
+            page.mouse.click(x, y)
+            page.wait_for_timeout(500)
+            expect(page.locator("#screen-field")).to_be_visible()  # nothing chosen
+            # (the page's guard, not luck: a field button was under the finger)
+            page.evaluate("document.querySelector('#screen-field').classList.remove('arming')")
+            assert "field" in page.evaluate(
+                f"document.elementFromPoint({x}, {y}).closest('button')?.className || ''"
+            ), under
+            # Back to the faces, a different one; then back from the issues to the field.
+            page.click("#screen-field button.back")
+            expect(page.locator("#screen-start")).to_be_visible()
+            page.click('button.face[data-score="4"]')
+            page.click('button.field[data-code="ho_tich"]')
+            expect(page.locator("#screen-issues")).to_be_visible()
+            page.click("#screen-issues button.back")
+            expect(page.locator("#screen-field")).to_be_visible()
+            page.click('button.field[data-code="dat_dai"]')
+            page.click("#issues-next")
+            page.click("#screen-comment button.back")
+            expect(page.locator("#screen-issues")).to_be_visible()
+            page.click("#issues-next")
+            page.locator("#comment").press_sequentially(PRAISE)
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
+    assert [(r.overall, r.field, r.comment) for r in records] == [(4, "dat_dai", PRAISE)]

@@ -31,7 +31,8 @@ KIOSK: dict[str, dict[str, str]] = {
         "pending": "{n} đánh giá đang chờ gửi",
         "pending_kept": "{n} đánh giá chưa gửi được, vẫn được lưu trên máy này để đối chiếu",
         "offline": (
-            "Mất kết nối mạng: đánh giá đã được lưu trên máy và sẽ tự động gửi khi có mạng trở lại."
+            "Chưa kết nối được với máy chủ: đánh giá đã được lưu trên máy và sẽ tự động gửi"
+            " khi kết nối lại."
         ),
         "not_enrolled": "Máy này chưa được đăng ký sử dụng. Xin báo cán bộ tại quầy.",
         "revoked": "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy.",
@@ -61,7 +62,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "thanks_sub": "Your opinion helps us serve you better.",
         "pending": "{n} waiting to be sent",
         "pending_kept": "{n} not sent, kept on this tablet for checking",
-        "offline": "No connection: ratings are kept on this tablet and sent later.",
+        "offline": "Cannot reach the server: ratings are kept on this tablet and sent later.",
         "not_enrolled": "This tablet is not enrolled. Please tell the staff at the counter.",
         "revoked": "This tablet may no longer send ratings. Please tell the staff at the counter.",
         "no_connection": "Cannot reach the server yet. Trying again, please wait a moment.",

@@ -221,9 +221,23 @@
 
   // ---- screens ---------------------------------------------------------------------
   var SCREENS = ["loading", "blocked", "start", "field", "sipas", "issues", "comment", "thanks"];
+  var TAP_GUARD_MS = 350;
+  var guardTimer = null;
   function show(name) {
-    SCREENS.forEach(function (s) { $("screen-" + s).hidden = s !== name; });
+    SCREENS.forEach(function (s) {
+      $("screen-" + s).hidden = s !== name;
+      $("screen-" + s).classList.remove("arming");
+    });
+    // The second tap of a double tap lands on the new screen: it takes none for a
+    // moment (no one reads a question and answers it in a third of a second).
+    var shown = $("screen-" + name);
+    shown.classList.add("arming");
+    clearTimeout(guardTimer);
+    guardTimer = setTimeout(function () { shown.classList.remove("arming"); }, TAP_GUARD_MS);
     armIdle(name);
+  }
+  function current() {
+    return SCREENS.filter(function (s) { return !$("screen-" + s).hidden; })[0];
   }
   function block(reason) {
     $("blocked-text").textContent = t(reason);
@@ -244,8 +258,25 @@
     }
   }
   function touched() {
-    var current = SCREENS.filter(function (s) { return !$("screen-" + s).hidden; })[0];
-    if (current) { armIdle(current); }
+    var screen = current();
+    if (screen) { armIdle(screen); }
+  }
+
+  // "Quay lại": one step back. From the field question (or the first question after
+  // the face) the rating is dropped and the faces shown again: the citizen changes it.
+  function back() {
+    var screen = current();
+    if (!state) { return; }
+    if (screen === "comment") { show("issues"); return; }
+    if (screen === "issues" && config.kiosk.mode === "sipas") {
+      state.dimension = config.sipas.length - 1; renderSipas(); show("sipas"); return;
+    }
+    if (screen === "sipas" && state.dimension > 0) {
+      state.dimension -= 1; renderSipas(); show("sipas"); window.scrollTo(0, 0); return;
+    }
+    if (screen !== "field" && !config.kiosk.field) { renderFields(); show("field"); return; }
+    state = null;
+    show("start");
   }
 
   function reset() {
@@ -418,6 +449,9 @@
       else { renderIssues(); show("issues"); }
     });
     $("send").addEventListener("click", submit);
+    Array.prototype.forEach.call(document.querySelectorAll("button.back"), function (el) {
+      el.addEventListener("click", back);
+    });
     $("lang").addEventListener("click", function () {
       lang = lang === "vi" ? "en" : "vi";
       applyLang();
