@@ -254,6 +254,11 @@ def test_scoring_down_is_said_plainly_without_a_trace(server: ServiceProcess) ->
     assert "Chưa tải được số liệu" in overview
     for claim in ("Chưa có số liệu cho kỳ này.", "Không có cảnh báo trong kỳ này."):
         assert claim not in page.text and claim not in overview
+    for claim in ("chưa có phiếu đánh giá đầy đủ các tiêu chí SIPAS", "0 góp ý"):
+        assert claim not in page.text
+    # the trend card says it too, not just a blank chart
+    trend_card = page.text.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
+    assert "Chưa tải được số liệu" in trend_card
     ready = requests.get(f"{server.url}/readyz", timeout=10)
     assert ready.status_code == 503 and ready.json()["scoring"].startswith("unreachable")
     # A CSV is never an empty file passed off as data.
