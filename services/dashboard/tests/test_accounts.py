@@ -208,6 +208,16 @@ def test_user_list_has_a_header_and_local_times(
         f"note: no accounts file at {tmp_path.resolve() / 'dashboard.sqlite3'}; starting a new"
         " one (the dashboard must run with the same THUOCDO_DATA_DIR)"
     ]
+    # elsewhere, commands that only read or change accounts make no file
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(elsewhere))
+    assert main(["user", "list"]) == 0
+    assert main(["user", "disable", "tinh"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "name\trole\tunit\tstate\tcreated\n" and "error: no user 'tinh'" in err
+    assert err.count("note: no accounts file at") == 2 and "starting" not in err
+    assert not (elsewhere / "dashboard.sqlite3").exists()
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
     assert main(["user", "disable", "tinh"]) == 0
     capsys.readouterr()
 

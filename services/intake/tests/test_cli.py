@@ -50,13 +50,20 @@ def test_a_command_on_a_missing_kiosk_file_says_where_it_starts_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path / "elsewhere"))
-    assert main(["kiosk", "list"]) == 0
-    assert capsys.readouterr().err == (
-        f"note: no kiosk file at {(tmp_path / 'elsewhere' / 'intake-kiosks.sqlite3').resolve()};"
-        " starting a new one (intake must run with the same THUOCDO_DATA_DIR)\n"
-    )
-    assert main(["kiosk", "list"]) == 0
-    assert capsys.readouterr().err == ""  # only the first time
+    path = (tmp_path / "elsewhere" / "intake-kiosks.sqlite3").resolve()
+    note = f"note: no kiosk file at {path} (intake must run with the same THUOCDO_DATA_DIR)\n"
+    # Commands that only read say so every time, and make no file.
+    for _ in range(2):
+        assert main(["kiosk", "list"]) == 0
+        out, err = capsys.readouterr()
+        assert err == note and out.startswith("id\tcommune") and len(out.splitlines()) == 1
+    assert main(["kiosk", "revoke", "k05941-abc"]) == 1
+    assert capsys.readouterr().err == note + "error: no kiosk 'k05941-abc'\n"
+    assert not path.exists()
+    # 'add' makes it, and says where.
+    assert main(["kiosk", "add", "--commune", "05941", "--name", "Quầy 1"]) == 0
+    assert capsys.readouterr().err == note.replace(" (intake", "; starting a new one (intake")
+    assert path.exists()
 
 
 def test_kiosk_add_accepts_from_is_stored_shown_and_checked(
@@ -111,6 +118,12 @@ def test_an_enrolled_kiosk_can_be_let_backfill_later(
     tomorrow = (local_today() + dt.timedelta(days=1)).isoformat()
     assert main(["kiosk", "accepts-from", kiosk.id, tomorrow]) == 2
     assert "is after today" in capsys.readouterr().err
+    # before Xã Điềm Thụy (05941@2025-07-01) existed: another unit's history
+    assert main(["kiosk", "accepts-from", kiosk.id, "2025-06-01"]) == 2
+    assert "is before Xã Điềm Thụy existed (2025-07-01)" in capsys.readouterr().err
+    argv = ["kiosk", "add", "--commune", "05941", "--name", "Q", "--accepts-from", "2025-06-30"]
+    assert main(argv) == 2
+    assert "is before Xã Điềm Thụy existed (2025-07-01)" in capsys.readouterr().err
     assert main(["kiosk", "accepts-from", "k00000-nope", "2025-07-01"]) == 1
     assert registry.revoke(kiosk.id)
     assert main(["kiosk", "accepts-from", kiosk.id, "2025-07-01"]) == 1  # revoked

@@ -37,6 +37,9 @@ def _read_password(args: argparse.Namespace) -> tuple[str, bool]:
     return generate_password(), True
 
 
+LIST_HEADER = "name\trole\tunit\tstate\tcreated"
+
+
 def _new_password(args: argparse.Namespace) -> tuple[str, bool] | None:
     """(password, generated?), or None after saying why it is refused."""
     password, generated = _read_password(args)
@@ -49,12 +52,22 @@ def _new_password(args: argparse.Namespace) -> tuple[str, bool] | None:
 def _user(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.db_path.exists():
         # Run from another directory, or without the service's THUOCDO_DATA_DIR, a
-        # command would quietly work on an empty file the dashboard never reads.
+        # command would quietly work on an empty file the dashboard never reads. Only
+        # 'add' makes the file.
+        making = args.user_command == "add"
         print(
-            f"note: no accounts file at {settings.db_path.resolve()}; starting a new one"
-            " (the dashboard must run with the same THUOCDO_DATA_DIR)",
+            f"note: no accounts file at {settings.db_path.resolve()}"
+            + ("; starting a new one" if making else "")
+            + " (the dashboard must run with the same THUOCDO_DATA_DIR)",
             file=sys.stderr,
         )
+        if not making:
+            if args.user_command == "list":
+                print(LIST_HEADER)
+                return 0
+            who = getattr(args, "name", None) or getattr(args, "address", None)
+            print(f"error: no user {who!r}", file=sys.stderr)
+            return 1
     store = _store(settings)
     if args.user_command == "add":
         try:
@@ -78,7 +91,7 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.user_command == "list":
         # Tab-separated with a header; times in Vietnam (UTC+7), as operators read them.
-        print("name\trole\tunit\tstate\tcreated")
+        print(LIST_HEADER)
         now = time.time()
         for user in store.list():
             until = store.locked_until(user.name, now)

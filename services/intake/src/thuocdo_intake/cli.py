@@ -14,17 +14,27 @@ from thuocdo_shared.web import serve
 from .kiosks import MODES, KioskError, KioskRegistry, check_commune
 from .settings import Settings
 
+LIST_HEADER = "id\tcommune\tmode\tfield\tcreated\taccepts_from\tstate\tname"
+
 
 def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.kiosk_db.exists():
         # Run from another directory, or without the service's THUOCDO_DATA_DIR, a
         # command would quietly work on an empty file intake never reads (its tokens
-        # would be refused with 401).
+        # would be refused with 401). Only 'add' makes the file.
+        making = args.kiosk_command == "add"
         print(
-            f"note: no kiosk file at {settings.kiosk_db.resolve()}; starting a new one"
-            " (intake must run with the same THUOCDO_DATA_DIR)",
+            f"note: no kiosk file at {settings.kiosk_db.resolve()}"
+            + ("; starting a new one" if making else "")
+            + " (intake must run with the same THUOCDO_DATA_DIR)",
             file=sys.stderr,
         )
+        if not making:
+            if args.kiosk_command == "list":
+                print(LIST_HEADER)
+                return 0
+            print(f"error: no kiosk {args.kiosk_id!r}", file=sys.stderr)
+            return 1
     registry = KioskRegistry(settings.kiosk_db)
     if args.kiosk_command == "add":
         try:
@@ -59,7 +69,7 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
         # Tab-separated with a header; times in Vietnam (UTC+7), as operators read them.
         # accepts_from: the --accepts-from date, "-" for a kiosk that sends from its
         # enrolment ("created") on.
-        print("id\tcommune\tmode\tfield\tcreated\taccepts_from\tstate\tname")
+        print(LIST_HEADER)
         for kiosk, created, revoked in registry.list():
             state = f"revoked {local_minute(revoked)}" if revoked else "active"
             since = kiosk.accepts_from.isoformat() if kiosk.accepts_from else "-"
