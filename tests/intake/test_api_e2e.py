@@ -78,8 +78,8 @@ def test_backdated_response_before_the_kiosks_commune_existed_is_refused(
 ) -> None:
     """05953 is Xã Lương Phú until 2025-06-30 and Xã Kha Sơn from 2025-07-01: a Kha
     Sơn kiosk whose clock reset must not file a response under Lương Phú (even one
-    enrolled to backfill history from before the reform)."""
-    kiosk = enrol(tmp_path, "05953", "Quầy Kha Sơn", "--accepts-from", "2025-06-01")
+    enrolled to backfill history from its first day: the commune's era is said)."""
+    kiosk = enrol(tmp_path, "05953", "Quầy Kha Sơn", "--accepts-from", "2025-07-01")
     old = _post(server, kiosk, body(kiosk, "05953", submitted_at="2025-06-15T09:00:00+07:00"))
     assert old.status_code == 422
     assert old.json() == {

@@ -96,12 +96,10 @@ class KioskRegistry:
         may send responses dated from its enrolment on or, for a kiosk that backfills
         history, from 00:00 in Vietnam on ``accepts_from`` (at most ``today``)."""
         today = today or local_today()
-        if accepts_from is not None and accepts_from > today:
-            raise KioskError(
-                f"accepts-from {accepts_from.isoformat()} is after today ({today.isoformat()})"
-            )
         unit = check_commune(commune_code, today)
         commune_code = unit.code  # a key given for the code
+        if accepts_from is not None:
+            _check_accepts_from(accepts_from, unit, today)
         name = name.strip()
         if not name or len(name) > 100:
             raise KioskError("name must be 1-100 characters")
@@ -151,8 +149,19 @@ class KioskRegistry:
         e.g. one enrolled before it was asked to backfill history; False if there is
         no such (active) kiosk. Takes effect within the token cache's second."""
         today = today or local_today()
-        if day > today:
-            raise KioskError(f"accepts-from {day.isoformat()} is after today ({today.isoformat()})")
+        row = (
+            self._conns.get()
+            .execute(
+                "SELECT commune_code, unit_key FROM kiosks WHERE id = ? AND revoked_at IS NULL",
+                (kiosk_id,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return False
+        unit = registry().by_key(_unit_key(str(row[0]), row[1]))
+        if unit is not None:
+            _check_accepts_from(day, unit, today)
         cur = self._conns.get().execute(
             "UPDATE kiosks SET accepts_from = ? WHERE id = ? AND revoked_at IS NULL",
             (day.isoformat(), kiosk_id),
@@ -189,6 +198,18 @@ class KioskRegistry:
                 self._cache.clear()
             self._cache[digest] = (kiosk, now + CACHE_SECONDS)
         return kiosk
+
+
+def _check_accepts_from(day: dt.date, unit: Unit, today: dt.date) -> None:
+    """An accepts-from day between the kiosk's commune version's first day and today:
+    earlier responses belong to another unit, and intake refuses them anyway."""
+    if day > today:
+        raise KioskError(f"accepts-from {day.isoformat()} is after today ({today.isoformat()})")
+    if unit.valid_from is not None and day < unit.valid_from:
+        raise KioskError(
+            f"accepts-from {day.isoformat()} is before {unit.name} existed"
+            f" ({unit.valid_from.isoformat()}); its history starts then"
+        )
 
 
 def _add_columns(conn: sqlite3.Connection) -> None:
