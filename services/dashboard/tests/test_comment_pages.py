@@ -104,7 +104,7 @@ def test_a_tag_reads_as_praise_on_4_5_and_as_a_problem_on_1_3() -> None:
     # the citizen's ticks; the model's reading of the text marked apart
     assert [r[3] for r in table.rows] == [
         "Giải quyết nhanh",
-        "Chờ đợi lâu · theo nội dung góp ý: Thái độ chưa tốt",
+        "Chờ đợi lâu · phân loại tự động: Thái độ chưa tốt",
         "",
         "Phí không rõ ràng, phải chi thêm tiền; Vấn đề khác",
     ]

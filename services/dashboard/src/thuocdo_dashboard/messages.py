@@ -205,7 +205,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "issues": ("Vấn đề người dân nêu", "Issues raised"),
     "issue": ("Vấn đề", "Issue"),
     "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praise"),
-    "predicted_tag": ("theo nội dung góp ý: {tag}", "from the comment's text: {tag}"),
+    "predicted_tag": ("phân loại tự động: {tag}", "classified automatically: {tag}"),
     "count": ("Số phiếu chọn", "Responses ticking it"),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
     "share": (
