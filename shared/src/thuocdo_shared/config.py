@@ -8,6 +8,7 @@ configuration table.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +21,22 @@ DEFAULT_DATA_DIR = Path(".run/data")
 
 class ConfigError(ValueError):
     """An environment variable holds a value we cannot use."""
+
+
+def note_missing_store(path: Path, what: str, service: str, making: bool) -> bool:
+    """True, after saying so on stderr, when a command-line tool's store file does not
+    exist: run from another directory, or without the service's THUOCDO_DATA_DIR, a
+    command would work on a file the running ``service`` never reads. ``making``:
+    this command creates the file (the others must not)."""
+    if path.exists():
+        return False
+    print(
+        f"note: no {what} file at {path.resolve()}"
+        + ("; starting a new one" if making else "")
+        + f" ({service} must run with the same THUOCDO_DATA_DIR)",
+        file=sys.stderr,
+    )
+    return True
 
 
 def env_str(env: Mapping[str, str], name: str, default: str) -> str:

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+from thuocdo_shared.config import note_missing_store
 from thuocdo_shared.units import local_minute, local_today
 from thuocdo_shared.web import serve
 
@@ -50,24 +51,14 @@ def _new_password(args: argparse.Namespace) -> tuple[str, bool] | None:
 
 
 def _user(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.db_path.exists():
-        # Run from another directory, or without the service's THUOCDO_DATA_DIR, a
-        # command would quietly work on an empty file the dashboard never reads. Only
-        # 'add' makes the file.
-        making = args.user_command == "add"
-        print(
-            f"note: no accounts file at {settings.db_path.resolve()}"
-            + ("; starting a new one" if making else "")
-            + " (the dashboard must run with the same THUOCDO_DATA_DIR)",
-            file=sys.stderr,
-        )
-        if not making:
-            if args.user_command == "list":
-                print(LIST_HEADER)
-                return 0
-            who = getattr(args, "name", None) or getattr(args, "address", None)
-            print(f"error: no user {who!r}", file=sys.stderr)
-            return 1
+    making = args.user_command == "add"
+    if note_missing_store(settings.db_path, "accounts", "the dashboard", making) and not making:
+        if args.user_command == "list":
+            print(LIST_HEADER)
+            return 0
+        who = getattr(args, "name", None) or getattr(args, "address", None)
+        print(f"error: no user {who!r}", file=sys.stderr)
+        return 1
     store = _store(settings)
     if args.user_command == "add":
         try:
@@ -102,21 +93,20 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
                 f"{user.name}\t{user.role}\t{user.unit}\t{state}\t{local_minute(user.created_at)}"
             )
         return 0
+    if args.user_command == "unlock" and not args.name and not args.address:
+        print("error: give an account name, --address, or both", file=sys.stderr)
+        return 2
+    # The commands below name an account (unlock may name only an address).
+    account = store.get(args.name) if args.name else None
+    if args.name and account is None:
+        print(f"error: no user {args.name!r}", file=sys.stderr)
+        return 1
     if args.user_command == "unlock":
-        if not args.name and not args.address:
-            print("error: give an account name, --address, or both", file=sys.stderr)
-            return 2
-        if args.name and store.get(args.name) is None:
-            print(f"error: no user {args.name!r}", file=sys.stderr)
-            return 1
         forgotten = store.unlock(args.name, args.address)
         who = " and ".join(x for x in (args.name, args.address and f"address {args.address}") if x)
         print(f"unlocked {who} ({forgotten} failed login(s) forgotten)")
         return 0
     if args.user_command == "password":
-        if store.get(args.name) is None:
-            print(f"error: no user {args.name!r}", file=sys.stderr)
-            return 1
         new = _new_password(args)
         if new is None:
             return 2
@@ -127,10 +117,7 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         if generated:
             print(f"password: {password}")
         return 0
-    account = store.get(args.name)
-    if account is None:
-        print(f"error: no user {args.name!r}", file=sys.stderr)
-        return 1
+    assert account is not None  # enable and disable require a name
     if args.user_command == "enable":
         store.enable(args.name)
         print(f"enabled {args.name}" if account.disabled else f"{args.name} was already enabled")

@@ -150,6 +150,13 @@ def _trend_call(
     return lambda: client.trend(key, start, end, granularity, field=field, issue=issue)
 
 
+def _freshness(page: Page, index: dict[str, Any] | None) -> None:
+    """From scoring's /index answer: the time of its newest response and its
+    consumer's heartbeat (MISSING when there was no answer or no such field)."""
+    page.data["as_of"] = (index or {}).get("as_of")
+    page.data["consumer"] = index.get("consumer", MISSING) if index else MISSING
+
+
 def unit_title(unit: Unit, lang: str) -> str:
     """A unit's name, marked "(cũ)" for a version no longer in force (a commune of the
     same name may exist today: old Xã Kha Sơn 05959 and today's 05953)."""
@@ -258,8 +265,7 @@ def overview(
         p_before = status.start(lambda: client.units(prev_parent.key, previous.label, field=field))
     headline = status.call(p_head)
     page.data["headline"] = _estimate(headline) if headline else None
-    page.data["as_of"] = headline.get("as_of") if headline else None
-    page.data["consumer"] = headline.get("consumer", MISSING) if headline else MISSING
+    _freshness(page, headline)
 
     rows: list[dict[str, Any]] = []
     if parent is not None:
@@ -480,8 +486,7 @@ def commune(
     p_trend = status.start(_trend_call(client, unit.key, period))
     index = status.call(p_index)
     page.data["headline"] = _estimate(index) if index else None
-    page.data["as_of"] = (index or {}).get("as_of")
-    page.data["consumer"] = index.get("consumer", MISSING) if index else MISSING
+    _freshness(page, index)
     page.data["mean"] = (index or {}).get("mean")
     field_names, issue_names = _field_names(lang), _issue_names(lang)
     criteria_names = {c.code: c.label.get(lang) for c in reference.sipas().criteria.values()}
@@ -787,8 +792,7 @@ def issue(
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
     page.tables["trend"].title = text("over_time", lang)
     head = status.call(p_head)
-    page.data["as_of"] = (head or {}).get("as_of")
-    page.data["consumer"] = head.get("consumer", MISSING) if head else MISSING
+    _freshness(page, head)
     return page
 
 

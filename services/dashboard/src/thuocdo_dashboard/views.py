@@ -3,6 +3,7 @@ Every route checks the unit against the user's scope before asking scoring."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,6 @@ from flask import (
 from thuocdo_shared import reference
 from thuocdo_shared.units import Unit, local_today
 from werkzeug.exceptions import ServiceUnavailable
-from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import csv_export, live, messages, model, periods, xlsx_export
 from .auth import current_scope, current_user, login_required, stream_guard
@@ -225,27 +225,30 @@ def home() -> Any:
     return _render("overview.html", _build("overview"))
 
 
-def _bare_code_redirect(key: str) -> WerkzeugResponse | None:
-    """A bare code (as 'user add --unit 05953' takes) in a commune path (page, JSON,
-    CSV or Excel): a redirect to the same path with the version in force at the end
-    of the period asked for, as for ?unit= (_unit_arg); None for a key."""
-    if "@" in key:
-        return None
-    unit = resolve(key[:40], _period().end)
-    if unit is None or unit.level != "commune":
-        abort(404)
-    assert request.endpoint is not None
-    target = url_for(request.endpoint, **{**(request.view_args or {}), "key": unit.key})
-    query = request.query_string.decode("ascii", "replace")
-    return redirect(f"{target}?{query}" if query else target)
+def commune_key(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For a view of a commune path (page, JSON, CSV or Excel): a bare code (as 'user
+    add --unit 05953' takes) redirects to the same path with the version in force at
+    the end of the period asked for, as for ?unit= (_unit_arg); a key goes through."""
+
+    @functools.wraps(view)
+    def wrapped(key: str, **kw: Any) -> Any:
+        if "@" in key:
+            return view(key, **kw)
+        unit = resolve(key[:40], _period().end)
+        if unit is None or unit.level != "commune":
+            abort(404)
+        assert request.endpoint is not None
+        target = url_for(request.endpoint, **{**(request.view_args or {}), "key": unit.key})
+        query = request.query_string.decode("ascii", "replace")
+        return redirect(f"{target}?{query}" if query else target)
+
+    return wrapped
 
 
 @bp.get("/commune/<key>")
 @login_required
+@commune_key
 def commune(key: str) -> Any:
-    moved = _bare_code_redirect(key)
-    if moved is not None:
-        return moved
     page = _build("commune", key=key)
     return _render("commune.html", page)
 
@@ -285,10 +288,8 @@ def api_overview() -> Any:
 
 @bp.get("/api/commune/<key>")
 @login_required
+@commune_key
 def api_commune(key: str) -> Any:
-    moved = _bare_code_redirect(key)
-    if moved is not None:
-        return moved
     return _json(_build("commune", key=key))
 
 
@@ -343,10 +344,8 @@ def csv_overview(table: str) -> Any:
 @bp.get("/csv/commune/<key>/<table>.csv")
 @bp.get("/xlsx/commune/<key>/<table>.xlsx", endpoint="xlsx_commune")
 @login_required
+@commune_key
 def csv_commune(key: str, table: str) -> Any:
-    moved = _bare_code_redirect(key)
-    if moved is not None:
-        return moved
     # The comments file holds every matching comment, not the page's 50.
     page = _build("commune", key=key, all_comments=table == "comments")
     return _download(page, table, _format())

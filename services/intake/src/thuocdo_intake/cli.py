@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from thuocdo_shared.config import note_missing_store
 from thuocdo_shared.units import local_minute, local_today
 from thuocdo_shared.web import serve
 
@@ -18,23 +19,14 @@ LIST_HEADER = "id\tcommune\tmode\tfield\tcreated\taccepts_from\tstate\tname"
 
 
 def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.kiosk_db.exists():
-        # Run from another directory, or without the service's THUOCDO_DATA_DIR, a
-        # command would quietly work on an empty file intake never reads (its tokens
-        # would be refused with 401). Only 'add' makes the file.
-        making = args.kiosk_command == "add"
-        print(
-            f"note: no kiosk file at {settings.kiosk_db.resolve()}"
-            + ("; starting a new one" if making else "")
-            + " (intake must run with the same THUOCDO_DATA_DIR)",
-            file=sys.stderr,
-        )
-        if not making:
-            if args.kiosk_command == "list":
-                print(LIST_HEADER)
-                return 0
-            print(f"error: no kiosk {args.kiosk_id!r}", file=sys.stderr)
-            return 1
+    # A kiosk added to a file intake never reads would get a token refused with 401.
+    making = args.kiosk_command == "add"
+    if note_missing_store(settings.kiosk_db, "kiosk", "intake", making) and not making:
+        if args.kiosk_command == "list":
+            print(LIST_HEADER)
+            return 0
+        print(f"error: no kiosk {args.kiosk_id!r}", file=sys.stderr)
+        return 1
     registry = KioskRegistry(settings.kiosk_db)
     if args.kiosk_command == "add":
         try:
