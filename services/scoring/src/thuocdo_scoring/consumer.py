@@ -1,8 +1,9 @@
 """``thuocdo-scoring consume``: the Kafka loop around the store.
 
-Per poll: decode every record (bad ones -> DLQ, confirmed by the broker first),
-resolve each response's unit on its local date, then ``store.apply_batch`` writes
-responses, aggregates and next offsets in one transaction. Offsets are committed to
+Per poll: decode every record (bad ones -> DLQ, confirmed by the broker first and
+written once: see :func:`dead_lettered_sources`), resolve each response's unit on
+its local date, then ``store.apply_batch`` writes responses, aggregates, next
+offsets and DLQ positions in one transaction. Offsets are committed to
 Kafka afterwards only for information (lag dashboards); on assignment the consumer
 seeks to the offsets in the store, which are the truth. Then one
 ``satisfaction.update/1`` message names the units that changed.
@@ -23,6 +24,7 @@ from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
+from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import DLQ_SCHEMA_ID, UPDATE_SCHEMA_ID, EnvelopeError, decode_response
 from thuocdo_shared.kafka import make_consumer, make_producer
 from thuocdo_shared.units import UnitRegistry, local_date, registry
@@ -103,12 +105,21 @@ class DeadLetter:
         body = {"schema": DLQ_SCHEMA_ID, "data": data}
         return json.dumps(body, ensure_ascii=False).encode()
 
-    def headers(self) -> list[tuple[str, bytes]]:
+    @property
+    def source(self) -> str:
+        """``topic/partition/offset`` of the original: the DLQ record's ``dlq.source``."""
         m = self.message
+        return f"{m.topic}/{m.partition}/{m.offset}"
+
+    def headers(self) -> list[tuple[str, bytes]]:
         return [
             ("dlq.reason", self.reason[:500].encode()),
-            ("dlq.source", f"{m.topic}/{m.partition}/{m.offset}".encode()),
+            ("dlq.source", self.source.encode()),
         ]
+
+
+# Where a DLQ record lies: ((topic, partition), the offset after it).
+DlqPosition = tuple[tuple[str, int], int]
 
 
 @dataclass
@@ -227,6 +238,66 @@ def start_offset(stored: int | None, end: int | None) -> int | None:
     return stored
 
 
+def dead_lettered_sources(
+    settings: KafkaSettings, store: Store, timeout_s: float = 30.0
+) -> dict[str, DlqPosition]:
+    """The ``dlq.source`` of every DLQ record the store does not account for yet,
+    each with the DLQ position after that record.
+
+    Each batch stores, with its responses and offsets, the DLQ positions after the
+    records it dead-lettered. A process killed between a DLQ write and that commit
+    leaves records beyond the stored positions: their batch is read again on restart
+    and must not write them a second time. A partition with no stored position (a new
+    or rebuilt store) is read from its beginning, so a replay of the whole topic does
+    not dead-letter old poison again either. When the DLQ cannot be read the answer
+    is empty, with a WARNING: a record may then be written twice, never zero times."""
+    topic = settings.dlq_topic
+    reader = None
+    try:
+        reader = make_consumer(settings, None, request_timeout_ms=int(timeout_s * 1000) + 1000)
+        tps = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
+        if not tps:
+            return {}
+        ends: dict[Any, int] = reader.end_offsets(tps, timeout_ms=int(timeout_s * 1000))
+        reader.assign(tps)
+        todo = {}
+        for tp in tps:
+            start = start_offset(store.offset(tp.topic, tp.partition), ends[tp])
+            if start is None:
+                reader.seek_to_beginning(tp)
+            else:
+                reader.seek(tp, start)
+            if ends[tp] > (start or 0):
+                todo[tp] = ends[tp]
+        sources: dict[str, DlqPosition] = {}
+        deadline = time.monotonic() + timeout_s
+        while todo and time.monotonic() < deadline:
+            for tp, records in reader.poll(timeout_ms=500).items():
+                for m in records:
+                    headers = dict(m.headers or ())
+                    if "dlq.source" in headers:
+                        source = headers["dlq.source"].decode(errors="replace")
+                        sources[source] = ((tp.topic, tp.partition), m.offset + 1)
+            todo = {tp: end for tp, end in todo.items() if reader.position(tp) < end}
+        if todo:
+            raise TimeoutError(f"not read to the end in {timeout_s:.0f} s: {sorted(todo)}")
+    except Exception as exc:
+        log.warning(
+            "%s: records already dead-lettered unknown (%s: %s); a batch read again may"
+            " write its DLQ records twice",
+            topic,
+            type(exc).__name__,
+            exc,
+        )
+        return {}
+    finally:
+        if reader is not None:
+            reader.close()
+    if sources:
+        log.info("%s: %d record(s) already dead-lettered, not to write again", topic, len(sources))
+    return sources
+
+
 def seek_to_store(consumer: Any, store: Store, partitions: Iterable[Any]) -> None:
     """Position each partition at the next offset recorded in the store (the
     beginning when the store has none). Runs inside the rebalance listener, where
@@ -313,6 +384,9 @@ class ScoringConsumer:
             [settings.kafka.responses_topic], listener=SeekToStore(self.consumer, self.store)
         )
         self.producer: KafkaProducer = make_producer(settings.kafka, linger_ms=5)
+        # Sources already in the DLQ: written before a crash (read back now), or by a
+        # batch of this process that failed after its DLQ write and is being retried.
+        self._dead_sources = dead_lettered_sources(settings.kafka, self.store)
         self.applied = 0
         self.retry_delay_s = 1.0
         self._beat_at = float("-inf")  # monotonic time of the last heartbeat
@@ -339,16 +413,30 @@ class ScoringConsumer:
         if not messages:
             return 0
         batch = decode_batch(messages, model=self.model)
-        self._dead_letter(batch.dead)
-        new = self.store.apply_batch(batch.records, batch.offsets)
+        dlq_positions = self._dead_letter(batch.dead)
+        new = self.store.apply_batch(batch.records, {**batch.offsets, **dlq_positions})
         self._commit_to_kafka(batch.offsets)
         self._publish_update(new)
         self.applied += len(new)
         return len(new)
 
-    def _dead_letter(self, dead: Sequence[DeadLetter]) -> None:
-        # Confirmed before the batch's offsets are stored: a crash in between replays
-        # the batch (the DLQ may then hold a copy twice, never zero times).
+    def _dead_letter(self, dead: Sequence[DeadLetter]) -> dict[tuple[str, int], int]:
+        """Write the batch's poison to the DLQ, confirmed before the batch is stored
+        (never zero times), skipping records already there (never twice, see
+        :func:`dead_lettered_sources`). Returns the DLQ positions after the records
+        written, for the store to keep with the batch."""
+        positions: dict[tuple[str, int], int] = {}
+
+        def keep(tp: tuple[str, int], after: int) -> None:
+            positions[tp] = max(positions.get(tp, 0), after)
+
+        todo = []
+        for d in dead:
+            if d.source in self._dead_sources:
+                log.info("%s is already in the DLQ; not written again", d.source)
+                keep(*self._dead_sources[d.source])
+            else:
+                todo.append(d)
         futures = [
             self.producer.send(
                 self.settings.kafka.dlq_topic,
@@ -356,12 +444,15 @@ class ScoringConsumer:
                 key=d.message.key,
                 headers=d.headers(),
             )
-            for d in dead
+            for d in todo
         ]
-        for fut, d in zip(futures, dead, strict=True):
-            fut.get(timeout=30)
+        for fut, d in zip(futures, todo, strict=True):
+            meta = fut.get(timeout=30)
+            self._dead_sources[d.source] = ((meta.topic, meta.partition), meta.offset + 1)
+            keep(*self._dead_sources[d.source])
             log.warning("dead-lettered %s/%s: %s", d.message.partition, d.message.offset, d.reason)
-        self._dead_since_beat += len(dead)
+        self._dead_since_beat += len(todo)
+        return positions
 
     def heartbeat(self, force: bool = False) -> None:
         """Write the heartbeat (now, lag, records dead-lettered since the last one)

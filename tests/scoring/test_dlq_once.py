@@ -1,0 +1,138 @@
+"""A poison record is written to the DLQ once, whatever stops its batch between the
+DLQ write and the store's commit: a retry in the same process, a restart after a
+kill, or a store rebuilt from the beginning of the topic (real broker, the consumer
+loop in this process)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+from thuocdo_scoring.aggregate import Record
+from thuocdo_scoring.consumer import ScoringConsumer, seek_to_store
+from thuocdo_scoring.settings import Settings
+from thuocdo_scoring.store import SqliteStore
+from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.kafka import make_producer
+
+from tests.scoring.test_poison_sizes import response
+from tests.support.topics import read_topic
+
+pytestmark = pytest.mark.integration
+
+POISON = [b"not json at all", b'{"schema": "survey.response/1", "data": {"overall": 9}}']
+
+
+class DiesBeforeCommit(SqliteStore):
+    """A store whose first ``apply_batch`` fails, as if the process died just after
+    the batch's DLQ records were confirmed and before the batch was committed."""
+
+    failures = 1
+
+    def apply_batch(
+        self, records: Sequence[Record], offsets: Mapping[tuple[str, int], int]
+    ) -> list[Record]:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("died before the commit")
+        return super().apply_batch(records, offsets)
+
+
+def _produce(settings: KafkaSettings) -> None:
+    producer = make_producer(settings)
+    try:
+        # Keys spread the records over partitions; the poison must be in one batch
+        # with the valid response for the failure to hit after the DLQ write.
+        for i, value in enumerate([*POISON, response()]):
+            producer.send(settings.responses_topic, key=f"k{i}".encode(), value=value).get(30)
+    finally:
+        producer.close(timeout=10)
+
+
+def _settings(kafka: KafkaSettings, db: Path, group: str) -> Settings:
+    return Settings(kafka=kafka, db_path=db, group_id=group, classify=False)
+
+
+def _fail_once(loop: ScoringConsumer) -> None:
+    """Step until the batch with the poison fails in ``apply_batch``."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            loop.step(timeout_ms=500)
+        except RuntimeError as exc:
+            assert "died before the commit" in str(exc)
+            return
+    pytest.fail("the batch never reached the store")
+
+
+def _catch_up(loop: ScoringConsumer) -> None:
+    deadline = time.monotonic() + 30
+    while loop.store.response_count() < 1 and time.monotonic() < deadline:
+        loop.step(timeout_ms=500)
+    assert loop.store.response_count() == 1
+
+
+def _dlq_sources(kafka: KafkaSettings) -> list[str]:
+    records = read_topic(kafka, len(POISON), topic=kafka.dlq_topic, timeout=20, settle=2.0)
+    return sorted(dict(m.headers)["dlq.source"].decode() for m in records)
+
+
+def test_a_batch_retried_in_the_same_process_does_not_dead_letter_again(
+    kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
+) -> None:
+    _produce(kafka_settings)
+    settings = _settings(kafka_settings, tmp_path / "s.sqlite3", group_id)
+    loop = ScoringConsumer(settings, store=DiesBeforeCommit(settings.store_path))
+    try:
+        _fail_once(loop)
+        seek_to_store(loop.consumer, loop.store, loop.consumer.assignment())  # as run() does
+        _catch_up(loop)
+    finally:
+        loop.close()
+    sources = _dlq_sources(kafka_settings)
+    assert len(sources) == len(POISON) == len(set(sources)), sources
+
+
+def test_a_restart_after_dying_between_dlq_and_commit_does_not_dead_letter_again(
+    kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
+) -> None:
+    _produce(kafka_settings)
+    db = tmp_path / "s.sqlite3"
+    dying = ScoringConsumer(
+        _settings(kafka_settings, db, f"{group_id}-1"), store=DiesBeforeCommit(db)
+    )
+    try:
+        _fail_once(dying)
+    finally:
+        dying.close()
+    first = _dlq_sources(kafka_settings)
+    assert len(first) == len(POISON), first
+
+    # The next process reads the DLQ beyond the stored positions (none yet) first.
+    restarted = ScoringConsumer(_settings(kafka_settings, db, f"{group_id}-2"))
+    try:
+        _catch_up(restarted)
+        assert restarted.store.consumer_state() is None
+        restarted.heartbeat(force=True)
+        state = restarted.store.consumer_state()
+        assert state is not None and state.dead_lettered == 0  # nothing new dead-lettered
+        # The store now accounts for the DLQ records: their positions are kept.
+        kept = [restarted.store.offset(kafka_settings.dlq_topic, p) for p in range(3)]
+    finally:
+        restarted.close()
+    assert sum(o or 0 for o in kept) == len(POISON), kept
+    assert _dlq_sources(kafka_settings) == first
+
+    # A store rebuilt from the beginning of the topic: the old poison is not re-sent.
+    rebuilt = ScoringConsumer(_settings(kafka_settings, tmp_path / "new.sqlite3", f"{group_id}-3"))
+    try:
+        _catch_up(rebuilt)
+    finally:
+        rebuilt.close()
+    assert _dlq_sources(kafka_settings) == first
+    # And each DLQ record still says why.
+    records = read_topic(kafka_settings, len(POISON), topic=kafka_settings.dlq_topic, timeout=10)
+    assert all(json.loads(m.value)["data"]["reason"] for m in records)
