@@ -146,6 +146,27 @@ def test_operator_unlocks_enables_and_resets_a_password(
     )
     assert main(["user", "unlock", "lan"]) == 0
     assert capsys.readouterr().out == "unlocked lan (5 failed login(s) forgotten)\n"
+
+    # An address locked out (20 failures, any accounts) is named beside the table.
+    for i in range(20):
+        store.authenticate(f"ai-{i}", "sai", "203.0.113.7", now - 30 + i)
+    store.authenticate("lan", "sai", "10.0.0.9", now)  # another address, not locked
+    assert main(["user", "list"]) == 0
+    out = capsys.readouterr()
+    assert "203.0.113.7" not in out.out and "10.0.0.9" not in out.err
+    notes = out.err.splitlines()
+    assert len(notes) == 1 and notes[0].startswith("note: logins from address 203.0.113.7")
+    assert notes[0].endswith("`thuocdo-dashboard user unlock --address 203.0.113.7` lifts it")
+    until = dt.datetime.fromisoformat(notes[0].split(" until ")[1].split(";")[0])
+    # locked from the 20th failure (11 s ago) for 15 minutes
+    assert abs(until - dt.datetime.now(LOCAL_TZ) - dt.timedelta(minutes=14, seconds=49)) < (
+        dt.timedelta(minutes=1)
+    )
+    assert main(["user", "unlock", "--address", "203.0.113.7"]) == 0
+    unlocked = capsys.readouterr().out
+    assert unlocked == "unlocked address 203.0.113.7 (20 failed login(s) forgotten)\n"
+    assert main(["user", "list"]) == 0
+    assert capsys.readouterr().err == ""
     assert store.authenticate("lan", "mật-khẩu-đủ-dài-1", "10.0.0.7", now)[0] == "ok"
     assert main(["user", "unlock"]) == 2
     assert main(["user", "unlock", "nobody"]) == 1

@@ -17,7 +17,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,6 +228,24 @@ class AccountStore:
             return None
         # locked from the attempts-th failure in the window until it leaves the window
         return float(rows[self.attempts - 1][0]) + self.window
+
+    def locked_addresses(self, now: float) -> Sequence[tuple[str, float]]:
+        """Client addresses locked out now, each with when its lock ends (epoch
+        seconds), soonest first."""
+        with self._db() as conn:
+            rows = conn.execute(
+                "SELECT address, at FROM login_failures WHERE at > ? ORDER BY address, at DESC",
+                (now - self.window,),
+            ).fetchall()
+        times: dict[str, list[float]] = {}
+        for address, at in rows:
+            times.setdefault(address, []).append(float(at))
+        locked = [
+            (address, ats[self.address_attempts - 1] + self.window)
+            for address, ats in times.items()
+            if len(ats) >= self.address_attempts
+        ]
+        return sorted(locked, key=lambda item: (item[1], item[0]))
 
     def unlock(self, name: str | None = None, address: str | None = None) -> int:
         """Forget the failed logins of an account (from any address) or of a client

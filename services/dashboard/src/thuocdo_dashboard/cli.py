@@ -92,6 +92,15 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
             print(
                 f"{user.name}\t{user.role}\t{user.unit}\t{state}\t{local_minute(user.created_at)}"
             )
+        # Beside the table (stderr keeps it tab-separated): a commune office whose
+        # shared address is locked out cannot log in with any account.
+        for address, until in store.locked_addresses(now):
+            print(
+                f"note: logins from address {address} are locked until"
+                f" {local_minute(_iso(until))}; `thuocdo-dashboard user unlock --address"
+                f" {address}` lifts it",
+                file=sys.stderr,
+            )
         return 0
     if args.user_command == "unlock" and not args.name and not args.address:
         print("error: give an account name, --address, or both", file=sys.stderr)
