@@ -18,7 +18,7 @@ from thuocdo_scoring.store import SqliteStore
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.kafka import make_producer
 
-from tests.scoring.test_poison_sizes import response
+from tests.scoring.test_poison_sizes import catch_up, response
 from tests.support.topics import read_topic
 
 pytestmark = pytest.mark.integration
@@ -68,13 +68,6 @@ def _fail_once(loop: ScoringConsumer) -> None:
     pytest.fail("the batch never reached the store")
 
 
-def _catch_up(loop: ScoringConsumer) -> None:
-    deadline = time.monotonic() + 30
-    while loop.store.response_count() < 1 and time.monotonic() < deadline:
-        loop.step(timeout_ms=500)
-    assert loop.store.response_count() == 1
-
-
 def _dlq_sources(kafka: KafkaSettings) -> list[str]:
     records = read_topic(kafka, len(POISON), topic=kafka.dlq_topic, timeout=20, settle=2.0)
     return sorted(dict(m.headers)["dlq.source"].decode() for m in records)
@@ -89,7 +82,7 @@ def test_a_batch_retried_in_the_same_process_does_not_dead_letter_again(
     try:
         _fail_once(loop)
         seek_to_store(loop.consumer, loop.store, loop.consumer.assignment())  # as run() does
-        _catch_up(loop)
+        catch_up(loop)
     finally:
         loop.close()
     sources = _dlq_sources(kafka_settings)
@@ -114,7 +107,7 @@ def test_a_restart_after_dying_between_dlq_and_commit_does_not_dead_letter_again
     # The next process reads the DLQ beyond the stored positions (none yet) first.
     restarted = ScoringConsumer(_settings(kafka_settings, db, f"{group_id}-2"))
     try:
-        _catch_up(restarted)
+        catch_up(restarted)
         assert restarted.store.consumer_state() is None
         restarted.heartbeat(force=True)
         state = restarted.store.consumer_state()
@@ -129,10 +122,39 @@ def test_a_restart_after_dying_between_dlq_and_commit_does_not_dead_letter_again
     # A store rebuilt from the beginning of the topic: the old poison is not re-sent.
     rebuilt = ScoringConsumer(_settings(kafka_settings, tmp_path / "new.sqlite3", f"{group_id}-3"))
     try:
-        _catch_up(rebuilt)
+        catch_up(rebuilt)
     finally:
         rebuilt.close()
     assert _dlq_sources(kafka_settings) == first
     # And each DLQ record still says why.
     records = read_topic(kafka_settings, len(POISON), topic=kafka_settings.dlq_topic, timeout=10)
     assert all(json.loads(m.value)["data"]["reason"] for m in records)
+
+
+def test_other_poison_at_the_place_of_an_old_dlq_record_is_still_dead_lettered(
+    kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
+) -> None:
+    """The responses topic recreated, the store rebuilt, the DLQ kept: the DLQ names
+    offset 0 of partition 0 for an old record; a new poison record there is another
+    record (its digest differs) and must reach the DLQ, not be skipped."""
+    topic = kafka_settings.responses_topic
+    producer = make_producer(kafka_settings)
+    try:
+        producer.send(
+            kafka_settings.dlq_topic,
+            value=b'{"schema": "survey.dlq/1", "data": {"reason": "an older record"}}',
+            headers=[("dlq.source", f"{topic}/0/0".encode()), ("dlq.digest", b"0" * 32)],
+        ).get(30)
+        producer.send(topic, value=POISON[0], partition=0).get(30)
+        producer.send(topic, value=response(), partition=0).get(30)
+    finally:
+        producer.close(timeout=10)
+    loop = ScoringConsumer(_settings(kafka_settings, tmp_path / "s.sqlite3", group_id))
+    try:
+        catch_up(loop)
+    finally:
+        loop.close()
+    records = read_topic(kafka_settings, 2, topic=kafka_settings.dlq_topic, timeout=20)
+    reasons = sorted(json.loads(m.value)["data"]["reason"] for m in records)
+    assert len(reasons) == 2 and reasons[0] == "an older record", reasons
+    assert reasons[1].startswith("value is not UTF-8 JSON")

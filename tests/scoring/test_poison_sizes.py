@@ -15,6 +15,8 @@ from thuocdo_scoring.settings import Settings
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.kafka import make_consumer, make_producer
 
+from tests.support.topics import read_topic
+
 pytestmark = pytest.mark.integration
 
 
@@ -27,26 +29,36 @@ def response() -> bytes:
     )
 
 
+def produce_and_start(
+    kafka_settings: KafkaSettings, group_id: str, db: Path, records: list[tuple[bytes, bytes]]
+) -> ScoringConsumer:
+    """Write ``records`` (key, value) to the responses topic, then start the loop."""
+    producer = make_producer(kafka_settings)
+    try:
+        for key, value in records:
+            producer.send(kafka_settings.responses_topic, key=key, value=value).get(30)
+    finally:
+        producer.close(timeout=10)
+    settings = Settings(kafka=kafka_settings, db_path=db, group_id=group_id, classify=False)
+    return ScoringConsumer(settings)
+
+
+def catch_up(loop: ScoringConsumer, responses: int = 1) -> None:
+    """Step until the store holds ``responses`` responses (a step that raises fails)."""
+    deadline = time.monotonic() + 30
+    while loop.store.response_count() < responses and time.monotonic() < deadline:
+        loop.step(timeout_ms=500)
+    assert loop.store.response_count() == responses
+
+
 def test_a_900_kb_poison_is_dead_lettered_truncated_and_the_partition_moves_on(
     kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
 ) -> None:
     poison = b"{" + b"x" * 900_000  # not JSON; its base64 (1.2 MB) exceeds 1 MiB
-    producer = make_producer(kafka_settings)
+    records = [(b"05953", poison), (b"05953", response())]
+    loop = produce_and_start(kafka_settings, group_id, tmp_path / "s.sqlite3", records)
     try:
-        for value in (poison, response()):
-            producer.send(kafka_settings.responses_topic, key=b"05953", value=value).get(30)
-    finally:
-        producer.close(timeout=10)
-
-    settings = Settings(
-        kafka=kafka_settings, db_path=tmp_path / "s.sqlite3", group_id=group_id, classify=False
-    )
-    loop = ScoringConsumer(settings)
-    try:
-        deadline = time.monotonic() + 30
-        while loop.store.response_count() < 1 and time.monotonic() < deadline:
-            loop.step(timeout_ms=500)  # a failed DLQ send raised here before the fix
-        assert loop.store.response_count() == 1
+        catch_up(loop)  # a failed DLQ send raised here before the fix
         # The heartbeat counts the dead letter and says nothing is left to count.
         assert loop.store.consumer_state() is None
         loop.heartbeat(force=True)
@@ -68,3 +80,29 @@ def test_a_900_kb_poison_is_dead_lettered_truncated_and_the_partition_moves_on(
     assert dead[0]["reason"].startswith("value is not UTF-8 JSON")
     assert (dead[0]["value_truncated"], dead[0]["value_size"]) == (True, len(poison))
     assert base64.b64decode(dead[0]["value_b64"]) == poison[:MAX_DLQ_VALUE_BYTES]
+
+
+def test_poison_whose_dlq_copy_could_not_be_sent_no_longer_stops_the_stream(
+    kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
+) -> None:
+    """Three records any producer other than intake could write, whose DLQ copies
+    failed to build or send on every retry (the whole consumer stalled): errors that
+    grow past 1 MiB, a lone surrogate in a key of the input, and a 550 KB key."""
+    grows = response().replace(b'"overall": 4', b'"overall": 4, "issues": %s' % (
+        json.dumps(["x"] * 8_000).encode()))  # fmt: skip
+    surrogate = response().replace(b'"overall": 4', b'"overall": 4, "criteria": {"\\udc80": 1}')
+    poison = [(b"05953", grows), (b"05953", surrogate), (b"k" * 550_000, b"{" * 400_000)]
+    records = [*poison, (b"05953", response())]
+    loop = produce_and_start(kafka_settings, group_id, tmp_path / "s.sqlite3", records)
+    try:
+        catch_up(loop)  # raised here, every time, before the fix
+    finally:
+        loop.close()
+
+    dlq = read_topic(kafka_settings, 3, topic=kafka_settings.dlq_topic, timeout=20)
+    dead = {base64.b64decode(json.loads(m.value)["data"]["value_b64"]): m for m in dlq}
+    assert len(dlq) == 3 and set(dead) == {grows, surrogate, b"{" * 400_000}
+    assert json.loads(dead[grows].value)["data"]["errors_truncated"] is True
+    assert "criteria" in json.loads(dead[surrogate].value)["data"]["errors"]
+    big = dead[b"{" * 400_000]
+    assert big.key is None and json.loads(big.value)["data"]["key_truncated"] is True

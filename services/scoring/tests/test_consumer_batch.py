@@ -180,6 +180,63 @@ def test_dlq_record_of_a_huge_value_is_truncated_and_says_so() -> None:
     assert (data["key_truncated"], data["key_size"]) == (True, 50_000)
 
 
+def test_dlq_record_of_a_poison_whose_errors_grow_with_it_stays_small() -> None:
+    from thuocdo_scoring.consumer import MAX_DLQ_ERRORS_BYTES
+
+    # 8,000 unknown issue tags: 48 KB in, one "Must be one of: …" message per item out.
+    poison = value(issues=["x"] * 8_000)
+    (dead,) = decode_batch([RawMessage("t", 0, 5, b"05953", poison)]).dead
+    full = json.dumps(dead.errors)
+    assert len(full) > 1_000_000  # what made the DLQ send fail on every retry
+    out = dead.value()
+    assert len(out) < 200_000
+    data = json.loads(out)["data"]
+    assert data["errors"] == {"_truncated": [f"{len(full)} bytes of errors; see the reason."]}
+    assert (data["errors_truncated"], data["errors_size"]) == (True, len(full))
+    assert len(full) > MAX_DLQ_ERRORS_BYTES
+    assert base64.b64decode(data["value_b64"]) == poison
+
+
+def test_dlq_record_of_a_lone_surrogate_is_encodable() -> None:
+    # JSON may spell a lone surrogate; marshmallow then keys its error by it.
+    poison = value().replace(b'"overall": 4', b'"overall": 4, "criteria": {"\\udc80": 1}')
+    assert json.loads(poison)["data"]["criteria"] == {"\udc80": 1}
+    (dead,) = decode_batch([RawMessage("t", 0, 5, None, poison)]).dead
+    assert "\udc80" in json.dumps(dead.errors, ensure_ascii=False)
+    data = json.loads(dead.value())["data"]
+    assert base64.b64decode(data["value_b64"]) == poison
+    assert "criteria" in data["errors"]
+    headers = dict(dead.headers())
+    assert headers["dlq.source"] == b"t/0/5"
+    # A reason with a surrogate in it still makes headers (bytes).
+    from thuocdo_scoring.consumer import DeadLetter
+
+    odd = DeadLetter(RawMessage("t", 0, 6, None, b"x"), "bad key \udc80", {"\udc80": ["x"]})
+    assert dict(odd.headers())["dlq.reason"] == b"bad key \\udc80"
+    assert json.loads(odd.value())["data"]["errors"] == {"\udc80": ["x"]}
+
+
+def test_dlq_key_and_identity() -> None:
+    from thuocdo_scoring.consumer import MAX_DLQ_KEY_BYTES, DeadLetter
+
+    long_key = DeadLetter(RawMessage("t", 1, 2, b"k" * (MAX_DLQ_KEY_BYTES + 1), b"v"), "r", {})
+    assert long_key.key() is None  # its first bytes are in key_b64
+    short = DeadLetter(RawMessage("t", 1, 2, b"05953", b"v"), "r", {})
+    assert short.key() == b"05953"
+    # The same place of a recreated topic with other bytes is another record.
+    other = DeadLetter(RawMessage("t", 1, 2, b"05953", b"w"), "r", {})
+    assert short.source == other.source == "t/1/2"
+    assert short.identity != other.identity
+    assert short.identity == f"t/1/2#{short.digest}" and len(short.digest) == 32
+    # key and value are told apart: (b"ab", None) is not (b"a", b"b") nor (None, b"ab")
+    digests = {
+        DeadLetter(RawMessage("t", 1, 2, k, v), "r", {}).digest
+        for k, v in [(b"ab", None), (b"a", b"b"), (None, b"ab"), (b"", b"ab")]
+    }
+    assert len(digests) == 4
+    assert dict(short.headers())["dlq.digest"] == short.digest.encode()
+
+
 def test_run_logs_every_failed_retry_with_its_error(caplog: pytest.LogCaptureFixture) -> None:
     from thuocdo_scoring.consumer import ScoringConsumer
 
@@ -227,6 +284,25 @@ def test_run_logs_every_failed_retry_with_its_error(caplog: pytest.LogCaptureFix
     ]
     assert all(f"OSError: disk full #{n}" in r.getMessage() for n, r in enumerate(errors, 1))
     assert seeks == [7, 7, 7]  # rewound each time, never past the stored offset
+
+    # A rewind that fails too (the store locked) is retried, not the end of the loop.
+    class LockedOnce(FakeStore):
+        locked = True
+
+        def offset(self, topic: str, partition: int) -> int | None:
+            if self.locked:
+                self.locked = False
+                raise __import__("sqlite3").OperationalError("database is locked")
+            return 7
+
+    loop.store = LockedOnce()  # type: ignore[assignment]
+    loop.stopping.clear()
+    calls, seeks[:] = 0, []
+    caplog.clear()
+    with caplog.at_level("ERROR", logger="thuocdo_scoring.consumer"):
+        loop.run()
+    assert calls == 3 and seeks == [7, 7]
+    assert "rewind failed, retrying: OperationalError: database is locked" in caplog.text
 
 
 def test_a_failing_comment_model_does_not_fail_the_batch() -> None:

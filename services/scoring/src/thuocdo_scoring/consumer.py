@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import logging
 import signal
@@ -51,6 +52,9 @@ FUTURE_SKEW = dt.timedelta(hours=1)
 MAX_DLQ_VALUE_BYTES = 525_000
 MAX_DLQ_KEY_BYTES = 12_000
 MAX_DLQ_REASON_CHARS = 2_000
+# The validation errors grow with the input (one message per bad list item or key):
+# above this many bytes of JSON they are replaced by a note and their size.
+MAX_DLQ_ERRORS_BYTES = 64_000
 
 
 def _b64_capped(data: bytes | None, limit: int) -> tuple[str | None, bool]:
@@ -89,9 +93,15 @@ class DeadLetter:
         m = self.message
         key_b64, key_cut = _b64_capped(m.key, MAX_DLQ_KEY_BYTES)
         value_b64, value_cut = _b64_capped(m.value, MAX_DLQ_VALUE_BYTES)
+        # ASCII escapes: a lone surrogate in a bad key of the input must not make the
+        # record unencodable (and the batch fail on every retry).
+        errors: Any = json.loads(json.dumps(self.errors, ensure_ascii=True, default=repr))
+        errors_size = len(json.dumps(errors))
+        if errors_size > MAX_DLQ_ERRORS_BYTES:
+            errors = {"_truncated": [f"{errors_size} bytes of errors; see the reason."]}
         data: dict[str, Any] = {
             "reason": self.reason[:MAX_DLQ_REASON_CHARS],
-            "errors": self.errors,
+            "errors": errors,
             "topic": m.topic,
             "partition": m.partition,
             "offset": m.offset,
@@ -102,8 +112,16 @@ class DeadLetter:
             data.update(key_truncated=True, key_size=len(m.key or b""))
         if value_cut:
             data.update(value_truncated=True, value_size=len(m.value or b""))
+        if errors_size > MAX_DLQ_ERRORS_BYTES:
+            data.update(errors_truncated=True, errors_size=errors_size)
         body = {"schema": DLQ_SCHEMA_ID, "data": data}
-        return json.dumps(body, ensure_ascii=False).encode()
+        return json.dumps(body, ensure_ascii=False).encode(errors="backslashreplace")
+
+    def key(self) -> bytes | None:
+        """The DLQ record's key: the original's (same partitioning), unless too long
+        for the record to fit (its first bytes are in the value's ``key_b64``)."""
+        key = self.message.key
+        return key if key is None or len(key) <= MAX_DLQ_KEY_BYTES else None
 
     @property
     def source(self) -> str:
@@ -111,15 +129,43 @@ class DeadLetter:
         m = self.message
         return f"{m.topic}/{m.partition}/{m.offset}"
 
+    @property
+    def digest(self) -> str:
+        """A hash of the original's key and value (``dlq.digest``): with the source it
+        tells this record from another at the same place of a recreated topic."""
+        h = hashlib.sha256()
+        for part in (self.message.key, self.message.value):
+            h.update(b"-" if part is None else b"+%d:" % len(part) + part)
+        return h.hexdigest()[:32]
+
+    @property
+    def identity(self) -> str:
+        return f"{self.source}#{self.digest}"
+
     def headers(self) -> list[tuple[str, bytes]]:
         return [
-            ("dlq.reason", self.reason[:500].encode()),
+            ("dlq.reason", self.reason[:500].encode(errors="backslashreplace")),
             ("dlq.source", self.source.encode()),
+            ("dlq.digest", self.digest.encode()),
         ]
 
 
-# Where a DLQ record lies: ((topic, partition), the offset after it).
-DlqPosition = tuple[tuple[str, int], int]
+@dataclass(frozen=True)
+class Dead:
+    """A record already in the DLQ: where its original was (topic, partition, offset)
+    and the DLQ position after it ((topic, partition), next offset)."""
+
+    source: tuple[str, int, int]
+    dlq: tuple[tuple[str, int], int]
+
+
+def _parse_source(text: str) -> tuple[str, int, int] | None:
+    topic, _, rest = text.rpartition("/")
+    topic, _, partition = topic.rpartition("/")
+    try:
+        return topic, int(partition), int(rest)
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -240,9 +286,10 @@ def start_offset(stored: int | None, end: int | None) -> int | None:
 
 def dead_lettered_sources(
     settings: KafkaSettings, store: Store, timeout_s: float = 30.0
-) -> dict[str, DlqPosition]:
-    """The ``dlq.source`` of every DLQ record the store does not account for yet,
-    each with the DLQ position after that record.
+) -> dict[str, Dead]:
+    """Every DLQ record the store does not account for yet, by its original's
+    identity (``dlq.source#dlq.digest``; the source alone for records written before
+    the digest header).
 
     Each batch stores, with its responses and offsets, the DLQ positions after the
     records it dead-lettered. A process killed between a DLQ write and that commit
@@ -250,9 +297,11 @@ def dead_lettered_sources(
     and must not write them a second time. A partition with no stored position (a new
     or rebuilt store) is read from its beginning, so a replay of the whole topic does
     not dead-letter old poison again either. When the DLQ cannot be read the answer
-    is empty, with a WARNING: a record may then be written twice, never zero times."""
+    is what was read so far, with a WARNING: a record may then be written twice,
+    never zero times."""
     topic = settings.dlq_topic
     reader = None
+    sources: dict[str, Dead] = {}
     try:
         reader = make_consumer(settings, None, request_timeout_ms=int(timeout_s * 1000) + 1000)
         tps = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
@@ -269,15 +318,18 @@ def dead_lettered_sources(
                 reader.seek(tp, start)
             if ends[tp] > (start or 0):
                 todo[tp] = ends[tp]
-        sources: dict[str, DlqPosition] = {}
         deadline = time.monotonic() + timeout_s
         while todo and time.monotonic() < deadline:
             for tp, records in reader.poll(timeout_ms=500).items():
                 for m in records:
                     headers = dict(m.headers or ())
-                    if "dlq.source" in headers:
-                        source = headers["dlq.source"].decode(errors="replace")
-                        sources[source] = ((tp.topic, tp.partition), m.offset + 1)
+                    source = headers.get("dlq.source", b"").decode(errors="replace")
+                    where = _parse_source(source)
+                    if where is None:
+                        continue
+                    digest = headers.get("dlq.digest", b"").decode(errors="replace")
+                    key = f"{source}#{digest}" if digest else source
+                    sources[key] = Dead(where, ((tp.topic, tp.partition), m.offset + 1))
             todo = {tp: end for tp, end in todo.items() if reader.position(tp) < end}
         if todo:
             raise TimeoutError(f"not read to the end in {timeout_s:.0f} s: {sorted(todo)}")
@@ -289,7 +341,6 @@ def dead_lettered_sources(
             type(exc).__name__,
             exc,
         )
-        return {}
     finally:
         if reader is not None:
             reader.close()
@@ -415,6 +466,7 @@ class ScoringConsumer:
         batch = decode_batch(messages, model=self.model)
         dlq_positions = self._dead_letter(batch.dead)
         new = self.store.apply_batch(batch.records, {**batch.offsets, **dlq_positions})
+        self._forget_dead_before(batch.offsets)
         self._commit_to_kafka(batch.offsets)
         self._publish_update(new)
         self.applied += len(new)
@@ -432,27 +484,44 @@ class ScoringConsumer:
 
         todo = []
         for d in dead:
-            if d.source in self._dead_sources:
+            known = self._dead_sources.get(d.identity) or self._dead_sources.get(d.source)
+            if known is not None:
                 log.info("%s is already in the DLQ; not written again", d.source)
-                keep(*self._dead_sources[d.source])
+                keep(*known.dlq)
             else:
                 todo.append(d)
-        futures = [
-            self.producer.send(
-                self.settings.kafka.dlq_topic,
-                value=d.value(),
-                key=d.message.key,
-                headers=d.headers(),
-            )
-            for d in todo
-        ]
+        futures = [self._send_dead(d) for d in todo]
         for fut, d in zip(futures, todo, strict=True):
             meta = fut.get(timeout=30)
-            self._dead_sources[d.source] = ((meta.topic, meta.partition), meta.offset + 1)
-            keep(*self._dead_sources[d.source])
-            log.warning("dead-lettered %s/%s: %s", d.message.partition, d.message.offset, d.reason)
+            m = d.message
+            dlq = ((meta.topic, meta.partition), meta.offset + 1)
+            self._dead_sources[d.identity] = Dead((m.topic, m.partition, m.offset), dlq)
+            keep(*dlq)
+            log.warning("dead-lettered %s/%s: %s", m.partition, m.offset, d.reason)
         self._dead_since_beat += len(todo)
         return positions
+
+    def _send_dead(self, d: DeadLetter) -> Any:
+        topic = self.settings.kafka.dlq_topic
+        try:
+            return self.producer.send(topic, value=d.value(), key=d.key(), headers=d.headers())
+        except Exception as exc:
+            # Whatever the original holds, its DLQ record must go out, or the batch
+            # fails on every retry and the whole stream stops: the bare minimum then.
+            log.exception("DLQ record for %s not sent in full; sending its reason only", d.source)
+            reason = f"{d.reason[:500]} (DLQ record cut: {type(exc).__name__})"
+            bare = DeadLetter(replace(d.message, key=None, value=None), reason, {})
+            return self.producer.send(topic, value=bare.value(), key=None, headers=d.headers())
+
+    def _forget_dead_before(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """Drop the DLQ records whose originals are now behind the stored offsets:
+        they are not read again, so the set stays small."""
+        if self._dead_sources:
+            self._dead_sources = {
+                k: v
+                for k, v in self._dead_sources.items()
+                if v.source[2] >= offsets.get(v.source[:2], -1)
+            }
 
     def heartbeat(self, force: bool = False) -> None:
         """Write the heartbeat (now, lag, records dead-lettered since the last one)
@@ -540,7 +609,10 @@ class ScoringConsumer:
                     exc_info=True,
                 )
                 self.stopping.wait(self.retry_delay_s)
-                seek_to_store(self.consumer, self.store, self.consumer.assignment())
+                try:
+                    seek_to_store(self.consumer, self.store, self.consumer.assignment())
+                except Exception as seek_exc:  # e.g. the store still locked: next time
+                    log.error("rewind failed, retrying: %s: %s", type(seek_exc).__name__, seek_exc)
 
     def stop(self) -> None:
         self.stopping.set()
