@@ -311,6 +311,29 @@ def test_flusher_renews_its_lease_after_making_the_producer_and_between_sends(
     assert lease is not None and lease[0] == flusher.holder
 
 
+def test_flusher_renews_unless_the_lease_left_covers_one_more_blocking_call(
+    tmp_path: Path,
+) -> None:
+    """TTL 7 s against 5 s blocking calls: 1.5 s after a renewal only 5.5 s are left,
+    so a send blocking 5 s (plus a busy database) could outlast it. Skipping renewals
+    for a third of the TTL (2.3 s) let another worker take the lease mid-send."""
+
+    class Blocking(FakeProducer):
+        max_block = 5.0
+
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    flusher = Flusher(store, Blocking(Broker()), "topic", lease_ttl=5.0)  # type: ignore[arg-type]
+    assert flusher.lease_ttl == 7.0
+    assert flusher._renew(force=True)
+    taken = store.lease()
+    flusher._renewed -= 0.5
+    assert flusher._renew() and store.lease() == taken  # 6.5 s left: skipped
+    flusher._renewed -= 1.0
+    assert flusher._renew()
+    renewed = store.lease()
+    assert taken is not None and renewed is not None and renewed[1] > taken[1]
+
+
 def test_flusher_lease_outlives_the_longest_blocking_call(tmp_path: Path) -> None:
     class Blocking(FakeProducer):
         max_block = 5.0  # seconds a send or the producer's creation may block

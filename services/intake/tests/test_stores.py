@@ -6,11 +6,14 @@ import datetime as dt
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from thuocdo_intake import kiosks as kiosks_module
+from thuocdo_intake import spool as spool_module
 from thuocdo_intake.kiosks import KioskError, KioskRegistry
 from thuocdo_intake.spool import Claim, SpoolStore
+from thuocdo_intake.sqlite import connect, transaction
 from thuocdo_intake.tokens import hash_token
 
 pytestmark = pytest.mark.unit
@@ -110,16 +113,69 @@ def test_lease_is_exclusive_until_it_expires(tmp_path: Path) -> None:
     assert store.lease() is None
 
 
-def test_prune_keeps_inflight_ids(tmp_path: Path) -> None:
+def test_prune_forgets_old_ids_but_keeps_spooled_ones(tmp_path: Path) -> None:
     store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
     store.claim("old-done", 10.0)
-    store.mark_published("old-done")
+    store.mark_published("old-done", max_delay=0)
+    # Claimed days ago and never finished: its request died, or its "published" mark
+    # was lost in a crash. Kept for ever before.
     store.claim("old-inflight", 10.0)
+    store.claim("old-spooled", 10.0)
+    store.put("old-spooled", b"05941", b"v", 10.0)  # Kafka down for weeks: still queued
     store.claim("new-done", 1000.0)
-    store.mark_published("new-done")
-    assert store.prune_ids(before=500.0) == 1
+    store.mark_published("new-done", max_delay=0)
+    store.claim("new-inflight", 1000.0)
+    assert store.prune_ids(before=500.0) == 2
     assert store.claim("old-done", 1001.0)[0] is Claim.NEW
+    assert store.claim("old-inflight", 1001.0)[0] is Claim.NEW
+    assert store.claim("old-spooled", 1001.0)[0] is Claim.DUPLICATE
     assert store.claim("new-done", 1001.0)[0] is Claim.DUPLICATE
+    assert store.claim("new-inflight", 1001.0)[0] is Claim.BUSY
+    assert [r.id for r in store.batch(10)] == ["old-spooled"]
+
+
+def test_marks_that_could_not_be_written_are_kept_for_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed write of the "published" marks (disk full, busy) neither raises into
+    the request (already acknowledged by Kafka) nor drops other requests' marks."""
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    for i in range(3):
+        store.claim(f"id-{i}", 100.0)
+    store.mark_published("id-0", max_delay=3600)  # pending: not due yet
+    real = transaction
+
+    def full_disk(conn: sqlite3.Connection) -> Any:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(spool_module, "transaction", full_disk)
+    store.mark_published("id-1", max_delay=0)  # due: the write fails, nothing raised
+    with pytest.raises(sqlite3.OperationalError):
+        store.write_marks()  # the flusher's call says so (and logs it)
+    monkeypatch.setattr(spool_module, "transaction", real)
+    store.mark_published("id-2", max_delay=0)
+    assert [store.claim(f"id-{i}", 101.0)[0] for i in range(3)] == [Claim.DUPLICATE] * 3
+    states = store._fast.get().execute("SELECT state FROM ids ORDER BY id").fetchall()
+    assert states == [("published",)] * 3
+
+
+def test_a_failed_commit_leaves_no_transaction_holding_the_write_lock(tmp_path: Path) -> None:
+    """A COMMIT that fails (here a deferred constraint; disk full does the same) used
+    to leave the connection in its transaction, holding the lock for every worker."""
+    path = tmp_path / "t.sqlite3"
+    conn = connect(path)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    conn.execute(
+        "CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    with pytest.raises(sqlite3.IntegrityError), transaction(conn):
+        conn.execute("INSERT INTO child VALUES (1)")  # fails only at COMMIT
+    assert not conn.in_transaction
+    other = sqlite3.connect(path, timeout=0.1, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # "database is locked" before the fix
+    other.execute("ROLLBACK")
+    assert conn.execute("SELECT COUNT(*) FROM child").fetchone()[0] == 0
 
 
 def test_kiosk_is_bound_to_the_commune_version_of_its_enrolment(tmp_path: Path) -> None:

@@ -47,7 +47,11 @@ class Flusher:
         # The lease must outlive the longest single blocking call between two
         # renewals (making the producer, one send), or another worker could take it
         # meanwhile and send the same rows interleaved with ours.
-        self.lease_ttl = max(lease_ttl, float(getattr(producer, "max_block", 0.0)) + 2.0)
+        max_block = float(getattr(producer, "max_block", 0.0))
+        self.lease_ttl = max(lease_ttl, max_block + 2.0)
+        # A renewal is skipped only while what is left of the lease still covers
+        # one more blocking call with a second to spare.
+        self._renew_after = max(0.0, min(self.lease_ttl / 3, self.lease_ttl - max_block - 1.0))
         self._renewed = 0.0
         self.keep_ids_seconds = keep_ids_seconds
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -147,10 +151,10 @@ class Flusher:
         return acked, send_failed
 
     def _renew(self, force: bool = False) -> bool:
-        """Renew the lease before the next blocking call; skipped when renewed less
-        than a third of the TTL ago (the TTL exceeds one blocking call, so what is
-        left still covers it). False if another holder has taken the lease."""
-        if not force and time.monotonic() - self._renewed < self.lease_ttl / 3:
+        """Renew the lease before the next blocking call; skipped when renewed so
+        recently that what is left still covers that call. False if another holder
+        has taken the lease."""
+        if not force and time.monotonic() - self._renewed < self._renew_after:
             return True
         if not self.store.acquire_lease(self.holder, self.lease_ttl, time.time()):
             return False

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import enum
+import logging
 import sqlite3
 import threading
 import time
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .sqlite import PerThread, connect, transaction
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ids (
@@ -122,18 +125,29 @@ class SpoolStore:
             self._marks.append(response_id)
             due = time.monotonic() - self._marks_written >= max_delay
         if due:
-            self.write_marks()
+            try:
+                self.write_marks()
+            except Exception as exc:
+                # Kafka has the record: the request is answered "accepted" all the
+                # same, and the marks are written by a later call.
+                log.warning("published marks not written yet: %s: %s", type(exc).__name__, exc)
 
     def write_marks(self) -> None:
+        """Write the pending marks; on failure they stay pending (and it raises)."""
         with self._marks_lock:
             marks, self._marks = self._marks, []
             self._marks_written = time.monotonic()
         if marks:
             conn = self._fast.get()
-            with self._write, transaction(conn):
-                conn.executemany(
-                    "UPDATE ids SET state = 'published' WHERE id = ?", [(m,) for m in marks]
-                )
+            try:
+                with self._write, transaction(conn):
+                    conn.executemany(
+                        "UPDATE ids SET state = 'published' WHERE id = ?", [(m,) for m in marks]
+                    )
+            except BaseException:
+                with self._marks_lock:
+                    self._marks[:0] = marks
+                raise
 
     def release(self, response_id: str) -> None:
         """Forget an in-flight claim (the request failed before anything durable)."""
@@ -142,9 +156,11 @@ class SpoolStore:
         )
 
     def prune_ids(self, before: float) -> int:
-        """Forget finished ids older than ``before``; returns how many."""
+        """Forget ids claimed before ``before`` (days ago: an ``inflight`` claim that
+        old belongs to a request that died, or to a mark lost in a crash); returns
+        how many. Queued ids wait in the spool and are kept."""
         cur = self._fast.get().execute(
-            "DELETE FROM ids WHERE at < ? AND state != 'inflight'", (before,)
+            "DELETE FROM ids WHERE at < ? AND state != 'spooled'", (before,)
         )
         return cur.rowcount
 

@@ -41,12 +41,17 @@ class PerThread:
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error). IMMEDIATE takes
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error, the commit's
+    included). IMMEDIATE takes
     the write lock at once, so a read-then-write cannot race another process."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        # Also when COMMIT itself fails (disk full, busy): a connection left inside
+        # its transaction would keep the write lock, and every worker's writes would
+        # wait on it and fail until this worker restarted.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
