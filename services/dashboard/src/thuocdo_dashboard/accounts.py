@@ -12,11 +12,13 @@ account is disabled or its password changed) is no longer accepted.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +30,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 if TYPE_CHECKING:
     from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -84,11 +88,19 @@ class BadName(ValueError):
 MAX_NAME = 64
 
 
+def normal_name(name: str) -> str:
+    """A login name as stored and compared: Unicode NFC. Vietnamese keyboards type
+    "ấ" either as one code point or as "a" plus two combining marks; both spellings
+    must name the same account."""
+    return unicodedata.normalize("NFC", name)
+
+
 def check_name(name: str) -> str:
-    """``name`` if it can be a login name: 1 to 64 characters, none of them spaces or
-    control characters (the login form strips what is typed and keeps 100 characters,
-    so such a name could never log in, and an empty one came from a blank variable).
-    Raises :class:`BadName`."""
+    """``name`` (in NFC, see :func:`normal_name`) if it can be a login name: 1 to 64
+    characters, none of them spaces or control characters (the login form strips
+    what is typed and keeps 100 characters, so such a name could never log in, and
+    an empty one came from a blank variable). Raises :class:`BadName`."""
+    name = normal_name(name)
     if not name:
         raise BadName("the name is empty")
     if len(name) > MAX_NAME:
@@ -96,6 +108,20 @@ def check_name(name: str) -> str:
     if any(c.isspace() or not c.isprintable() for c in name):
         raise BadName("the name contains a space or a control character")
     return name
+
+
+def _normalise_names(conn: sqlite3.Connection) -> None:
+    """Names stored before 2026-11-27 in another Unicode form: renamed to NFC so that
+    they can log in. Where the NFC spelling is taken too, both stay and a WARNING says
+    so (the other spelling can then neither log in nor be named by the CLI)."""
+    for (stored,) in conn.execute("SELECT name FROM users").fetchall():
+        name = normal_name(stored)
+        if name == stored:
+            continue
+        try:
+            conn.execute("UPDATE users SET name = ? WHERE name = ?", (name, stored))
+        except sqlite3.IntegrityError:
+            log.warning("two accounts named %r in different Unicode forms; one is unusable", name)
 
 
 class LoginResult:
@@ -152,6 +178,7 @@ class AccountStore:
                         except sqlite3.OperationalError as exc:  # another worker, just now
                             if "duplicate column" not in str(exc):
                                 raise
+                    _normalise_names(conn)
                 os.chmod(self.path, 0o600)  # password hashes: owner only
                 self._ready = True
         conn = sqlite3.connect(self.path, timeout=10)
@@ -163,7 +190,7 @@ class AccountStore:
 
     def add(self, name: str, role: str, unit: str, password: str) -> User:
         """Create a user; raises :class:`BadName` or :class:`UserExists`."""
-        check_name(name)
+        name = check_name(name)
         created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         try:
             with self._db() as conn:

@@ -22,7 +22,7 @@ from flask import (
 )
 from prometheus_client import Counter
 
-from .accounts import AccountStore, LoginResult, User
+from .accounts import AccountStore, LoginResult, User, normal_name
 from .scope import Scope
 
 bp = Blueprint("auth", __name__)
@@ -120,7 +120,7 @@ def login() -> Any:
     status = 200
     name = ""
     if request.method == "POST":
-        name = request.form.get("name", "").strip()[:100]
+        name = normal_name(request.form.get("name", "").strip()[:100])
         password = request.form.get("password", "")[:1000]
         address = request.remote_addr or "-"
         outcome, user = store().authenticate(name, password, address, time.time())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import ipaddress
 import sys
 import time
 from collections.abc import Sequence
@@ -13,7 +14,14 @@ from thuocdo_shared.config import note_missing_store
 from thuocdo_shared.units import local_minute, local_today
 from thuocdo_shared.web import serve
 
-from .accounts import AccountStore, BadName, UserExists, check_name, generate_password
+from .accounts import (
+    AccountStore,
+    BadName,
+    UserExists,
+    check_name,
+    generate_password,
+    normal_name,
+)
 from .scope import ROLES, BadBinding, bind
 from .settings import Settings
 
@@ -105,6 +113,12 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     if args.user_command == "unlock" and not args.name and not args.address:
         print("error: give an account name, --address, or both", file=sys.stderr)
         return 2
+    if getattr(args, "address", None):
+        try:
+            args.address = str(ipaddress.ip_address(args.address))  # as the server logs it
+        except ValueError:
+            print(f"error: {args.address!r} is not an IP address", file=sys.stderr)
+            return 2
     # The commands below name an account (unlock may name only an address).
     account = store.get(args.name) if args.name else None
     if args.name and account is None:
@@ -186,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = Settings.from_env()
     if args.command == "user":
+        if getattr(args, "name", None):
+            args.name = normal_name(args.name)  # as typed by any Vietnamese keyboard
         return _user(args, settings)
     # gthread: each server-sent-event stream holds a thread, not a whole worker.
     serve(
