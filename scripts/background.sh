@@ -9,6 +9,9 @@ running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; 
 start_background() {
   local name=$1
   shift
-  setsid nohup "$@" >"$RUN/$name.log" 2>&1 </dev/null &
+  # Appended, not overwritten: after a crash the log of the process that died is
+  # what an operator needs; each start is marked.
+  printf '=== %s: started by %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$0" >>"$RUN/$name.log"
+  setsid nohup "$@" >>"$RUN/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +268,17 @@ def test_kiosk_enrolment_time_and_accepts_from_are_stored(tmp_path: Path) -> Non
     assert registry.add("05941", "Quầy 3", today=TODAY, accepts_from=TODAY)[0].accepts_from
     with pytest.raises(KioskError, match="after today"):
         registry.add("05941", "Quầy 4", today=TODAY, accepts_from=TODAY + dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize("name", ["Quầy\t1", "Quầy\n1", "Quầy\x1b[31m1"])
+def test_kiosk_name_without_control_characters(tmp_path: Path, name: str) -> None:
+    registry = KioskRegistry(tmp_path / "k.sqlite3")
+    with pytest.raises(KioskError, match="control character"):
+        registry.add("05953", name, today=TODAY)
+    assert registry.list() == []
+
+
+def test_kiosk_name_is_kept_in_nfc(tmp_path: Path) -> None:
+    registry = KioskRegistry(tmp_path / "k.sqlite3")
+    kiosk, _ = registry.add("05953", unicodedata.normalize("NFD", " Quầy số 1 "), today=TODAY)
+    assert kiosk.name == "Quầy số 1" == unicodedata.normalize("NFC", kiosk.name)

@@ -7,6 +7,7 @@ import secrets
 import sqlite3
 import threading
 import time
+import unicodedata
 from pathlib import Path
 
 from thuocdo_shared import reference
@@ -100,9 +101,12 @@ class KioskRegistry:
         commune_code = unit.code  # a key given for the code
         if accepts_from is not None:
             _check_accepts_from(accepts_from, unit, today)
-        name = name.strip()
+        name = unicodedata.normalize("NFC", name.strip())
         if not name or len(name) > 100:
             raise KioskError("name must be 1-100 characters")
+        if any(not c.isprintable() for c in name):
+            # A tab or newline would shift the columns of `kiosk list`.
+            raise KioskError("name must not contain a tab, a line break or a control character")
         if mode not in MODES:
             raise KioskError(f"mode must be one of {', '.join(MODES)}")
         if field is not None and field not in reference.choosable_fields():
