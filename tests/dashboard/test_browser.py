@@ -255,8 +255,17 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             proc.stop()
 
 
-def _login(browser: Any, stack: Stack, name: str, width: int = 1366, height: int = 768) -> Any:
-    page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
+def _login(
+    browser: Any,
+    stack: Stack,
+    name: str,
+    width: int = 1366,
+    height: int = 768,
+    timezone_id: str = "Asia/Ho_Chi_Minh",
+) -> Any:
+    page = browser.new_page(
+        viewport={"width": width, "height": height}, locale="vi-VN", timezone_id=timezone_id
+    )
     page.goto(f"{stack.dashboard.url}/login")
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
@@ -381,6 +390,27 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
         "Xã Kha Sơn (cũ)"
         in page.request.get(f"{stack.dashboard.url}/csv/overview/ranking.csv?period=2025-06").text()
     )
+    page.close()
+
+
+def test_times_are_vietnam_time_in_a_browser_elsewhere(browser: Any, stack: Stack) -> None:
+    """A leader's laptop set to another time zone (New York, UTC-5): the page's
+    "updated at" and the trend's month labels are Vietnam's, as the server's times
+    are. The stamp was 12 hours off, and the last month had no label."""
+    page = _login(browser, stack, "thai-nguyen", timezone_id="America/New_York")
+    before = dt.datetime.now(VN).replace(microsecond=0)
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
+    page.wait_for_selector("#trend-chart canvas")
+    after = dt.datetime.now(VN)
+    stamp = page.locator("#updated-at").inner_text()
+    assert page.evaluate("new Date().getTimezoneOffset()") in (240, 300)  # really elsewhere
+    shown = dt.datetime.strptime(stamp, "Cập nhật lúc %H:%M:%S %d/%m/%Y").replace(tzinfo=VN)
+    assert before <= shown <= after, (before, stamp, after)
+    points = json.loads(page.locator("#trend-chart").get_attribute("data-trend") or "[]")
+    months = [dt.date.fromisoformat(p["from"]) for p in points if p["from"]]
+    labels = page.evaluate("document.getElementById('trend-chart').uplot.axes[0]._values")
+    assert labels and set(labels) <= {f"{m.month}/{m.year}" for m in months}, labels
+    assert labels[-1] == f"{months[-1].month}/{months[-1].year}", (labels, months)
     page.close()
 
 

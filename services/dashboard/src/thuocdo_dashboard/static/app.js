@@ -10,6 +10,11 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
+  // Times are Vietnam's (UTC+7 all year, no daylight saving) whatever the browser's
+  // time zone, like every time the server writes: read the result with getUTC*.
+  var VN_MS = 7 * 3600 * 1000;
+  function vnDate(ms) { return new Date(ms + VN_MS); }
+
   function markUpdated() {
     var el = document.getElementById("updated-at");
     if (!el) { return; }
@@ -23,9 +28,9 @@
       return;
     }
     if (live) { delete live.dataset.stale; }
-    var d = new Date();
-    var stamp = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
-      " " + pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + "/" + d.getFullYear();
+    var d = vnDate(Date.now());
+    var stamp = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds()) +
+      " " + pad(d.getUTCDate()) + "/" + pad(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear();
     el.textContent = (el.dataset.template || "{time}").replace("{time}", stamp);
     main.dataset.updatedAt = String(Date.now());
   }
@@ -39,16 +44,21 @@
     box.textContent = "";
     points = (points || []).filter(function (p) { return p.from; });
     if (!points.length) { return; }
-    var xs = [], idx = [], lo = [], hi = [];
-    points.forEach(function (p) {
-      xs.push(Date.parse(p.from + "T00:00:00+07:00") / 1000);
+    var width = Math.max(260, box.clientWidth || 600);
+    // x is the period's position, labelled "month/year" from the period's own date:
+    // uPlot's time axis follows the browser's time zone, and in another one than
+    // Vietnam's the last month began after the axis end and had no label.
+    var xs = [], labels = [], idx = [], lo = [], hi = [];
+    points.forEach(function (p, i) {
+      var ymd = p.from.split("-");
+      xs.push(i); labels.push(Number(ymd[1]) + "/" + ymd[0]);
       idx.push(p.index); lo.push(p.ci_low); hi.push(p.ci_high);
     });
-    var width = Math.max(260, box.clientWidth || 600);
+    var every = Math.max(1, Math.ceil(xs.length / Math.max(2, Math.floor(width / 70))));
     chart = new uPlot({
       width: width,
       height: 220,
-      scales: { y: { range: [0, 100] } },
+      scales: { x: { time: false }, y: { range: [0, 100] } },
       series: [
         {},
         { label: box.dataset.labelIndex || "%", stroke: "#0b5cad", width: 2, points: { size: 6 } },
@@ -57,10 +67,13 @@
       ],
       bands: [{ series: [3, 2], fill: "rgba(11,92,173,0.10)" }],
       legend: { show: false },
-      axes: [{ values: function (u, vals) {
-        return vals.map(function (v) { var d = new Date(v * 1000); return (d.getMonth() + 1) + "/" + d.getFullYear(); });
-      } }, { values: function (u, vals) { return vals.map(function (v) { return v + "%"; }); } }]
+      axes: [{
+        // every period when they fit, else every n-th counted back from the last
+        splits: function () { return xs.filter(function (i) { return (xs.length - 1 - i) % every === 0; }); },
+        values: function (u, vals) { return vals.map(function (v) { return labels[v] || ""; }); }
+      }, { values: function (u, vals) { return vals.map(function (v) { return v + "%"; }); } }]
     }, [xs, idx, lo, hi], box);
+    box.uplot = chart;  // for the browser tests, which read the axis labels
   }
 
   function readTrend() {
