@@ -5,6 +5,7 @@ loop in this process)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -131,22 +132,35 @@ def test_a_restart_after_dying_between_dlq_and_commit_does_not_dead_letter_again
     assert all(json.loads(m.value)["data"]["reason"] for m in records)
 
 
+def _old_dlq_record(reason: str, original: bytes) -> bytes:
+    """A DLQ value as written before ``dlq.digest``: the original in value_b64."""
+    data = {"reason": reason, "key_b64": None, "value_b64": base64.b64encode(original).decode()}
+    return json.dumps({"schema": "survey.dlq/1", "data": data}).encode()
+
+
 def test_other_poison_at_the_place_of_an_old_dlq_record_is_still_dead_lettered(
     kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
 ) -> None:
     """The responses topic recreated, the store rebuilt, the DLQ kept: the DLQ names
-    offset 0 of partition 0 for an old record; a new poison record there is another
-    record (its digest differs) and must reach the DLQ, not be skipped."""
+    offsets 0-2 of partition 0 for old records. A new poison record there is another
+    record when its bytes differ (by the digest header, or for a record from before
+    that header by the original kept in its body) and must reach the DLQ; the same
+    bytes at the same place are the same record, not written again."""
     topic = kafka_settings.responses_topic
+    other = b"a third kind of poison"
+    old = [
+        # (reason, headers, value)
+        ("older, digest", [("dlq.digest", b"0" * 32)], b"{}"),
+        ("older, same bytes", [], _old_dlq_record("older, same bytes", POISON[1])),
+        ("older, other bytes", [], _old_dlq_record("older, other bytes", b"not this")),
+    ]
     producer = make_producer(kafka_settings)
     try:
-        producer.send(
-            kafka_settings.dlq_topic,
-            value=b'{"schema": "survey.dlq/1", "data": {"reason": "an older record"}}',
-            headers=[("dlq.source", f"{topic}/0/0".encode()), ("dlq.digest", b"0" * 32)],
-        ).get(30)
-        producer.send(topic, value=POISON[0], partition=0).get(30)
-        producer.send(topic, value=response(), partition=0).get(30)
+        for offset, (_, headers, value) in enumerate(old):
+            source = ("dlq.source", f"{topic}/0/{offset}".encode())
+            producer.send(kafka_settings.dlq_topic, value=value, headers=[source, *headers]).get(30)
+        for value in (POISON[0], POISON[1], other, response()):
+            producer.send(topic, value=value, partition=0).get(30)
     finally:
         producer.close(timeout=10)
     loop = ScoringConsumer(_settings(kafka_settings, tmp_path / "s.sqlite3", group_id))
@@ -154,7 +168,10 @@ def test_other_poison_at_the_place_of_an_old_dlq_record_is_still_dead_lettered(
         catch_up(loop)
     finally:
         loop.close()
-    records = read_topic(kafka_settings, 2, topic=kafka_settings.dlq_topic, timeout=20)
-    reasons = sorted(json.loads(m.value)["data"]["reason"] for m in records)
-    assert len(reasons) == 2 and reasons[0] == "an older record", reasons
-    assert reasons[1].startswith("value is not UTF-8 JSON")
+    records = read_topic(kafka_settings, 5, topic=kafka_settings.dlq_topic, timeout=20)
+    new = sorted(
+        dict(m.headers)["dlq.source"].decode().rsplit("/", 1)[1]
+        for m in records
+        if "dlq.digest" in dict(m.headers) and dict(m.headers)["dlq.digest"] != b"0" * 32
+    )
+    assert len(records) == 5 and new == ["0", "2"], [dict(m.headers) for m in records]

@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from thuocdo_scoring.consumer import MAX_DLQ_VALUE_BYTES, ScoringConsumer
 from thuocdo_scoring.settings import Settings
 from thuocdo_shared.config import KafkaSettings
@@ -106,3 +107,38 @@ def test_poison_whose_dlq_copy_could_not_be_sent_no_longer_stops_the_stream(
     assert "criteria" in json.loads(dead[surrogate].value)["data"]["errors"]
     big = dead[b"{" * 400_000]
     assert big.key is None and json.loads(big.value)["data"]["key_truncated"] is True
+
+
+def test_a_dlq_record_the_broker_refuses_goes_out_as_its_reason_alone(
+    kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
+) -> None:
+    """A DLQ topic whose limit is below the record (max.message.bytes 4000, a 20 KB
+    poison): the broker refuses it after the send, and the batch failed on every
+    retry. The reason and the place go out instead, and the stream moves on."""
+    admin = KafkaAdminClient(bootstrap_servers=kafka_settings.bootstrap_servers.split(","))
+    try:
+        limit = {"max.message.bytes": "4000"}
+        dlq = ConfigResource(ConfigResourceType.TOPIC, kafka_settings.dlq_topic, configs=limit)
+        admin.alter_configs([dlq])
+    finally:
+        admin.close()
+    poison = b"{" + b"y" * 20_000
+    # The small poison behind it was aborted with it (the refusal is fatal to the
+    # idempotent producer) and must still arrive, in full.
+    records = [(b"05953", poison), (b"05953", b"small poison"), (b"05953", response())]
+    loop = produce_and_start(kafka_settings, group_id, tmp_path / "s.sqlite3", records)
+    try:
+        catch_up(loop)
+        loop._publish_update([])  # the replaced producer works for updates too
+    finally:
+        loop.close()
+    got = read_topic(kafka_settings, 2, topic=kafka_settings.dlq_topic, timeout=20)
+    assert len(got) == 2
+    # (the bare record has no key, so it may lie in another DLQ partition)
+    dead, small = sorted(got, key=lambda m: json.loads(m.value)["data"]["value_b64"] is not None)
+    assert base64.b64decode(json.loads(small.value)["data"]["value_b64"]) == b"small poison"
+    data = json.loads(dead.value)["data"]
+    assert data["reason"].startswith("value is not UTF-8 JSON")
+    assert data["reason"].endswith("(DLQ record cut: MessageSizeTooLargeError)")
+    assert data["value_b64"] is None and data["offset"] == 0
+    assert dict(dead.headers)["dlq.source"].decode().endswith(f"/{data['partition']}/0")

@@ -12,6 +12,7 @@ seeks to the offsets in the store, which are the truth. Then one
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -21,9 +22,11 @@ import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka.errors import MessageSizeTooLargeError, RecordListTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import DLQ_SCHEMA_ID, UPDATE_SCHEMA_ID, EnvelopeError, decode_response
@@ -55,6 +58,29 @@ MAX_DLQ_REASON_CHARS = 2_000
 # The validation errors grow with the input (one message per bad list item or key):
 # above this many bytes of JSON they are replaced by a note and their size.
 MAX_DLQ_ERRORS_BYTES = 64_000
+
+
+def _digest(key: bytes | None, value: bytes | None) -> str:
+    h = hashlib.sha256()
+    for part in (key, value):
+        h.update(b"-" if part is None else b"+%d:" % len(part) + part)
+    return h.hexdigest()[:32]
+
+
+def _legacy_digest(value: bytes | None) -> str:
+    """The digest of the original in a DLQ record written before ``dlq.digest``, from
+    its ``key_b64``/``value_b64`` when neither was cut ("" when unknown)."""
+    try:
+        data = json.loads(value or b"")["data"]
+        if data.get("key_truncated") or data.get("value_truncated"):
+            return ""
+        key, val = data.get("key_b64"), data.get("value_b64")
+        return _digest(
+            None if key is None else base64.b64decode(key),
+            None if val is None else base64.b64decode(val),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ""
 
 
 def _b64_capped(data: bytes | None, limit: int) -> tuple[str | None, bool]:
@@ -93,10 +119,12 @@ class DeadLetter:
         m = self.message
         key_b64, key_cut = _b64_capped(m.key, MAX_DLQ_KEY_BYTES)
         value_b64, value_cut = _b64_capped(m.value, MAX_DLQ_VALUE_BYTES)
-        # ASCII escapes: a lone surrogate in a bad key of the input must not make the
-        # record unencodable (and the batch fail on every retry).
-        errors: Any = json.loads(json.dumps(self.errors, ensure_ascii=True, default=repr))
-        errors_size = len(json.dumps(errors))
+        # Through JSON once: anything not JSON (default=repr) becomes text, and the
+        # size is known. A lone surrogate from the input (a bad key) stays in, and is
+        # escaped when the record is encoded below, so it cannot fail every retry.
+        errors_json = json.dumps(self.errors, default=repr)
+        errors: Any = json.loads(errors_json)
+        errors_size = len(errors_json)
         if errors_size > MAX_DLQ_ERRORS_BYTES:
             errors = {"_truncated": [f"{errors_size} bytes of errors; see the reason."]}
         data: dict[str, Any] = {
@@ -129,14 +157,11 @@ class DeadLetter:
         m = self.message
         return f"{m.topic}/{m.partition}/{m.offset}"
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """A hash of the original's key and value (``dlq.digest``): with the source it
         tells this record from another at the same place of a recreated topic."""
-        h = hashlib.sha256()
-        for part in (self.message.key, self.message.value):
-            h.update(b"-" if part is None else b"+%d:" % len(part) + part)
-        return h.hexdigest()[:32]
+        return _digest(self.message.key, self.message.value)
 
     @property
     def identity(self) -> str:
@@ -328,6 +353,8 @@ def dead_lettered_sources(
                     if where is None:
                         continue
                     digest = headers.get("dlq.digest", b"").decode(errors="replace")
+                    digest = digest or _legacy_digest(m.value)
+                    # The source alone only for an old record whose original was cut.
                     key = f"{source}#{digest}" if digest else source
                     sources[key] = Dead(where, ((tp.topic, tp.partition), m.offset + 1))
             todo = {tp: end for tp, end in todo.items() if reader.position(tp) < end}
@@ -491,8 +518,19 @@ class ScoringConsumer:
             else:
                 todo.append(d)
         futures = [self._send_dead(d) for d in todo]
-        for fut, d in zip(futures, todo, strict=True):
-            meta = fut.get(timeout=30)
+        for i, d in enumerate(todo):
+            try:
+                meta = futures[i].get(timeout=30)
+            except (MessageSizeTooLargeError, RecordListTooLargeError) as exc:
+                # Refused by the broker (a topic limit below 1 MiB): the reason alone.
+                # The refusal is fatal to an idempotent producer, and aborts what it
+                # had not sent yet: a new producer sends this and those again.
+                self._replace_producer()
+                meta = self._send_bare(d, exc).get(timeout=30)
+                futures[i + 1 :] = [
+                    fut if fut.is_done and fut.succeeded() else self._send_dead(later)
+                    for fut, later in zip(futures[i + 1 :], todo[i + 1 :], strict=True)
+                ]
             m = d.message
             dlq = ((meta.topic, meta.partition), meta.offset + 1)
             self._dead_sources[d.identity] = Dead((m.topic, m.partition, m.offset), dlq)
@@ -508,10 +546,20 @@ class ScoringConsumer:
         except Exception as exc:
             # Whatever the original holds, its DLQ record must go out, or the batch
             # fails on every retry and the whole stream stops: the bare minimum then.
-            log.exception("DLQ record for %s not sent in full; sending its reason only", d.source)
-            reason = f"{d.reason[:500]} (DLQ record cut: {type(exc).__name__})"
-            bare = DeadLetter(replace(d.message, key=None, value=None), reason, {})
-            return self.producer.send(topic, value=bare.value(), key=None, headers=d.headers())
+            return self._send_bare(d, exc)
+
+    def _replace_producer(self) -> None:
+        old, self.producer = self.producer, make_producer(self.settings.kafka, linger_ms=5)
+        with contextlib.suppress(Exception):  # records it still holds were aborted
+            old.close(timeout=0)
+
+    def _send_bare(self, d: DeadLetter, exc: Exception) -> Any:
+        """The DLQ record with the reason and where the original was, nothing else."""
+        log.error("DLQ record for %s not sent in full (%r); sending its reason only", d.source, exc)
+        reason = f"{d.reason[:500]} (DLQ record cut: {type(exc).__name__})"
+        bare = DeadLetter(replace(d.message, key=None, value=None), reason, {})
+        topic = self.settings.kafka.dlq_topic
+        return self.producer.send(topic, value=bare.value(), key=None, headers=d.headers())
 
     def _forget_dead_before(self, offsets: Mapping[tuple[str, int], int]) -> None:
         """Drop the DLQ records whose originals are now behind the stored offsets:
