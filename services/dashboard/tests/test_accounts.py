@@ -301,6 +301,14 @@ def test_names_stored_in_another_unicode_form_are_renamed_on_open(tmp_path: Path
     store = AccountStore(path)
     assert [u.name for u in store.list()] == [COMPOSED]
     assert store.authenticate(COMPOSED, "mật-khẩu-đủ-dài-1", "10.0.0.1", time.time())[0] == "ok"
+    # The store itself compares NFC, whoever calls it.
+    assert store.authenticate(DECOMPOSED, "mật-khẩu-đủ-dài-1", "10.0.0.1", time.time())[0] == "ok"
+    user = store.get(DECOMPOSED)
+    assert user is not None and user.name == COMPOSED
+    for _ in range(5):
+        store.authenticate(DECOMPOSED, "sai", "10.0.0.2", time.time())
+    assert store.locked_until(COMPOSED, time.time()) is not None
+    assert store.unlock(DECOMPOSED) == 5
 
 
 @pytest.mark.parametrize("address", ["abc", "999.1.1.1", "10.0.0", ""])

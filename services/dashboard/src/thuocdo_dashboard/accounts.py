@@ -204,6 +204,7 @@ class AccountStore:
         return User(name, role, unit, False, created)
 
     def get(self, name: str) -> User | None:
+        name = normal_name(name)
         with self._db() as conn:
             row = conn.execute(
                 "SELECT name, role, unit, disabled, created_at, sessions_after FROM users"
@@ -223,6 +224,7 @@ class AccountStore:
     def disable(self, name: str, now: float | None = None) -> bool:
         """Disable an account. Its sessions end on their next request, for good:
         enabling it again does not bring them back."""
+        name = normal_name(name)
         with self._db() as conn:
             cur = conn.execute(
                 "UPDATE users SET disabled = 1, sessions_after = ? WHERE name = ?",
@@ -231,12 +233,14 @@ class AccountStore:
         return cur.rowcount > 0
 
     def enable(self, name: str) -> bool:
+        name = normal_name(name)
         with self._db() as conn:
             cur = conn.execute("UPDATE users SET disabled = 0 WHERE name = ?", (name,))
         return cur.rowcount > 0
 
     def set_password(self, name: str, password: str, now: float | None = None) -> bool:
         """A new password; the account's open sessions end (a reset after a leak)."""
+        name = normal_name(name)
         with self._db() as conn:
             cur = conn.execute(
                 "UPDATE users SET password_hash = ?, sessions_after = ? WHERE name = ?",
@@ -246,15 +250,20 @@ class AccountStore:
 
     def locked_until(self, name: str, now: float) -> float | None:
         """When the account's lock-out ends (epoch seconds), or None if not locked."""
+        name = normal_name(name)
         with self._db() as conn:
             rows = conn.execute(
                 "SELECT at FROM login_failures WHERE account = ? AND at > ? ORDER BY at DESC",
                 (name, now - self.window),
             ).fetchall()
-        if len(rows) < self.attempts:
+        return self._lock_end([float(r[0]) for r in rows], self.attempts)
+
+    def _lock_end(self, newest_first: Sequence[float], attempts: int) -> float | None:
+        """When a lock-out by these failures (in the window, newest first) ends: from
+        the ``attempts``-th until it leaves the window; None if not locked."""
+        if len(newest_first) < attempts:
             return None
-        # locked from the attempts-th failure in the window until it leaves the window
-        return float(rows[self.attempts - 1][0]) + self.window
+        return newest_first[attempts - 1] + self.window
 
     def locked_addresses(self, now: float) -> Sequence[tuple[str, float]]:
         """Client addresses locked out now, each with when its lock ends (epoch
@@ -267,16 +276,14 @@ class AccountStore:
         times: dict[str, list[float]] = {}
         for address, at in rows:
             times.setdefault(address, []).append(float(at))
-        locked = [
-            (address, ats[self.address_attempts - 1] + self.window)
-            for address, ats in times.items()
-            if len(ats) >= self.address_attempts
-        ]
+        ends = {a: self._lock_end(ats, self.address_attempts) for a, ats in times.items()}
+        locked = [(address, end) for address, end in ends.items() if end is not None]
         return sorted(locked, key=lambda item: (item[1], item[0]))
 
     def unlock(self, name: str | None = None, address: str | None = None) -> int:
         """Forget the failed logins of an account (from any address) or of a client
         address (any account); returns how many were forgotten."""
+        name = None if name is None else normal_name(name)
         with self._db() as conn:
             cur = conn.execute(
                 "DELETE FROM login_failures WHERE account = ? OR address = ?", (name, address)
@@ -302,6 +309,7 @@ class AccountStore:
     def locked(self, name: str, address: str, now: float) -> bool:
         """True if the account had ``attempts`` failures in the window, or the address
         ``address_attempts``."""
+        name = normal_name(name)
         since = now - self.window
         with self._db() as conn:
             by_account = conn.execute(
@@ -320,6 +328,7 @@ class AccountStore:
 
         A locked account or address is refused without checking the password, and
         refusals while locked are not counted again (the window does not slide)."""
+        name = normal_name(name)
         if self.locked(name, address, now):
             return LoginResult.LOCKED, None
         with self._db() as conn:

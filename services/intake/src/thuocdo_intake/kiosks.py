@@ -106,7 +106,9 @@ class KioskRegistry:
             raise KioskError("name must be 1-100 characters")
         if any(not c.isprintable() for c in name):
             # A tab or newline would shift the columns of `kiosk list`.
-            raise KioskError("name must not contain a tab, a line break or a control character")
+            raise KioskError(
+                "name must not contain a tab, a line break or another invisible character"
+            )
         if mode not in MODES:
             raise KioskError(f"mode must be one of {', '.join(MODES)}")
         if field is not None and field not in reference.choosable_fields():
