@@ -35,7 +35,7 @@ def _source_text() -> str:
 
 def test_services_and_ports_match_code_defaults(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"kafka", "scoring-consumer", *DEFAULT_PORTS}
+    assert set(services) == {"kafka", "topics", "scoring-consumer", *DEFAULT_PORTS}
     assert DEFAULT_PORTS == {"intake": 8001, "scoring": 8002, "dashboard": 8003}
     for name, port in DEFAULT_PORTS.items():
         env = services[name]["environment"]
@@ -72,6 +72,25 @@ def test_kafka_is_kraft_single_node(compose: dict[str, Any]) -> None:
     assert kafka["image"].startswith("apache/kafka:")
     assert kafka["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert kafka["environment"]["KAFKA_ADVERTISED_LISTENERS"] == "PLAINTEXT://kafka:9092"
+
+
+def test_kafka_keeps_its_log_on_the_volume(compose: dict[str, Any]) -> None:
+    """The image's own default log directory is under /tmp, off the volume."""
+    kafka = compose["services"]["kafka"]
+    (mount,) = kafka["volumes"]
+    assert mount.split(":") == ["kafka-data", kafka["environment"]["KAFKA_LOG_DIRS"]]
+
+
+def test_topics_are_made_before_any_service_uses_them(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    topics = services["topics"]
+    assert topics["command"] == ["python", "-m", "thuocdo_shared.topics"]
+    assert topics["depends_on"] == {"kafka": {"condition": "service_healthy"}}
+    assert (ROOT / "shared/src/thuocdo_shared/topics.py").is_file()
+    for name in ("intake", "scoring", "scoring-consumer", "dashboard"):
+        assert services[name]["depends_on"]["topics"] == {
+            "condition": "service_completed_successfully"
+        }, name
 
 
 @pytest.mark.parametrize("name", sorted(DEFAULT_PORTS))
