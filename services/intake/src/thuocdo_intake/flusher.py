@@ -51,7 +51,7 @@ class Flusher:
         self.lease_ttl = max(lease_ttl, max_block + 2.0)
         # A renewal is skipped only while what is left of the lease still covers
         # one more blocking call with a second to spare.
-        self._renew_after = max(0.0, min(self.lease_ttl / 3, self.lease_ttl - max_block - 1.0))
+        self._renew_after = min(self.lease_ttl / 3, self.lease_ttl - max_block - 1.0)
         self._renewed = 0.0
         self.keep_ids_seconds = keep_ids_seconds
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
