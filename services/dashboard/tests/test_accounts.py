@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import sqlite3
 import stat
 import time
@@ -336,3 +337,13 @@ def test_unlock_takes_an_address_in_any_spelling(
     store.authenticate("x", "y", "2001:db8::7", time.time())
     assert main(["user", "unlock", "--address", "2001:0db8:0000::0007"]) == 0
     assert capsys.readouterr().out == "unlocked address 2001:db8::7 (1 failed login(s) forgotten)\n"
+
+
+def test_the_login_name_field_is_not_capitalised_or_corrected_by_a_phone(tmp_path: Path) -> None:
+    """A phone's keyboard capitalises the first letter of a text field: 'Phubinh' is
+    not the account 'phubinh', and five such tries lock it."""
+    settings = Settings(secret_key="k" * 32, data_dir=tmp_path, scoring_url="http://127.0.0.1:9")
+    page = create_app(settings, TESTING=True).test_client().get("/login").get_data(as_text=True)
+    (field,) = re.findall(r'<input name="name"[^>]*>', page)
+    for attribute in ('autocapitalize="none"', 'autocorrect="off"', 'spellcheck="false"'):
+        assert attribute in field, field
