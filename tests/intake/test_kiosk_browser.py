@@ -515,3 +515,98 @@ def test_a_double_tap_on_a_face_chooses_no_field_and_back_goes_back(
             page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
     assert [(r.overall, r.field, r.comment) for r in records] == [(4, "dat_dai", PRAISE)]
+
+
+def test_keyboard_focus_follows_the_question_and_a_double_enter_skips_no_section(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A citizen on a keyboard or switch: after each answer the focus is on the new
+    question (it stayed on the button pressed, or fell to the page), and Enter
+    pressed twice on "Tiếp tục" moves one SIPAS section, not two (the second skipped
+    "Thủ tục hành chính" unseen)."""
+    kiosk = enrol(tmp_path, "05953", "Quầy Hộ tịch", "--mode", "sipas", "--field", "ho_tich")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_have_class("screen")
+            page.focus('button.face[data-score="4"]')
+            page.keyboard.press("Enter")
+            expect(page.locator("#screen-sipas")).to_be_visible()
+            first = page.locator("#sipas-q").inner_text()
+            assert page.evaluate("document.activeElement.id") == "sipas-q"
+            page.wait_for_timeout(500)  # the section has been read
+            page.focus("#sipas-next")
+            page.keyboard.press("Enter")
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(500)
+            second = page.locator("#sipas-q").inner_text()
+            assert second != first
+            assert page.evaluate("document.activeElement.id") == "sipas-q"
+            # Back once lands on the first section: only one step was taken.
+            page.click("#screen-sipas button.back")
+            expect(page.locator("#sipas-q")).to_have_text(first)
+        finally:
+            page.close()
+
+
+def test_a_citizen_still_there_is_warned_before_the_rating_is_sent(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Typing a comment gets four times the idle time (2 s here: 8 s), with a warning
+    half-way; any key puts the clock back. Before, the rating went out after the plain
+    idle time without a word, mid-sentence."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="2") as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            page.click('button.face[data-score="2"]')
+            page.click("#issues-next")
+            expect(page.locator("#screen-comment")).to_be_visible()
+            page.locator("#comment").press_sequentially("Chờ lâu")
+            warning = page.locator("#idle-warning")
+            page.wait_for_timeout(2_500)  # past the plain idle time: still here, no warning
+            expect(page.locator("#screen-comment")).to_be_visible()
+            expect(warning).to_be_hidden()
+            expect(warning).to_be_visible(timeout=5_000)
+            assert "cần thêm thời gian" in warning.inner_text()
+            assert accepted == []
+            page.keyboard.press("End")  # still there
+            expect(warning).to_be_hidden()
+            page.locator("#comment").press_sequentially(" quá.")
+            expect(page.locator("#screen-thanks")).to_be_visible(timeout=15_000)
+            _wait_for(page, 1, accepted)
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [(r.overall, r.comment) for r in records] == [(2, "Chờ lâu quá.")]
+
+
+def test_a_phone_shows_every_sipas_score_and_both_bar_buttons(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path, output_dir: Path
+) -> None:
+    """360 px wide (a phone, or a tablet held upright at 200 % zoom): the page was 497 px
+    wide, "Hài lòng" and "Rất hài lòng" were off screen and "Quay lại" partly off the
+    left edge, where it could not be scrolled to."""
+    kiosk = enrol(tmp_path, "05953", "Quầy Hộ tịch", "--mode", "sipas", "--field", "ho_tich")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 360, "height": 740}, locale="vi-VN")
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            page.click('button.face[data-score="4"]')
+            expect(page.locator("#screen-sipas")).to_be_visible()
+            page.wait_for_timeout(400)
+            page.screenshot(path=str(output_dir / "kiosk-sipas-360.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            buttons = page.locator("#screen-sipas .score, #screen-sipas .nav button")
+            for box in buttons.evaluate_all(
+                "bs => bs.map(b => { const r = b.getBoundingClientRect();"
+                " return [b.textContent.trim(), r.left, r.right, r.height]; })"
+            ):
+                _label, left, right, height = box
+                assert left >= 0 and right <= 360, box
+                assert height >= 57, box  # 15 mm at 96 dpi
+        finally:
+            page.close()

@@ -28,6 +28,8 @@ KIOSK: dict[str, dict[str, str]] = {
         "send": "Gửi đánh giá",
         "thanks": "Cảm ơn Ông/Bà đã đánh giá!",
         "thanks_sub": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
+        "idle_warning": "Ông/Bà cần thêm thời gian? Chạm vào màn hình hoặc nhấn một phím"
+        " để tiếp tục. Nếu không, đánh giá sẽ được gửi như hiện có.",
         "pending": "{n} đánh giá đang chờ gửi",
         "pending_kept": "{n} đánh giá chưa gửi được, vẫn được lưu trên máy này để đối chiếu",
         "offline": (
@@ -60,6 +62,8 @@ KIOSK: dict[str, dict[str, str]] = {
         "send": "Send",
         "thanks": "Thank you for your feedback!",
         "thanks_sub": "Your opinion helps us serve you better.",
+        "idle_warning": "Need more time? Touch the screen or press a key to go on."
+        " Otherwise your rating will be sent as it is.",
         "pending": "{n} waiting to be sent",
         "pending_kept": "{n} not sent, kept on this tablet for checking",
         "offline": "Cannot reach the server: ratings are kept on this tablet and sent later.",

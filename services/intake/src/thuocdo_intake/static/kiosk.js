@@ -223,6 +223,9 @@
   var SCREENS = ["loading", "blocked", "start", "field", "sipas", "issues", "comment", "thanks"];
   var TAP_GUARD_MS = 350;
   var guardTimer = null;
+  // Reading 19 criteria or typing a comment takes longer than the other questions.
+  var SLOW_SCREENS = { sipas: 4, comment: 4 };
+  var warnTimer = null;
   function show(name) {
     SCREENS.forEach(function (s) {
       $("screen-" + s).hidden = s !== name;
@@ -234,6 +237,13 @@
     shown.classList.add("arming");
     clearTimeout(guardTimer);
     guardTimer = setTimeout(function () { shown.classList.remove("arming"); }, TAP_GUARD_MS);
+    // Focus goes to the new question, so a screen reader reads it and the next Tab
+    // starts there (it stayed on the button just pressed, or fell to the page).
+    var heading = shown.querySelector("h2, label.big, .thanks, p.big");
+    if (heading) {
+      if (!heading.hasAttribute("tabindex") && heading.tagName !== "LABEL") { heading.setAttribute("tabindex", "-1"); }
+      heading.focus({ preventScroll: true });
+    }
     armIdle(name);
   }
   function current() {
@@ -247,11 +257,16 @@
 
   function armIdle(screen) {
     clearTimeout(idleTimer);
+    clearTimeout(warnTimer);
+    $("idle-warning").hidden = true;
     if (screen === "thanks") {
       idleTimer = setTimeout(reset, THANKS_MS);
     } else if (state && screen !== "start" && screen !== "blocked" && screen !== "loading") {
       // A citizen who tapped a face and walked away still gave a rating: send it.
-      idleTimer = setTimeout(function () { submit(); }, config.idle_reset_seconds * 1000);
+      // Someone still there (thinking, reading with a screen reader) is warned first.
+      var ms = config.idle_reset_seconds * 1000 * (SLOW_SCREENS[screen] || 1);
+      warnTimer = setTimeout(function () { $("idle-warning").hidden = false; }, ms - Math.min(10000, ms / 2));
+      idleTimer = setTimeout(function () { submit(); }, ms);
     } else if (screen === "start" && lang !== "vi" && config) {
       // Switched to English and left without rating: Vietnamese again for the next one.
       idleTimer = setTimeout(reset, config.idle_reset_seconds * 1000);
@@ -457,9 +472,18 @@
       applyLang();
       touched();  // after the switch: English left alone on the start screen resets
     });
-    ["pointerdown", "keydown", "input"].forEach(function (name) {
+    ["pointerdown", "keydown", "input", "focusin"].forEach(function (name) {
       document.addEventListener(name, touched, true);
     });
+    window.addEventListener("scroll", touched, { passive: true });
+    // The moment a new screen takes no taps holds for keys too: Enter pressed twice on
+    // "Tiếp tục" skipped a whole SIPAS section (the CSS guard stops only pointers).
+    document.addEventListener("click", function (ev) {
+      if (ev.target.closest && ev.target.closest(".screen.arming")) {
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+      }
+    }, true);
     window.addEventListener("online", drain);
     setInterval(function () { drain(); }, 15000);
   }
