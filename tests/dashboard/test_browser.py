@@ -578,6 +578,12 @@ def test_new_response_appears_without_reload(browser: Any, stack: Stack) -> None
     before = int(page.locator(".headline").get_attribute("data-n"))
     row = f'li.rank-row[data-unit="{DIEM_THUY}"]'
     before_row = int(page.locator(row).get_attribute("data-n"))
+    # A keyboard user is on a commune's link in the ranking, its table opened: the
+    # redraw used to move focus to the page and close the table.
+    page.locator("[data-section] details summary").first.click()
+    link = page.locator(f"{row} a").first
+    link.focus()
+    href = link.get_attribute("href")
     body = _response(
         stack.kiosks["05941"], "05941", dt.datetime.now(VN), random.Random(1), True, False
     )
@@ -591,6 +597,8 @@ def test_new_response_appears_without_reload(browser: Any, stack: Stack) -> None
     print(f"\nlive refresh: response POSTed to intake -> figure on the open page in {delay:.2f} s")
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     assert int(page.locator(row).get_attribute("data-n")) == before_row + 1
+    assert page.evaluate("document.activeElement.getAttribute('href')") == href
+    assert page.locator("[data-section] details").first.evaluate("d => d.open") is True
     assert page.locator("#updated-at").inner_text().startswith("Cập nhật lúc")
     assert delay < 10.0
     page.close()

@@ -91,6 +91,28 @@
     }
   }
 
+  // A section redrawn under a keyboard or screen-reader user must not throw them
+  // out: the focused control (by its place among the section's controls) and the
+  // open <details> are the same after the redraw. An unchanged section is left alone.
+  var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  function replaceKeepingPlace(el, html) {
+    if (el.dataset.html === html) { return; }
+    var controls = el.querySelectorAll(FOCUSABLE);
+    var focused = Array.prototype.indexOf.call(controls, document.activeElement);
+    var open = [];
+    Array.prototype.forEach.call(el.querySelectorAll("details"), function (d, i) {
+      if (d.open) { open.push(i); }
+    });
+    el.innerHTML = html;
+    el.dataset.html = html;
+    var details = el.querySelectorAll("details");
+    open.forEach(function (i) { if (details[i]) { details[i].open = true; } });
+    if (focused >= 0) {
+      var again = el.querySelectorAll(FOCUSABLE)[focused];
+      if (again) { again.focus({ preventScroll: true }); }
+    }
+  }
+
   var inFlight = false, again = false;
   function refresh() {
     if (inFlight) { again = true; return; }
@@ -100,7 +122,7 @@
       .then(function (data) {
         Object.keys(data.sections || {}).forEach(function (name) {
           var el = main.querySelector('[data-section="' + name + '"]');
-          if (el) { el.innerHTML = data.sections[name]; }
+          if (el) { replaceKeepingPlace(el, data.sections[name]); }
         });
         var banner = document.getElementById("scoring-status");
         if (banner) {
