@@ -411,6 +411,14 @@ def test_times_are_vietnam_time_in_a_browser_elsewhere(browser: Any, stack: Stac
     labels = page.evaluate("document.getElementById('trend-chart').uplot.axes[0]._values")
     assert labels and set(labels) <= {f"{m.month}/{m.year}" for m in months}, labels
     assert labels[-1] == f"{months[-1].month}/{months[-1].year}", (labels, months)
+    # For a screen reader: the chart says what it is, and its figures are a table.
+    chart = page.locator("#trend-chart")
+    assert chart.get_attribute("role") == "img"
+    assert "bảng xu hướng" in (chart.get_attribute("aria-label") or "")
+    table = page.locator('[data-section="trend_table"] details')
+    table.locator("summary").click()
+    assert table.locator("summary").inner_text() == "Xem bảng số liệu xu hướng"
+    assert table.locator("tbody tr").count() == len(months)
     page.close()
 
 

@@ -121,6 +121,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trend_period": ("Kỳ", "Period"),
     "ranking": ("Xếp hạng các xã, phường", "Ranking of communes"),
     "ranking_table": ("Xem bảng số liệu xếp hạng", "Show the ranking as a table"),
+    "trend_table": ("Xem bảng số liệu xu hướng", "Show the trend as a table"),
+    "trend_chart_label": (
+        "Biểu đồ chỉ số hài lòng theo thời gian; số liệu có trong bảng xu hướng ngay dưới.",
+        "Chart of the satisfaction index over time; the figures are in the trend table below.",
+    ),
     "rank": ("Hạng", "Rank"),
     "shrunk": ("Chỉ số đã điều chỉnh (%)", "Adjusted index (%)"),
     "shrunk_note": (

@@ -32,8 +32,8 @@ from .scoring_client import ScoringClient
 bp = Blueprint("views", __name__)
 
 SECTIONS = {
-    "overview": ("headline", "alerts", "ranking", "heatmap"),
-    "commune": ("headline", "sipas", "fields", "issues", "themes", "comments"),
+    "overview": ("headline", "trend_table", "alerts", "ranking", "heatmap"),
+    "commune": ("headline", "trend_table", "sipas", "fields", "issues", "themes", "comments"),
     "issue": ("communes",),
 }
 
