@@ -419,6 +419,10 @@ def test_times_are_vietnam_time_in_a_browser_elsewhere(browser: Any, stack: Stac
     table.locator("summary").click()
     assert table.locator("summary").inner_text() == "Xem bảng số liệu xu hướng"
     assert table.locator("tbody tr").count() == len(months)
+    # Each download link says which table it downloads.
+    labels = page.locator("a.csv").evaluate_all("as => as.map(a => a.getAttribute('aria-label'))")
+    assert labels and all(label and label.startswith("Tải CSV: ") for label in labels), labels
+    assert len(set(labels)) >= 3, labels  # trend, ranking, heatmap, ...
     page.close()
 
 

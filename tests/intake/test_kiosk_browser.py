@@ -411,8 +411,10 @@ def test_next_citizen_starts_in_vietnamese_and_a_phone_shows_every_face(
             assert last is not None and last["x"] + last["width"] <= 390
             page.screenshot(path=str(output_dir / "kiosk-phone.png"), full_page=True)
 
+            expect(page.locator("#lang")).to_have_attribute("lang", "en")  # "English"
             page.click("#lang")
             expect(page.locator("html")).to_have_attribute("lang", "en")
+            expect(page.locator("#lang")).to_have_attribute("lang", "vi")  # "Tiếng Việt"
             page.click('button.face[data-score="4"]')
             page.click('button.field[data-code="ho_tich"]')
             # Nine tags fill more than the screen: "Next" stays in sight at the bottom.

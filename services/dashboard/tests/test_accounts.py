@@ -347,3 +347,18 @@ def test_the_login_name_field_is_not_capitalised_or_corrected_by_a_phone(tmp_pat
     (field,) = re.findall(r'<input name="name"[^>]*>', page)
     for attribute in ('autocapitalize="none"', 'autocorrect="off"', 'spellcheck="false"'):
         assert attribute in field, field
+
+
+def test_a_refused_login_marks_the_fields_and_puts_the_focus_back(tmp_path: Path) -> None:
+    """After a refusal the alert was read, but the fields were not marked and focus
+    was on the page: a screen-reader user had to find the form again."""
+    settings = Settings(secret_key="k" * 32, data_dir=tmp_path, scoring_url="http://127.0.0.1:9")
+    client = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False).test_client()
+    fresh = client.get("/login").get_data(as_text=True)
+    assert "aria-invalid" not in fresh and "autofocus" not in fresh
+    page = client.post("/login", data={"name": "ai", "password": "sai"}).get_data(as_text=True)
+    assert 'id="login-error"' in page
+    fields = re.findall(r'<input name="(?:name|password)"[^>]*>', page)
+    assert len(fields) == 2
+    assert all('aria-invalid="true" aria-describedby="login-error"' in f for f in fields)
+    assert "autofocus" in fields[0] and "autofocus" not in fields[1]

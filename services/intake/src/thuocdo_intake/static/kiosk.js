@@ -437,6 +437,8 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (el) {
       el.textContent = t(el.dataset.text);
     });
+    // The button names the other language in that language: read in its voice.
+    $("lang").lang = lang === "vi" ? "en" : "vi";
     Array.prototype.forEach.call(document.querySelectorAll(".face"), function (el) {
       var label = el.dataset[lang] || el.dataset.vi;
       el.setAttribute("aria-label", label);
