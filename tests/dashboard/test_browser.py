@@ -466,6 +466,10 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
         'table[data-table="comments"] tbody tr td:nth-child(2)'
     ).all_inner_texts()
     assert ratings and all(r.startswith("2 – Không hài lòng") for r in ratings), ratings
+    # A citizen's words are Vietnamese in an English page too: read in that voice.
+    cells = page.locator('table[data-table="comments"] tbody tr td:nth-child(5)')
+    assert cells.count() and set(cells.evaluate_all("ts => ts.map(t => t.lang)")) == {"vi"}
+    assert page.locator('table[data-table="comments"] tbody td:nth-child(1)[lang]').count() == 0
     page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period={stack.period}")
     page.screenshot(path=str(output_dir / "commune-1366x768.png"), full_page=True)
     # Themes in two groups, as scoring found them: unhappy citizens first.

@@ -51,6 +51,9 @@ class Table:
     # A leading column in the CSV only (e.g. the ISO period code beside its readable
     # name): its header and one value per row.
     csv_lead: tuple[str, list[str]] | None = None
+    # Columns written by citizens, in Vietnamese whatever the page's language: marked
+    # lang="vi" so that a screen reader reads them in a Vietnamese voice.
+    vi_cols: set[int] = field(default_factory=set)
 
     def csv_header(self) -> list[str]:
         return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
@@ -610,6 +613,7 @@ def commune(
             text("examples", lang),
         ],
         numeric={2},
+        vi_cols={1, 3, 4},
     )
     for t in page.data["themes"]:
         themes_table.rows.append(
@@ -634,6 +638,7 @@ def commune(
             text("issue_or_praise", lang),
             text("comment", lang),
         ],
+        vi_cols={4},
     )
     total = int((comments or {}).get("total", 0))
     items = list((comments or {}).get("items", []))
