@@ -96,7 +96,7 @@
   // open <details> are the same after the redraw. An unchanged section is left alone.
   var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
   function replaceKeepingPlace(el, html) {
-    if (el.dataset.html === html) { return; }
+    if (el.lastHtml === html) { return; }  // (a property: no copy of it in the DOM)
     var controls = el.querySelectorAll(FOCUSABLE);
     var focused = Array.prototype.indexOf.call(controls, document.activeElement);
     var open = [];
@@ -104,7 +104,7 @@
       if (d.open) { open.push(i); }
     });
     el.innerHTML = html;
-    el.dataset.html = html;
+    el.lastHtml = html;
     var details = el.querySelectorAll("details");
     open.forEach(function (i) { if (details[i]) { details[i].open = true; } });
     if (focused >= 0) {
