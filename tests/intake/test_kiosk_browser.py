@@ -5,6 +5,8 @@ keeps it and delivers it once intake is back."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,21 @@ def _accepted(page: Any) -> list[str]:
     return ids
 
 
+@contextmanager
+def _kiosk_page(
+    browser: Any, server: Any, token: str, width: int = 1024, height: int = 768
+) -> Iterator[tuple[Any, list[str]]]:
+    """A kiosk page opened with its enrolment link (closed after), and the ids intake
+    answered 202 for (see :func:`_accepted`)."""
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="vi-VN")
+    accepted = _accepted(page)
+    try:
+        page.goto(f"{server.url}/kiosk#token={token}")
+        yield page, accepted
+    finally:
+        page.close()
+
+
 def _wait_for(page: Any, count: int, ids: list[str], timeout_ms: int = 30_000) -> None:
     for _ in range(timeout_ms // 100):
         if len(ids) >= count:
@@ -64,9 +81,7 @@ def test_kiosk_flow_online_then_offline(
     # flagged rapid_taps; a long idle time, so nothing resets while the test types.
     env = {"THUOCDO_KIOSK_MIN_TAP_MS": "120000", "THUOCDO_KIOSK_IDLE_RESET": "60"}
     server = intake(kafka_settings, tmp_path, port=port, **env).start()
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-    try:
-        page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+    with _kiosk_page(browser, server, kiosk["token"], 1280, 900) as (page, _):
         expect(page.locator("#screen-start")).to_be_visible()
         assert kiosk["token"] not in page.url  # the enrolment link is cleaned at once
         expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1")
@@ -131,8 +146,6 @@ def test_kiosk_flow_online_then_offline(
         expect(page.locator("#offline")).to_be_hidden()
         # Read while intake still runs (a "queued" answer may still be in its spool).
         both = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=2.0)]
-    finally:
-        page.close()
         server.stop()
 
     assert len(both) == 2
@@ -187,10 +200,7 @@ def test_idle_rating_is_sent_and_identical_burst_is_flagged(
     kiosk = enrol(tmp_path, "05941", "Quầy Chứng thực", "--field", "chung_thuc")
     env = {"THUOCDO_KIOSK_IDLE_RESET": "2", "THUOCDO_KIOSK_BURST_COUNT": "2"}
     with intake(kafka_settings, tmp_path, **env) as server:
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-        accepted = _accepted(page)
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+        with _kiosk_page(browser, server, kiosk["token"], 1024, 768) as (page, accepted):
             # A citizen taps a face and walks away: the rating is sent by itself.
             page.click('button.face[data-score="3"]')
             expect(page.locator("#issues-q")).to_have_text("Ông/Bà chưa hài lòng về điều gì?")
@@ -208,8 +218,6 @@ def test_idle_rating_is_sent_and_identical_burst_is_flagged(
             expect(page.locator("html")).to_have_attribute("lang", "en")
             expect(page.locator("html")).to_have_attribute("lang", "vi", timeout=10_000)
             expect(page.locator("#screen-start")).to_be_visible()
-        finally:
-            page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
     assert [(r.overall, r.field) for r in records] == [(3, "chung_thuc")] * 2
     assert sorted(r.suspect for r in records) == [(), ("identical_burst",)]
@@ -223,17 +231,12 @@ def test_a_rating_left_at_the_field_question_says_field_not_given(
     kiosk never offers as a choice."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
     with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="2") as server:
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-        accepted = _accepted(page)
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+        with _kiosk_page(browser, server, kiosk["token"], 1024, 768) as (page, accepted):
             page.click('button.face[data-score="2"]')
             expect(page.locator("#screen-field")).to_be_visible()
             codes = page.locator("button.field").evaluate_all("bs => bs.map(b => b.dataset.code)")
             assert "khac" in codes and "chua_chon" not in codes
             _wait_for(page, 1, accepted)
-        finally:
-            page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [(r.overall, r.field) for r in records] == [(2, "chua_chon")]
 
@@ -304,28 +307,26 @@ def test_a_revoked_tablet_says_so_and_keeps_what_it_could_not_send(
     citizen to see the staff, and the rating it holds is said to be kept on the
     tablet (it can never be sent), not "waiting to be sent"."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
-    with intake(kafka_settings, tmp_path) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
-            expect(page.locator("#screen-start")).to_be_visible()
-            done = cli(tmp_path, "kiosk", "revoke", kiosk["id"])
-            assert done.returncode == 0, done.stderr
-            _rate(page, 2, "waiting_time", COMMENT)
-            with page.expect_response(
-                lambda resp: resp.url.endswith("/api/v1/responses") and resp.status == 401
-            ):
-                page.click("#send")
-            blocked = page.locator("#blocked-text")
-            expect(blocked).to_have_attribute("data-text", "revoked")
-            expect(blocked).to_have_text(
-                "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
-            )
-            expect(page.locator("#pending")).to_have_text(
-                "1 đánh giá chưa gửi được, vẫn được lưu trên máy này để đối chiếu"
-            )
-        finally:
-            page.close()
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"], 1280, 900) as (page, _),
+    ):
+        expect(page.locator("#screen-start")).to_be_visible()
+        done = cli(tmp_path, "kiosk", "revoke", kiosk["id"])
+        assert done.returncode == 0, done.stderr
+        _rate(page, 2, "waiting_time", COMMENT)
+        with page.expect_response(
+            lambda resp: resp.url.endswith("/api/v1/responses") and resp.status == 401
+        ):
+            page.click("#send")
+        blocked = page.locator("#blocked-text")
+        expect(blocked).to_have_attribute("data-text", "revoked")
+        expect(blocked).to_have_text(
+            "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
+        )
+        expect(page.locator("#pending")).to_have_text(
+            "1 đánh giá chưa gửi được, vẫn được lưu trên máy này để đối chiếu"
+        )
 
 
 def test_an_idle_revoked_tablet_says_so_before_anyone_rates(
@@ -474,10 +475,7 @@ def test_a_double_tap_on_a_face_chooses_no_field_and_back_goes_back(
     now is, and must not choose it. And a wrong tap can be undone with "Quay lại"."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
     with intake(kafka_settings, tmp_path) as server:
-        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
-        accepted = _accepted(page)
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+        with _kiosk_page(browser, server, kiosk["token"], 390, 844) as (page, accepted):
             # (the faces take taps once the start screen has been up for a moment)
             expect(page.locator("#screen-start")).to_be_visible()
             expect(page.locator("#screen-start")).to_have_class("screen")
@@ -513,8 +511,6 @@ def test_a_double_tap_on_a_face_chooses_no_field_and_back_goes_back(
             page.locator("#comment").press_sequentially(PRAISE)
             page.click("#send")
             _wait_for(page, 1, accepted)
-        finally:
-            page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
     assert [(r.overall, r.field, r.comment) for r in records] == [(4, "dat_dai", PRAISE)]
 
@@ -527,29 +523,27 @@ def test_keyboard_focus_follows_the_question_and_a_double_enter_skips_no_section
     pressed twice on "Tiếp tục" moves one SIPAS section, not two (the second skipped
     "Thủ tục hành chính" unseen)."""
     kiosk = enrol(tmp_path, "05953", "Quầy Hộ tịch", "--mode", "sipas", "--field", "ho_tich")
-    with intake(kafka_settings, tmp_path) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
-            expect(page.locator("#screen-start")).to_have_class("screen")
-            page.focus('button.face[data-score="4"]')
-            page.keyboard.press("Enter")
-            expect(page.locator("#screen-sipas")).to_be_visible()
-            first = page.locator("#sipas-q").inner_text()
-            assert page.evaluate("document.activeElement.id") == "sipas-q"
-            page.wait_for_timeout(500)  # the section has been read
-            page.focus("#sipas-next")
-            page.keyboard.press("Enter")
-            page.keyboard.press("Enter")
-            page.wait_for_timeout(500)
-            second = page.locator("#sipas-q").inner_text()
-            assert second != first
-            assert page.evaluate("document.activeElement.id") == "sipas-q"
-            # Back once lands on the first section: only one step was taken.
-            page.click("#screen-sipas button.back")
-            expect(page.locator("#sipas-q")).to_have_text(first)
-        finally:
-            page.close()
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"], 1280, 900) as (page, _),
+    ):
+        expect(page.locator("#screen-start")).to_have_class("screen")
+        page.focus('button.face[data-score="4"]')
+        page.keyboard.press("Enter")
+        expect(page.locator("#screen-sipas")).to_be_visible()
+        first = page.locator("#sipas-q").inner_text()
+        assert page.evaluate("document.activeElement.id") == "sipas-q"
+        page.wait_for_timeout(500)  # the section has been read
+        page.focus("#sipas-next")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(500)
+        second = page.locator("#sipas-q").inner_text()
+        assert second != first
+        assert page.evaluate("document.activeElement.id") == "sipas-q"
+        # Back once lands on the first section: only one step was taken.
+        page.click("#screen-sipas button.back")
+        expect(page.locator("#sipas-q")).to_have_text(first)
 
 
 def test_a_citizen_still_there_is_warned_before_the_rating_is_sent(
@@ -560,10 +554,7 @@ def test_a_citizen_still_there_is_warned_before_the_rating_is_sent(
     idle time without a word, mid-sentence."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
     with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="2") as server:
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-        accepted = _accepted(page)
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+        with _kiosk_page(browser, server, kiosk["token"], 1024, 768) as (page, accepted):
             page.click('button.face[data-score="2"]')
             page.click("#issues-next")
             expect(page.locator("#screen-comment")).to_be_visible()
@@ -580,8 +571,6 @@ def test_a_citizen_still_there_is_warned_before_the_rating_is_sent(
             page.locator("#comment").press_sequentially(" quá.")
             expect(page.locator("#screen-thanks")).to_be_visible(timeout=15_000)
             _wait_for(page, 1, accepted)
-        finally:
-            page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [(r.overall, r.comment) for r in records] == [(2, "Chờ lâu quá.")]
 
@@ -593,22 +582,20 @@ def test_a_phone_shows_every_sipas_score_and_both_bar_buttons(
     wide, "Hài lòng" and "Rất hài lòng" were off screen and "Quay lại" partly off the
     left edge, where it could not be scrolled to."""
     kiosk = enrol(tmp_path, "05953", "Quầy Hộ tịch", "--mode", "sipas", "--field", "ho_tich")
-    with intake(kafka_settings, tmp_path) as server:
-        page = browser.new_page(viewport={"width": 360, "height": 740}, locale="vi-VN")
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
-            page.click('button.face[data-score="4"]')
-            expect(page.locator("#screen-sipas")).to_be_visible()
-            page.wait_for_timeout(400)
-            page.screenshot(path=str(output_dir / "kiosk-sipas-360.png"), full_page=True)
-            assert page.evaluate("document.documentElement.scrollWidth") <= 360
-            buttons = page.locator("#screen-sipas .score, #screen-sipas .nav button")
-            for box in buttons.evaluate_all(
-                "bs => bs.map(b => { const r = b.getBoundingClientRect();"
-                " return [b.textContent.trim(), r.left, r.right, r.height]; })"
-            ):
-                _label, left, right, height = box
-                assert left >= 0 and right <= 360, box
-                assert height >= 57, box  # 15 mm at 96 dpi
-        finally:
-            page.close()
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"], 360, 740) as (page, _),
+    ):
+        page.click('button.face[data-score="4"]')
+        expect(page.locator("#screen-sipas")).to_be_visible()
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(output_dir / "kiosk-sipas-360.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        buttons = page.locator("#screen-sipas .score, #screen-sipas .nav button")
+        for box in buttons.evaluate_all(
+            "bs => bs.map(b => { const r = b.getBoundingClientRect();"
+            " return [b.textContent.trim(), r.left, r.right, r.height]; })"
+        ):
+            _label, left, right, height = box
+            assert left >= 0 and right <= 360, box
+            assert height >= 57, box  # 15 mm at 96 dpi

@@ -187,26 +187,36 @@ def test_kiosk_is_bound_to_the_commune_version_of_its_enrolment(tmp_path: Path) 
     assert [k.unit_key for k, _, _ in registry.list()] == ["05953@2025-07-01"]
 
 
-def test_kiosk_file_without_unit_keys_is_migrated(tmp_path: Path) -> None:
-    """A kiosk file from before unit keys: the column is added and the key of the
-    commune valid today is computed on read."""
-    path = tmp_path / "k.sqlite3"
+def _opened_twice(path: Path, later_columns: str, insert: str, token: str) -> KioskRegistry:
+    """A kiosk file as an older intake made it (the first columns, then
+    ``later_columns``; one kiosk of ``token`` put in by ``insert``), opened by two
+    workers; the first one's registry."""
     conn = sqlite3.connect(path)
     conn.execute(
         "CREATE TABLE kiosks (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
         " commune_code TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
         " mode TEXT NOT NULL DEFAULT 'quick', field TEXT, created_at TEXT NOT NULL,"
-        " revoked_at TEXT)"
+        f" revoked_at TEXT{later_columns})"
     )
-    conn.execute(
-        "INSERT INTO kiosks (id, name, commune_code, token_hash, created_at)"
-        " VALUES ('k05953-old', 'Quầy cũ', '05953', ?, '2025-08-01T00:00:00+00:00')",
-        (hash_token("t" * 43),),
-    )
+    conn.execute(insert, (hash_token(token),))
     conn.commit()
     conn.close()
     registry = KioskRegistry(path)
     KioskRegistry(path)  # a second worker opening the migrated file
+    return registry
+
+
+def test_kiosk_file_without_unit_keys_is_migrated(tmp_path: Path) -> None:
+    """A kiosk file from before unit keys: the column is added and the key of the
+    commune valid today is computed on read."""
+    path = tmp_path / "k.sqlite3"
+    registry = _opened_twice(
+        path,
+        "",
+        "INSERT INTO kiosks (id, name, commune_code, token_hash, created_at)"
+        " VALUES ('k05953-old', 'Quầy cũ', '05953', ?, '2025-08-01T00:00:00+00:00')",
+        "t" * 43,
+    )
     old = registry.by_token("t" * 43)
     assert old is not None and old.unit_key == "05953@2025-07-01"
     assert old.enrolled_at == dt.datetime(2025, 8, 1, tzinfo=dt.UTC)
@@ -219,23 +229,14 @@ def test_kiosk_file_without_accepts_from_is_migrated(tmp_path: Path) -> None:
     """A kiosk file of the version before ``accepts_from`` (with unit keys): it opens,
     gains the column, and its kiosks send from their enrolment on."""
     path = tmp_path / "intake-kiosks.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.execute(
-        "CREATE TABLE kiosks (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-        " commune_code TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
-        " mode TEXT NOT NULL DEFAULT 'quick', field TEXT, created_at TEXT NOT NULL,"
-        " revoked_at TEXT, unit_key TEXT)"
-    )
-    conn.execute(
+    registry = _opened_twice(
+        path,
+        ", unit_key TEXT",
         "INSERT INTO kiosks (id, name, commune_code, token_hash, created_at, unit_key)"
         " VALUES ('k05941-old', 'Quầy cũ', '05941', ?, '2026-11-27T03:00:00+00:00',"
         " '05941@2025-07-01')",
-        (hash_token("u" * 43),),
+        "u" * 43,
     )
-    conn.commit()
-    conn.close()
-    registry = KioskRegistry(path)
-    KioskRegistry(path)  # a second worker opening the migrated file
     columns = [r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(kiosks)")]
     assert columns[-2:] == ["unit_key", "accepts_from"]
     old = registry.by_token("u" * 43)
