@@ -124,8 +124,8 @@ def test_names_that_could_never_log_in_are_refused(tmp_path: Path, name: str, re
 
 
 @pytest.mark.parametrize("name", ["lan", "ha.nguyen", "kha-son", "Lan_2", "Hà", "x" * 64])
-def test_ordinary_names_are_kept_as_given(name: str) -> None:
-    assert check_name(name) == name
+def test_ordinary_names_are_kept_in_lower_case(name: str) -> None:
+    assert check_name(name) == name.lower()
 
 
 def test_operator_unlocks_enables_and_resets_a_password(
@@ -362,3 +362,57 @@ def test_a_refused_login_marks_the_fields_and_puts_the_focus_back(tmp_path: Path
     assert len(fields) == 2
     assert all('aria-invalid="true" aria-describedby="login-error"' in f for f in fields)
     assert "autofocus" in fields[0] and "autofocus" not in fields[1]
+
+
+def test_names_are_one_account_whatever_their_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A phone's keyboard capitalises the first letter: "Phubinh" and "phubinh" were two
+    # names, and five tries of the wrong one locked the right account's address.
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("mật-khẩu-đủ-dài-1\n"))
+    assert main(["user", "add", "--name", "Nguyễn.Ấn", "--role", "district", "--unit", "173",
+                 "--password-stdin"]) == 0  # fmt: skip
+    monkeypatch.setattr("sys.stdin", io.StringIO("mật-khẩu-khác-dài-2\n"))
+    assert main(["user", "add", "--name", "NGUYỄN.ẤN", "--role", "district", "--unit", "173",
+                 "--password-stdin"]) == 1  # fmt: skip
+    assert f"user {COMPOSED!r} exists" in capsys.readouterr().err
+    assert main(["user", "list"]) == 0
+    assert [r.split("\t")[0] for r in capsys.readouterr().out.splitlines()[1:]] == [COMPOSED]
+    assert main(["user", "disable", "Nguyễn.ấn"]) == 0
+    assert capsys.readouterr().out == f"disabled {COMPOSED}\n"
+    assert main(["user", "enable", unicodedata.normalize("NFD", "NGUYỄN.ẤN")]) == 0
+
+    settings = Settings(secret_key="k" * 32, data_dir=tmp_path, scoring_url="http://127.0.0.1:9")
+    app = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False)
+    for typed in ("Nguyễn.ấn", "NGUYỄN.ẤN", unicodedata.normalize("NFD", "Nguyễn.Ấn")):
+        resp = app.test_client().post(
+            "/login", data={"name": typed, "password": "mật-khẩu-đủ-dài-1"}
+        )
+        assert resp.status_code == 302, typed
+    store = AccountStore(tmp_path / "dashboard.sqlite3")
+    for _ in range(5):
+        store.authenticate("Nguyễn.Ấn", "sai", "10.0.0.2", time.time())
+    assert store.locked_until(COMPOSED, time.time()) is not None
+    assert store.unlock("NGUYỄN.ẤN") == 5
+
+
+def test_names_stored_with_capitals_are_renamed_on_open(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "dashboard.sqlite3"
+    store = AccountStore(path)
+    store.add("lan", "district", "173", "mật-khẩu-đủ-dài-1")
+    store.add("minh", "district", "173", "mật-khẩu-đủ-dài-2")
+    with sqlite3.connect(path) as conn:  # as a file from before the fix could hold them
+        conn.execute("UPDATE users SET name = 'Lan' WHERE name = 'lan'")
+        conn.execute(
+            "INSERT INTO users (name, role, unit, password_hash, created_at)"
+            " SELECT 'MINH', role, unit, password_hash, created_at FROM users WHERE name = 'minh'"
+        )
+    with caplog.at_level("WARNING"):
+        store = AccountStore(path)
+        assert [u.name for u in store.list()] == ["MINH", "lan", "minh"]
+    assert "'MINH' is unusable" in caplog.text
+    assert store.authenticate("LAN", "mật-khẩu-đủ-dài-1", "10.0.0.1", time.time())[0] == "ok"
+    assert store.authenticate("Minh", "mật-khẩu-đủ-dài-2", "10.0.0.1", time.time())[0] == "ok"

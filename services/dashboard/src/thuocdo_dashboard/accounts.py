@@ -89,14 +89,15 @@ MAX_NAME = 64
 
 
 def normal_name(name: str) -> str:
-    """A login name as stored and compared: Unicode NFC. Vietnamese keyboards type
-    "ấ" either as one code point or as "a" plus two combining marks; both spellings
-    must name the same account."""
-    return unicodedata.normalize("NFC", name)
+    """A login name as stored and compared: in lower case and Unicode NFC.
+    Vietnamese keyboards type "ấ" either as one code point or as "a" plus two
+    combining marks, and a phone's keyboard capitalises the first letter; "Phubinh",
+    "PHÚ" and "phú" typed either way must each name one account."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
 def check_name(name: str) -> str:
-    """``name`` (in NFC, see :func:`normal_name`) if it can be a login name: 1 to 64
+    """``name`` (as :func:`normal_name` makes it) if it can be a login name: 1 to 64
     characters, none of them spaces or control characters (the login form strips
     what is typed and keeps 100 characters, so such a name could never log in, and
     an empty one came from a blank variable). Raises :class:`BadName`."""
@@ -111,9 +112,10 @@ def check_name(name: str) -> str:
 
 
 def _normalise_names(conn: sqlite3.Connection) -> None:
-    """Names stored before 2026-11-27 in another Unicode form: renamed to NFC so that
-    they can log in. Where the NFC spelling is taken too, both stay and a WARNING says
-    so (the other spelling can then neither log in nor be named by the CLI)."""
+    """Names stored before 2026-11-27 in another Unicode form or with capitals:
+    renamed to :func:`normal_name` so that they can log in. Where that spelling is
+    taken too, both stay and a WARNING says so (the other spelling can then neither
+    log in nor be named by the CLI)."""
     for (stored,) in conn.execute("SELECT name FROM users").fetchall():
         name = normal_name(stored)
         if name == stored:
@@ -121,7 +123,11 @@ def _normalise_names(conn: sqlite3.Connection) -> None:
         try:
             conn.execute("UPDATE users SET name = ? WHERE name = ?", (name, stored))
         except sqlite3.IntegrityError:
-            log.warning("two accounts named %r in different Unicode forms; one is unusable", name)
+            log.warning(
+                "two accounts named %r in different Unicode forms or cases; %r is unusable",
+                name,
+                stored,
+            )
 
 
 class LoginResult:

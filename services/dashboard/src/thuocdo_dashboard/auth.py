@@ -120,7 +120,7 @@ def login() -> Any:
     status = 200
     name = ""
     if request.method == "POST":
-        name = request.form.get("name", "").strip()[:100]  # NFC in the store
+        name = request.form.get("name", "").strip()[:100]  # the store folds case and Unicode form
         password = request.form.get("password", "")[:1000]
         address = request.remote_addr or "-"
         outcome, user = store().authenticate(name, password, address, time.time())
