@@ -15,7 +15,7 @@ import pytest
 from thuocdo_scoring.aggregate import Record
 from thuocdo_scoring.consumer import ScoringConsumer, seek_to_store
 from thuocdo_scoring.settings import Settings
-from thuocdo_scoring.store import SqliteStore
+from thuocdo_scoring.store import SqliteStore, Store
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.kafka import make_producer
 
@@ -175,3 +175,43 @@ def test_other_poison_at_the_place_of_an_old_dlq_record_is_still_dead_lettered(
         if "dlq.digest" in dict(m.headers) and dict(m.headers)["dlq.digest"] != b"0" * 32
     )
     assert len(records) == 5 and new == ["0", "2"], [dict(m.headers) for m in records]
+
+
+def test_dlq_records_the_store_never_meets_are_read_once_more_not_at_every_start(
+    kafka_settings: KafkaSettings, group_id: str, tmp_path: Path
+) -> None:
+    """DLQ records whose originals this store never meets as poison (the responses
+    topic recreated, or its old records gone by retention, with the DLQ kept): no
+    batch of the store stores their DLQ positions. Before the fix every start read
+    the whole DLQ again (up to 30 s) and kept all of it in memory."""
+    topic, dlq = kafka_settings.responses_topic, kafka_settings.dlq_topic
+    producer = make_producer(kafka_settings)
+    try:
+        for offset in (0, 1):
+            headers = [("dlq.source", f"{topic}/0/{offset}".encode()), ("dlq.digest", b"0" * 32)]
+            producer.send(dlq, value=b"{}", partition=0, headers=headers).get(30)
+        for _ in range(2):  # good responses at those places now
+            producer.send(topic, value=response(), partition=0).get(30)
+    finally:
+        producer.close(timeout=10)
+    db = tmp_path / "s.sqlite3"
+
+    def dlq_positions(store: Store) -> list[int | None]:
+        return [store.offset(dlq, p) for p in range(3)]
+
+    first = ScoringConsumer(_settings(kafka_settings, db, f"{group_id}-1"))
+    try:
+        # Their places are ahead of this new store: they may still come as poison.
+        assert len(first._dead_sources) == 2
+        catch_up(first, responses=2)
+        assert dlq_positions(first.store) == [None, None, None]
+    finally:
+        first.close()
+    restarted = ScoringConsumer(_settings(kafka_settings, db, f"{group_id}-2"))
+    try:
+        # Now behind the store's offsets: settled, their positions stored, none kept.
+        assert restarted._dead_sources == {}
+        assert dlq_positions(restarted.store) == [2, None, None]
+        assert restarted.store.response_count() == 2
+    finally:
+        restarted.close()

@@ -323,7 +323,14 @@ def dead_lettered_sources(
     or rebuilt store) is read from its beginning, so a replay of the whole topic does
     not dead-letter old poison again either. When the DLQ cannot be read the answer
     is what was read so far, with a WARNING: a record may then be written twice,
-    never zero times."""
+    never zero times.
+
+    A record whose original is behind the store's offset for its partition is
+    settled: that batch was committed and is not read again. The positions after
+    each partition's settled records (the run of them from where the read began) are
+    stored, so the next start reads only what came after; without this, a store that
+    never dead-lettered anything itself (a rebuilt one) would read the whole DLQ at
+    every start. Settled records are not returned."""
     topic = settings.dlq_topic
     reader = None
     sources: dict[str, Dead] = {}
@@ -343,6 +350,9 @@ def dead_lettered_sources(
                 reader.seek(tp, start)
             if ends[tp] > (start or 0):
                 todo[tp] = ends[tp]
+        stored: dict[tuple[str, int], int | None] = {}  # the store's offsets, looked up once
+        settled: dict[Any, int] = {}  # DLQ partition -> position after its settled run
+        unsettled: set[Any] = set()  # partitions whose run of settled records has ended
         deadline = time.monotonic() + timeout_s
         while todo and time.monotonic() < deadline:
             for tp, records in reader.poll(timeout_ms=500).items():
@@ -350,7 +360,16 @@ def dead_lettered_sources(
                     headers = dict(m.headers or ())
                     source = headers.get("dlq.source", b"").decode(errors="replace")
                     where = _parse_source(source)
-                    if where is None:
+                    if where is not None and where[:2] not in stored:
+                        stored[where[:2]] = store.offset(*where[:2])
+                    behind = None if where is None else stored[where[:2]]
+                    # Not ours, or its original is never read again.
+                    done = where is None or (behind is not None and where[2] < behind)
+                    if not done:
+                        unsettled.add(tp)
+                    elif tp not in unsettled:
+                        settled[tp] = m.offset + 1
+                    if where is None or done:
                         continue
                     digest = headers.get("dlq.digest", b"").decode(errors="replace")
                     digest = digest or _legacy_digest(m.value)
@@ -358,6 +377,8 @@ def dead_lettered_sources(
                     key = f"{source}#{digest}" if digest else source
                     sources[key] = Dead(where, ((tp.topic, tp.partition), m.offset + 1))
             todo = {tp: end for tp, end in todo.items() if reader.position(tp) < end}
+        if settled:
+            store.apply_batch([], {(tp.topic, tp.partition): o for tp, o in settled.items()})
         if todo:
             raise TimeoutError(f"not read to the end in {timeout_s:.0f} s: {sorted(todo)}")
     except Exception as exc:
