@@ -11,6 +11,8 @@ import pytest
 import yaml
 from thuocdo_dashboard.settings import Settings as DashboardSettings
 from thuocdo_intake.settings import Settings as IntakeSettings
+from thuocdo_scoring.cli import build_parser
+from thuocdo_scoring.consumer import HEARTBEAT_S
 from thuocdo_scoring.settings import Settings as ScoringSettings
 
 pytestmark = pytest.mark.unit
@@ -58,6 +60,14 @@ def test_scoring_consumer_shares_the_store_with_the_read_api(compose: dict[str, 
     assert consumer["volumes"] == compose["services"]["scoring"]["volumes"]
     for var in consumer["environment"]:
         assert f'"{var}"' in _source_text(), var
+
+
+def test_the_consumers_health_check_is_its_heartbeat(compose: dict[str, Any]) -> None:
+    check = compose["services"]["scoring-consumer"]["healthcheck"]["test"]
+    assert check[:2] == ["CMD", "thuocdo-scoring"]
+    args = build_parser().parse_args(check[2:])  # a real subcommand with real options
+    assert args.command == "check-consumer"
+    assert args.max_age >= 6 * HEARTBEAT_S  # a few missed heartbeats are not a failure
 
 
 def test_scoring_and_dashboard_share_the_service_token(compose: dict[str, Any]) -> None:

@@ -57,6 +57,29 @@ def cmd_purge_comments(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_check_consumer(args: argparse.Namespace, settings: Settings) -> int:
+    """Exit 0 while the consumer's heartbeat is fresh, 1 otherwise (for a container's
+    health check, or an alert from cron)."""
+    import datetime as dt
+
+    from .queries import consumer_health
+    from .store import SqliteStore
+
+    path = settings.store_path
+    if not path.exists():
+        print(f"consumer: no store at {path}: the consumer has not run yet")
+        return 1
+    store = SqliteStore(path)
+    try:
+        ok, said = consumer_health(store.consumer_state(), dt.datetime.now(dt.UTC), args.max_age)
+    except Exception as exc:  # a damaged or locked file is an unhealthy consumer too
+        ok, said = False, f"store {path}: {type(exc).__name__}: {exc}"
+    finally:
+        store.close()
+    print(f"consumer: {said}")
+    return 0 if ok else 1
+
+
 def _add_cluster_comments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "cluster-comments",
@@ -82,6 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_consume = sub.add_parser("consume", help="consume responses into the store (until SIGTERM)")
     p_consume.set_defaults(func=cmd_consume)
+
+    p_check = sub.add_parser(
+        "check-consumer",
+        help="exit 1 when the consumer's heartbeat is older than --max-age seconds",
+    )
+    p_check.add_argument(
+        "--max-age",
+        type=float,
+        default=60.0,
+        help="seconds (default 60; the consumer writes a heartbeat every 5 s)",
+    )
+    p_check.set_defaults(func=cmd_check_consumer)
 
     _add_cluster_comments(sub)
 

@@ -98,6 +98,24 @@ def consumer_dict(state: ConsumerState | None, now: dt.datetime) -> dict[str, An
     }
 
 
+def consumer_health(
+    state: ConsumerState | None, now: dt.datetime, max_age_s: float
+) -> tuple[bool, str]:
+    """Whether the consumer still counts (its heartbeat at most ``max_age_s`` old),
+    and one line that says so for an operator or a container's health check."""
+    if state is None:
+        return False, "no heartbeat: the consumer has never run against this store"
+    age = state.age_s(now)
+    lag = state.lag_now(now)
+    said = (
+        f"heartbeat {age:.1f} s old, lag {'unknown' if lag is None else lag},"
+        f" {state.dead_lettered} dead-lettered"
+    )
+    if age > max_age_s:
+        return False, f"{said}: over {max_age_s:g} s, the consumer is not counting (see its log)"
+    return True, said
+
+
 def _as_of(latest: str) -> str | None:
     if not latest:
         return None
