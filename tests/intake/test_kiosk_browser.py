@@ -599,3 +599,196 @@ def test_a_phone_shows_every_sipas_score_and_both_bar_buttons(
             _label, left, right, height = box
             assert left >= 0 and right <= 360, box
             assert height >= 57, box  # 15 mm at 96 dpi
+
+
+def _focused(page: Any) -> dict[str, Any]:
+    """What has the keyboard focus: its id, role, criterion and score (data-*)."""
+    focused: dict[str, Any] = page.evaluate(
+        "(() => { const e = document.activeElement;"
+        " return {id: e.id, role: e.getAttribute('role'),"
+        " criterion: e.dataset.criterion || null, score: e.dataset.score || null}; })()"
+    )
+    return focused
+
+
+def _scores(page: Any, criterion: str) -> tuple[list[str | None], list[str | None]]:
+    """One criterion's five scores: their aria-checked and tabindex, in order."""
+    radios = page.locator(f'#sipas-list button.score[data-criterion="{criterion}"]')
+    checked = radios.evaluate_all("bs => bs.map(b => b.getAttribute('aria-checked'))")
+    tabindex = radios.evaluate_all("bs => bs.map(b => b.getAttribute('tabindex'))")
+    return checked, tabindex
+
+
+def _tab_to(page: Any, element_id: str, limit: int = 30) -> int:
+    """Press Tab until the element with this id has the focus; the Tabs it took."""
+    for tabs in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if _focused(page)["id"] == element_id:
+            return tabs
+    raise AssertionError(f"#{element_id} not reached in {limit} Tabs")
+
+
+# Keys a keyboard user presses on reaching a criterion (the focus on its first score,
+# none chosen), and the score they choose: the five plans in turn, criterion by criterion.
+KEY_PLANS: list[tuple[list[str], int]] = [
+    (["End"], 5),
+    (["ArrowRight", "ArrowRight", "ArrowRight"], 4),
+    (["ArrowLeft", "ArrowUp", "ArrowUp"], 3),  # left of the first wraps to the last
+    (["Space"], 1),
+    (["End", "Home", "ArrowDown", "Enter"], 2),
+]
+
+
+def test_a_keyboard_user_rates_every_sipas_criterion_with_one_tab_stop_each(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Keyboard or switch access only: each SIPAS criterion is one radio group, one Tab
+    stop (the five scores were five, 95 in all), chosen with the arrow keys, Home, End,
+    Space or Enter; a section takes a Tab per criterion and two to reach "Tiếp tục"
+    ("Quay lại" first). The scores chosen are the ones that reach Kafka."""
+    kiosk = enrol(tmp_path, "05953", "Quầy Hộ tịch", "--mode", "sipas", "--field", "ho_tich")
+    expected: dict[str, int] = {}
+    with intake(kafka_settings, tmp_path) as server:
+        with _kiosk_page(browser, server, kiosk["token"], 1280, 900) as (page, accepted):
+            expect(page.locator("#screen-start")).to_have_class("screen")
+            for _ in range(5):
+                page.keyboard.press("Tab")
+                if _focused(page)["score"] == "4":
+                    break
+            assert _focused(page)["score"] == "4"
+            page.keyboard.press("Enter")
+            sections = []
+            for _ in range(5):
+                expect(page.locator("#screen-sipas")).to_have_class("screen")  # tap guard over
+                assert _focused(page)["id"] == "sipas-q"
+                codes = page.locator("#sipas-list [role=radiogroup] button.score").evaluate_all(
+                    "bs => [...new Set(bs.map(b => b.dataset.criterion))]"
+                )
+                visited: list[str] = []
+                tabs = 0
+                while True:
+                    page.keyboard.press("Tab")
+                    tabs += 1
+                    focus = _focused(page)
+                    if focus["id"] == "sipas-next" or tabs > 40:
+                        break
+                    if focus["role"] == "radio":
+                        visited.append(focus["criterion"])
+                        keys, score = KEY_PLANS[len(expected) % len(KEY_PLANS)]
+                        for key in keys:
+                            page.keyboard.press(key)
+                        expected[focus["criterion"]] = score
+                        assert _focused(page)["score"] == str(score), (keys, score)
+                sections.append((len(codes), tabs))
+                assert visited == codes
+                page.keyboard.press("Enter")
+            # A Tab per criterion, then "Quay lại" and "Tiếp tục" (4+4+5+3+3 criteria).
+            assert sections == [(4, 6), (4, 6), (5, 7), (3, 5), (3, 5)]
+            expect(page.locator("#screen-issues")).to_have_class("screen")
+            _tab_to(page, "issues-next")
+            page.keyboard.press("Enter")
+            expect(page.locator("#screen-comment")).to_have_class("screen")
+            _tab_to(page, "send")
+            page.keyboard.press("Enter")
+            expect(page.locator("#screen-thanks")).to_be_visible()
+            _wait_for(page, 1, accepted)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert len(expected) == 19
+    assert [(r.overall, r.field, r.criteria) for r in records] == [(4, "ho_tich", expected)]
+
+
+def test_arrow_keys_move_the_score_and_a_screen_reader_hears_criterion_and_score(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Within a criterion the arrow keys move the focus and the choice together
+    (aria-checked follows, wrapping at the ends), Home and End go to the first and
+    last score, the chosen score is the group's Tab stop (Shift+Tab comes back to it),
+    a tap chooses as before, the group is named by its criterion and each score by its
+    label, in English too, and keys in a group count as activity for the idle timer."""
+    kiosk = enrol(tmp_path, "05953", "Quầy Hộ tịch", "--mode", "sipas", "--field", "ho_tich")
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="2") as server,
+        _kiosk_page(browser, server, kiosk["token"], 1280, 900) as (page, _),
+    ):
+        page.click('button.face[data-score="4"]')
+        expect(page.locator("#screen-sipas")).to_have_class("screen")
+        page.keyboard.press("Tab")
+        assert _focused(page) == {"id": "", "role": "radio", "criterion": "tc1", "score": "1"}
+        assert _scores(page, "tc1") == (["false"] * 5, ["0", "-1", "-1", "-1", "-1"])
+        for key, score in [
+            ("ArrowRight", 2),
+            ("ArrowDown", 3),
+            ("ArrowUp", 2),
+            ("ArrowLeft", 1),
+            ("ArrowLeft", 5),  # wraps
+            ("ArrowRight", 1),  # wraps back
+            ("End", 5),
+            ("Home", 1),
+            ("ArrowRight", 2),
+            ("ArrowRight", 3),
+            ("ArrowRight", 4),
+        ]:
+            page.keyboard.press(key)
+            assert _focused(page)["score"] == str(score), key
+            checked, tabindex = _scores(page, "tc1")
+            assert checked == ["true" if s == score else "false" for s in range(1, 6)], key
+            assert tabindex == ["0" if s == score else "-1" for s in range(1, 6)], key
+        assert page.evaluate("window.scrollY") == 0  # the arrows moved no page
+        page.keyboard.press("Tab")
+        assert _focused(page)["criterion"] == "tc2"
+        assert _scores(page, "tc2") == (["false"] * 5, ["0", "-1", "-1", "-1", "-1"])
+        page.keyboard.press("Shift+Tab")
+        assert _focused(page)["criterion"] == "tc1" and _focused(page)["score"] == "4"
+
+        # What a screen reader is given, from Chromium's own accessibility tree: the
+        # focused score is a checked radio named by its label, in a group named by
+        # its criterion; and its place on the scale ("4 of 5").
+        nodes = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+        radios = [n for n in nodes if n.get("role", {}).get("value") == "radio"]
+        states = [{p["name"]: p["value"]["value"] for p in n["properties"]} for n in radios]
+        (focused,) = [n for n, state in zip(radios, states, strict=True) if state.get("focused")]
+        assert [
+            n["name"]["value"]
+            for n, state in zip(radios, states, strict=True)
+            if state["checked"] == "true"
+        ] == ["Hài lòng"]
+        assert focused["name"]["value"] == "Hài lòng"
+        parent = next(n for n in nodes if focused["nodeId"] in n.get("childIds", []))
+        assert (parent["role"]["value"], parent["name"]["value"]) == (
+            "radiogroup",
+            "Nơi ngồi chờ có đủ chỗ ngồi",
+        )
+        group = page.get_by_role("radiogroup", name="Nơi ngồi chờ có đủ chỗ ngồi")
+        expect(group).to_have_count(1)
+        expect(group.get_by_role("radio")).to_have_count(5)
+        chosen = group.get_by_role("radio", name="Hài lòng", exact=True)
+        expect(chosen).to_have_attribute("aria-checked", "true")
+        expect(chosen).to_have_attribute("aria-posinset", "4")
+        expect(chosen).to_have_attribute("aria-setsize", "5")
+
+        # A tap chooses as before, and makes the tapped score the group's Tab stop.
+        page.click('button.score[data-criterion="tc3"][data-score="2"]')
+        assert _scores(page, "tc3") == (
+            ["false", "true", "false", "false", "false"],
+            ["-1", "0", "-1", "-1", "-1"],
+        )
+
+        # Keys in a group are activity: the warning (half of 4 x 2 s) goes away.
+        page.focus('button.score[data-criterion="tc1"][aria-checked="true"]')
+        warning = page.locator("#idle-warning")
+        expect(warning).to_be_visible(timeout=8_000)
+        page.keyboard.press("ArrowRight")
+        expect(warning).to_be_hidden()
+        assert _scores(page, "tc1")[0] == ["false"] * 4 + ["true"]
+
+        # In English the same groups are read in English, with the choices kept.
+        page.click("#lang")
+        group = page.get_by_role("radiogroup", name="Enough seats in the waiting area")
+        expect(group.get_by_role("radio", name="Very satisfied")).to_have_attribute(
+            "aria-checked", "true"
+        )
+        expect(
+            page.get_by_role("radiogroup", name="Modern equipment").get_by_role(
+                "radio", name="Dissatisfied", exact=True
+            )
+        ).to_have_attribute("aria-checked", "true")

@@ -387,25 +387,69 @@
       p.id = "crit-" + c.code;
       p.textContent = c[lang] || c.vi;
       row.appendChild(p);
+      // One radio group a criterion: one Tab stop each (not five), the arrow keys
+      // choose within it, and a screen reader says the criterion with each score.
       var scores = document.createElement("div");
       scores.className = "scores";
-      scores.setAttribute("role", "group");
+      scores.setAttribute("role", "radiogroup");
       scores.setAttribute("aria-labelledby", p.id);
-      config.scale.forEach(function (s) {
-        var b = button("score", s[lang] || s.vi, state.criteria[c.code] === s.value);
+      config.scale.forEach(function (s, i) {
+        var b = button("score", s[lang] || s.vi);
+        b.setAttribute("role", "radio");
+        // Read as "Hài lòng, 4 of 5": the label with its place on the scale.
+        b.setAttribute("aria-posinset", String(i + 1));
+        b.setAttribute("aria-setsize", String(config.scale.length));
         b.dataset.criterion = c.code;
         b.dataset.score = String(s.value);
-        b.addEventListener("click", function () {
-          state.criteria[c.code] = s.value;
-          Array.prototype.forEach.call(scores.children, function (x) {
-            x.setAttribute("aria-pressed", x === b ? "true" : "false");
-          });
-        });
+        b.addEventListener("click", function () { chooseScore(scores, b); });
         scores.appendChild(b);
       });
+      scores.addEventListener("keydown", onScoreKey);
+      markScores(scores, state.criteria[c.code]);
       row.appendChild(scores);
       list.appendChild(row);
     });
+  }
+
+  // The chosen score is checked and is the group's one Tab stop (roving tabindex);
+  // with none chosen yet the first score is.
+  function markScores(scores, value) {
+    var radios = scores.querySelectorAll("[role=radio]");
+    var chosen = null;
+    Array.prototype.forEach.call(radios, function (x) {
+      if (parseInt(x.dataset.score, 10) === value) { chosen = x; }
+    });
+    Array.prototype.forEach.call(radios, function (x) {
+      x.setAttribute("aria-checked", x === chosen ? "true" : "false");
+      x.tabIndex = x === (chosen || radios[0]) ? 0 : -1;
+    });
+  }
+
+  function chooseScore(scores, b) {
+    var value = parseInt(b.dataset.score, 10);
+    state.criteria[b.dataset.criterion] = value;
+    markScores(scores, value);
+  }
+
+  // Arrow keys move to the next or previous score and choose it (wrapping at the
+  // ends), Home and End to the first and last; Space and Enter are the button's own
+  // click. Clicks are what the tap guard holds back on a new screen; these are not
+  // taps, and the focus is on the question then, not in a group.
+  var SCORE_STEPS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+  function onScoreKey(ev) {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
+    var scores = ev.currentTarget;
+    var radios = Array.prototype.slice.call(scores.querySelectorAll("[role=radio]"));
+    var at = radios.indexOf(ev.target);
+    if (at < 0) { return; }
+    var to;
+    if (ev.key in SCORE_STEPS) { to = (at + SCORE_STEPS[ev.key] + radios.length) % radios.length; }
+    else if (ev.key === "Home") { to = 0; }
+    else if (ev.key === "End") { to = radios.length - 1; }
+    else { return; }
+    ev.preventDefault();  // no page scroll
+    chooseScore(scores, radios[to]);
+    radios[to].focus();
   }
 
   function submit() {
