@@ -142,6 +142,7 @@ CASES = [
     # -- accepted: text is data, never markup (escaped wherever it is shown)
     Case("script tag in comment", 202, {"comment": "<script>alert('xã')</script>"}),
     Case("decomposed diacritics", 202, {"comment": unicodedata.normalize("NFD", "Rất tốt")}),
+    Case("emoji joined by zero-width joiners", 202, {"comment": "Cả nhà 👨\u200d👩\u200d👧 vui"}),
 ]
 
 

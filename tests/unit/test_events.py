@@ -98,6 +98,25 @@ def test_missing_field_is_named() -> None:
     assert exc.value.errors == {"overall": ["Missing data for required field."]}
 
 
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "Cả nhà 👨\u200d👩\u200d👧 đều hài lòng",  # family: joined by zero-width joiners
+        "Cờ 🏳\ufe0f\u200d🌈 và 👍🏽 ❤\ufe0f",  # a flag sequence, a skin tone, a variation
+    ],
+)
+def test_emoji_sequences_are_accepted_in_comments(comment: str) -> None:
+    # A kiosk keyboard's emoji: refusing them refused the citizen's whole rating.
+    assert load_response(valid(comment=comment)).comment == comment
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200e", "\u200f", "\u202e", "\u2066", "\x1b"])
+def test_invisible_and_direction_characters_are_still_refused(char: str) -> None:
+    with pytest.raises(InvalidEvent) as exc:
+        decode_response(envelope(valid(comment=f"tốt{char}lắm")))
+    assert "control" in exc.value.errors["comment"][0]
+
+
 def test_comment_of_exactly_1000_characters_is_fine() -> None:
     assert load_response(valid(comment="ơ" * 1000)).comment == "ơ" * 1000
 

@@ -48,10 +48,12 @@ SUSPECT_REASONS = ("rapid_taps", "identical_burst")
 LANGS = ("vi", "en")
 _EARLIEST = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
 # Control characters other than tab/newline have no place in a citizen's comment and
-# are a classic way to smuggle look-alike or log-forging text.
+# are a classic way to smuggle look-alike or log-forging text: so are the invisible
+# zero-width space and the direction marks, overrides and isolates. The zero-width
+# (non-)joiners are not refused: emoji sequences such as 👨‍👩‍👧 and 🏳️‍🌈 are made with them.
 # Lone surrogates (valid in JSON's \u escapes, not in UTF-8) cannot be stored or re-encoded.
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
 
