@@ -177,3 +177,10 @@ def test_lone_surrogate_in_a_comment_is_refused_not_stored() -> None:
 def test_absurd_version_numbers_are_unknown_not_a_crash() -> None:
     with pytest.raises(UnknownSchemaVersion):
         decode_response(envelope(valid(), "survey.response/" + "9" * 5000))
+
+
+def test_the_suspect_reasons_are_the_three_documented() -> None:
+    assert load_response(valid(suspect=["clock", "rapid_taps"])).suspect == ("clock", "rapid_taps")
+    with pytest.raises(InvalidEvent) as exc:
+        load_response(valid(suspect=["bot"]))
+    assert "suspect" in exc.value.errors
