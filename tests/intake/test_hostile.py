@@ -220,6 +220,38 @@ def test_only_the_accepted_ones_reached_kafka(world: World) -> None:
     assert "Rất tốt" in comments  # stored in NFC
 
 
+def test_each_refusal_is_logged_with_its_kiosk_and_reason_but_not_what_was_sent(
+    world: World,
+) -> None:
+    """A refused rating is lost on the tablet: the operator must be able to see which
+    kiosk and why in intake's log, and the log must not hold what citizens typed."""
+    sent = {"id": str(uuid.uuid4()), "comment": "Chị Lan 0912 345 678 \u202e"}
+    case = Case("logged refusal", 422, sent, error_field="comment")
+    assert _request(world, case)[0] == 422
+    case_401 = Case("logged 401", 401, token="Bearer not-a-token")
+    assert _request(world, case_401)[0] == 401
+    deadline = time.monotonic() + 10
+    refused: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        text = world.server.log_path.read_text(encoding="utf-8", errors="replace")
+        lines = [json.loads(x) for x in text.splitlines() if x.startswith("{")]
+        refused = [x for x in lines if x.get("event") == "refused"]
+        if any(x["id"] == sent["id"] for x in refused) and any(x["status"] == 401 for x in refused):
+            break
+        time.sleep(0.2)
+    mine = [x for x in refused if x["id"] == sent["id"]]
+    assert len(mine) == 1, refused[-5:]
+    assert mine[0]["level"] == "warning" and mine[0]["kiosk_id"] == world.home["id"]
+    assert mine[0]["reason"] == {
+        "comment": ["Must not contain control or direction-override characters."]
+    }
+    assert any(x["status"] == 401 and x["kiosk_id"] is None for x in refused)
+    # Every status of the table was logged, and no comment or token with it.
+    assert {x["status"] for x in refused} >= {400, 401, 403, 413, 415, 422}
+    assert "0912" not in text and "Chị Lan" not in text
+    assert world.home["token"] not in text and world.other["token"] not in text
+
+
 def test_rate_limit_answers_429_with_retry_after(
     kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+import uuid
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from thuocdo_shared import reference
 from thuocdo_shared.events import InvalidEvent, NotJSON, load_response, parse_json_object
 from thuocdo_shared.units import local_today, registry
@@ -67,12 +68,63 @@ def _unauthorized() -> Response:
     return refuse(401, "Unauthorized", API["unauthorized"], **{"WWW-Authenticate": "Bearer"})
 
 
+def _uuid_or_none(value: Any) -> str | None:
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:
+        return None
+
+
+def refusal_fields(
+    status: int, body: Any, kiosk_id: str | None, response_id: str | None
+) -> dict[str, Any]:
+    """What the log says of a refused response: the kiosk, the id and the reason as
+    intake gave it (its own messages, per field for a 422; nested errors only by
+    their field's name), never a value the kiosk sent."""
+    reason: Any = None
+    if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+        reason = {
+            str(field): (
+                [m for m in messages if isinstance(m, str)]
+                if isinstance(messages, list)
+                else ["(nested errors)"]
+            )
+            for field, messages in body["errors"].items()
+        }
+    elif isinstance(body, dict):
+        reason = body.get("message")
+    return {
+        "event": "refused",
+        "status": status,
+        "kiosk_id": kiosk_id,
+        "id": response_id,
+        "reason": reason,
+    }
+
+
 @bp.post("/responses")
 def post_response() -> Response:
+    answer = _post_response()
+    if answer.status_code >= 400:
+        # A refused rating is lost unless someone sees why: one line per refusal, a
+        # WARNING when a known kiosk's rating was refused for what it said.
+        fields = refusal_fields(
+            answer.status_code,
+            answer.get_json(silent=True),
+            g.get("kiosk_id"),
+            g.get("response_id"),
+        )
+        level = logging.WARNING if answer.status_code in (403, 422) else logging.INFO
+        log.log(level, "response refused", extra={"fields": fields})
+    return answer
+
+
+def _post_response() -> Response:
     rt = runtime()
     kiosk = _kiosk()
     if kiosk is None:
         return _unauthorized()
+    g.kiosk_id = kiosk.id
     allowed, retry_after = rt.limiter.check(kiosk.id, time.monotonic())
     if not allowed:
         return refuse(
@@ -87,9 +139,12 @@ def post_response() -> Response:
     if raw is None or len(raw) > rt.settings.max_body_bytes:
         return refuse(413, "Content Too Large", API["too_large"])
     try:
-        response = load_response(parse_json_object(raw), strict=True)
+        data = parse_json_object(raw)
     except NotJSON:
         return refuse(400, "Bad Request", API["not_json"])
+    g.response_id = _uuid_or_none(data.get("id"))  # for the log, if it is an id at all
+    try:
+        response = load_response(data, strict=True)
     except InvalidEvent as exc:
         return invalid(exc.errors)
     errors = future_errors(response, dt.datetime.now(dt.UTC), rt.settings.max_future_skew)
