@@ -96,8 +96,15 @@ class Status:
 
     down: bool = False
     since: dt.datetime | None = None
-    missing: bool = False
+    missing: bool = False  # some call of the page failed with nothing cached
     answered: int = 0  # calls scoring answered just now
+    # The parts of the page (sections, tables) whose own figures are missing: only
+    # they say "not loaded"; an empty part whose call succeeded is truly empty.
+    missing_parts: set[str] = field(default_factory=set)
+
+    def lacks(self, part: str) -> bool:
+        """Whether ``part`` (a section or table name) lost a call it is built from."""
+        return part in self.missing_parts
 
     def start(self, fn: Callable[[], Fetched]) -> Future[Fetched]:
         """Send one scoring call now, in the background: a page's calls are
@@ -105,9 +112,12 @@ class Status:
         not for their sum."""
         return _POOL.submit(fn)
 
-    def call(self, fn: Callable[[], Fetched] | Future[Fetched] | None) -> dict[str, Any] | None:
+    def call(
+        self, fn: Callable[[], Fetched] | Future[Fetched] | None, *parts: str
+    ) -> dict[str, Any] | None:
         """The data of one scoring call (run now, or started with :meth:`start`);
-        None when there is no call, scoring rejected it, or nothing is cached."""
+        None when there is no call, scoring rejected it, or nothing is cached.
+        ``parts`` are the sections and tables built from it."""
         if fn is None:
             return None
         try:
@@ -115,6 +125,7 @@ class Status:
         except ScoringUnavailable:
             self.down = True
             self.missing = True
+            self.missing_parts.update(parts)
             return None
         except ScoringRejected:
             return None
@@ -206,7 +217,7 @@ def _trend(
     status: Status, pending: Future[Fetched] | None, lang: str, index_key: str = "index_short"
 ) -> tuple[list[dict[str, Any]], Table]:
     """The trend's points and its table; ``index_key`` names the index column."""
-    data = status.call(pending)
+    data = status.call(pending, "trend")
     points = []
     table = Table(
         "trend",
@@ -266,13 +277,13 @@ def overview(
         p_matrix = status.start(lambda: client.matrix(parent.key, period.label, field=field))
     if prev_parent is not None:
         p_before = status.start(lambda: client.units(prev_parent.key, previous.label, field=field))
-    headline = status.call(p_head)
+    headline = status.call(p_head, "headline")
     page.data["headline"] = _estimate(headline) if headline else None
     _freshness(page, headline)
 
     rows: list[dict[str, Any]] = []
     if parent is not None:
-        ranked = status.call(p_units)
+        ranked = status.call(p_units, "ranking", "alerts")  # alerts compare the ranking
         for row in (ranked or {}).get("units", []):
             key = row.get("unit", {}).get("key", "")
             if scope.allows_key(key):
@@ -322,7 +333,7 @@ def overview(
     # Alerts: this period against the previous one, for the units in scope.
     prev_rows: dict[str, alert_rules.Estimate] = {}
     if prev_parent is not None and rows:
-        before = status.call(p_before)
+        before = status.call(p_before, "alerts")
         for r in (before or {}).get("units", []):
             key = r.get("unit", {}).get("key", "")
             if scope.allows_key(key):
@@ -382,7 +393,7 @@ def overview(
     page.tables["alerts"] = alerts_table
 
     # Heatmap: commune x issue shares.
-    matrix = status.call(p_matrix)
+    matrix = status.call(p_matrix, "heatmap")
     issues_meta = (matrix or {}).get("issues", [])
     names = _issue_names(lang)
     heat = Table(
@@ -487,7 +498,7 @@ def commune(
     # The CSV keeps its pages out of the last-good cache (see comments_page).
     p_comments = status.start(lambda: comments_page(wanted, remember=not everything))
     p_trend = status.start(_trend_call(client, unit.key, period))
-    index = status.call(p_index)
+    index = status.call(p_index, "headline", "sipas", "fields")
     page.data["headline"] = _estimate(index) if index else None
     _freshness(page, index)
     page.data["mean"] = (index or {}).get("mean")
@@ -559,7 +570,7 @@ def commune(
         )
     page.tables["fields"] = fields_table
 
-    issues = status.call(p_issues)
+    issues = status.call(p_issues, "issues")
     issues_table = Table(
         "issues",
         text("issues", lang),
@@ -591,7 +602,7 @@ def commune(
         )
     page.tables["issues"] = issues_table
 
-    themes = status.call(p_themes)
+    themes = status.call(p_themes, "themes")
     page.data["themes"] = [
         {
             "tone": "praise" if t.get("tone") == "praise" else "complaint",
@@ -627,7 +638,7 @@ def commune(
         )
     page.tables["themes"] = themes_table
 
-    comments = status.call(p_comments)
+    comments = status.call(p_comments, "comments")
     comments_table = Table(
         "comments",
         text("comments", lang),
@@ -742,20 +753,20 @@ def issue(
     ranked: dict[str, Any] | None
     if unit.level == "commune":
         # One commune: its own line from /issues (complaint share, and those ticking it).
-        own = status.call(p_own)
+        own = status.call(p_own, "communes")
         entry = next((i for i in (own or {}).get("issues", []) if i.get("code") == code), None)
         ranked = {"units": []}
         if entry is not None:
             shares[unit.key] = entry.get("share")
             ranked["units"].append({"unit": {"key": unit.key, "name": unit.name}, **entry})
     else:
-        matrix = status.call(p_matrix)
+        matrix = status.call(p_matrix, "communes")
         issues_meta = (matrix or {}).get("issues", [])
         column = next((i for i, m in enumerate(issues_meta) if m.get("code") == code), None)
         for row in (matrix or {}).get("rows", []):
             if column is not None and column < len(row.get("shares", [])):
                 shares[row["unit"]["key"]] = row["shares"][column]
-        ranked = status.call(p_units)
+        ranked = status.call(p_units, "communes")
     table = Table(
         "communes",
         text("across_communes", lang),

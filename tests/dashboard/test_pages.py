@@ -1,0 +1,179 @@
+"""The dashboard's pages as rendered HTML, over scoring's real read API: scoring's own
+Flask app on a store of the records below, served over HTTP in a thread, and the
+dashboard's app (Flask test client) calling it with its real scoring client. Scoring
+can be told to answer 503 on some paths (an outage of part of it), and counts the
+calls it gets, per path.
+
+Scoring runs without its comment model (no themes), as it does when the optional
+clustering package is absent; nothing else is stood in for.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from thuocdo_dashboard import create_app as dashboard_app
+from thuocdo_dashboard.settings import Settings as DashboardSettings
+from thuocdo_scoring import create_app as scoring_app
+from thuocdo_scoring.aggregate import Record
+from thuocdo_scoring.settings import Settings as ScoringSettings
+from thuocdo_scoring.store import SqliteStore
+from werkzeug.serving import make_server
+
+pytestmark = pytest.mark.unit
+
+TOKEN = "token-for-tests-only"
+PASSWORD = "mật-khẩu-thử-nghiệm-2025"
+PERIOD = "2025-08"
+KHA_SON = "05953@2025-07-01"
+PHU_BINH = "05908@2025-07-01"
+VN = dt.timezone(dt.timedelta(hours=7))
+
+
+def _records() -> list[Record]:
+    """August 2025: 20 responses each in Kha Sơn and Phú Bình, without SIPAS answers
+    or comments. In each, 15 rate 5 (index 75 %, above the alert threshold) and 5 rate 2;
+    the 5 unhappy ones tick "waiting_time", and so do 5 happy ones (as praise)."""
+    out = []
+    for i in range(40):
+        unit = KHA_SON if i % 2 else PHU_BINH
+        overall = 2 if i % 8 >= 6 else 5
+        ticks = ("waiting_time",) if overall == 2 or i % 8 < 2 else ()
+        out.append(
+            Record(
+                id=f"r{i}",
+                submitted_at=dt.datetime(2025, 8, 4 + i % 20, 9, tzinfo=VN),
+                unit_key=unit,
+                commune_code=unit.split("@")[0],
+                field="ho_tich",
+                overall=overall,
+                issues=ticks,
+            )
+        )
+    return out
+
+
+@dataclass
+class Scoring:
+    """Scoring's read API over HTTP: the calls it got and the paths it fails."""
+
+    url: str
+    calls: collections.Counter[str] = field(default_factory=collections.Counter)
+    failing: set[str] = field(default_factory=set)
+
+
+@pytest.fixture
+def scoring(tmp_path: Path) -> Iterator[Scoring]:
+    store = SqliteStore(tmp_path / "scoring.sqlite3")
+    records = _records()
+    store.apply_batch(records, {("t", 0): len(records)})
+    app = scoring_app(ScoringSettings(data_dir=tmp_path, token=TOKEN), store=store)
+    app.extensions["thuocdo_read_model"].model_loader = lambda: None  # no comment model
+    api = app.wsgi_app
+    state = Scoring("")
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        state.calls[path] += 1
+        if path in state.failing:
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [b'{"error": "down for the test"}']
+        return api(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.port}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        store.close()
+
+
+@pytest.fixture
+def open_page(scoring: Scoring, tmp_path: Path) -> Callable[..., str]:
+    """GET a page (or a file) as the province's leader (every commune in scope), in a
+    language; the text it gives, after checking its status. Each call starts with an
+    empty last-good cache."""
+    count = iter(range(1_000))
+
+    def get(path: str, lang: str = "vi", status: int = 200) -> str:
+        data_dir = tmp_path / f"dashboard-{next(count)}"
+        settings = DashboardSettings(
+            secret_key="k" * 32,
+            data_dir=data_dir,
+            scoring_url=scoring.url,
+            scoring_token=TOKEN,
+            scoring_timeout=5.0,
+        )
+        app = dashboard_app(settings, TESTING=True)
+        app.extensions["thuocdo_accounts"].add("tinh", "district", "19", PASSWORD)
+        client: FlaskClient = app.test_client()
+        with client.session_transaction() as session:
+            session["user"] = "tinh"
+            session["lang"] = lang
+        resp = client.get(path)
+        assert resp.status_code == status, (path, resp.status_code)
+        return resp.get_data(as_text=True)
+
+    return get
+
+
+def section(html: str, name: str) -> str:
+    """The HTML of one live section of a page (``data-section="<name>"``)."""
+    return html.split(f'data-section="{name}">', 1)[1].split("data-section=", 1)[0]
+
+
+NOT_LOADED = "Chưa tải được số liệu: hệ thống tính chỉ số không trả lời."
+
+
+def test_only_a_section_whose_own_figures_are_missing_says_not_loaded(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Scoring fails one call of the page: that section says its figures could not be
+    loaded; a section whose call succeeded and is truly empty says so plainly."""
+    scoring.failing = {"/api/v1/matrix"}
+    overview = open_page(f"/?period={PERIOD}")
+    assert NOT_LOADED in section(overview, "heatmap")
+    alerts = section(overview, "alerts")
+    assert "Không có cảnh báo trong kỳ này." in alerts and NOT_LOADED not in alerts
+    assert 'data-unit="05953@2025-07-01"' in section(overview, "ranking")
+
+    scoring.failing = {"/api/v1/themes"}
+    commune = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+    assert NOT_LOADED in section(commune, "themes")
+    sipas, comments = section(commune, "sipas"), section(commune, "comments")
+    assert "Kỳ này chưa có phiếu đánh giá đầy đủ các tiêu chí SIPAS." in sipas
+    assert "0 góp ý" in comments and "Không có góp ý nào phù hợp." in comments
+    assert NOT_LOADED not in sipas + comments
+    # the trend card too: the chart has figures, and says nothing of an outage
+    trend_card = commune.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
+    assert NOT_LOADED not in trend_card
+
+    scoring.failing = {"/api/v1/trend"}
+    commune = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+    trend_card = commune.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
+    assert NOT_LOADED in trend_card
+    assert NOT_LOADED not in section(commune, "sipas")
+
+
+def test_a_download_is_refused_only_when_its_own_table_is_missing(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """The same rule for the CSV: an empty table that scoring answered is an empty
+    file; the file of a table whose call failed is a 503."""
+    scoring.failing = {"/api/v1/themes"}
+    themes = open_page(f"/csv/commune/{KHA_SON}/themes.csv?period={PERIOD}", status=503)
+    assert "Chưa tải được tệp" in themes
+    comments = open_page(f"/csv/commune/{KHA_SON}/comments.csv?period={PERIOD}")
+    assert comments.lstrip("\ufeff").startswith("Thời gian,")
