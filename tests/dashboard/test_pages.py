@@ -66,6 +66,7 @@ class Scoring:
     """Scoring's read API over HTTP: the calls it got and the paths it fails."""
 
     url: str
+    store: SqliteStore
     calls: collections.Counter[str] = field(default_factory=collections.Counter)
     failing: set[str] = field(default_factory=set)
 
@@ -78,7 +79,7 @@ def scoring(tmp_path: Path) -> Iterator[Scoring]:
     app = scoring_app(ScoringSettings(data_dir=tmp_path, token=TOKEN), store=store)
     app.extensions["thuocdo_read_model"].model_loader = lambda: None  # no comment model
     api = app.wsgi_app
-    state = Scoring("")
+    state = Scoring("", store)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -177,3 +178,33 @@ def test_a_download_is_refused_only_when_its_own_table_is_missing(
     assert "Chưa tải được tệp" in themes
     comments = open_page(f"/csv/commune/{KHA_SON}/comments.csv?period={PERIOD}")
     assert comments.lstrip("\ufeff").startswith("Thời gian,")
+
+
+STALLED = "Số liệu đã ngừng cập nhật từ lúc"
+
+
+@pytest.mark.parametrize(
+    ("unit", "calls"),
+    [
+        ("19@-", {"/api/v1/matrix": 1, "/api/v1/units": 1, "/api/v1/trend": 1}),
+        (KHA_SON, {"/api/v1/issues": 1, "/api/v1/trend": 1}),
+    ],
+)
+def test_the_issue_page_asks_scoring_only_for_what_it_shows(
+    scoring: Scoring, open_page: Callable[..., str], unit: str, calls: dict[str, int]
+) -> None:
+    """The issue page shows no /index figure: it makes no /index call (it made one only
+    for the consumer's heartbeat), and still says when the figures stopped moving."""
+    page = open_page(f"/issue/waiting_time?unit={unit}&period={PERIOD}")
+    assert dict(scoring.calls) == calls
+    assert 'data-table="communes"' in page and STALLED not in page
+    # no consumer ever ran: the figures were never updated
+    assert "Số liệu chưa được cập nhật lần nào" in page
+    scoring.store.note_consumer(dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), None, 0)
+    scoring.calls.clear()
+    stalled = open_page(f"/issue/waiting_time?unit={unit}&period={PERIOD}")
+    assert dict(scoring.calls) == calls
+    assert STALLED in stalled.split('id="scoring-status"', 1)[1].split("</div>", 1)[0]
+    scoring.store.note_consumer(dt.datetime.now(dt.UTC), None, 0)
+    moving = open_page(f"/issue/waiting_time?unit={unit}&period={PERIOD}")
+    assert STALLED not in moving and "Số liệu chưa được cập nhật lần nào" not in moving

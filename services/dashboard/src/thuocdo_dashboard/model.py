@@ -101,6 +101,8 @@ class Status:
     # The parts of the page (sections, tables) whose own figures are missing: only
     # they say "not loaded"; an empty part whose call succeeded is truly empty.
     missing_parts: set[str] = field(default_factory=set)
+    # Scoring's consumer heartbeat from the answers (MISSING: none carried one).
+    heartbeat: Any = MISSING
 
     def lacks(self, part: str) -> bool:
         """Whether ``part`` (a section or table name) lost a call it is built from."""
@@ -135,6 +137,8 @@ class Status:
                 self.since = fetched.fetched_at
         else:
             self.answered += 1
+        if "consumer" in fetched.data and (self.heartbeat == MISSING or not fetched.stale):
+            self.heartbeat = fetched.data["consumer"]
         return fetched.data
 
 
@@ -165,10 +169,11 @@ def _trend_call(
 
 
 def _freshness(page: Page, index: dict[str, Any] | None) -> None:
-    """From scoring's /index answer: the time of its newest response and its
-    consumer's heartbeat (MISSING when there was no answer or no such field)."""
+    """The time of the newest response (from scoring's /index answer, None without
+    one) and the consumer's heartbeat, which every answer a page builds on carries
+    (MISSING when none did)."""
     page.data["as_of"] = (index or {}).get("as_of")
-    page.data["consumer"] = index.get("consumer", MISSING) if index else MISSING
+    page.data["consumer"] = page.status.heartbeat
 
 
 def unit_title(unit: Unit, lang: str) -> str:
@@ -747,8 +752,8 @@ def issue(
         p_units = status.start(lambda: client.units(parent.key, period.label, issue=code))
     if trend_key is not None and (trend_key == unit.key or scope.role == "admin"):
         p_trend = status.start(_trend_call(client, trend_key, period, code))
-    # For the consumer's heartbeat (are the figures still moving?), as on other pages.
-    p_head = status.start(lambda: client.index(unit.key, period.label, issue=code))
+    # No /index call: the page shows none of its figures, and the consumer's heartbeat
+    # (are the figures still moving?) comes with the answers above.
     shares: dict[str, Any] = {}
     ranked: dict[str, Any] | None
     if unit.level == "commune":
@@ -807,8 +812,7 @@ def issue(
     else:
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
     page.tables["trend"].title = text("over_time", lang)
-    head = status.call(p_head)
-    _freshness(page, head)
+    _freshness(page, None)
     return page
 
 
