@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import html as html_lib
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -208,3 +210,45 @@ def test_the_issue_page_asks_scoring_only_for_what_it_shows(
     scoring.store.note_consumer(dt.datetime.now(dt.UTC), None, 0)
     moving = open_page(f"/issue/waiting_time?unit={unit}&period={PERIOD}")
     assert STALLED not in moving and "Số liệu chưa được cập nhật lần nào" not in moving
+
+
+def headings(html: str, table: str) -> list[str]:
+    """The column headings of a table of the page, as text."""
+    head = html.split(f'data-table="{table}">', 1)[1].split("</thead>", 1)[0]
+    cells = re.findall(r"<th[^>]*>(.*?)</th>", head)
+    return [html_lib.unescape(re.sub(r"<[^>]+>", "", h)) for h in cells]
+
+
+def test_the_issue_columns_say_what_they_count(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Beside the share of unhappy responses, the count of responses ticking the issue
+    says it counts every rating (a tick on 4-5 is praise), and the share says it is the
+    1-3 ones out of all the commune's responses. The figures are scoring's: Kha Sơn has
+    10 responses ticking "waiting_time", 5 of them rated 2, out of 20 (25 %)."""
+    issue = open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}")
+    assert headings(issue, "communes") == [
+        "Xã, phường",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của xã,"
+        " phường (%)",
+        "Số phiếu có chọn vấn đề (mọi mức đánh giá, 1–5 điểm)",
+        "Chỉ số hài lòng của các phiếu có chọn vấn đề (%)",
+        "Cận dưới (%)",
+        "Cận trên (%)",
+    ]
+    row = issue.split('data-table="communes">', 1)[1].split("<tbody>", 1)[1].split("</tr>")[0]
+    assert re.findall(r'data-value="([^"]+)"', row)[:3] == ["25.0", "10", "50.0"]
+    english = open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}", lang="en")
+    assert headings(english, "communes")[1:4] == [
+        "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
+        "Responses that ticked the issue (any rating, 1–5)",
+        "Index among the responses that ticked the issue (%)",
+    ]
+    # the commune page's table of issues says the same
+    commune = open_page(f"/commune/{KHA_SON}?period={PERIOD}", lang="en")
+    assert headings(commune, "issues")[1:5] == [
+        "Responses that ticked the issue (any rating, 1–5)",
+        "Of which unhappy (1–3)",
+        "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
+        "Index among the responses that ticked the issue (%)",
+    ]

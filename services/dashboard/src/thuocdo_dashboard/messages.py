@@ -211,13 +211,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "issue": ("Vấn đề", "Issue"),
     "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praise"),
     "predicted_tag": ("phân loại tự động: {tag}", "classified automatically: {tag}"),
-    "count": ("Số phiếu chọn", "Responses ticking it"),
+    # An issue's figures (scoring's /issues, /units?issue=): "count" is every response
+    # that ticked it, at any rating (a tick on 4-5 is praise); "share" only the 1-3
+    # ones, as a % of all the commune's responses. Each heading says which.
+    "count": (
+        "Số phiếu có chọn vấn đề (mọi mức đánh giá, 1–5 điểm)",
+        "Responses that ticked the issue (any rating, 1–5)",
+    ),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
     "share": (
-        "Phiếu chưa hài lòng có chọn vấn đề (% trên tổng số phiếu)",
-        "Unhappy responses ticking the issue (% of all)",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của xã,"
+        " phường (%)",
+        "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
     ),
-    "index_among": ("Chỉ số hài lòng của nhóm này (%)", "Index among them (%)"),
+    "index_among": (
+        "Chỉ số hài lòng của các phiếu có chọn vấn đề (%)",
+        "Index among the responses that ticked the issue (%)",
+    ),
     "issue_index_over_time": (
         "Chỉ số hài lòng của các phiếu chọn vấn đề này (%)",
         "Index of the responses that ticked this issue (%)",
