@@ -252,3 +252,39 @@ def test_the_issue_columns_say_what_they_count(
         "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
         "Index among the responses that ticked the issue (%)",
     ]
+
+
+def vi(name: str) -> str:
+    return f'<span lang="vi">{name}</span>'
+
+
+def test_unit_names_are_marked_vietnamese_in_the_english_page(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """A screen reader reads a unit's name in a Vietnamese voice in the English page:
+    headings, tables, the ranking chart, banners and their links mark it lang="vi"
+    (not the page's own "(former)"); the Vietnamese page, in lang="vi" already, does
+    not repeat it."""
+    overview = open_page(f"/?period={PERIOD}", lang="en")
+    assert '<html lang="en">' in overview
+    assert f"<h1>{vi('Tỉnh Thái Nguyên')} <small>" in overview
+    ranking = section(overview, "ranking")
+    chart, table = ranking.split("<details>", 1)
+    for part in (chart, table, section(overview, "heatmap")):
+        assert f'">{vi("Xã Kha Sơn")}</a>' in part and f'">{vi("Xã Phú Bình")}</a>' in part
+
+    issue = open_page(f"/issue/waiting_time?period={PERIOD}", lang="en")
+    assert f"<small>· {vi('Tỉnh Thái Nguyên')} ·" in issue
+    assert f'">{vi("Xã Kha Sơn")}</a>' in section(issue, "communes")
+
+    # Lương Phú ended when Kha Sơn was formed from it (2025-07-01)
+    former = open_page(f"/commune/05953@-?period={PERIOD}", lang="en")
+    assert f"<h1>{vi('Xã Lương Phú')} (former) <small>" in former
+    banner = former.split('id="not-in-force">', 1)[1].split("</p>", 1)[0]
+    assert banner.startswith(f"{vi('Xã Lương Phú')} (former) has not been")
+    assert f'">{vi("Xã Kha Sơn")}</a>' in banner
+
+    for path in (f"/?period={PERIOD}", f"/commune/05953@-?period={PERIOD}"):
+        page = open_page(path)
+        assert '<html lang="vi">' in page and '<span lang="vi">' not in page
+    assert "<h1>Xã Lương Phú (cũ) <small>" in open_page(f"/commune/05953@-?period={PERIOD}")

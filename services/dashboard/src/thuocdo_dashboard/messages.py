@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from markupsafe import Markup, escape
 from thuocdo_shared.units import LOCAL_TZ
 
 from .periods import Period
@@ -283,6 +284,33 @@ def text(key: str, lang: str = "vi", **values: object) -> str:
         one, many = template.split("|", 1)
         template = one if values.get("n") == 1 else many
     return unicodedata.normalize("NFC", template.format(**values) if values else template)
+
+
+def text_html(key: str, lang: str = "vi", **values: object) -> Markup:
+    """:func:`text` as HTML, for values that are HTML already (a unit's name from
+    :func:`unit_name`): the message and every other value are escaped."""
+    vi, en = CATALOGUE[key]
+    template = unicodedata.normalize("NFC", en if lang == "en" else vi)
+    if "|" in template:
+        one, many = template.split("|", 1)
+        template = one if values.get("n") == 1 else many
+    return escape(template).format(**values)
+
+
+def unit_name(name: str, lang: str = "vi") -> Markup:
+    """A unit's name as HTML in a page in ``lang``. Names are Vietnamese ("Xã Phú
+    Bình"): in an English page they are marked lang="vi", so that a screen reader reads
+    them in a Vietnamese voice; the page's own "(former)" after a name (``former_name``)
+    stays outside the mark. In a Vietnamese page, the text as it is."""
+    if lang == "vi":
+        return escape(name)
+    before, after = CATALOGUE["former_name"][1].split("{name}")
+    core = name
+    if len(name) > len(before) + len(after) and name.startswith(before) and name.endswith(after):
+        core = name[len(before) : len(name) - len(after)]
+    else:
+        before = after = ""
+    return Markup('{}<span lang="vi">{}</span>{}').format(before, core, after)
 
 
 def rating_label(score: int, lang: str = "vi") -> str:

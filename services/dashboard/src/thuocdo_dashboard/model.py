@@ -54,6 +54,9 @@ class Table:
     # Columns written by citizens, in Vietnamese whatever the page's language: marked
     # lang="vi" so that a screen reader reads them in a Vietnamese voice.
     vi_cols: set[int] = field(default_factory=set)
+    # Columns of unit names (Vietnamese): marked lang="vi" in an English page only
+    # (messages.unit_name), leaving out its "(former)".
+    unit_cols: set[int] = field(default_factory=set)
 
     def csv_header(self) -> list[str]:
         return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
@@ -319,6 +322,7 @@ def overview(
             text("small_sample", lang),
         ],
         numeric={2, 3, 4, 5, 6},
+        unit_cols={1},
     )
     for r in page.data["ranking"]:
         ranking.rows.append(
@@ -386,6 +390,7 @@ def overview(
         "alerts",
         text("alerts", lang),
         [text("commune", lang), text("alert_kind", lang), text("small_sample", lang)],
+        unit_cols={0},
     )
     for a in page.data["alerts"]:
         alerts_table.rows.append(
@@ -407,6 +412,7 @@ def overview(
         [text("commune", lang), text("n_answers", lang)]
         + [names.get(i["code"], i.get("name", i["code"])) for i in issues_meta],
         numeric=set(range(1, 2 + len(issues_meta))),
+        unit_cols={0},
     )
     heat_rows = []
     for row in (matrix or {}).get("rows", []):
@@ -784,6 +790,7 @@ def issue(
             text("ci_high", lang),
         ],
         numeric={1, 2, 3, 4, 5},
+        unit_cols={0},
     )
     for r in (ranked or {}).get("units", []):
         key = r.get("unit", {}).get("key", "")
