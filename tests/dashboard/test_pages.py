@@ -28,6 +28,7 @@ from thuocdo_scoring import create_app as scoring_app
 from thuocdo_scoring.aggregate import Record
 from thuocdo_scoring.settings import Settings as ScoringSettings
 from thuocdo_scoring.store import SqliteStore
+from thuocdo_shared import reference
 from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.unit
@@ -38,12 +39,14 @@ PERIOD = "2025-08"
 KHA_SON = "05953@2025-07-01"
 PHU_BINH = "05908@2025-07-01"
 VN = dt.timezone(dt.timedelta(hours=7))
+SIPAS = list(reference.sipas().criteria)
 
 
 def _records() -> list[Record]:
-    """August 2025: 20 responses each in Kha Sơn and Phú Bình, without SIPAS answers
-    or comments. In each, 15 rate 5 (index 75 %, above the alert threshold) and 5 rate 2;
-    the 5 unhappy ones tick "waiting_time", and so do 5 happy ones (as praise)."""
+    """August 2025: 20 responses each in Kha Sơn and Phú Bình, without comments. In
+    each, 15 rate 5 (index 75 %, above the alert threshold) and 5 rate 2; the 5 unhappy
+    ones tick "waiting_time", and so do 5 happy ones (as praise). Phú Bình's answer the
+    whole SIPAS questionnaire (each criterion as the overall rating), Kha Sơn's none."""
     out = []
     for i in range(40):
         unit = KHA_SON if i % 2 else PHU_BINH
@@ -58,6 +61,7 @@ def _records() -> list[Record]:
                 field="ho_tich",
                 overall=overall,
                 issues=ticks,
+                criteria={} if unit == KHA_SON else dict.fromkeys(SIPAS, overall),
             )
         )
     return out
@@ -288,3 +292,25 @@ def test_unit_names_are_marked_vietnamese_in_the_english_page(
         page = open_page(path)
         assert '<html lang="vi">' in page and '<span lang="vi">' not in page
     assert "<h1>Xã Lương Phú (cũ) <small>" in open_page(f"/commune/05953@-?period={PERIOD}")
+
+
+def test_the_sipas_table_groups_its_criteria_by_dimension_in_the_html(
+    open_page: Callable[..., str],
+) -> None:
+    """One <tbody> per SIPAS dimension, its first row headed by <th scope="rowgroup">
+    naming the dimension, each criterion's row by <th scope="row">: a screen reader
+    can tell which dimension a criterion belongs to (CSS alone told only the eye)."""
+    page = open_page(f"/commune/{PHU_BINH}?period={PERIOD}")
+    table = page.split('data-table="sipas">', 1)[1].split("</table>", 1)[0]
+    bodies = re.findall(r'<tbody aria-labelledby="sipas-group-(\d)">(.*?)</tbody>', table, re.S)
+    sipas = reference.sipas()
+    assert len(bodies) == len(sipas.dimensions) == 5
+    for (number, body), dimension in zip(bodies, sipas.dimensions, strict=True):
+        # the <tbody> is named by its dimension's header
+        assert body.startswith(f'<tr class="group"><th scope="rowgroup" id="sipas-group-{number}">')
+        heads = re.findall(r'<tr class="(\w+)"><th scope="(\w+)"[^>]*>([^<]*)</th>', body)
+        assert heads[0] == ("group", "rowgroup", dimension.label.vi)
+        assert heads[1:] == [("sub", "row", criterion.label.vi) for criterion in dimension.criteria]
+        # the dimension's row and each criterion's carry their figures (20 answers)
+        assert body.count('<td class="num"><span data-value="20">') == len(heads)
+    assert sum(len(d.criteria) for d in sipas.dimensions) == 19
