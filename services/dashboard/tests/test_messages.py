@@ -38,3 +38,13 @@ def test_english_counts_have_a_singular() -> None:
     assert text("n_short", "en", n=331) == "331 responses"
     assert text("comments_total", "en", n=0) == "0 comments"
     assert text("n_short", "vi", n=1) == "1 phiếu"  # no plural in Vietnamese
+
+
+def test_a_unit_name_is_marked_vietnamese_in_english_and_escaped() -> None:
+    unit_name, text_html = messages.unit_name, messages.text_html
+    assert unit_name("Xã Kha Sơn (former)", "en") == '<span lang="vi">Xã Kha Sơn</span> (former)'
+    assert unit_name("Xã <b>", "en") == '<span lang="vi">Xã &lt;b&gt;</span>'
+    assert unit_name("Xã Kha Sơn (cũ)", "vi") == "Xã Kha Sơn (cũ)"  # the page is vi already
+    banner = text_html("unit_gone", "en", unit=unit_name("Huyện Phú Bình", "en"), since="<x>")
+    assert banner.startswith('<span lang="vi">Huyện Phú Bình</span> (former) has not been')
+    assert "since &lt;x&gt;;" in banner

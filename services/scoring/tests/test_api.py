@@ -339,3 +339,24 @@ def test_the_consumers_heartbeat_is_in_index_readyz_and_metrics(
     store.note_consumer(dt.datetime.now(dt.UTC), 3, 0)  # a fresh heartbeat
     assert anon.get("/readyz").get_json()["consumer"]["lag"] == 3
     assert "thuocdo_scoring_consumer_lag 3.0" in anon.get("/metrics").get_data(as_text=True)
+
+
+def test_the_heartbeat_is_in_every_answer_a_page_builds_on(app: Flask, client: FlaskClient) -> None:
+    """The dashboard's issue page shows /units, /matrix, /issues and /trend figures and
+    no /index ones: those answers carry the consumer's heartbeat too, so that it need
+    not ask /index only to learn whether the figures still move."""
+    store: SqliteStore = app.extensions["thuocdo_store"]
+    paths = [
+        "/api/v1/units?parent=19&period=2025",
+        "/api/v1/matrix?parent=19&period=2025",
+        "/api/v1/issues?unit=05953@-&period=2025-06",
+        "/api/v1/trend?unit=19&from=2025-06-01&to=2025-07-31&granularity=month",
+    ]
+    for path in paths:
+        assert client.get(path).get_json()["consumer"] is None, path  # none ever ran
+    seen = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=300)
+    store.note_consumer(seen, None, 0)
+    for path in paths:
+        consumer = client.get(path).get_json()["consumer"]
+        assert dt.datetime.fromisoformat(consumer["seen_at"]) == seen, path
+        assert consumer["age_s"] >= 300, path

@@ -130,6 +130,8 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     # twins of the pages see them too.
     app.jinja_env.globals.update(
         t=lambda key, **kw: messages.text(key, _current_lang(), **kw),
+        t_html=lambda key, **kw: messages.text_html(key, _current_lang(), **kw),
+        unit_name=lambda name: messages.unit_name(name, _current_lang()),
         num=lambda value, digits=1: messages.number(value, _current_lang(), digits),
         rating_label=lambda score: messages.rating_label(score, _current_lang()),
         current_lang=_current_lang,

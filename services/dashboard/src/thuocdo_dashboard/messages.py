@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import unicodedata
 
+from markupsafe import Markup, escape
 from thuocdo_shared.units import LOCAL_TZ
 
 from .periods import Period
@@ -211,13 +212,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "issue": ("Vấn đề", "Issue"),
     "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praise"),
     "predicted_tag": ("phân loại tự động: {tag}", "classified automatically: {tag}"),
-    "count": ("Số phiếu chọn", "Responses ticking it"),
+    # An issue's figures (scoring's /issues, /units?issue=): "count" is every response
+    # that ticked it, at any rating (a tick on 4-5 is praise); "share" only the 1-3
+    # ones, as a % of all the commune's responses. Each heading says which.
+    "count": (
+        "Số phiếu có chọn vấn đề (mọi mức đánh giá, 1–5 điểm)",
+        "Responses that ticked the issue (any rating, 1–5)",
+    ),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
     "share": (
-        "Phiếu chưa hài lòng có chọn vấn đề (% trên tổng số phiếu)",
-        "Unhappy responses ticking the issue (% of all)",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của xã,"
+        " phường (%)",
+        "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
     ),
-    "index_among": ("Chỉ số hài lòng của nhóm này (%)", "Index among them (%)"),
+    "index_among": (
+        "Chỉ số hài lòng của các phiếu có chọn vấn đề (%)",
+        "Index among the responses that ticked the issue (%)",
+    ),
     "issue_index_over_time": (
         "Chỉ số hài lòng của các phiếu chọn vấn đề này (%)",
         "Index of the responses that ticked this issue (%)",
@@ -273,6 +284,33 @@ def text(key: str, lang: str = "vi", **values: object) -> str:
         one, many = template.split("|", 1)
         template = one if values.get("n") == 1 else many
     return unicodedata.normalize("NFC", template.format(**values) if values else template)
+
+
+def text_html(key: str, lang: str = "vi", **values: object) -> Markup:
+    """:func:`text` as HTML, for values that are HTML already (a unit's name from
+    :func:`unit_name`): the message and every other value are escaped."""
+    vi, en = CATALOGUE[key]
+    template = unicodedata.normalize("NFC", en if lang == "en" else vi)
+    if "|" in template:
+        one, many = template.split("|", 1)
+        template = one if values.get("n") == 1 else many
+    return escape(template).format(**values)
+
+
+def unit_name(name: str, lang: str = "vi") -> Markup:
+    """A unit's name as HTML in a page in ``lang``. Names are Vietnamese ("Xã Phú
+    Bình"): in an English page they are marked lang="vi", so that a screen reader reads
+    them in a Vietnamese voice; the page's own "(former)" after a name (``former_name``)
+    stays outside the mark. In a Vietnamese page, the text as it is."""
+    if lang == "vi":
+        return escape(name)
+    before, after = CATALOGUE["former_name"][1].split("{name}")
+    core = name
+    if len(name) > len(before) + len(after) and name.startswith(before) and name.endswith(after):
+        core = name[len(before) : len(name) - len(after)]
+    else:
+        before = after = ""
+    return Markup('{}<span lang="vi">{}</span>{}').format(before, core, after)
 
 
 def rating_label(score: int, lang: str = "vi") -> str:

@@ -54,6 +54,9 @@ class Table:
     # Columns written by citizens, in Vietnamese whatever the page's language: marked
     # lang="vi" so that a screen reader reads them in a Vietnamese voice.
     vi_cols: set[int] = field(default_factory=set)
+    # Columns of unit names (Vietnamese): marked lang="vi" in an English page only
+    # (messages.unit_name), leaving out its "(former)".
+    unit_cols: set[int] = field(default_factory=set)
 
     def csv_header(self) -> list[str]:
         return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
@@ -96,8 +99,17 @@ class Status:
 
     down: bool = False
     since: dt.datetime | None = None
-    missing: bool = False
+    missing: bool = False  # some call of the page failed with nothing cached
     answered: int = 0  # calls scoring answered just now
+    # The parts of the page (sections, tables) whose own figures are missing: only
+    # they say "not loaded"; an empty part whose call succeeded is truly empty.
+    missing_parts: set[str] = field(default_factory=set)
+    # Scoring's consumer heartbeat from the answers (MISSING: none carried one).
+    heartbeat: Any = MISSING
+
+    def lacks(self, part: str) -> bool:
+        """Whether ``part`` (a section or table name) lost a call it is built from."""
+        return part in self.missing_parts
 
     def start(self, fn: Callable[[], Fetched]) -> Future[Fetched]:
         """Send one scoring call now, in the background: a page's calls are
@@ -105,9 +117,12 @@ class Status:
         not for their sum."""
         return _POOL.submit(fn)
 
-    def call(self, fn: Callable[[], Fetched] | Future[Fetched] | None) -> dict[str, Any] | None:
+    def call(
+        self, fn: Callable[[], Fetched] | Future[Fetched] | None, *parts: str
+    ) -> dict[str, Any] | None:
         """The data of one scoring call (run now, or started with :meth:`start`);
-        None when there is no call, scoring rejected it, or nothing is cached."""
+        None when there is no call, scoring rejected it, or nothing is cached.
+        ``parts`` are the sections and tables built from it."""
         if fn is None:
             return None
         try:
@@ -115,6 +130,7 @@ class Status:
         except ScoringUnavailable:
             self.down = True
             self.missing = True
+            self.missing_parts.update(parts)
             return None
         except ScoringRejected:
             return None
@@ -124,6 +140,8 @@ class Status:
                 self.since = fetched.fetched_at
         else:
             self.answered += 1
+        if "consumer" in fetched.data and (self.heartbeat == MISSING or not fetched.stale):
+            self.heartbeat = fetched.data["consumer"]
         return fetched.data
 
 
@@ -154,10 +172,11 @@ def _trend_call(
 
 
 def _freshness(page: Page, index: dict[str, Any] | None) -> None:
-    """From scoring's /index answer: the time of its newest response and its
-    consumer's heartbeat (MISSING when there was no answer or no such field)."""
+    """The time of the newest response (from scoring's /index answer, None without
+    one) and the consumer's heartbeat, which every answer a page builds on carries
+    (MISSING when none did)."""
     page.data["as_of"] = (index or {}).get("as_of")
-    page.data["consumer"] = index.get("consumer", MISSING) if index else MISSING
+    page.data["consumer"] = page.status.heartbeat
 
 
 def unit_title(unit: Unit, lang: str) -> str:
@@ -206,7 +225,7 @@ def _trend(
     status: Status, pending: Future[Fetched] | None, lang: str, index_key: str = "index_short"
 ) -> tuple[list[dict[str, Any]], Table]:
     """The trend's points and its table; ``index_key`` names the index column."""
-    data = status.call(pending)
+    data = status.call(pending, "trend")
     points = []
     table = Table(
         "trend",
@@ -266,13 +285,13 @@ def overview(
         p_matrix = status.start(lambda: client.matrix(parent.key, period.label, field=field))
     if prev_parent is not None:
         p_before = status.start(lambda: client.units(prev_parent.key, previous.label, field=field))
-    headline = status.call(p_head)
+    headline = status.call(p_head, "headline")
     page.data["headline"] = _estimate(headline) if headline else None
     _freshness(page, headline)
 
     rows: list[dict[str, Any]] = []
     if parent is not None:
-        ranked = status.call(p_units)
+        ranked = status.call(p_units, "ranking", "alerts")  # alerts compare the ranking
         for row in (ranked or {}).get("units", []):
             key = row.get("unit", {}).get("key", "")
             if scope.allows_key(key):
@@ -303,6 +322,7 @@ def overview(
             text("small_sample", lang),
         ],
         numeric={2, 3, 4, 5, 6},
+        unit_cols={1},
     )
     for r in page.data["ranking"]:
         ranking.rows.append(
@@ -322,7 +342,7 @@ def overview(
     # Alerts: this period against the previous one, for the units in scope.
     prev_rows: dict[str, alert_rules.Estimate] = {}
     if prev_parent is not None and rows:
-        before = status.call(p_before)
+        before = status.call(p_before, "alerts")
         for r in (before or {}).get("units", []):
             key = r.get("unit", {}).get("key", "")
             if scope.allows_key(key):
@@ -370,6 +390,7 @@ def overview(
         "alerts",
         text("alerts", lang),
         [text("commune", lang), text("alert_kind", lang), text("small_sample", lang)],
+        unit_cols={0},
     )
     for a in page.data["alerts"]:
         alerts_table.rows.append(
@@ -382,7 +403,7 @@ def overview(
     page.tables["alerts"] = alerts_table
 
     # Heatmap: commune x issue shares.
-    matrix = status.call(p_matrix)
+    matrix = status.call(p_matrix, "heatmap")
     issues_meta = (matrix or {}).get("issues", [])
     names = _issue_names(lang)
     heat = Table(
@@ -391,6 +412,7 @@ def overview(
         [text("commune", lang), text("n_answers", lang)]
         + [names.get(i["code"], i.get("name", i["code"])) for i in issues_meta],
         numeric=set(range(1, 2 + len(issues_meta))),
+        unit_cols={0},
     )
     heat_rows = []
     for row in (matrix or {}).get("rows", []):
@@ -487,7 +509,7 @@ def commune(
     # The CSV keeps its pages out of the last-good cache (see comments_page).
     p_comments = status.start(lambda: comments_page(wanted, remember=not everything))
     p_trend = status.start(_trend_call(client, unit.key, period))
-    index = status.call(p_index)
+    index = status.call(p_index, "headline", "sipas", "fields")
     page.data["headline"] = _estimate(index) if index else None
     _freshness(page, index)
     page.data["mean"] = (index or {}).get("mean")
@@ -559,7 +581,7 @@ def commune(
         )
     page.tables["fields"] = fields_table
 
-    issues = status.call(p_issues)
+    issues = status.call(p_issues, "issues")
     issues_table = Table(
         "issues",
         text("issues", lang),
@@ -591,7 +613,7 @@ def commune(
         )
     page.tables["issues"] = issues_table
 
-    themes = status.call(p_themes)
+    themes = status.call(p_themes, "themes")
     page.data["themes"] = [
         {
             "tone": "praise" if t.get("tone") == "praise" else "complaint",
@@ -627,7 +649,7 @@ def commune(
         )
     page.tables["themes"] = themes_table
 
-    comments = status.call(p_comments)
+    comments = status.call(p_comments, "comments")
     comments_table = Table(
         "comments",
         text("comments", lang),
@@ -736,26 +758,26 @@ def issue(
         p_units = status.start(lambda: client.units(parent.key, period.label, issue=code))
     if trend_key is not None and (trend_key == unit.key or scope.role == "admin"):
         p_trend = status.start(_trend_call(client, trend_key, period, code))
-    # For the consumer's heartbeat (are the figures still moving?), as on other pages.
-    p_head = status.start(lambda: client.index(unit.key, period.label, issue=code))
+    # No /index call: the page shows none of its figures, and the consumer's heartbeat
+    # (are the figures still moving?) comes with the answers above.
     shares: dict[str, Any] = {}
     ranked: dict[str, Any] | None
     if unit.level == "commune":
         # One commune: its own line from /issues (complaint share, and those ticking it).
-        own = status.call(p_own)
+        own = status.call(p_own, "communes")
         entry = next((i for i in (own or {}).get("issues", []) if i.get("code") == code), None)
         ranked = {"units": []}
         if entry is not None:
             shares[unit.key] = entry.get("share")
             ranked["units"].append({"unit": {"key": unit.key, "name": unit.name}, **entry})
     else:
-        matrix = status.call(p_matrix)
+        matrix = status.call(p_matrix, "communes")
         issues_meta = (matrix or {}).get("issues", [])
         column = next((i for i, m in enumerate(issues_meta) if m.get("code") == code), None)
         for row in (matrix or {}).get("rows", []):
             if column is not None and column < len(row.get("shares", [])):
                 shares[row["unit"]["key"]] = row["shares"][column]
-        ranked = status.call(p_units)
+        ranked = status.call(p_units, "communes")
     table = Table(
         "communes",
         text("across_communes", lang),
@@ -768,6 +790,7 @@ def issue(
             text("ci_high", lang),
         ],
         numeric={1, 2, 3, 4, 5},
+        unit_cols={0},
     )
     for r in (ranked or {}).get("units", []):
         key = r.get("unit", {}).get("key", "")
@@ -796,8 +819,7 @@ def issue(
     else:
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
     page.tables["trend"].title = text("over_time", lang)
-    head = status.call(p_head)
-    _freshness(page, head)
+    _freshness(page, None)
     return page
 
 

@@ -312,9 +312,10 @@ def _download(page: model.Page, table: str, fmt: str) -> Response:
     found = page.tables.get(table)
     if found is None:
         abort(404)
-    if page.status.missing and not found.rows:
-        # Scoring did not answer and nothing is cached: an empty file would pass
-        # for "no data". (A table that has rows came from a fresh or last-good answer.)
+    if page.status.lacks(table) and not found.rows:
+        # Scoring did not answer this table's call and nothing is cached: an empty file
+        # would pass for "no data". (A table that has rows came from a fresh or last-good
+        # answer; an empty one whose call was answered is truly empty.)
         raise DownloadUnavailable()
     if table == "comments" and page.data.get("comments_partial"):
         raise DownloadUnavailable()  # not every page of comments came fresh: it would lie

@@ -62,16 +62,20 @@ class ConsumerOut(Schema):
     dead_lettered = fields.Integer(metadata={"description": "records sent to the DLQ in all"})
 
 
+def _heartbeat_field() -> fields.Nested:
+    return fields.Nested(
+        ConsumerOut,
+        allow_none=True,
+        metadata={"description": "the consumer's heartbeat; null when none was ever written"},
+    )
+
+
 class IndexOut(EstimateOut):
     unit = fields.Nested(UnitOut)
     period = fields.Nested(PeriodOut)
     filters = fields.Dict()
     as_of = fields.DateTime(allow_none=True)
-    consumer = fields.Nested(
-        ConsumerOut,
-        allow_none=True,
-        metadata={"description": "the consumer's heartbeat; null when none was ever written"},
-    )
+    consumer = _heartbeat_field()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     mean = fields.Float(allow_none=True, metadata={"description": "mean score 1-5"})
     mean_100 = fields.Float(allow_none=True, metadata={"description": "(mean-1)/4*100"})
@@ -96,6 +100,7 @@ class UnitsOut(Schema):
     period = fields.Nested(PeriodOut)
     prior = fields.Nested(PriorOut)
     units = fields.List(fields.Nested(RankedUnitOut))
+    consumer = _heartbeat_field()
 
 
 class IssueRowOut(NamedEstimateOut):
@@ -113,6 +118,7 @@ class IssuesOut(Schema):
     period = fields.Nested(PeriodOut)
     n = fields.Integer()
     issues = fields.List(fields.Nested(IssueRowOut))
+    consumer = _heartbeat_field()
 
 
 class MatrixRowOut(Schema):
@@ -134,6 +140,7 @@ class MatrixOut(Schema):
     period = fields.Nested(PeriodOut)
     issues = fields.List(fields.Nested(CodeNameOut))
     rows = fields.List(fields.Nested(MatrixRowOut))
+    consumer = _heartbeat_field()
 
 
 class GroupOut(Schema):
@@ -176,6 +183,7 @@ class TrendOut(Schema):
     unit = fields.Nested(UnitOut)
     granularity = fields.String()
     points = fields.List(fields.Nested(TrendPointOut))
+    consumer = _heartbeat_field()
 
 
 class CommentOut(Schema):

@@ -189,6 +189,12 @@ class ReadModel:
         unit = resolve_unit(q.unit, q.period, self.units)
         return unit, communes_under(unit, q.period, self.units)
 
+    def _heartbeat(self) -> dict[str, Any] | None:
+        """The consumer's heartbeat, in every answer a page may build on: a consumer
+        that stopped leaves the figures as they were, and nothing else in an answer
+        would show it (a page need not ask /index only to learn it)."""
+        return consumer_dict(self.store.consumer_state(), dt.datetime.now(dt.UTC))
+
     def _sipas(self, c: Counts) -> dict[str, Any] | None:
         result = sipas_index(c.criteria, sipas(), c.n_sipas, self.weights, self.small_sample)
         return None if result is None else result.to_dict()
@@ -210,9 +216,7 @@ class ReadModel:
             "period": q.period.to_dict(),
             "filters": {"field": q.field, "issue": q.issue},
             "as_of": _as_of(main.latest),
-            # Whether the figures still move: a consumer that stopped leaves them as
-            # they were, and nothing else in this answer would show it.
-            "consumer": consumer_dict(self.store.consumer_state(), dt.datetime.now(dt.UTC)),
+            "consumer": self._heartbeat(),
             **self._estimate(main),
             "counts": {str(i + 1): main.levels[i] for i in range(5)},
             "mean": mean,
@@ -248,6 +252,7 @@ class ReadModel:
             "period": q.period.to_dict(),
             "prior": {"alpha": round(prior.alpha, 4), "beta": round(prior.beta, 4)},
             "units": rows,
+            "consumer": self._heartbeat(),
         }
 
     @in_snapshot
@@ -268,7 +273,13 @@ class ReadModel:
                     **self._estimate(c),
                 }
             )
-        return {"unit": unit_dict(unit), "period": q.period.to_dict(), "n": total.n, "issues": out}
+        return {
+            "unit": unit_dict(unit),
+            "period": q.period.to_dict(),
+            "n": total.n,
+            "issues": out,
+            "consumer": self._heartbeat(),
+        }
 
     @in_snapshot
     def _issue_counts(
@@ -281,6 +292,7 @@ class ReadModel:
         cells = self.store.sum_rows(self._filters(q, keys), ("unit_key", "issue"))
         return totals, cells
 
+    @in_snapshot
     def matrix(self, q: Query) -> dict[str, Any]:
         parent, keys = self._scope(q)
         totals, cells = self._issue_counts(q, keys)
@@ -295,6 +307,7 @@ class ReadModel:
             "period": q.period.to_dict(),
             "issues": [{"code": c, "name": issues()[c].label.vi} for c in codes],
             "rows": rows,
+            "consumer": self._heartbeat(),
         }
 
     @in_snapshot
@@ -314,7 +327,12 @@ class ReadModel:
         points = [
             {"period": b.to_dict(), **self._estimate(c)} for b, c in zip(bounds, sums, strict=True)
         ]
-        return {"unit": unit_dict(unit), "granularity": granularity, "points": points}
+        return {
+            "unit": unit_dict(unit),
+            "granularity": granularity,
+            "points": points,
+            "consumer": self._heartbeat(),
+        }
 
     @in_snapshot
     def comments(self, q: Query, rating: int | None, page: int, per_page: int) -> dict[str, Any]:

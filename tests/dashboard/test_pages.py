@@ -1,0 +1,316 @@
+"""The dashboard's pages as rendered HTML, over scoring's real read API: scoring's own
+Flask app on a store of the records below, served over HTTP in a thread, and the
+dashboard's app (Flask test client) calling it with its real scoring client. Scoring
+can be told to answer 503 on some paths (an outage of part of it), and counts the
+calls it gets, per path.
+
+Scoring runs without its comment model (no themes), as it does when the optional
+clustering package is absent; nothing else is stood in for.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import html as html_lib
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from thuocdo_dashboard import create_app as dashboard_app
+from thuocdo_dashboard.settings import Settings as DashboardSettings
+from thuocdo_scoring import create_app as scoring_app
+from thuocdo_scoring.aggregate import Record
+from thuocdo_scoring.settings import Settings as ScoringSettings
+from thuocdo_scoring.store import SqliteStore
+from thuocdo_shared import reference
+from werkzeug.serving import make_server
+
+pytestmark = pytest.mark.unit
+
+TOKEN = "token-for-tests-only"
+PASSWORD = "mật-khẩu-thử-nghiệm-2025"
+PERIOD = "2025-08"
+KHA_SON = "05953@2025-07-01"
+PHU_BINH = "05908@2025-07-01"
+VN = dt.timezone(dt.timedelta(hours=7))
+SIPAS = list(reference.sipas().criteria)
+
+
+def _records() -> list[Record]:
+    """August 2025: 20 responses each in Kha Sơn and Phú Bình, without comments. In
+    each, 15 rate 5 (index 75 %, above the alert threshold) and 5 rate 2; the 5 unhappy
+    ones tick "waiting_time", and so do 5 happy ones (as praise). Phú Bình's answer the
+    whole SIPAS questionnaire (each criterion as the overall rating), Kha Sơn's none."""
+    out = []
+    for i in range(40):
+        unit = KHA_SON if i % 2 else PHU_BINH
+        overall = 2 if i % 8 >= 6 else 5
+        ticks = ("waiting_time",) if overall == 2 or i % 8 < 2 else ()
+        out.append(
+            Record(
+                id=f"r{i}",
+                submitted_at=dt.datetime(2025, 8, 4 + i % 20, 9, tzinfo=VN),
+                unit_key=unit,
+                commune_code=unit.split("@")[0],
+                field="ho_tich",
+                overall=overall,
+                issues=ticks,
+                criteria={} if unit == KHA_SON else dict.fromkeys(SIPAS, overall),
+            )
+        )
+    return out
+
+
+@dataclass
+class Scoring:
+    """Scoring's read API over HTTP: the calls it got and the paths it fails."""
+
+    url: str
+    store: SqliteStore
+    calls: collections.Counter[str] = field(default_factory=collections.Counter)
+    failing: set[str] = field(default_factory=set)
+
+
+@pytest.fixture
+def scoring(tmp_path: Path) -> Iterator[Scoring]:
+    store = SqliteStore(tmp_path / "scoring.sqlite3")
+    records = _records()
+    store.apply_batch(records, {("t", 0): len(records)})
+    app = scoring_app(ScoringSettings(data_dir=tmp_path, token=TOKEN), store=store)
+    app.extensions["thuocdo_read_model"].model_loader = lambda: None  # no comment model
+    api = app.wsgi_app
+    state = Scoring("", store)
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        state.calls[path] += 1
+        if path in state.failing:
+            start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+            return [b'{"error": "down for the test"}']
+        return api(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.port}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        store.close()
+
+
+@pytest.fixture
+def open_page(scoring: Scoring, tmp_path: Path) -> Callable[..., str]:
+    """GET a page (or a file) as the province's leader (every commune in scope), in a
+    language; the text it gives, after checking its status. Each call starts with an
+    empty last-good cache."""
+    count = iter(range(1_000))
+
+    def get(path: str, lang: str = "vi", status: int = 200) -> str:
+        data_dir = tmp_path / f"dashboard-{next(count)}"
+        settings = DashboardSettings(
+            secret_key="k" * 32,
+            data_dir=data_dir,
+            scoring_url=scoring.url,
+            scoring_token=TOKEN,
+            scoring_timeout=5.0,
+        )
+        app = dashboard_app(settings, TESTING=True)
+        app.extensions["thuocdo_accounts"].add("tinh", "district", "19", PASSWORD)
+        client: FlaskClient = app.test_client()
+        with client.session_transaction() as session:
+            session["user"] = "tinh"
+            session["lang"] = lang
+        resp = client.get(path)
+        assert resp.status_code == status, (path, resp.status_code)
+        return resp.get_data(as_text=True)
+
+    return get
+
+
+def section(html: str, name: str) -> str:
+    """The HTML of one live section of a page (``data-section="<name>"``)."""
+    return html.split(f'data-section="{name}">', 1)[1].split("data-section=", 1)[0]
+
+
+NOT_LOADED = "Chưa tải được số liệu: hệ thống tính chỉ số không trả lời."
+
+
+def test_only_a_section_whose_own_figures_are_missing_says_not_loaded(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Scoring fails one call of the page: that section says its figures could not be
+    loaded; a section whose call succeeded and is truly empty says so plainly."""
+    scoring.failing = {"/api/v1/matrix"}
+    overview = open_page(f"/?period={PERIOD}")
+    assert NOT_LOADED in section(overview, "heatmap")
+    alerts = section(overview, "alerts")
+    assert "Không có cảnh báo trong kỳ này." in alerts and NOT_LOADED not in alerts
+    assert 'data-unit="05953@2025-07-01"' in section(overview, "ranking")
+
+    scoring.failing = {"/api/v1/themes"}
+    commune = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+    assert NOT_LOADED in section(commune, "themes")
+    sipas, comments = section(commune, "sipas"), section(commune, "comments")
+    assert "Kỳ này chưa có phiếu đánh giá đầy đủ các tiêu chí SIPAS." in sipas
+    assert "0 góp ý" in comments and "Không có góp ý nào phù hợp." in comments
+    assert NOT_LOADED not in sipas + comments
+    # the trend card too: the chart has figures, and says nothing of an outage
+    trend_card = commune.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
+    assert NOT_LOADED not in trend_card
+
+    scoring.failing = {"/api/v1/trend"}
+    commune = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+    trend_card = commune.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
+    assert NOT_LOADED in trend_card
+    assert NOT_LOADED not in section(commune, "sipas")
+
+
+def test_a_download_is_refused_only_when_its_own_table_is_missing(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """The same rule for the CSV: an empty table that scoring answered is an empty
+    file; the file of a table whose call failed is a 503."""
+    scoring.failing = {"/api/v1/themes"}
+    themes = open_page(f"/csv/commune/{KHA_SON}/themes.csv?period={PERIOD}", status=503)
+    assert "Chưa tải được tệp" in themes
+    comments = open_page(f"/csv/commune/{KHA_SON}/comments.csv?period={PERIOD}")
+    assert comments.lstrip("\ufeff").startswith("Thời gian,")
+
+
+STALLED = "Số liệu đã ngừng cập nhật từ lúc"
+
+
+@pytest.mark.parametrize(
+    ("unit", "calls"),
+    [
+        ("19@-", {"/api/v1/matrix": 1, "/api/v1/units": 1, "/api/v1/trend": 1}),
+        (KHA_SON, {"/api/v1/issues": 1, "/api/v1/trend": 1}),
+    ],
+)
+def test_the_issue_page_asks_scoring_only_for_what_it_shows(
+    scoring: Scoring, open_page: Callable[..., str], unit: str, calls: dict[str, int]
+) -> None:
+    """The issue page shows no /index figure: it makes no /index call (it made one only
+    for the consumer's heartbeat), and still says when the figures stopped moving."""
+    page = open_page(f"/issue/waiting_time?unit={unit}&period={PERIOD}")
+    assert dict(scoring.calls) == calls
+    assert 'data-table="communes"' in page and STALLED not in page
+    # no consumer ever ran: the figures were never updated
+    assert "Số liệu chưa được cập nhật lần nào" in page
+    scoring.store.note_consumer(dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), None, 0)
+    scoring.calls.clear()
+    stalled = open_page(f"/issue/waiting_time?unit={unit}&period={PERIOD}")
+    assert dict(scoring.calls) == calls
+    assert STALLED in stalled.split('id="scoring-status"', 1)[1].split("</div>", 1)[0]
+    scoring.store.note_consumer(dt.datetime.now(dt.UTC), None, 0)
+    moving = open_page(f"/issue/waiting_time?unit={unit}&period={PERIOD}")
+    assert STALLED not in moving and "Số liệu chưa được cập nhật lần nào" not in moving
+
+
+def headings(html: str, table: str) -> list[str]:
+    """The column headings of a table of the page, as text."""
+    head = html.split(f'data-table="{table}">', 1)[1].split("</thead>", 1)[0]
+    cells = re.findall(r"<th[^>]*>(.*?)</th>", head)
+    return [html_lib.unescape(re.sub(r"<[^>]+>", "", h)) for h in cells]
+
+
+def test_the_issue_columns_say_what_they_count(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Beside the share of unhappy responses, the count of responses ticking the issue
+    says it counts every rating (a tick on 4-5 is praise), and the share says it is the
+    1-3 ones out of all the commune's responses. The figures are scoring's: Kha Sơn has
+    10 responses ticking "waiting_time", 5 of them rated 2, out of 20 (25 %)."""
+    issue = open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}")
+    assert headings(issue, "communes") == [
+        "Xã, phường",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của xã,"
+        " phường (%)",
+        "Số phiếu có chọn vấn đề (mọi mức đánh giá, 1–5 điểm)",
+        "Chỉ số hài lòng của các phiếu có chọn vấn đề (%)",
+        "Cận dưới (%)",
+        "Cận trên (%)",
+    ]
+    row = issue.split('data-table="communes">', 1)[1].split("<tbody>", 1)[1].split("</tr>")[0]
+    assert re.findall(r'data-value="([^"]+)"', row)[:3] == ["25.0", "10", "50.0"]
+    english = open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}", lang="en")
+    assert headings(english, "communes")[1:4] == [
+        "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
+        "Responses that ticked the issue (any rating, 1–5)",
+        "Index among the responses that ticked the issue (%)",
+    ]
+    # the commune page's table of issues says the same
+    commune = open_page(f"/commune/{KHA_SON}?period={PERIOD}", lang="en")
+    assert headings(commune, "issues")[1:5] == [
+        "Responses that ticked the issue (any rating, 1–5)",
+        "Of which unhappy (1–3)",
+        "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
+        "Index among the responses that ticked the issue (%)",
+    ]
+
+
+def vi(name: str) -> str:
+    return f'<span lang="vi">{name}</span>'
+
+
+def test_unit_names_are_marked_vietnamese_in_the_english_page(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """A screen reader reads a unit's name in a Vietnamese voice in the English page:
+    headings, tables, the ranking chart, banners and their links mark it lang="vi"
+    (not the page's own "(former)"); the Vietnamese page, in lang="vi" already, does
+    not repeat it."""
+    overview = open_page(f"/?period={PERIOD}", lang="en")
+    assert '<html lang="en">' in overview
+    assert f"<h1>{vi('Tỉnh Thái Nguyên')} <small>" in overview
+    ranking = section(overview, "ranking")
+    chart, table = ranking.split("<details>", 1)
+    for part in (chart, table, section(overview, "heatmap")):
+        assert f'">{vi("Xã Kha Sơn")}</a>' in part and f'">{vi("Xã Phú Bình")}</a>' in part
+
+    issue = open_page(f"/issue/waiting_time?period={PERIOD}", lang="en")
+    assert f"<small>· {vi('Tỉnh Thái Nguyên')} ·" in issue
+    assert f'">{vi("Xã Kha Sơn")}</a>' in section(issue, "communes")
+
+    # Lương Phú ended when Kha Sơn was formed from it (2025-07-01)
+    former = open_page(f"/commune/05953@-?period={PERIOD}", lang="en")
+    assert f"<h1>{vi('Xã Lương Phú')} (former) <small>" in former
+    banner = former.split('id="not-in-force">', 1)[1].split("</p>", 1)[0]
+    assert banner.startswith(f"{vi('Xã Lương Phú')} (former) has not been")
+    assert f'">{vi("Xã Kha Sơn")}</a>' in banner
+
+    for path in (f"/?period={PERIOD}", f"/commune/05953@-?period={PERIOD}"):
+        page = open_page(path)
+        assert '<html lang="vi">' in page and '<span lang="vi">' not in page
+    assert "<h1>Xã Lương Phú (cũ) <small>" in open_page(f"/commune/05953@-?period={PERIOD}")
+
+
+def test_the_sipas_table_groups_its_criteria_by_dimension_in_the_html(
+    open_page: Callable[..., str],
+) -> None:
+    """One <tbody> per SIPAS dimension, its first row headed by <th scope="rowgroup">
+    naming the dimension, each criterion's row by <th scope="row">: a screen reader
+    can tell which dimension a criterion belongs to (CSS alone told only the eye)."""
+    page = open_page(f"/commune/{PHU_BINH}?period={PERIOD}")
+    table = page.split('data-table="sipas">', 1)[1].split("</table>", 1)[0]
+    bodies = re.findall(r'<tbody aria-labelledby="sipas-group-(\d)">(.*?)</tbody>', table, re.S)
+    sipas = reference.sipas()
+    assert len(bodies) == len(sipas.dimensions) == 5
+    for (number, body), dimension in zip(bodies, sipas.dimensions, strict=True):
+        # the <tbody> is named by its dimension's header
+        assert body.startswith(f'<tr class="group"><th scope="rowgroup" id="sipas-group-{number}">')
+        heads = re.findall(r'<tr class="(\w+)"><th scope="(\w+)"[^>]*>([^<]*)</th>', body)
+        assert heads[0] == ("group", "rowgroup", dimension.label.vi)
+        assert heads[1:] == [("sub", "row", criterion.label.vi) for criterion in dimension.criteria]
+        # the dimension's row and each criterion's carry their figures (20 answers)
+        assert body.count('<td class="num"><span data-value="20">') == len(heads)
+    assert sum(len(d.criteria) for d in sipas.dimensions) == 19

@@ -1,0 +1,101 @@
+"""The SIPAS table in headless Chromium: the dashboard served over HTTP (in a thread)
+on scoring's real read API (tests/dashboard/test_pages.py), logged into through its
+form. Chromium's own accessibility tree must put each criterion under its dimension,
+and the table must look as it did (a screenshot is kept)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from thuocdo_dashboard import create_app
+from thuocdo_dashboard.settings import Settings
+from thuocdo_shared import reference
+from werkzeug.serving import make_server
+
+from tests.dashboard.test_pages import PASSWORD, PERIOD, PHU_BINH, TOKEN, Scoring, scoring
+
+pytestmark = pytest.mark.browser
+
+__all__ = ["scoring"]  # the fixture, used below
+
+
+@pytest.fixture
+def dashboard_url(scoring: Scoring, tmp_path: Path) -> Iterator[str]:
+    settings = Settings(
+        secret_key="k" * 32,
+        data_dir=tmp_path / "dashboard",
+        scoring_url=scoring.url,
+        scoring_token=TOKEN,
+    )
+    app = create_app(settings)
+    app.extensions["thuocdo_accounts"].add("tinh", "district", "19", PASSWORD)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def _ax_tree(page: Any, selector: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Chromium's own accessibility node for the element at ``selector``, and every
+    node of the page's tree by id (DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Accessibility.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    found = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    backend = cdp.send("DOM.describeNode", {"nodeId": found})["node"]["backendNodeId"]
+    nodes = cdp.send("Accessibility.getFullAXTree")["nodes"]
+    (node,) = [n for n in nodes if n.get("backendDOMNodeId") == backend]
+    return node, {n["nodeId"]: n for n in nodes}
+
+
+def test_chromium_reads_each_criterion_under_its_dimension(
+    browser: Any, dashboard_url: str, output_dir: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{dashboard_url}/login")
+    page.fill('input[name="name"]', "tinh")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.goto(f"{dashboard_url}/commune/{PHU_BINH}?period={PERIOD}")
+    table = page.locator('table[data-table="sipas"]')
+    table.scroll_into_view_if_needed()
+    table.screenshot(path=str(output_dir / "sipas-table.png"))
+
+    grid, by_id = _ax_tree(page, 'table[data-table="sipas"]')
+
+    def role(node: dict[str, Any]) -> str:
+        return str(node.get("role", {}).get("value", ""))
+
+    def name(node: dict[str, Any]) -> str:
+        return str(node.get("name", {}).get("value", ""))
+
+    assert role(grid) == "table"
+    groups = [by_id[c] for c in grid.get("childIds", []) if role(by_id[c]) == "rowgroup"]
+
+    sipas = reference.sipas()
+    assert len(groups) == 1 + len(sipas.dimensions)  # the header's, then one per dimension
+    for group, dimension in zip(groups[1:], sipas.dimensions, strict=True):
+        assert name(group) == dimension.label.vi  # the group is named by its header
+        rows = [by_id[c] for c in group.get("childIds", []) if role(by_id[c]) == "row"]
+        heads = []
+        for row in rows:
+            cells = [by_id[c] for c in row.get("childIds", [])]
+            assert role(cells[0]) == "rowheader", [role(c) for c in cells]
+            heads.append(name(cells[0]))
+        assert heads == [dimension.label.vi] + [c.label.vi for c in dimension.criteria]
+    # the look is kept: a dimension's row shaded and bold, a criterion's indented
+    group_cell = table.locator("tr.group th").first
+    sub_cell = table.locator("tr.sub th").first
+    assert group_cell.evaluate("e => getComputedStyle(e).fontWeight") == "600"
+    assert group_cell.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(243, 246, 250)"
+    assert sub_cell.evaluate("e => getComputedStyle(e).fontWeight") == "400"
+    assert sub_cell.evaluate("e => getComputedStyle(e).paddingLeft") == "19.2px"
+    page.close()
