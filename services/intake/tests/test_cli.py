@@ -127,3 +127,43 @@ def test_an_enrolled_kiosk_can_be_let_backfill_later(
     assert main(["kiosk", "accepts-from", "k00000-nope", "2025-07-01"]) == 1
     assert registry.revoke(kiosk.id)
     assert main(["kiosk", "accepts-from", kiosk.id, "2025-07-01"]) == 1  # revoked
+
+
+def test_kiosk_set_changes_name_mode_and_field_and_keeps_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Before, changing a kiosk's mode meant revoke + add: a new link on the tablet, and
+    # the ratings it still had queued were refused under the new kiosk's id.
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    registry = KioskRegistry(tmp_path / "intake-kiosks.sqlite3")
+    kiosk, token = registry.add("05941", "Quầy 1")
+
+    assert main(["kiosk", "set", kiosk.id, "--mode", "sipas", "--field", "ho_tich"]) == 0
+    out = capsys.readouterr()
+    assert out.out == f"{kiosk.id}\tsipas\tho_tich\tQuầy 1\n"
+    assert "next configuration fetch (every 60 s)" in out.err
+    now = registry.by_token(token)  # the same token, the new settings at once
+    assert now is not None and (now.mode, now.field, now.name) == ("sipas", "ho_tich", "Quầy 1")
+    assert now.commune_code == "05941" and now.enrolled_at == kiosk.enrolled_at
+
+    assert main(["kiosk", "set", kiosk.id, "--name", " Quầy Một cửa 2 ", "--any-field"]) == 0
+    assert capsys.readouterr().out == f"{kiosk.id}\tsipas\t-\tQuầy Một cửa 2\n"
+
+    # Refused: nothing to change, a bad value (nothing changed), an unknown or revoked id.
+    assert main(["kiosk", "set", kiosk.id]) == 2
+    assert "nothing to change" in capsys.readouterr().err
+    assert main(["kiosk", "set", kiosk.id, "--field", "thue"]) == 2
+    assert "unknown field 'thue'" in capsys.readouterr().err
+    assert main(["kiosk", "set", kiosk.id, "--name", "Quầy\t3"]) == 2
+    assert "tab" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["kiosk", "set", kiosk.id, "--field", "ho_tich", "--any-field"])
+    capsys.readouterr()
+    after = KioskRegistry(tmp_path / "intake-kiosks.sqlite3").by_token(token)  # uncached
+    assert after is not None and (after.mode, after.field, after.name) == (
+        "sipas", None, "Quầy Một cửa 2"
+    )  # fmt: skip
+    assert main(["kiosk", "set", "k00000-nope", "--mode", "quick"]) == 1
+    assert "no active kiosk 'k00000-nope'" in capsys.readouterr().err
+    assert registry.revoke(kiosk.id)
+    assert main(["kiosk", "set", kiosk.id, "--mode", "quick"]) == 1

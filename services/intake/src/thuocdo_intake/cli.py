@@ -1,4 +1,4 @@
-"""``thuocdo-intake`` command line: ``serve`` and ``kiosk add|list|accepts-from|revoke``."""
+"""``thuocdo-intake`` command line: ``serve`` and ``kiosk add|list|accepts-from|set|revoke``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from thuocdo_shared.config import note_missing_store
 from thuocdo_shared.units import local_minute, local_today
 from thuocdo_shared.web import serve
 
-from .kiosks import MODES, KioskError, KioskRegistry, check_commune
+from .kiosks import KEEP, MODES, KioskError, KioskRegistry, check_commune
 from .settings import Settings
 
 LIST_HEADER = "id\tcommune\tmode\tfield\tcreated\taccepts_from\tstate\tname"
@@ -81,6 +81,31 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         print(f"{args.kiosk_id} accepts responses dated from {args.day.isoformat()} on")
         return 0
+    if args.kiosk_command == "set":
+        if args.name is None and args.mode is None and args.field is None and not args.any_field:
+            print("error: nothing to change: give --name, --mode, --field or --any-field",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        try:
+            changed = registry.update(
+                args.kiosk_id,
+                name=args.name,
+                mode=args.mode,
+                field=None if args.any_field else (args.field or KEEP),
+            )
+        except KioskError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if changed is None:
+            print(f"error: no active kiosk {args.kiosk_id!r}", file=sys.stderr)
+            return 1
+        print(f"{changed.id}\t{changed.mode}\t{changed.field or '-'}\t{changed.name}")
+        print(
+            "Open kiosk pages take it at their next configuration fetch"
+            f" (every {settings.config_refresh_seconds} s); the token stays.",
+            file=sys.stderr,
+        )
+        return 0
     if args.kiosk_command == "revoke":
         if registry.revoke(args.kiosk_id):
             print(f"revoked {args.kiosk_id}")
@@ -117,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_serve.add_argument("--workers", type=int, help="gunicorn workers")
     p_serve.add_argument("--threads", type=int, help="threads per worker")
 
-    p_kiosk = sub.add_parser("kiosk", help="enrol, list and revoke kiosks")
+    p_kiosk = sub.add_parser("kiosk", help="enrol, list, change and revoke kiosks")
     ksub = p_kiosk.add_subparsers(dest="kiosk_command", required=True)
     p_add = ksub.add_parser("add", help="enrol a kiosk; prints its token once")
     p_add.add_argument(
@@ -144,6 +169,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_since.add_argument("kiosk_id")
     p_since.add_argument("day", type=_date, metavar="YYYY-MM-DD")
+    p_set = ksub.add_parser(
+        "set", help="change an enrolled kiosk's name, mode or field (its token stays)"
+    )
+    p_set.add_argument("kiosk_id")
+    p_set.add_argument("--name", help='counter name, e.g. "Quầy 1"')
+    p_set.add_argument("--mode", choices=MODES, help="quick or full SIPAS")
+    fixed = p_set.add_mutually_exclusive_group()
+    fixed.add_argument("--field", help="fix the field of procedure (e.g. ho_tich)")
+    fixed.add_argument(
+        "--any-field", action="store_true", help="let the citizen choose the field again"
+    )
     p_revoke = ksub.add_parser("revoke", help="revoke a kiosk's token (effective within 1 s)")
     p_revoke.add_argument("kiosk_id")
     args = parser.parse_args(argv)

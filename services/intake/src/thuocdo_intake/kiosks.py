@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import secrets
 import sqlite3
 import threading
 import time
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 from thuocdo_shared import reference
 from thuocdo_shared.units import Unit, local_today, registry
 
 from .rules import Kiosk
-from .sqlite import PerThread, connect
+from .sqlite import PerThread, connect, transaction
 from .tokens import hash_token, new_token
 
 MODES = ("quick", "sipas")
@@ -40,6 +42,15 @@ CREATE TABLE IF NOT EXISTS kiosks (
 # older version gets them when it is opened, left NULL for its kiosks.
 _ADDED_COLUMNS = (("unit_key", "TEXT"), ("accepts_from", "TEXT"))
 _COLUMNS = "id, name, commune_code, mode, field, created_at, revoked_at, unit_key, accepts_from"
+
+
+class Keep(enum.Enum):
+    """Marks "leave as it is" where None is a value (a kiosk's field: the citizen chooses)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 class KioskError(ValueError):
@@ -101,19 +112,8 @@ class KioskRegistry:
         commune_code = unit.code  # a key given for the code
         if accepts_from is not None:
             _check_accepts_from(accepts_from, unit, today)
-        name = unicodedata.normalize("NFC", name.strip())
-        if not name or len(name) > 100:
-            raise KioskError("name must be 1-100 characters")
-        if any(not c.isprintable() for c in name):
-            # A tab or newline would shift the columns of `kiosk list`.
-            raise KioskError(
-                "name must not contain a tab, a line break or another invisible character"
-            )
-        if mode not in MODES:
-            raise KioskError(f"mode must be one of {', '.join(MODES)}")
-        if field is not None and field not in reference.choosable_fields():
-            known = ", ".join(reference.choosable_fields())
-            raise KioskError(f"unknown field {field!r}; known: {known}")
+        name = _check_name(name)
+        _check_mode_and_field(mode, field)
         token = new_token()
         enrolled_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
         kiosk = Kiosk(
@@ -174,6 +174,41 @@ class KioskRegistry:
         )
         return cur.rowcount == 1
 
+    def update(
+        self,
+        kiosk_id: str,
+        name: str | None = None,
+        mode: str | None = None,
+        field: str | Keep | None = KEEP,
+    ) -> Kiosk | None:
+        """Change an active kiosk's name, mode or fixed field (None: the citizen
+        chooses); what is not given stays. Its token, commune and dates stay: open
+        kiosk pages take the change at their next configuration fetch. Returns the
+        kiosk as it is now, or None if there is no such (active) kiosk."""
+        conn = self._conns.get()
+        with transaction(conn):
+            row = conn.execute(
+                f"SELECT {_COLUMNS} FROM kiosks WHERE id = ? AND revoked_at IS NULL",  # noqa: S608
+                (kiosk_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            kiosk = _kiosk(row)
+            new = replace(
+                kiosk,
+                name=kiosk.name if name is None else _check_name(name),
+                mode=kiosk.mode if mode is None else mode,
+                field=kiosk.field if isinstance(field, Keep) else field,
+            )
+            _check_mode_and_field(new.mode, new.field)
+            conn.execute(
+                "UPDATE kiosks SET name = ?, mode = ?, field = ? WHERE id = ?",
+                (new.name, new.mode, new.field, kiosk_id),
+            )
+        with self._lock:
+            self._cache.clear()  # this process answers with the new settings at once
+        return new
+
     def revoke(self, kiosk_id: str) -> bool:
         """Revoke a kiosk's token; False if there is no such (active) kiosk."""
         cur = self._conns.get().execute(
@@ -204,6 +239,25 @@ class KioskRegistry:
                 self._cache.clear()
             self._cache[digest] = (kiosk, now + CACHE_SECONDS)
         return kiosk
+
+
+def _check_name(name: str) -> str:
+    """A counter's name as stored (NFC, stripped); raises :class:`KioskError`."""
+    name = unicodedata.normalize("NFC", name.strip())
+    if not name or len(name) > 100:
+        raise KioskError("name must be 1-100 characters")
+    if any(not c.isprintable() for c in name):
+        # A tab or newline would shift the columns of `kiosk list`.
+        raise KioskError("name must not contain a tab, a line break or another invisible character")
+    return name
+
+
+def _check_mode_and_field(mode: str, field: str | None) -> None:
+    if mode not in MODES:
+        raise KioskError(f"mode must be one of {', '.join(MODES)}")
+    if field is not None and field not in reference.choosable_fields():
+        known = ", ".join(reference.choosable_fields())
+        raise KioskError(f"unknown field {field!r}; known: {known}")
 
 
 def _check_accepts_from(day: dt.date, unit: Unit, today: dt.date) -> None:
