@@ -144,6 +144,32 @@ def section(html: str, name: str) -> str:
 NOT_LOADED = "Chưa tải được số liệu: hệ thống tính chỉ số không trả lời."
 
 
+def test_the_heatmap_file_marks_a_former_commune_like_the_page(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """June 2025: old Xã Kha Sơn (05959, abolished on 2025-07-01) in old Huyện Phú Bình.
+    The page's heatmap says "(cũ)"; its CSV said only "Xã Kha Sơn", which a reader
+    takes for today's commune of that name."""
+    old = [
+        Record(
+            id=f"june-{i}",
+            submitted_at=dt.datetime(2025, 6, 10 + i, 9, tzinfo=VN),
+            unit_key="05959@-",
+            commune_code="05959",
+            field="ho_tich",
+            overall=2,
+            issues=("waiting_time",),
+        )
+        for i in range(3)
+    ]
+    scoring.store.apply_batch(old, {("t", 0): 100})
+    page = open_page("/?unit=173&period=2025-06")
+    assert "Xã Kha Sơn (cũ)" in section(page, "heatmap")
+    csv = open_page("/csv/overview/heatmap.csv?unit=173&period=2025-06")
+    rows = [r for r in csv.lstrip("\ufeff").splitlines() if "Kha Sơn" in r]
+    assert len(rows) == 1 and rows[0].startswith("Xã Kha Sơn (cũ),3,"), rows
+
+
 def test_only_a_section_whose_own_figures_are_missing_says_not_loaded(
     scoring: Scoring, open_page: Callable[..., str]
 ) -> None:

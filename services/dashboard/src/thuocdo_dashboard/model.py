@@ -419,22 +419,17 @@ def overview(
         key = row.get("unit", {}).get("key", "")
         if not scope.allows_key(key):
             continue
+        label = _title_of(row["unit"], lang)
         heat_rows.append(
             {
                 "key": key,
-                "label": _title_of(row["unit"], lang),
+                "label": label,
                 "href": url_for_unit(key),
                 "n": row.get("n"),
                 "shares": row.get("shares", []),
             }
         )
-        heat.rows.append(
-            [
-                Link(row["unit"].get("name", key), url_for_unit(key)),
-                row.get("n"),
-                *row.get("shares", []),
-            ]
-        )
+        heat.rows.append([Link(label, url_for_unit(key)), row.get("n"), *row.get("shares", [])])
     page.data["heatmap"] = {
         "issues": [
             {"code": i["code"], "name": names.get(i["code"], i.get("name", i["code"]))}
