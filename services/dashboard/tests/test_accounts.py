@@ -416,3 +416,11 @@ def test_names_stored_with_capitals_are_renamed_on_open(
     assert "'MINH' is unusable" in caplog.text
     assert store.authenticate("LAN", "mật-khẩu-đủ-dài-1", "10.0.0.1", time.time())[0] == "ok"
     assert store.authenticate("Minh", "mật-khẩu-đủ-dài-2", "10.0.0.1", time.time())[0] == "ok"
+    # A session of the unusable "MINH" (begun before the rename) is MINH's, not minh's.
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE users SET role = 'commune', unit = '05953' WHERE name = 'MINH'")
+    minh_caps, minh = store.get("MINH"), store.get("Minh")
+    assert minh_caps is not None and (minh_caps.name, minh_caps.role) == ("MINH", "commune")
+    assert minh is not None and (minh.name, minh.role) == ("minh", "district")
+    lan = store.get("Lan")  # a session begun as "Lan": renamed, the same account
+    assert lan is not None and lan.name == "lan"

@@ -210,12 +210,15 @@ class AccountStore:
         return User(name, role, unit, False, created)
 
     def get(self, name: str) -> User | None:
-        name = normal_name(name)
+        """The user named ``name`` as stored, else as :func:`normal_name` makes it. A
+        session begun before names were normalised holds the old spelling: that is
+        its own account where the rename left two (see :func:`_normalise_names`),
+        never the other one's."""
         with self._db() as conn:
             row = conn.execute(
                 "SELECT name, role, unit, disabled, created_at, sessions_after FROM users"
-                " WHERE name = ?",
-                (name,),
+                " WHERE name IN (?, ?) ORDER BY name = ? DESC LIMIT 1",
+                (name, normal_name(name), name),
             ).fetchone()
         return None if row is None else _user(row)
 
