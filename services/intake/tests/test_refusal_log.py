@@ -11,6 +11,8 @@ def test_a_422_names_each_field_with_intakes_messages_and_nested_ones_by_name() 
             "comment": ["Must not contain control or direction-override characters."],
             # marshmallow keys a bad dict key by what was sent: only the field is logged
             "criteria": {"0912 345 678": {"key": ["Must be one of: tc1, tc2."]}},
+            # so does an unknown field: its name is not logged
+            "Chị Lan 0912": ["Unknown field."],
         }
     }
     assert refusal_fields(422, body, "k-1", "6f1c0d3e-0000-4000-8000-000000000001") == {
@@ -21,6 +23,7 @@ def test_a_422_names_each_field_with_intakes_messages_and_nested_ones_by_name() 
         "reason": {
             "comment": ["Must not contain control or direction-override characters."],
             "criteria": ["(nested errors)"],
+            "(unknown field)": ["Unknown field."],
         },
     }
 

@@ -20,7 +20,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from thuocdo_shared import reference
-from thuocdo_shared.events import InvalidEvent, NotJSON, load_response, parse_json_object
+from thuocdo_shared.events import (
+    InvalidEvent,
+    NotJSON,
+    ResponseSchema,
+    load_response,
+    parse_json_object,
+)
 from thuocdo_shared.units import local_today, registry
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -75,6 +81,9 @@ def _uuid_or_none(value: Any) -> str | None:
         return None
 
 
+_FIELDS = frozenset(ResponseSchema().fields) | {"_schema"}
+
+
 def refusal_fields(
     status: int, body: Any, kiosk_id: str | None, response_id: str | None
 ) -> dict[str, Any]:
@@ -84,7 +93,8 @@ def refusal_fields(
     reason: Any = None
     if isinstance(body, dict) and isinstance(body.get("errors"), dict):
         reason = {
-            str(field): (
+            # An unknown field's error is keyed by the name as sent: not logged.
+            (field if field in _FIELDS else "(unknown field)"): (
                 [m for m in messages if isinstance(m, str)]
                 if isinstance(messages, list)
                 else ["(nested errors)"]
@@ -114,7 +124,10 @@ def post_response() -> Response:
             g.get("kiosk_id"),
             g.get("response_id"),
         )
-        level = logging.WARNING if answer.status_code in (403, 422) else logging.INFO
+        # 429: the limiter already holds that kiosk back; a line per request is noise.
+        level = {403: logging.WARNING, 422: logging.WARNING, 429: logging.DEBUG}.get(
+            answer.status_code, logging.INFO
+        )
         log.log(level, "response refused", extra={"fields": fields})
     return answer
 

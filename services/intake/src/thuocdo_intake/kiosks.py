@@ -182,8 +182,9 @@ class KioskRegistry:
         field: str | Keep | None = KEEP,
     ) -> Kiosk | None:
         """Change an active kiosk's name, mode or fixed field (None: the citizen
-        chooses); what is not given stays. Its token, commune and dates stay: open
-        kiosk pages take the change at their next configuration fetch. Returns the
+        chooses); what is not given stays. Its token, commune and dates stay. Every
+        worker sees it within its token cache's second (as for :meth:`revoke`), and
+        open kiosk pages at their next configuration fetch. Returns the
         kiosk as it is now, or None if there is no such (active) kiosk."""
         conn = self._conns.get()
         with transaction(conn):
@@ -205,8 +206,6 @@ class KioskRegistry:
                 "UPDATE kiosks SET name = ?, mode = ?, field = ? WHERE id = ?",
                 (new.name, new.mode, new.field, kiosk_id),
             )
-        with self._lock:
-            self._cache.clear()  # this process answers with the new settings at once
         return new
 
     def revoke(self, kiosk_id: str) -> bool:
