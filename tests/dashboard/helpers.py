@@ -6,10 +6,15 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
 from thuocdo_shared.config import KafkaSettings
+from werkzeug.serving import make_server
 
 from tests.support.servers import BIN, ServiceProcess
 
@@ -87,3 +92,16 @@ def login(
         timeout=10,
     )
     return session, resp
+
+
+@contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """A WSGI app served over HTTP on 127.0.0.1 in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

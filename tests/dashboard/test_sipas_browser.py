@@ -1,11 +1,10 @@
 """The SIPAS table in headless Chromium: the dashboard served over HTTP (in a thread)
-on scoring's real read API (tests/dashboard/test_pages.py), logged into through its
+on scoring's real read API (tests/dashboard/scoring_api.py), logged into through its
 form. Chromium's own accessibility tree must put each criterion under its dimension,
 and the table must look as it did (a screenshot is kept)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,12 @@ import pytest
 from thuocdo_dashboard import create_app
 from thuocdo_dashboard.settings import Settings
 from thuocdo_shared import reference
-from werkzeug.serving import make_server
 
-from tests.dashboard.test_pages import PASSWORD, PERIOD, PHU_BINH, TOKEN, Scoring, scoring
+from tests.dashboard.helpers import PASSWORD, serve_in_thread
+from tests.dashboard.helpers import SCORING_TOKEN as TOKEN
+from tests.dashboard.scoring_api import PERIOD, PHU_BINH, Scoring
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["scoring"]  # the fixture, used below
 
 
 @pytest.fixture
@@ -33,14 +31,8 @@ def dashboard_url(scoring: Scoring, tmp_path: Path) -> Iterator[str]:
     )
     app = create_app(settings)
     app.extensions["thuocdo_accounts"].add("tinh", "district", "19", PASSWORD)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 def _ax_tree(page: Any, selector: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:

@@ -275,26 +275,28 @@ RATING_LABELS: dict[int, tuple[str, str]] = {
 }
 
 
-def text(key: str, lang: str = "vi", **values: object) -> str:
-    """The message ``key`` in ``lang`` (``vi`` or ``en``), formatted with ``values``.
-    A template "one|many" (English counts) takes "one" when ``n`` is 1."""
+def _template(key: str, lang: str, values: dict[str, object]) -> str:
+    """The catalogue's template for ``key`` in ``lang``; of a "one|many" template
+    (English counts), "one" when ``n`` is 1."""
     vi, en = CATALOGUE[key]
     template = en if lang == "en" else vi
     if "|" in template:
         one, many = template.split("|", 1)
         template = one if values.get("n") == 1 else many
+    return template
+
+
+def text(key: str, lang: str = "vi", **values: object) -> str:
+    """The message ``key`` in ``lang`` (``vi`` or ``en``), formatted with ``values``.
+    A template "one|many" (English counts) takes "one" when ``n`` is 1."""
+    template = _template(key, lang, values)
     return unicodedata.normalize("NFC", template.format(**values) if values else template)
 
 
 def text_html(key: str, lang: str = "vi", **values: object) -> Markup:
     """:func:`text` as HTML, for values that are HTML already (a unit's name from
     :func:`unit_name`): the message and every other value are escaped."""
-    vi, en = CATALOGUE[key]
-    template = unicodedata.normalize("NFC", en if lang == "en" else vi)
-    if "|" in template:
-        one, many = template.split("|", 1)
-        template = one if values.get("n") == 1 else many
-    return escape(template).format(**values)
+    return escape(unicodedata.normalize("NFC", _template(key, lang, values))).format(**values)
 
 
 def unit_name(name: str, lang: str = "vi") -> Markup:

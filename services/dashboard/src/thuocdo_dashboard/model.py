@@ -99,7 +99,6 @@ class Status:
 
     down: bool = False
     since: dt.datetime | None = None
-    missing: bool = False  # some call of the page failed with nothing cached
     answered: int = 0  # calls scoring answered just now
     # The parts of the page (sections, tables) whose own figures are missing: only
     # they say "not loaded"; an empty part whose call succeeded is truly empty.
@@ -129,7 +128,6 @@ class Status:
             fetched = fn.result() if isinstance(fn, Future) else fn()
         except ScoringUnavailable:
             self.down = True
-            self.missing = True
             self.missing_parts.update(parts)
             return None
         except ScoringRejected:
@@ -140,7 +138,7 @@ class Status:
                 self.since = fetched.fetched_at
         else:
             self.answered += 1
-        if "consumer" in fetched.data and (self.heartbeat == MISSING or not fetched.stale):
+        if "consumer" in fetched.data and (self.heartbeat is MISSING or not fetched.stale):
             self.heartbeat = fetched.data["consumer"]
         return fetched.data
 
