@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 
 import pytest
+from kafka import KafkaAdminClient
+from kafka.admin import NewTopic
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response, encode_response, load_response
 from thuocdo_shared.kafka import (
@@ -14,6 +17,7 @@ from thuocdo_shared.kafka import (
     make_consumer,
     make_producer,
     send_confirmed,
+    topic_retention,
 )
 
 pytestmark = pytest.mark.integration
@@ -98,6 +102,33 @@ def test_committed_group_does_not_reread(kafka_settings: KafkaSettings, group_id
 
 def test_ensure_topics_is_idempotent(kafka_settings: KafkaSettings) -> None:
     assert ensure_topics(kafka_settings) == []
+
+
+def test_topics_keep_records_for_the_configured_retention_not_the_brokers_week(
+    kafka_bootstrap: str,
+) -> None:
+    """Made with the broker's default (7 days, as a client's auto-creation or an older
+    `make up` made them), the responses topic and the DLQ get the configured retention;
+    the updates topic keeps the default. Before, a store rebuilt from the topic lost
+    everything older than a week."""
+    settings = KafkaSettings(bootstrap_servers=kafka_bootstrap).with_prefix(
+        f"t{uuid.uuid4().hex[:10]}-retention"
+    )
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        week = 7 * 86_400_000
+        admin.create_topics([NewTopic(settings.responses_topic, 3, 1)])  # broker default
+        assert ensure_topics(settings) == [settings.dlq_topic, settings.updates_topic]
+        assert topic_retention(admin, settings.topics) == {
+            settings.responses_topic: 365 * 86_400_000,
+            settings.dlq_topic: 365 * 86_400_000,
+            settings.updates_topic: week,
+        }
+        forever = replace(settings, retention_days=0)
+        assert ensure_topics(forever) == []
+        assert topic_retention(admin, settings.topics)[settings.responses_topic] == -1
+    finally:
+        admin.close()
 
 
 def test_producer_refuses_settings_that_break_idempotence(kafka_bootstrap: str) -> None:

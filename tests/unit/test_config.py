@@ -11,10 +11,42 @@ pytestmark = pytest.mark.unit
 
 
 def test_to_env_is_the_inverse_of_from_env() -> None:
-    settings = KafkaSettings(bootstrap_servers="127.0.0.1:1", partitions=5).with_prefix("x")
+    settings = KafkaSettings(
+        bootstrap_servers="127.0.0.1:1", partitions=5, retention_days=30
+    ).with_prefix("x")
     assert KafkaSettings.from_env(settings.to_env()) == settings
     assert settings.responses_topic == "x.survey.responses.v1"
     assert settings.updates_topic == "x.satisfaction.updates.v1"
+
+
+def test_topic_retention_is_a_year_by_default_and_0_keeps_for_ever() -> None:
+    settings = KafkaSettings.from_env({})
+    assert settings.retention_days == 365
+    year = 365 * 24 * 3600 * 1000
+    assert settings.retention_ms == {
+        "survey.responses.v1": year,
+        "survey.responses.dlq.v1": year,
+    }  # the updates topic (live notifications) keeps the broker's default
+    assert (
+        KafkaSettings.from_env({"THUOCDO_TOPIC_RETENTION_DAYS": "30"}).retention_ms[
+            "survey.responses.v1"
+        ]
+        == 30 * 86_400_000
+    )
+    forever = KafkaSettings.from_env({"THUOCDO_TOPIC_RETENTION_DAYS": "0"}).with_prefix("p")
+    assert forever.retention_ms == {"p.survey.responses.v1": -1, "p.survey.responses.dlq.v1": -1}
+    with pytest.raises(ConfigError, match="THUOCDO_TOPIC_RETENTION_DAYS"):
+        KafkaSettings.from_env({"THUOCDO_TOPIC_RETENTION_DAYS": "-1"})
+
+
+def test_topics_cli_says_how_long_a_topic_keeps_records() -> None:
+    from thuocdo_shared.topics import kept
+
+    assert kept(-1) == "kept for ever"
+    assert kept(365 * 86_400_000) == "kept 365 days"
+    assert kept(604_800_000) == "kept 7 days"
+    assert kept(5_400_000) == "kept 1.5 hours"
+    assert kept(None) == "retention unknown"
 
 
 def test_defaults_and_a_bad_number() -> None:

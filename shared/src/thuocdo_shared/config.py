@@ -88,6 +88,11 @@ class KafkaSettings:
     updates_topic: str = "satisfaction.updates.v1"
     partitions: int = 3
     replication_factor: int = 1
+    # How long the responses topic and the DLQ keep records (0: for ever). The
+    # broker's own default is 7 days: a store rebuilt from the topic after that would
+    # have lost everything older. Not longer than scoring's comment retention (365
+    # days by default), or comments outlive their purge in Kafka.
+    retention_days: int = 365
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> KafkaSettings:
@@ -99,11 +104,21 @@ class KafkaSettings:
             updates_topic=env_str(env, "THUOCDO_TOPIC_UPDATES", cls.updates_topic),
             partitions=env_int(env, "THUOCDO_TOPIC_PARTITIONS", cls.partitions, minimum=1),
             replication_factor=env_int(env, "THUOCDO_TOPIC_REPLICATION", 1, minimum=1),
+            retention_days=env_int(
+                env, "THUOCDO_TOPIC_RETENTION_DAYS", cls.retention_days, minimum=0
+            ),
         )
 
     @property
     def topics(self) -> tuple[str, str, str]:
         return (self.responses_topic, self.dlq_topic, self.updates_topic)
+
+    @property
+    def retention_ms(self) -> dict[str, int]:
+        """``retention.ms`` of the topics that keep records (-1: for ever); the
+        updates topic is live notifications only and keeps the broker's default."""
+        ms = -1 if self.retention_days == 0 else self.retention_days * 86_400_000
+        return {self.responses_topic: ms, self.dlq_topic: ms}
 
     def with_prefix(self, prefix: str) -> KafkaSettings:
         """The same broker with every topic name prefixed: topics of one test or
@@ -125,4 +140,5 @@ class KafkaSettings:
             "THUOCDO_TOPIC_UPDATES": self.updates_topic,
             "THUOCDO_TOPIC_PARTITIONS": str(self.partitions),
             "THUOCDO_TOPIC_REPLICATION": str(self.replication_factor),
+            "THUOCDO_TOPIC_RETENTION_DAYS": str(self.retention_days),
         }

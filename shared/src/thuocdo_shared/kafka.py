@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from .config import KafkaSettings
@@ -105,11 +105,15 @@ def ensure_topics(
     topics: Iterable[str] | None = None,
     timeout_ms: int = 30_000,
 ) -> list[str]:
-    """Create the topics (default: the three of the contract) if missing.
+    """Create the topics (default: the three of the contract) if missing, the
+    responses topic and the DLQ with ``settings.retention_ms``; an existing one whose
+    retention differs (made before, by hand, or by a client with the broker's 7-day
+    default) gets it set. Partitions of existing topics are left alone.
 
-    Returns the names that were created now. Existing topics are left alone.
+    Returns the names that were created now.
     """
     names = list(settings.topics if topics is None else topics)
+    retention = settings.retention_ms
     admin = KafkaAdminClient(
         bootstrap_servers=settings.bootstrap_servers.split(","),
         client_id="thuocdo-admin",
@@ -124,15 +128,54 @@ def ensure_topics(
                     n,
                     num_partitions=settings.partitions,
                     replication_factor=settings.replication_factor,
+                    topic_configs={"retention.ms": str(retention[n])} if n in retention else None,
                 )
                 for n in missing
             ]
             # Another process may win the race to create them; that is fine.
             with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new, timeout_ms=timeout_ms)
+        kept = [n for n in names if n in retention and n not in missing]
+        for name, was in topic_retention(admin, kept).items():
+            if was != retention[name]:
+                resource = ConfigResource(
+                    ConfigResourceType.TOPIC, name, configs={"retention.ms": str(retention[name])}
+                )
+                admin.alter_configs([resource])
+                log.info("topic %s: retention.ms %s -> %s", name, was, retention[name])
         return missing
     finally:
         admin.close()
+
+
+def retention_of(settings: KafkaSettings, timeout_ms: int = 30_000) -> dict[str, int | None]:
+    """``retention.ms`` of the contract's topics on the broker (see :func:`topic_retention`)."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers.split(","),
+        client_id="thuocdo-admin",
+        request_timeout_ms=timeout_ms,
+    )
+    try:
+        return topic_retention(admin, settings.topics)
+    finally:
+        admin.close()
+
+
+def topic_retention(admin: KafkaAdminClient, names: Iterable[str]) -> dict[str, int | None]:
+    """``retention.ms`` of each topic as the broker applies it (its own default
+    included); None where the broker gave none."""
+    names = list(names)
+    resources = [
+        ConfigResource(ConfigResourceType.TOPIC, n, configs=["retention.ms"]) for n in names
+    ]
+    if not resources:
+        return {}
+    found = admin.describe_configs(resources, config_filter="All").get("topic", {})
+    out: dict[str, int | None] = {}
+    for name in names:
+        value = found.get(name, {}).get("retention.ms", {}).get("value")
+        out[name] = None if value is None else int(value)
+    return out
 
 
 class Publisher(Protocol):
