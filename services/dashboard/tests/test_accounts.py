@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from thuocdo_dashboard import create_app
 from thuocdo_dashboard.accounts import (
     AccountStore,
@@ -398,29 +399,59 @@ def test_names_are_one_account_whatever_their_case(
 
 
 def test_names_stored_with_capitals_are_renamed_on_open(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = tmp_path / "dashboard.sqlite3"
     store = AccountStore(path)
     store.add("lan", "district", "173", "mật-khẩu-đủ-dài-1")
-    store.add("minh", "district", "173", "mật-khẩu-đủ-dài-2")
-    with sqlite3.connect(path) as conn:  # as a file from before the fix could hold them
+    store.add("nguyễn.lan", "district", "173", "mật-khẩu-đủ-dài-2")
+    # As a file from before the fix could hold them: "Lan" alone, and two accounts
+    # that differ only in case (each its own person, password and role).
+    with sqlite3.connect(path) as conn:
         conn.execute("UPDATE users SET name = 'Lan' WHERE name = 'lan'")
         conn.execute(
             "INSERT INTO users (name, role, unit, password_hash, created_at)"
-            " SELECT 'MINH', role, unit, password_hash, created_at FROM users WHERE name = 'minh'"
+            " SELECT 'Nguyễn.Lan', 'commune', '05953', password_hash, created_at FROM users"
+            " WHERE name = 'nguyễn.lan'"
+        )
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE users SET password_hash = ? WHERE name = 'Nguyễn.Lan'",
+            (PasswordHasher().hash("mật-khẩu-của-xã-3"),),
         )
     with caplog.at_level("WARNING"):
         store = AccountStore(path)
-        assert [u.name for u in store.list()] == ["MINH", "lan", "minh"]
-    assert "'MINH' is unusable" in caplog.text
-    assert store.authenticate("LAN", "mật-khẩu-đủ-dài-1", "10.0.0.1", time.time())[0] == "ok"
-    assert store.authenticate("Minh", "mật-khẩu-đủ-dài-2", "10.0.0.1", time.time())[0] == "ok"
-    # A session of the unusable "MINH" (begun before the rename) is MINH's, not minh's.
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE users SET role = 'commune', unit = '05953' WHERE name = 'MINH'")
-    minh_caps, minh = store.get("MINH"), store.get("Minh")
-    assert minh_caps is not None and (minh_caps.name, minh_caps.role) == ("MINH", "commune")
-    assert minh is not None and (minh.name, minh.role) == ("minh", "district")
+        assert [u.name for u in store.list()] == ["Nguyễn.Lan", "lan", "nguyễn.lan"]
+    assert "'Nguyễn.Lan' keeps its spelling and logs in only typed exactly so" in caplog.text
+    now = time.time()
+    assert store.authenticate("LAN", "mật-khẩu-đủ-dài-1", "10.0.0.1", now)[0] == "ok"
+    # Each of the pair logs in as before the upgrade: the one left typed as it was
+    # (composed or not), the other in any other spelling; neither is the other.
+    result, user = store.authenticate("Nguyễn.Lan", "mật-khẩu-của-xã-3", "10.0.0.1", now)
+    assert (
+        result == "ok" and user is not None and (user.name, user.role) == ("Nguyễn.Lan", "commune")
+    )
+    nfd = unicodedata.normalize("NFD", "Nguyễn.Lan")
+    assert store.authenticate(nfd, "mật-khẩu-của-xã-3", "10.0.0.1", now)[0] == "ok"
+    result, user = store.authenticate("NGUYỄN.LAN", "mật-khẩu-đủ-dài-2", "10.0.0.1", now)
+    assert result == "ok" and user is not None and user.name == "nguyễn.lan"
+    assert store.authenticate("Nguyễn.Lan", "mật-khẩu-đủ-dài-2", "10.0.0.1", now)[0] == "bad"
+    # A session begun before the rename is its own account's, never the other's.
+    same = store.get("Nguyễn.Lan")
+    assert same is not None and (same.name, same.role) == ("Nguyễn.Lan", "commune")
     lan = store.get("Lan")  # a session begun as "Lan": renamed, the same account
     assert lan is not None and lan.name == "lan"
+
+    # The CLI names each of them, and says how the one left logs in.
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    assert main(["user", "disable", "Nguyễn.Lan"]) == 0
+    assert capsys.readouterr().out == "disabled Nguyễn.Lan\n"
+    other = store.get("nguyễn.lan")
+    assert other is not None and not other.disabled
+    assert main(["user", "list"]) == 0
+    rows = {r.split("\t")[0]: r.split("\t") for r in capsys.readouterr().out.splitlines()[1:]}
+    assert rows["Nguyễn.Lan"][3] == "disabled, logs in typed exactly as shown"
+    assert rows["nguyễn.lan"][3] == "active" and rows["lan"][3] == "active"

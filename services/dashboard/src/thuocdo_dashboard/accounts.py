@@ -111,11 +111,24 @@ def check_name(name: str) -> str:
     return name
 
 
+def stored_name(conn: sqlite3.Connection, name: str) -> str:
+    """The account a typed name means: the first that is stored of the name as typed,
+    its NFC form and its normal form (:func:`normal_name`); the normal form when none
+    is. Two accounts made before 2026-11-27 whose names differ only in case or
+    Unicode form could not both be renamed (see :func:`_normalise_names`): the one
+    left keeps working, typed as before, and never means the other."""
+    candidates = (name, unicodedata.normalize("NFC", name), normal_name(name))
+    for candidate in dict.fromkeys(candidates):
+        if conn.execute("SELECT 1 FROM users WHERE name = ?", (candidate,)).fetchone():
+            return candidate
+    return normal_name(name)
+
+
 def _normalise_names(conn: sqlite3.Connection) -> None:
     """Names stored before 2026-11-27 in another Unicode form or with capitals:
-    renamed to :func:`normal_name` so that they can log in. Where that spelling is
-    taken too, both stay and a WARNING says so (the other spelling can then neither
-    log in nor be named by the CLI)."""
+    renamed to :func:`normal_name`, so that they log in typed in any case. Where that
+    spelling is taken too, both stay and a WARNING says so: the one not renamed logs
+    in and is named by the CLI only as it was typed before (see :func:`stored_name`)."""
     for (stored,) in conn.execute("SELECT name FROM users").fetchall():
         name = normal_name(stored)
         if name == stored:
@@ -124,7 +137,8 @@ def _normalise_names(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE users SET name = ? WHERE name = ?", (name, stored))
         except sqlite3.IntegrityError:
             log.warning(
-                "two accounts named %r in different Unicode forms or cases; %r is unusable",
+                "two accounts named %r in different Unicode forms or cases: %r keeps its"
+                " spelling and logs in only typed exactly so",
                 name,
                 stored,
             )
@@ -210,15 +224,14 @@ class AccountStore:
         return User(name, role, unit, False, created)
 
     def get(self, name: str) -> User | None:
-        """The user named ``name`` as stored, else as :func:`normal_name` makes it. A
-        session begun before names were normalised holds the old spelling: that is
-        its own account where the rename left two (see :func:`_normalise_names`),
-        never the other one's."""
+        """The user ``name`` means (see :func:`stored_name`). A session begun before
+        names were normalised holds the old spelling: that is its own account where
+        the rename left two, never the other one's."""
         with self._db() as conn:
             row = conn.execute(
                 "SELECT name, role, unit, disabled, created_at, sessions_after FROM users"
-                " WHERE name IN (?, ?) ORDER BY name = ? DESC LIMIT 1",
-                (name, normal_name(name), name),
+                " WHERE name = ?",
+                (stored_name(conn, name),),
             ).fetchone()
         return None if row is None else _user(row)
 
@@ -233,37 +246,39 @@ class AccountStore:
     def disable(self, name: str, now: float | None = None) -> bool:
         """Disable an account. Its sessions end on their next request, for good:
         enabling it again does not bring them back."""
-        name = normal_name(name)
         with self._db() as conn:
             cur = conn.execute(
                 "UPDATE users SET disabled = 1, sessions_after = ? WHERE name = ?",
-                (time.time() if now is None else now, name),
+                (time.time() if now is None else now, stored_name(conn, name)),
             )
         return cur.rowcount > 0
 
     def enable(self, name: str) -> bool:
-        name = normal_name(name)
         with self._db() as conn:
-            cur = conn.execute("UPDATE users SET disabled = 0 WHERE name = ?", (name,))
+            cur = conn.execute(
+                "UPDATE users SET disabled = 0 WHERE name = ?", (stored_name(conn, name),)
+            )
         return cur.rowcount > 0
 
     def set_password(self, name: str, password: str, now: float | None = None) -> bool:
         """A new password; the account's open sessions end (a reset after a leak)."""
-        name = normal_name(name)
         with self._db() as conn:
             cur = conn.execute(
                 "UPDATE users SET password_hash = ?, sessions_after = ? WHERE name = ?",
-                (_hasher.hash(password), time.time() if now is None else now, name),
+                (
+                    _hasher.hash(password),
+                    time.time() if now is None else now,
+                    stored_name(conn, name),
+                ),
             )
         return cur.rowcount > 0
 
     def locked_until(self, name: str, now: float) -> float | None:
         """When the account's lock-out ends (epoch seconds), or None if not locked."""
-        name = normal_name(name)
         with self._db() as conn:
             rows = conn.execute(
                 "SELECT at FROM login_failures WHERE account = ? AND at > ? ORDER BY at DESC",
-                (name, now - self.window),
+                (stored_name(conn, name), now - self.window),
             ).fetchall()
         return self._lock_end([float(r[0]) for r in rows], self.attempts)
 
@@ -292,10 +307,10 @@ class AccountStore:
     def unlock(self, name: str | None = None, address: str | None = None) -> int:
         """Forget the failed logins of an account (from any address) or of a client
         address (any account); returns how many were forgotten."""
-        name = None if name is None else normal_name(name)
         with self._db() as conn:
+            account = None if name is None else stored_name(conn, name)
             cur = conn.execute(
-                "DELETE FROM login_failures WHERE account = ? OR address = ?", (name, address)
+                "DELETE FROM login_failures WHERE account = ? OR address = ?", (account, address)
             )
         return int(cur.rowcount)
 
@@ -318,9 +333,9 @@ class AccountStore:
     def locked(self, name: str, address: str, now: float) -> bool:
         """True if the account had ``attempts`` failures in the window, or the address
         ``address_attempts``."""
-        name = normal_name(name)
         since = now - self.window
         with self._db() as conn:
+            name = stored_name(conn, name)
             by_account = conn.execute(
                 "SELECT COUNT(*) FROM login_failures WHERE account = ? AND at > ?", (name, since)
             ).fetchone()[0]
@@ -337,7 +352,8 @@ class AccountStore:
 
         A locked account or address is refused without checking the password, and
         refusals while locked are not counted again (the window does not slide)."""
-        name = normal_name(name)
+        with self._db() as conn:
+            name = stored_name(conn, name)
         if self.locked(name, address, now):
             return LoginResult.LOCKED, None
         with self._db() as conn:

@@ -70,7 +70,7 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     store = _store(settings)
     if args.user_command == "add":
         try:
-            check_name(args.name)
+            args.name = check_name(args.name)  # as stored: in lower case and NFC
             binding = bind(args.role, args.unit or "", local_today())
         except (BadName, BadBinding) as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -95,6 +95,9 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         for user in store.list():
             until = store.locked_until(user.name, now)
             state = "disabled" if user.disabled else "active"
+            if user.name != normal_name(user.name):
+                # Left by the rename to lower case: another account has that spelling.
+                state += ", logs in typed exactly as shown"
             if until is not None:
                 state += f", login locked until {local_minute(_iso(until))}"
             print(
@@ -122,8 +125,10 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
     # The commands below name an account (unlock may name only an address).
     account = store.get(args.name) if args.name else None
     if args.name and account is None:
-        print(f"error: no user {args.name!r}", file=sys.stderr)
+        print(f"error: no user {normal_name(args.name)!r}", file=sys.stderr)
         return 1
+    if account is not None:
+        args.name = account.name  # as stored: what the lines below print and act on
     if args.user_command == "unlock":
         forgotten = store.unlock(args.name, args.address)
         who = " and ".join(x for x in (args.name, args.address and f"address {args.address}") if x)
@@ -200,8 +205,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = Settings.from_env()
     if args.command == "user":
-        if getattr(args, "name", None):
-            args.name = normal_name(args.name)  # as typed by any Vietnamese keyboard
         return _user(args, settings)
     # gthread: each server-sent-event stream holds a thread, not a whole worker.
     serve(
