@@ -19,7 +19,7 @@ from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response
 from thuocdo_shared.kafka import ensure_topics
 
-from tests.intake.helpers import auth, body, enrol, intake
+from tests.intake.helpers import auth, body, cli, enrol, intake
 from tests.support.servers import ServiceProcess
 from tests.support.topics import read_topic
 
@@ -32,6 +32,7 @@ class World:
     settings: KafkaSettings
     home: dict[str, str]  # kiosk of 05941
     other: dict[str, str]  # kiosk of 05953
+    data: Path  # intake's data directory (its kiosk file)
     accepted: list[str] = field(default_factory=list)
 
 
@@ -46,7 +47,7 @@ def world(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     home, other = enrol(data, "05941", "Quầy 1"), enrol(data, "05953", "Quầy 2")
     # The helpers' rate limit is generous: this table is not about rate limits.
     with intake(settings, data) as server:
-        yield World(server, settings, home, other)
+        yield World(server, settings, home, other, data)
 
 
 @dataclass(frozen=True)
@@ -230,13 +231,19 @@ def test_each_refusal_is_logged_with_its_kiosk_and_reason_but_not_what_was_sent(
     assert _request(world, case)[0] == 422
     case_401 = Case("logged 401", 401, token="Bearer not-a-token")
     assert _request(world, case_401)[0] == 401
+    gone = enrol(world.data, "05941", "Quầy đã thu hồi")
+    assert cli(world.data, "kiosk", "revoke", gone["id"]).returncode == 0
+    time.sleep(1.5)  # every worker's token cache (1 s)
+    revoked = Case("logged revoked", 401, token=f"Bearer {gone['token']}")
+    assert _request(world, revoked)[0] == 401
     deadline = time.monotonic() + 10
     refused: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         text = world.server.log_path.read_text(encoding="utf-8", errors="replace")
         lines = [json.loads(x) for x in text.splitlines() if x.startswith("{")]
         refused = [x for x in lines if x.get("event") == "refused"]
-        if any(x["id"] == sent["id"] for x in refused) and any(x["status"] == 401 for x in refused):
+        logged = {x["id"] for x in refused} | {x["kiosk_id"] for x in refused}
+        if {sent["id"], gone["id"]} <= logged:
             break
         time.sleep(0.2)
     mine = [x for x in refused if x["id"] == sent["id"]]
@@ -246,10 +253,15 @@ def test_each_refusal_is_logged_with_its_kiosk_and_reason_but_not_what_was_sent(
         "comment": ["Must not contain control or direction-override characters."]
     }
     assert any(x["status"] == 401 and x["kiosk_id"] is None for x in refused)
+    # A revoked tablet is named as such: not one more wrong token.
+    assert [(x["status"], x["reason"]) for x in refused if x["kiosk_id"] == gone["id"]] == [
+        (401, "the kiosk was revoked")
+    ]
     # Every status of the table was logged, and no comment or token with it.
     assert {x["status"] for x in refused} >= {400, 401, 403, 413, 415, 422}
     assert "0912" not in text and "Chị Lan" not in text
     assert world.home["token"] not in text and world.other["token"] not in text
+    assert gone["token"] not in text
 
 
 def test_rate_limit_answers_429_with_retry_after(

@@ -124,6 +124,8 @@ def post_response() -> Response:
             g.get("kiosk_id"),
             g.get("response_id"),
         )
+        if g.get("kiosk_id") and g.get("revoked"):
+            fields["reason"] = "the kiosk was revoked"
         # 429: the limiter already holds that kiosk back; a line per request is noise.
         level = {403: logging.WARNING, 422: logging.WARNING, 429: logging.DEBUG}.get(
             answer.status_code, logging.INFO
@@ -136,6 +138,9 @@ def _post_response() -> Response:
     rt = runtime()
     kiosk = _kiosk()
     if kiosk is None:
+        token = bearer_token(request.headers.get("Authorization"))
+        if token is not None:  # for the log: a revoked tablet is worth naming
+            g.kiosk_id, g.revoked = rt.kiosks.revoked_id(token), True
         return _unauthorized()
     g.kiosk_id = kiosk.id
     allowed, retry_after = rt.limiter.check(kiosk.id, time.monotonic())

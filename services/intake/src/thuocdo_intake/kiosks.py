@@ -216,6 +216,19 @@ class KioskRegistry:
         )
         return cur.rowcount == 1
 
+    def revoked_id(self, token: str) -> str | None:
+        """The id of the revoked kiosk that held ``token``, if one did (for the log
+        of a refused request: a revoked tablet, not a wrong token)."""
+        row = (
+            self._conns.get()
+            .execute(
+                "SELECT id FROM kiosks WHERE token_hash = ? AND revoked_at IS NOT NULL",
+                (hash_token(token),),
+            )
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
+
     def by_token(self, token: str) -> Kiosk | None:
         """The active kiosk holding ``token``, or None (unknown or revoked)."""
         digest = hash_token(token)
