@@ -154,6 +154,12 @@ def test_kiosk_config_openapi_ready_and_metrics(server: ServiceProcess, tmp_path
         "field": "dat_dai",
     }
     assert sum(len(d["criteria"]) for d in cfg["sipas"]) == 19
+    # The page an open tablet should run, and the page as served: the same version,
+    # in the asset URLs too (a reload after an upgrade gets the new script).
+    page = requests.get(f"{server.url}/kiosk", timeout=5).text
+    version = cfg["page_version"]
+    assert len(version) == 12 and f'<html lang="vi" data-version="{version}">' in page
+    assert f"/static/kiosk.js?v={version}" in page and f"/static/kiosk.css?v={version}" in page
     assert [s["vi"] for s in cfg["scale"]] == [
         "Rất không hài lòng",
         "Không hài lòng",

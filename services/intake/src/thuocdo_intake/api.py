@@ -31,6 +31,7 @@ from thuocdo_shared.units import local_today, registry
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import metrics
+from .kiosk_page import page_version
 from .messages import API
 from .rules import Kiosk, binding_problem, enrolment_errors, era_errors, future_errors
 from .runtime import Runtime
@@ -228,6 +229,8 @@ def config_for(kiosk: Kiosk, rt: Runtime) -> dict[str, Any]:
             "mode": kiosk.mode,
             "field": kiosk.field,
         },
+        # The page an open tablet should run: it reloads itself when this changes.
+        "page_version": page_version(),
         # The tablet dates ratings by this clock, not its own (which may be far off).
         "server_time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
         "idle_reset_seconds": s.idle_reset_seconds,

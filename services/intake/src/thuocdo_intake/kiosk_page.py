@@ -3,6 +3,11 @@ the strings come from :mod:`messages` as JSON."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+from pathlib import Path
+
 from flask import Blueprint, Response, current_app, make_response, render_template
 from thuocdo_shared import reference
 
@@ -19,12 +24,35 @@ CSP = (
 )
 
 
+_HERE = Path(__file__).parent
+_PAGE_FILES = ("static/kiosk.js", "static/kiosk.css", "static/kiosk-sw.js", "templates/kiosk.html")
+
+
+@functools.cache
+def page_version() -> str:
+    """A short digest of what makes the kiosk page (its files and strings): the
+    configuration carries it, so that a page left open for weeks on a tablet sees
+    that intake was upgraded and reloads itself, and the asset URLs carry it, so that
+    the reload cannot be served an old script from the browser's cache."""
+    digest = hashlib.sha256()
+    for name in _PAGE_FILES:
+        digest.update((_HERE / name).read_bytes())
+    digest.update(json.dumps(kiosk_catalogue(), sort_keys=True).encode())
+    return digest.hexdigest()[:12]
+
+
 @bp.get("/kiosk")
 def kiosk() -> Response:
     catalogue = kiosk_catalogue()
     scale = [(value, label.vi, label.en) for value, label in reference.sipas().scale]
     response = make_response(
-        render_template("kiosk.html", text=catalogue["vi"], catalogue=catalogue, scale=scale)
+        render_template(
+            "kiosk.html",
+            text=catalogue["vi"],
+            catalogue=catalogue,
+            scale=scale,
+            version=page_version(),
+        )
     )
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Referrer-Policy"] = "no-referrer"
