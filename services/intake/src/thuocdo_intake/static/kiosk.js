@@ -141,6 +141,61 @@
     retryTimer = setTimeout(drain, ms);
   }
 
+  // 422 on submitted_at alone: the date this tablet gave is impossible (before its
+  // enrolment, or ahead of now), typically a clock reset while it was offline with
+  // queued ratings (the kept offset then applied to a new, wrong clock). The rating
+  // is real: intake's clock is learnt again and the rating sent once more, same id,
+  // dated now and flagged "clock". Refused again, it goes to the rejected store.
+  function onlyDateRefused(text) {
+    try {
+      var keys = Object.keys(JSON.parse(text).errors || {});
+      return keys.length === 1 && keys[0] === "submitted_at";
+    } catch (e) { return false; }
+  }
+  function redate(item, resp, asked, answeredAt) {
+    return relearnClock().catch(function () {
+      // No configuration answer: the refusal's own Date header (to the second).
+      learnClock(resp.headers.get("Date"), asked, answeredAt);
+    }).then(function () {
+      var suspect = (item.body.suspect || []).slice();
+      suspect.push("clock");
+      item.body.suspect = suspect;
+      item.body.submitted_at = isoWithOffset(now());
+      // Kept re-dated, so a reload does not date it again.
+      return outboxPut(item).catch(function () { /* sent from memory all the same */ });
+    });
+  }
+
+  function send(item) {
+    var asked = Date.now();
+    return post(item.body).then(function (resp) {
+      var answeredAt = Date.now();
+      if (resp.status === 202) {
+        setOffline(false);
+        backoffMs = 1000;
+        return outboxDelete(item.id).then(function () { return true; });
+      }
+      if (resp.status === 401) { block("revoked"); scheduleRetry(60000); return false; }
+      if (resp.status === 429) {
+        var after = parseInt(resp.headers.get("Retry-After") || "5", 10);
+        scheduleRetry(Math.max(1, after) * 1000);
+        return false;
+      }
+      // 408 is a timeout (worth retrying like a 5xx); any other 4xx can never
+      // succeed for this item (but a date refused once, see redate).
+      if (resp.status >= 400 && resp.status < 500 && resp.status !== 408) {
+        return resp.text().then(function (text) {
+          var redated = (item.body.suspect || []).indexOf("clock") >= 0;
+          if (resp.status === 422 && !redated && onlyDateRefused(text)) {
+            return redate(item, resp, asked, answeredAt).then(function () { return send(item); });
+          }
+          return reject(item, resp.status, text.slice(0, 500)).then(function () { return true; });
+        });
+      }
+      throw new Error("HTTP " + resp.status);
+    });
+  }
+
   function drain() {
     if (!token) { return Promise.resolve(); }
     if (sending) { drainAgain = true; return Promise.resolve(); }
@@ -149,30 +204,7 @@
     return outboxAll().then(function (items) {
       var chain = Promise.resolve(true);
       items.forEach(function (item) {
-        chain = chain.then(function (goOn) {
-          if (!goOn) { return false; }
-          return post(item.body).then(function (resp) {
-            if (resp.status === 202) {
-              setOffline(false);
-              backoffMs = 1000;
-              return outboxDelete(item.id).then(function () { return true; });
-            }
-            if (resp.status === 401) { block("revoked"); scheduleRetry(60000); return false; }
-            if (resp.status === 429) {
-              var after = parseInt(resp.headers.get("Retry-After") || "5", 10);
-              scheduleRetry(Math.max(1, after) * 1000);
-              return false;
-            }
-            // 408 is a timeout (worth retrying like a 5xx); any other 4xx can never
-            // succeed for this item.
-            if (resp.status >= 400 && resp.status < 500 && resp.status !== 408) {
-              return resp.text().then(function (text) {
-                return reject(item, resp.status, text.slice(0, 500));
-              }).then(function () { return true; });
-            }
-            throw new Error("HTTP " + resp.status);
-          });
-        });
+        chain = chain.then(function (goOn) { return goOn && send(item); });
       });
       return chain;
     }).catch(function () {
@@ -201,7 +233,8 @@
   function setOffline(flag) { $("offline").hidden = !flag; }
 
   // ---- configuration ---------------------------------------------------------------
-  function loadConfig() {
+  // Intake's configuration (null: the token is refused), its clock learnt from it.
+  function fetchConfig() {
     var asked = Date.now();
     return fetch("/api/v1/kiosk/config", {
       headers: { "Authorization": "Bearer " + token }, cache: "no-store",
@@ -213,7 +246,13 @@
         localStorage.setItem(CONFIG_KEY, JSON.stringify(cfg));
         return cfg;
       });
-    }).catch(function () {
+    });
+  }
+  function relearnClock() {
+    return fetchConfig().then(function (cfg) { if (!cfg) { throw new Error("refused"); } });
+  }
+  function loadConfig() {
+    return fetchConfig().catch(function () {
       var cached = localStorage.getItem(CONFIG_KEY);
       return cached ? JSON.parse(cached) : Promise.reject(new Error("no config"));
     });

@@ -1,0 +1,131 @@
+"""The kiosk page over a tablet's life, in headless Chromium against a real intake:
+a clock reset while offline, storage cleared or full, a new enrolment link opened in
+the same tab, a revoked or renamed kiosk, and what a citizen types into the comment.
+Each of these lost ratings or showed something untrue before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.events import decode_response
+
+from tests.intake.helpers import enrol, intake
+from tests.intake.test_kiosk_browser import COMMENT, PRAISE, _accepted, _rate, _wait_for
+from tests.support.topics import read_topic
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+
+def _posts(page: Any) -> list[dict[str, Any]]:
+    """The bodies the page POSTed to /api/v1/responses, in order (filled in as it runs)."""
+    bodies: list[dict[str, Any]] = []
+
+    def on_request(req: Any) -> None:
+        if req.method == "POST" and req.url.endswith("/api/v1/responses"):
+            bodies.append(json.loads(req.post_data))
+
+    page.on("request", on_request)
+    return bodies
+
+
+def test_ratings_dated_by_a_clock_reset_offline_are_sent_again_dated_by_intake(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Enrolled with a right clock; the tablet then restarts offline with its clock
+    reset three days back, and the kept offset dates the ratings before the kiosk's
+    enrolment. Intake answers 422 on submitted_at alone: the page sends the rating
+    again (same id), dated by intake's clock and flagged "clock". It was lost."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        try:
+            page = context.new_page()
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+            page.close()
+
+            context.route("**/api/v1/**", lambda r: r.abort("connectionrefused"))
+            page = context.new_page()
+            page.clock.install(time=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+            accepted = _accepted(page)
+            posts = _posts(page)
+            page.goto(f"{server.url}/kiosk")
+            expect(page.locator("#screen-start")).to_be_visible()
+            _rate(page, 2, "waiting_time", COMMENT)
+            page.click("#send")
+            expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
+
+            context.unroute("**/api/v1/**")
+            _wait_for(page, 1, accepted)
+            expect(page.locator("#pending")).to_be_hidden()
+            assert page.evaluate("document.body.dataset.refused") is None
+            # The offset was learnt again: the next rating is dated right at once.
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(page, 5, "staff_attitude", PRAISE)
+            page.click("#send")
+            _wait_for(page, 2, accepted)
+        finally:
+            context.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
+
+    sent = [p for p in posts if p["id"] == accepted[0]]
+    assert len(sent) >= 2  # refused (422), then sent again with the same id
+    first_try = dt.datetime.fromisoformat(sent[0]["submitted_at"])
+    assert first_try < dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    assert sent[0]["suspect"] == [] and sent[-1]["suspect"] == ["clock"]
+    by_overall = {r.overall: r for r in records}
+    assert set(by_overall) == {2, 5}
+    now = dt.datetime.now(dt.UTC)
+    for record in records:
+        assert dt.timedelta(minutes=-3) < record.submitted_at - now < dt.timedelta(seconds=5)
+    assert by_overall[2].suspect == ("clock",) and by_overall[2].comment == COMMENT
+    assert by_overall[5].suspect == ()
+
+
+def test_a_date_refused_twice_goes_to_the_rejected_store(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Sent again once only: refused a second time on its date (an answer intake gives
+    only with a broken clock of its own, so played here by the browser), the rating is
+    kept in the rejected store and counted, not sent a third time; a 422 on another
+    field is not sent again at all."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+
+    def refuse(r: Any) -> None:
+        sent = json.loads(r.request.post_data)
+        field = "submitted_at" if sent["overall"] == 2 else "overall"
+        errors = {"errors": {field: ["Must not be more than 10 minutes in the future."]}}
+        r.fulfill(status=422, content_type="application/json", body=json.dumps(errors))
+
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        posts = _posts(page)
+        page.route("**/api/v1/responses", refuse)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            _rate(page, 2, "waiting_time", COMMENT)
+            page.click("#send")
+            expect(page.locator("body")).to_have_attribute("data-refused", "1", timeout=15_000)
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(page, 4, "staff_attitude", PRAISE)
+            page.click("#send")
+            expect(page.locator("body")).to_have_attribute("data-refused", "2", timeout=15_000)
+            page.wait_for_timeout(2_000)
+            rejected = page.evaluate(
+                """() => new Promise(done => { const q = indexedDB.open('thuocdo-kiosk');
+                q.onsuccess = () => { const all = q.result.transaction('rejected')
+                  .objectStore('rejected').getAll();
+                  all.onsuccess = () => done(all.result.map(i => i.body.suspect)); }; })"""
+            )
+            expect(page.locator("#pending")).to_be_hidden()
+        finally:
+            page.close()
+    assert [(p["overall"], p["suspect"]) for p in posts] == [(2, []), (2, ["clock"]), (4, [])]
+    assert posts[0]["id"] == posts[1]["id"]
+    assert sorted(rejected) == [[], ["clock"]]
