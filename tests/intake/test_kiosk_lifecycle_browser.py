@@ -129,3 +129,32 @@ def test_a_date_refused_twice_goes_to_the_rejected_store(
     assert [(p["overall"], p["suspect"]) for p in posts] == [(2, []), (2, ["clock"]), (4, [])]
     assert posts[0]["id"] == posts[1]["id"]
     assert sorted(rejected) == [[], ["clock"]]
+
+
+def test_invisible_characters_intake_refuses_are_removed_from_the_comment(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A comment pasted with a zero-width space, direction marks, an override, an
+    isolate and a control character: intake refuses the whole rating (422) for any of
+    them. The page removes them; tab and newline stay, and so do the zero-width
+    joiners an emoji family is made of."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    typed = (
+        "Chờ\u200b lâu\u200e quá\u202e mức\u2066 quy\u2069 định\x07\x1b."
+        "\tCán bộ\u200f tận tình\n👨\u200d👩\u200d👧 cảm\u200c ơn\u202a\u202c"
+    )
+    expected = "Chờ lâu quá mức quy định.\tCán bộ tận tình\n👨\u200d👩\u200d👧 cảm\u200c ơn"
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            _rate(page, 2, "waiting_time", "")
+            page.fill("#comment", typed)
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+            assert page.evaluate("document.body.dataset.refused") is None
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [(r.overall, r.comment) for r in records] == [(2, expected)]

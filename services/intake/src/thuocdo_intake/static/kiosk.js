@@ -123,6 +123,21 @@
     });
   }
 
+  // What intake refuses in a comment (shared/src/thuocdo_shared/events.py, _CONTROL):
+  // control characters but tab, newline and carriage return; the zero-width space;
+  // direction marks, overrides and isolates; lone surrogates. Invisible, pasted with a
+  // text or typed by a stray key: removed, so a rating is never lost (422) to them.
+  // The zero-width (non-)joiners stay: emoji such as 👨‍👩‍👧 are made with them.
+  var REFUSED_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+  var COMMENT_MAX = 1000;  // code points, like intake's check
+  function cleanComment(text) {
+    if (typeof text !== "string") { return null; }
+    var clean = text.normalize("NFC").replace(REFUSED_CHARS, "").trim();
+    var points = Array.from(clean);
+    if (points.length > COMMENT_MAX) { clean = points.slice(0, COMMENT_MAX).join("").trim(); }
+    return clean || null;
+  }
+
   // ---- sending -------------------------------------------------------------------
   function post(body) {
     var controller = new AbortController();
@@ -167,6 +182,8 @@
   }
 
   function send(item) {
+    var comment = cleanComment(item.body.comment);  // also for ratings queued by an older page
+    if (comment !== item.body.comment) { item.body.comment = comment; }
     var asked = Date.now();
     return post(item.body).then(function (resp) {
       var answeredAt = Date.now();
@@ -505,7 +522,7 @@
       overall: state.overall,
       criteria: state.criteria,
       issues: state.issues,
-      comment: comment ? comment.normalize("NFC") : null,
+      comment: cleanComment(comment),
       lang: lang,
       suspect: state.suspect,
     };
