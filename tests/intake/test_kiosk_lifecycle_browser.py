@@ -158,3 +158,63 @@ def test_invisible_characters_intake_refuses_are_removed_from_the_comment(
             page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [(r.overall, r.comment) for r in records] == [(2, expected)]
+
+
+def test_a_store_cleared_or_full_loses_no_new_rating_and_the_footer_stays_true(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The storage is full: a rating that cannot be stored is sent directly, never shown
+    as waiting. Then the browser's storage is cleared while the page is open (two
+    ratings waiting): the footer no longer claims two wait, and the next rating reaches
+    intake (it showed the thank-you screen and went nowhere). The page asks once for
+    persistent storage, so the queue is not evicted like a cache."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        page.add_init_script(
+            "window.__persistCalls = 0; if (navigator.storage && navigator.storage.persist) {"
+            " const persist = navigator.storage.persist.bind(navigator.storage);"
+            " navigator.storage.persist = () => { window.__persistCalls += 1; return persist(); };"
+            " }"
+        )
+        accepted = _accepted(page)
+        cdp = page.context.new_cdp_session(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+
+            # Full: a one-byte quota (set before the first write: Chromium checks it
+            # once) makes the write fail with QuotaExceededError.
+            cdp.send("Storage.overrideQuotaForOrigin", {"origin": server.url, "quotaSize": 1})
+            page.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+            _rate(page, 5, "staff_attitude", PRAISE)
+            page.click("#send")
+            expect(page.locator("#offline")).to_be_visible(timeout=10_000)
+            page.wait_for_timeout(500)
+            expect(page.locator("#pending")).to_be_hidden()  # held in memory, not stored
+            page.unroute("**/api/v1/responses")
+            _wait_for(page, 1, accepted)
+            expect(page.locator("#offline")).to_be_hidden()
+
+            # Cleared: two ratings wait, then the site's data is cleared.
+            cdp.send("Storage.overrideQuotaForOrigin", {"origin": server.url})
+            cdp.send("Storage.clearDataForOrigin", {"origin": server.url, "storageTypes": "all"})
+            page.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+            for score in (2, 3):
+                expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+                _rate(page, score, "waiting_time", COMMENT)
+                page.click("#send")
+            expect(page.locator("#pending")).to_have_text("2 đánh giá đang chờ gửi")
+            cdp.send("Storage.clearDataForOrigin", {"origin": server.url, "storageTypes": "all"})
+            expect(page.locator("#pending")).to_be_hidden(timeout=5_000)
+
+            page.unroute("**/api/v1/responses")
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(page, 4, "staff_attitude", PRAISE)
+            page.click("#send")
+            _wait_for(page, 2, accepted)
+            assert page.evaluate("window.__persistCalls") == 1
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
+    assert sorted(r.overall for r in records) == [4, 5]

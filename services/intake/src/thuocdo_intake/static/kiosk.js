@@ -76,31 +76,64 @@
   }
 
   // ---- IndexedDB outbox --------------------------------------------------------
+  // The browser's storage can go away under the page: site data cleared (the open
+  // connection is closed and every later transaction throws), the database deleted
+  // from another tab, the disk full (a write is aborted). The connection is then
+  // opened afresh (a new, empty store) and the footer counted again; a rating that
+  // could not be stored is held in memory and sent directly (see submit).
   var dbPromise = null;
+  var dbConn = null;
+  function forgetDb(d) {
+    if (dbConn === d) { dbConn = null; dbPromise = null; }
+  }
   function db() {
     if (!dbPromise) {
-      dbPromise = new Promise(function (resolve, reject) {
+      var opening = new Promise(function (resolve, reject) {
         var req = indexedDB.open(DB_NAME, 1);
         req.onupgradeneeded = function () {
           var d = req.result;
           d.createObjectStore("outbox", { keyPath: "id" });
           d.createObjectStore("rejected", { keyPath: "id" });
         };
-        req.onsuccess = function () { resolve(req.result); };
+        req.onsuccess = function () {
+          var d = req.result;
+          dbConn = d;
+          d.onclose = function () { forgetDb(d); storeLost(); };
+          d.onversionchange = function () { d.close(); forgetDb(d); storeLost(); };
+          resolve(d);
+        };
         req.onerror = function () { reject(req.error); };
       });
+      // A failed open is tried again at the next use, not remembered for good.
+      opening.catch(function () { if (dbPromise === opening) { dbPromise = null; } });
+      dbPromise = opening;
     }
     return dbPromise;
   }
-  function tx(store, mode, fn) {
+  function tx(store, mode, fn, again) {
     return db().then(function (d) {
+      var transaction;
+      try {
+        transaction = d.transaction(store, mode);
+      } catch (e) {
+        // "The database connection is closing": storage was cleared and the close
+        // event has not come yet. Once more on a fresh connection.
+        forgetDb(d);
+        if (again) { throw e; }
+        return tx(store, mode, fn, true);
+      }
       return new Promise(function (resolve, reject) {
-        var transaction = d.transaction(store, mode);
         var result = fn(transaction.objectStore(store));
         transaction.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
         transaction.onerror = function () { reject(transaction.error); };
+        // A full disk aborts the transaction without a failed request.
+        transaction.onabort = function () { reject(transaction.error || new Error("aborted")); };
       });
     });
+  }
+  function storeLost() {
+    if (window.console) { console.warn("the kiosk's IndexedDB store was closed (storage cleared?)"); }
+    updatePending();
   }
   function outboxPut(item) { return tx("outbox", "readwrite", function (s) { return s.put(item); }); }
   function outboxDelete(id) { return tx("outbox", "readwrite", function (s) { return s.delete(id); }); }
@@ -108,6 +141,14 @@
     return tx("outbox", "readonly", function (s) { return s.getAll(); }).then(function (items) {
       return (items || []).sort(function (a, b) { return a.queued_at - b.queued_at; });
     });
+  }
+  // Ratings that could not be stored (see the outbox above): sent from memory, never
+  // counted as waiting in the footer, lost if the page closes before intake answers.
+  var unsaved = [];
+  function done(item) {
+    var at = unsaved.indexOf(item);
+    if (at >= 0) { unsaved.splice(at, 1); return Promise.resolve(); }
+    return outboxDelete(item.id).catch(function () { /* the store is gone: nothing to delete */ });
   }
   var refused = 0;  // responses intake refused for good since the page loaded
   function reject(item, status, detail) {
@@ -118,9 +159,9 @@
     refused += 1;
     document.body.dataset.refused = String(refused);
     if (window.console) { console.warn("intake refused response " + item.id + " (HTTP " + status + "): " + detail); }
-    return tx("rejected", "readwrite", function (s) { return s.put(item); }).then(function () {
-      return outboxDelete(item.id);
-    });
+    return tx("rejected", "readwrite", function (s) { return s.put(item); })
+      .catch(function () { /* no store for the audit copy: the warning above stays */ })
+      .then(function () { return done(item); });
   }
 
   // What intake refuses in a comment (shared/src/thuocdo_shared/events.py, _CONTROL):
@@ -176,6 +217,7 @@
       suspect.push("clock");
       item.body.suspect = suspect;
       item.body.submitted_at = isoWithOffset(now());
+      if (unsaved.indexOf(item) >= 0) { return; }
       // Kept re-dated, so a reload does not date it again.
       return outboxPut(item).catch(function () { /* sent from memory all the same */ });
     });
@@ -190,7 +232,7 @@
       if (resp.status === 202) {
         setOffline(false);
         backoffMs = 1000;
-        return outboxDelete(item.id).then(function () { return true; });
+        return done(item).then(function () { return true; });
       }
       if (resp.status === 401) { block("revoked"); scheduleRetry(60000); return false; }
       if (resp.status === 429) {
@@ -218,7 +260,9 @@
     if (sending) { drainAgain = true; return Promise.resolve(); }
     sending = true;
     drainAgain = false;
-    return outboxAll().then(function (items) {
+    return outboxAll().catch(function () { return []; }).then(function (stored) {
+      var ids = stored.map(function (i) { return i.id; });
+      var items = stored.concat(unsaved.filter(function (i) { return ids.indexOf(i.id) < 0; }));
       var chain = Promise.resolve(true);
       items.forEach(function (item) {
         chain = chain.then(function (goOn) { return goOn && send(item); });
@@ -236,14 +280,17 @@
   }
 
   function updatePending() {
-    return outboxAll().then(function (items) {
+    return outboxAll().then(function (items) { return items.length; }, function () {
+      // The store cannot be read: nothing can be said to wait in it.
+      return 0;
+    }).then(function (count) {
       var el = $("pending");
-      el.hidden = items.length === 0;
+      el.hidden = count === 0;
       // A revoked tablet can never send them: say they are kept, not "waiting".
       var kept = !$("screen-blocked").hidden && $("blocked-text").dataset.text === "revoked";
-      el.textContent = t(kept ? "pending_kept" : "pending").replace("{n}", String(items.length));
-      el.dataset.count = String(items.length);
-      if (items.length > 0 && !retryTimer) { scheduleRetry(backoffMs); }
+      el.textContent = t(kept ? "pending_kept" : "pending").replace("{n}", String(count));
+      el.dataset.count = String(count);
+      if ((count > 0 || unsaved.length > 0) && !retryTimer) { scheduleRetry(backoffMs); }
     });
   }
 
@@ -526,9 +573,13 @@
       lang: lang,
       suspect: state.suspect,
     };
-    outboxPut({ id: body.id, body: body, queued_at: Date.now() })
-      .then(updatePending)
-      .then(drain);
+    var item = { id: body.id, body: body, queued_at: Date.now() };
+    outboxPut(item).catch(function (err) {
+      // Not stored (storage cleared and not reopened, disk full): sent from memory
+      // right away, and not shown as waiting, which it is not.
+      if (window.console) { console.warn("response " + item.id + " could not be stored: " + err); }
+      unsaved.push(item);
+    }).then(updatePending).then(drain);
     show("thanks");
   }
 
@@ -597,8 +648,17 @@
     }
   }
 
+  // Ask the browser to keep this origin's storage under storage pressure: the queue
+  // of unsent ratings must not be evicted like a cache (granted or not, it is asked once).
+  function askPersistence() {
+    if (navigator.storage && navigator.storage.persist) {
+      navigator.storage.persist().catch(function () { /* not granted: nothing to do */ });
+    }
+  }
+
   function start() {
     registerWorker();
+    askPersistence();
     wire();
     token = enrol();
     if (!token) { block("not_enrolled"); return; }
