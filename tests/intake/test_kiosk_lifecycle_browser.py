@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response
 
-from tests.intake.helpers import enrol, intake
+from tests.intake.helpers import cli, enrol, intake
 from tests.intake.test_kiosk_browser import COMMENT, PRAISE, _accepted, _rate, _wait_for
 from tests.support.topics import read_topic
 
@@ -218,3 +218,34 @@ def test_a_store_cleared_or_full_loses_no_new_rating_and_the_footer_stays_true(
             page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
     assert sorted(r.overall for r in records) == [4, 5]
+
+
+def test_a_new_enrolment_link_opened_in_the_same_tab_enrols_at_once(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The revoked tablet's staff opens the new enrolment link in the tab already
+    showing the kiosk: only the hash changes (no reload). The page enrols with the new
+    token at once: its name in the header, its ratings sent under the new kiosk."""
+    old = enrol(tmp_path, "05941", "Quầy 1")
+    new = enrol(tmp_path, "05941", "Quầy 1 (máy mới)")
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={old['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+            assert cli(tmp_path, "kiosk", "revoke", old["id"]).returncode == 0
+            expect(page.locator("#blocked-text")).to_have_attribute(
+                "data-text", "revoked", timeout=15_000
+            )
+            page.goto(f"{server.url}/kiosk#token={new['token']}")
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            assert new["token"] not in page.url
+            expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1 (máy mới)")
+            _rate(page, 4, "staff_attitude", PRAISE)
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [(r.kiosk_id, r.overall) for r in records] == [(new["id"], 4)]

@@ -638,6 +638,7 @@
       }
     }, true);
     window.addEventListener("online", drain);
+    window.addEventListener("hashchange", onHashChange);
     setInterval(function () { drain(); }, 15000);
   }
 
@@ -656,6 +657,23 @@
     }
   }
 
+  // An enrolment link opened in the tab that already shows the kiosk page changes
+  // only the hash: no reload. Enrol with the new token as on a fresh start (the old
+  // kiosk may be revoked, its configuration is not this one's).
+  function onHashChange() {
+    if (!new URLSearchParams(location.hash.slice(1)).get("token")) { return; }
+    token = enrol();
+    config = null;
+    state = null;
+    clearTimeout(refreshTimer);
+    clearTimeout(beginTimer);
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    backoffMs = 1000;
+    show("loading");
+    begin();
+  }
+
   function start() {
     registerWorker();
     askPersistence();
@@ -668,8 +686,12 @@
 
   // The configuration comes from intake, or from this tablet's copy of it. With
   // neither (intake unreachable at the very first start), say so and try again.
+  var beginTimer = null;
+  var refreshTimer = null;
   function begin() {
+    var forToken = token;
     loadConfig().then(function (cfg) {
+      if (forToken !== token) { return; }  // a newer enrolment link took over
       if (!cfg) { block("revoked"); return; }
       config = cfg;
       applyLang();
@@ -677,8 +699,9 @@
       drain();
       scheduleRefresh();
     }).catch(function () {
+      if (forToken !== token) { return; }
       block("no_connection");
-      setTimeout(begin, CONFIG_RETRY_MS);
+      beginTimer = setTimeout(begin, CONFIG_RETRY_MS);
     });
   }
 
@@ -686,16 +709,19 @@
   // tablet revoked meanwhile says so before anyone rates on it (not after), and a
   // changed configuration (mode, fixed field) takes effect. Unreachable: keep going.
   function scheduleRefresh() {
-    setTimeout(refreshConfig, (config.config_refresh_seconds || 60) * 1000);
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refreshConfig, (config.config_refresh_seconds || 60) * 1000);
   }
 
   function refreshConfig() {
     if ($("screen-start").hidden) { scheduleRefresh(); return; }
+    var forToken = token;
     loadConfig().then(function (cfg) {
+      if (forToken !== token) { return; }
       if (!cfg) { block("revoked"); updatePending(); return; }
       if (!$("screen-start").hidden) { config = cfg; }  // not while someone rates
       scheduleRefresh();
-    }).catch(scheduleRefresh);
+    }).catch(function () { if (forToken === token) { scheduleRefresh(); } });
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }
