@@ -249,3 +249,51 @@ def test_a_new_enrolment_link_opened_in_the_same_tab_enrols_at_once(
             page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [(r.kiosk_id, r.overall) for r in records] == [(new["id"], 4)]
+
+
+def test_the_offline_banner_goes_once_intake_answers_whatever_it_answers(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Two tabs of one tablet: the first cannot reach intake and shows the red banner;
+    the second sends what waited. Back online, the first has nothing left to send,
+    and its banner stayed for good. Then intake refuses a rating (422): an answer,
+    so no banner either."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        try:
+            first = context.new_page()
+            first.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(first.locator("#screen-start")).to_be_visible()
+            first.route("**/api/v1/**", lambda r: r.abort("connectionrefused"))
+            _rate(first, 2, "waiting_time", COMMENT)
+            first.click("#send")
+            expect(first.locator("#offline")).to_be_visible()
+
+            second = context.new_page()
+            accepted = _accepted(second)
+            second.goto(f"{server.url}/kiosk")
+            _wait_for(second, 1, accepted)
+            expect(second.locator("#offline")).to_be_hidden()
+            second.close()  # (it would send the first tab's next rating too)
+
+            first.unroute("**/api/v1/**")
+            expect(first.locator("#offline")).to_be_hidden(timeout=20_000)
+
+            # A refusal is an answer too.
+            first.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+            expect(first.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(first, 3, "waiting_time", COMMENT)
+            first.click("#send")
+            expect(first.locator("#offline")).to_be_visible()
+            first.unroute("**/api/v1/responses")
+            first.route(
+                "**/api/v1/responses",
+                lambda r: r.fulfill(
+                    status=422, content_type="application/json", body='{"errors": {"x": []}}'
+                ),
+            )
+            expect(first.locator("body")).to_have_attribute("data-refused", "1", timeout=15_000)
+            expect(first.locator("#offline")).to_be_hidden()
+        finally:
+            context.close()

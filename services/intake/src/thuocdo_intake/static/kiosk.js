@@ -197,6 +197,15 @@
     retryTimer = setTimeout(drain, ms);
   }
 
+  // The red banner says intake cannot be reached: any HTTP answer of intake (a 202, a
+  // refusal, the configuration) shows it can, whatever it answered. A gateway's 502
+  // or 504 is not intake's answer.
+  function answered(resp) {
+    var reached = resp.status !== 502 && resp.status !== 504;
+    if (reached) { setOffline(false); }
+    return reached;
+  }
+
   // 422 on submitted_at alone: the date this tablet gave is impossible (before its
   // enrolment, or ahead of now), typically a clock reset while it was offline with
   // queued ratings (the kept offset then applied to a new, wrong clock). The rating
@@ -229,8 +238,8 @@
     var asked = Date.now();
     return post(item.body).then(function (resp) {
       var answeredAt = Date.now();
+      if (!answered(resp)) { throw new Error("HTTP " + resp.status); }
       if (resp.status === 202) {
-        setOffline(false);
         backoffMs = 1000;
         return done(item).then(function () { return true; });
       }
@@ -251,7 +260,9 @@
           return reject(item, resp.status, text.slice(0, 500)).then(function () { return true; });
         });
       }
-      throw new Error("HTTP " + resp.status);
+      var busy = new Error("HTTP " + resp.status);
+      busy.answered = true;  // intake answered (e.g. 503): no red banner
+      throw busy;
     });
   }
 
@@ -263,13 +274,14 @@
     return outboxAll().catch(function () { return []; }).then(function (stored) {
       var ids = stored.map(function (i) { return i.id; });
       var items = stored.concat(unsaved.filter(function (i) { return ids.indexOf(i.id) < 0; }));
+      if (items.length === 0) { return probe(); }
       var chain = Promise.resolve(true);
       items.forEach(function (item) {
         chain = chain.then(function (goOn) { return goOn && send(item); });
       });
       return chain;
-    }).catch(function () {
-      setOffline(true);
+    }).catch(function (err) {
+      if (!(err && err.answered)) { setOffline(true); }
       scheduleRetry(backoffMs);
       backoffMs = Math.min(backoffMs * 2, 5000);  // one small request every 5 s at most
     }).finally(function () {
@@ -277,6 +289,13 @@
       updatePending();
       if (drainAgain) { drain(); }
     });
+  }
+
+  // The banner is up but nothing waits (another tab sent it, or it was refused): ask
+  // intake for the configuration, whose answer takes the banner down.
+  function probe() {
+    if ($("offline").hidden || !token) { return Promise.resolve(); }
+    return loadConfig().catch(function () { /* still unreachable */ });
   }
 
   function updatePending() {
@@ -303,6 +322,7 @@
     return fetch("/api/v1/kiosk/config", {
       headers: { "Authorization": "Bearer " + token }, cache: "no-store",
     }).then(function (resp) {
+      answered(resp);
       if (resp.status === 401) { return null; }
       if (!resp.ok) { throw new Error("HTTP " + resp.status); }
       return resp.json().then(function (cfg) {
