@@ -251,6 +251,49 @@ def test_a_new_enrolment_link_opened_in_the_same_tab_enrols_at_once(
     assert [(r.kiosk_id, r.overall) for r in records] == [(new["id"], 4)]
 
 
+def test_a_revoked_tablet_tells_the_staff_what_to_do_and_shows_no_offline_banner(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Two ratings wait while intake is unreachable (red banner); the kiosk is revoked
+    meanwhile. Intake answers again, with 401: the banner goes (intake answered; it
+    stayed, saying the server could not be reached), and the revoked screen names the
+    kiosk, says it must be enrolled again with a new link and how many ratings are
+    kept on the tablet, in Vietnamese and in English."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            page.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+            for score in (2, 3):
+                expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+                _rate(page, score, "waiting_time", COMMENT)
+                page.click("#send")
+            offline = page.locator("#offline")
+            expect(offline).to_be_visible()
+            assert cli(tmp_path, "kiosk", "revoke", kiosk["id"]).returncode == 0
+            page.unroute("**/api/v1/responses")
+            blocked = page.locator("#blocked-text")
+            expect(blocked).to_have_attribute("data-text", "revoked", timeout=15_000)
+            expect(offline).to_be_hidden()
+            expect(blocked).to_have_text(
+                "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
+            )
+            expect(page.locator("#blocked-detail")).to_have_text(
+                f"Dành cho cán bộ: máy “Quầy 1” (mã {kiosk['id']}) đã bị thu hồi quyền gửi"
+                " đánh giá. Cần đăng ký lại máy bằng đường liên kết đăng ký mới do quản trị"
+                " viên hệ thống cấp. Trên máy còn lưu 2 đánh giá không thể gửi đi được nữa."
+            )
+            page.click("#lang")
+            expect(page.locator("#blocked-detail")).to_have_text(
+                f"For staff: this tablet (“Quầy 1”, id {kiosk['id']}) has been revoked and"
+                " may no longer send ratings. Enrol it again with a new enrolment link from"
+                " the system operator. 2 ratings kept on this tablet can no longer be sent."
+            )
+        finally:
+            page.close()
+
+
 def test_the_offline_banner_goes_once_intake_answers_whatever_it_answers(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:

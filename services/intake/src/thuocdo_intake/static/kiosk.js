@@ -298,17 +298,20 @@
     return loadConfig().catch(function () { /* still unreachable */ });
   }
 
+  var pendingCount = 0;
   function updatePending() {
     return outboxAll().then(function (items) { return items.length; }, function () {
       // The store cannot be read: nothing can be said to wait in it.
       return 0;
     }).then(function (count) {
+      pendingCount = count;
       var el = $("pending");
       el.hidden = count === 0;
       // A revoked tablet can never send them: say they are kept, not "waiting".
       var kept = !$("screen-blocked").hidden && $("blocked-text").dataset.text === "revoked";
       el.textContent = t(kept ? "pending_kept" : "pending").replace("{n}", String(count));
       el.dataset.count = String(count);
+      renderBlocked();
       if ((count > 0 || unsaved.length > 0) && !retryTimer) { scheduleRetry(backoffMs); }
     });
   }
@@ -375,7 +378,28 @@
   function block(reason) {
     $("blocked-text").textContent = t(reason);
     $("blocked-text").dataset.text = reason;
+    renderBlocked();
     show("blocked");
+  }
+
+  // A revoked tablet: what the staff member at the counter needs to act on it (which
+  // kiosk, what to ask for, what is left on the tablet).
+  function renderBlocked() {
+    var el = $("blocked-detail");
+    if ($("blocked-text").dataset.text !== "revoked") { el.hidden = true; el.textContent = ""; return; }
+    var known = config;
+    if (!known) {
+      try { known = JSON.parse(localStorage.getItem(CONFIG_KEY) || "null"); } catch (e) { known = null; }
+    }
+    var kiosk = known && known.kiosk;
+    var text = kiosk
+      ? t("revoked_staff").replace("{name}", kiosk.name).replace("{id}", kiosk.id)
+      : t("revoked_staff_unknown");
+    text += " " + (pendingCount > 0
+      ? t("revoked_kept").replace("{n}", String(pendingCount))
+      : t("revoked_none_kept"));
+    el.textContent = text;
+    el.hidden = false;
   }
 
   function armIdle(screen) {
@@ -616,6 +640,7 @@
       el.querySelector(".face-label").textContent = label;
     });
     $("comment").placeholder = t("comment_placeholder");
+    renderBlocked();
     $("comment").lang = lang;
     if (config) {
       $("place").textContent = config.kiosk.commune_name + " · " + config.kiosk.name;
@@ -712,7 +737,7 @@
     var forToken = token;
     loadConfig().then(function (cfg) {
       if (forToken !== token) { return; }  // a newer enrolment link took over
-      if (!cfg) { block("revoked"); return; }
+      if (!cfg) { block("revoked"); updatePending(); return; }
       config = cfg;
       applyLang();
       reset();
