@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -340,3 +341,24 @@ def test_the_offline_banner_goes_once_intake_answers_whatever_it_answers(
             expect(first.locator("#offline")).to_be_hidden()
         finally:
             context.close()
+
+
+def test_a_renamed_kiosk_shows_its_new_name_without_a_reload(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The operator renames the kiosk (here straight in intake's kiosk table: there is
+    no command for it yet): the idle page's next configuration shows the new name in
+    the header. It showed the old one until someone reloaded."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1")
+            with sqlite3.connect(tmp_path / "intake-kiosks.sqlite3") as db:
+                db.execute("UPDATE kiosks SET name = ? WHERE id = ?", ("Quầy Hộ tịch", kiosk["id"]))
+            expect(page.locator("#place")).to_have_text(
+                "Xã Điềm Thụy · Quầy Hộ tịch", timeout=15_000
+            )
+        finally:
+            page.close()

@@ -643,12 +643,16 @@
     renderBlocked();
     $("comment").lang = lang;
     if (config) {
-      $("place").textContent = config.kiosk.commune_name + " · " + config.kiosk.name;
+      showPlace();
       if (state && !$("screen-issues").hidden) { renderIssues(); }
       if (state && !$("screen-field").hidden) { renderFields(); }
       if (state && !$("screen-sipas").hidden) { renderSipas(); }
     }
     updatePending();
+  }
+
+  function showPlace() {
+    $("place").textContent = config.kiosk.commune_name + " · " + config.kiosk.name;
   }
 
   function wire() {
@@ -764,7 +768,8 @@
     loadConfig().then(function (cfg) {
       if (forToken !== token) { return; }
       if (!cfg) { block("revoked"); updatePending(); return; }
-      if (!$("screen-start").hidden) { config = cfg; }  // not while someone rates
+      // Not while someone rates; a renamed kiosk shows its new name at once.
+      if (!$("screen-start").hidden) { config = cfg; showPlace(); }
       scheduleRefresh();
     }).catch(function () { if (forToken === token) { scheduleRefresh(); } });
   }
