@@ -362,3 +362,45 @@ def test_a_renamed_kiosk_shows_its_new_name_without_a_reload(
             )
         finally:
             page.close()
+
+
+def test_a_long_comment_shows_what_is_left_and_says_when_it_was_cut(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """From 900 of the 1000 characters the page says how many are left (read politely
+    by a screen reader once the typing pauses); a paste past the limit is cut, and the
+    page says so. What is sent is what the citizen sees."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
+    sentence = "Phải chờ quá lâu, đề nghị bố trí thêm ghế ngồi và nước uống. "  # 61 chars
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="60") as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            page.click('button.face[data-score="2"]')
+            page.click("#issues-next")
+            box = page.locator("#comment")
+            count = page.locator("#comment-count")
+            spoken = page.locator("#comment-count-sr")
+            expect(spoken).to_have_attribute("aria-live", "polite")
+            box.fill(sentence * 14)  # 854
+            expect(count).to_be_hidden()
+            box.press("End")
+            page.keyboard.insert_text(sentence[:59])  # 913
+            expect(count).to_have_text("Còn 87 ký tự")
+            expect(spoken).to_have_text("Còn 87 ký tự", timeout=3_000)
+
+            page.keyboard.insert_text(sentence * 3)  # a paste of 183 more
+            assert page.evaluate("document.getElementById('comment').value.length") == 1000
+            cut = "Góp ý chỉ được tối đa 1000 ký tự nên phần cuối đã bị cắt bớt."
+            expect(count).to_contain_text(cut)
+            expect(spoken).to_contain_text(cut)
+            box.press("Backspace")
+            expect(count).to_have_text("Còn 1 ký tự")
+            kept = page.evaluate("document.getElementById('comment').value")
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [r.comment for r in records] == [kept.strip()]

@@ -22,6 +22,11 @@ KIOSK: dict[str, dict[str, str]] = {
         "sipas_intro": "Xin Ông/Bà đánh giá từng tiêu chí",
         "comment_label": "Góp ý thêm (không bắt buộc)",
         "comment_placeholder": "Nhập góp ý của Ông/Bà…",
+        "comment_left": "Còn {n} ký tự",
+        "comment_cut": (
+            "Góp ý chỉ được tối đa {max} ký tự nên phần cuối đã bị cắt bớt."
+            " Xin Ông/Bà xem lại trước khi gửi."
+        ),
         "next": "Tiếp tục",
         "skip": "Bỏ qua",
         "back": "Quay lại",
@@ -66,6 +71,11 @@ KIOSK: dict[str, dict[str, str]] = {
         "sipas_intro": "Please rate each criterion",
         "comment_label": "Anything to add? (optional)",
         "comment_placeholder": "Type your comment…",
+        "comment_left": "{n} characters left",
+        "comment_cut": (
+            "A comment may have at most {max} characters: the end of your text was cut."
+            " Please check it before sending."
+        ),
         "next": "Next",
         "skip": "Skip",
         "back": "Back",

@@ -444,6 +444,8 @@
   function reset() {
     state = null;
     $("comment").value = "";
+    commentCut = false;
+    showCount();
     // The next citizen starts in Vietnamese, whatever the last one chose.
     if (lang !== "vi") { lang = "vi"; applyLang(); }
     show("start");
@@ -640,6 +642,7 @@
       el.querySelector(".face-label").textContent = label;
     });
     $("comment").placeholder = t("comment_placeholder");
+    showCount();
     renderBlocked();
     $("comment").lang = lang;
     if (config) {
@@ -655,6 +658,53 @@
     $("place").textContent = config.kiosk.commune_name + " · " + config.kiosk.name;
   }
 
+  // ---- the comment's length --------------------------------------------------------
+  // The textarea takes at most 1000 characters (maxlength); a paste past it was cut
+  // without a word. From 900 on the page says how many are left, and says so when a
+  // text was cut. The visible count follows each key; screen readers hear it once
+  // the typing pauses (politely), not at every key.
+  var COUNT_FROM = 900;
+  var commentCut = false;
+  var announceTimer = null;
+  function commentLimit() { return parseInt($("comment").getAttribute("maxlength"), 10) || COMMENT_MAX; }
+  function showCount() {
+    var box = $("comment");
+    var limit = commentLimit();
+    var left = limit - box.value.length;
+    var el = $("comment-count");
+    var text = "";
+    if (commentCut) { text = t("comment_cut").replace("{max}", String(limit)); }
+    else if (left <= limit - COUNT_FROM) { text = t("comment_left").replace("{n}", String(Math.max(0, left))); }
+    el.textContent = text;
+    el.hidden = !text;
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(function () { $("comment-count-sr").textContent = text; }, commentCut ? 0 : 1000);
+  }
+  // How long the text would be after this input: longer than the limit, the browser
+  // keeps only what fits.
+  function onBeforeInput(ev) {
+    var box = ev.target;
+    var added = ev.data;
+    if (added == null && ev.dataTransfer) { added = ev.dataTransfer.getData("text/plain"); }
+    if (added == null) { return; }
+    var selected = (box.selectionEnd || 0) - (box.selectionStart || 0);
+    commentCut = box.value.length - selected + added.length > commentLimit();
+  }
+  function onCommentInput() {
+    var box = $("comment");
+    var limit = commentLimit();
+    if (box.value.length > limit) {
+      // Set by a script or an input method past maxlength: cut here, on a whole character.
+      var cut = box.value.slice(0, limit);
+      if (/[\ud800-\udbff]$/.test(cut)) { cut = cut.slice(0, -1); }
+      box.value = cut;
+      commentCut = true;
+    } else if (box.value.length < limit) {
+      commentCut = false;
+    }
+    showCount();
+  }
+
   function wire() {
     Array.prototype.forEach.call(document.querySelectorAll(".face"), function (el) {
       el.addEventListener("click", onFace);
@@ -666,6 +716,8 @@
       else { renderIssues(); show("issues"); }
     });
     $("send").addEventListener("click", submit);
+    $("comment").addEventListener("beforeinput", onBeforeInput);
+    $("comment").addEventListener("input", onCommentInput);
     Array.prototype.forEach.call(document.querySelectorAll("button.back"), function (el) {
       el.addEventListener("click", back);
     });
