@@ -22,6 +22,11 @@ KIOSK: dict[str, dict[str, str]] = {
         "sipas_intro": "Xin Ông/Bà đánh giá từng tiêu chí",
         "comment_label": "Góp ý thêm (không bắt buộc)",
         "comment_placeholder": "Nhập góp ý của Ông/Bà…",
+        "comment_left": "Còn {n} ký tự",
+        "comment_cut": (
+            "Góp ý chỉ được tối đa {max} ký tự nên phần cuối đã bị cắt bớt."
+            " Xin Ông/Bà xem lại trước khi gửi."
+        ),
         "next": "Tiếp tục",
         "skip": "Bỏ qua",
         "back": "Quay lại",
@@ -38,6 +43,16 @@ KIOSK: dict[str, dict[str, str]] = {
         ),
         "not_enrolled": "Máy này chưa được đăng ký sử dụng. Xin báo cán bộ tại quầy.",
         "revoked": "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy.",
+        "revoked_staff": (
+            "Dành cho cán bộ: máy “{name}” (mã {id}) đã bị thu hồi quyền gửi đánh giá."
+            " Cần đăng ký lại máy bằng đường liên kết đăng ký mới do quản trị viên hệ thống cấp."
+        ),
+        "revoked_staff_unknown": (
+            "Dành cho cán bộ: máy này đã bị thu hồi quyền gửi đánh giá."
+            " Cần đăng ký lại máy bằng đường liên kết đăng ký mới do quản trị viên hệ thống cấp."
+        ),
+        "revoked_kept": "Trên máy còn lưu {n} đánh giá không thể gửi đi được nữa.",
+        "revoked_none_kept": "Trên máy không còn đánh giá nào chờ gửi.",
         "no_connection": (
             "Chưa kết nối được với máy chủ. Máy sẽ tự thử lại, xin chờ trong giây lát."
         ),
@@ -56,6 +71,11 @@ KIOSK: dict[str, dict[str, str]] = {
         "sipas_intro": "Please rate each criterion",
         "comment_label": "Anything to add? (optional)",
         "comment_placeholder": "Type your comment…",
+        "comment_left": "{n} characters left",
+        "comment_cut": (
+            "A comment may have at most {max} characters: the end of your text was cut."
+            " Please check it before sending."
+        ),
         "next": "Next",
         "skip": "Skip",
         "back": "Back",
@@ -69,6 +89,16 @@ KIOSK: dict[str, dict[str, str]] = {
         "offline": "Cannot reach the server: ratings are kept on this tablet and sent later.",
         "not_enrolled": "This tablet is not enrolled. Please tell the staff at the counter.",
         "revoked": "This tablet may no longer send ratings. Please tell the staff at the counter.",
+        "revoked_staff": (
+            "For staff: this tablet (“{name}”, id {id}) has been revoked and may no longer"
+            " send ratings. Enrol it again with a new enrolment link from the system operator."
+        ),
+        "revoked_staff_unknown": (
+            "For staff: this tablet has been revoked and may no longer send ratings."
+            " Enrol it again with a new enrolment link from the system operator."
+        ),
+        "revoked_kept": "{n} ratings kept on this tablet can no longer be sent.",
+        "revoked_none_kept": "No ratings are left waiting on this tablet.",
         "no_connection": "Cannot reach the server yet. Trying again, please wait a moment.",
         "loading": "Loading…",
         "other_lang": "Tiếng Việt",

@@ -76,31 +76,64 @@
   }
 
   // ---- IndexedDB outbox --------------------------------------------------------
+  // The browser's storage can go away under the page: site data cleared (the open
+  // connection is closed and every later transaction throws), the database deleted
+  // from another tab, the disk full (a write is aborted). The connection is then
+  // opened afresh (a new, empty store) and the footer counted again; a rating that
+  // could not be stored is held in memory and sent directly (see submit).
   var dbPromise = null;
+  var dbConn = null;
+  function forgetDb(d) {
+    if (dbConn === d) { dbConn = null; dbPromise = null; }
+  }
   function db() {
     if (!dbPromise) {
-      dbPromise = new Promise(function (resolve, reject) {
+      var opening = new Promise(function (resolve, reject) {
         var req = indexedDB.open(DB_NAME, 1);
         req.onupgradeneeded = function () {
           var d = req.result;
           d.createObjectStore("outbox", { keyPath: "id" });
           d.createObjectStore("rejected", { keyPath: "id" });
         };
-        req.onsuccess = function () { resolve(req.result); };
+        req.onsuccess = function () {
+          var d = req.result;
+          dbConn = d;
+          d.onclose = function () { forgetDb(d); storeLost(); };
+          d.onversionchange = function () { d.close(); forgetDb(d); storeLost(); };
+          resolve(d);
+        };
         req.onerror = function () { reject(req.error); };
       });
+      // A failed open is tried again at the next use, not remembered for good.
+      opening.catch(function () { if (dbPromise === opening) { dbPromise = null; } });
+      dbPromise = opening;
     }
     return dbPromise;
   }
-  function tx(store, mode, fn) {
+  function tx(store, mode, fn, again) {
     return db().then(function (d) {
+      var transaction;
+      try {
+        transaction = d.transaction(store, mode);
+      } catch (e) {
+        // "The database connection is closing": storage was cleared and the close
+        // event has not come yet. Once more on a fresh connection.
+        forgetDb(d);
+        if (again) { throw e; }
+        return tx(store, mode, fn, true);
+      }
       return new Promise(function (resolve, reject) {
-        var transaction = d.transaction(store, mode);
         var result = fn(transaction.objectStore(store));
         transaction.oncomplete = function () { resolve(result && "result" in result ? result.result : undefined); };
         transaction.onerror = function () { reject(transaction.error); };
+        // A full disk aborts the transaction without a failed request.
+        transaction.onabort = function () { reject(transaction.error || new Error("aborted")); };
       });
     });
+  }
+  function storeLost() {
+    if (window.console) { console.warn("the kiosk's IndexedDB store was closed (storage cleared?)"); }
+    updatePending();
   }
   function outboxPut(item) { return tx("outbox", "readwrite", function (s) { return s.put(item); }); }
   function outboxDelete(id) { return tx("outbox", "readwrite", function (s) { return s.delete(id); }); }
@@ -108,6 +141,14 @@
     return tx("outbox", "readonly", function (s) { return s.getAll(); }).then(function (items) {
       return (items || []).sort(function (a, b) { return a.queued_at - b.queued_at; });
     });
+  }
+  // Ratings that could not be stored (see the outbox above): sent from memory, never
+  // counted as waiting in the footer, lost if the page closes before intake answers.
+  var unsaved = [];
+  function done(item) {
+    var at = unsaved.indexOf(item);
+    if (at >= 0) { unsaved.splice(at, 1); return Promise.resolve(); }
+    return outboxDelete(item.id).catch(function () { /* the store is gone: nothing to delete */ });
   }
   var refused = 0;  // responses intake refused for good since the page loaded
   function reject(item, status, detail) {
@@ -118,9 +159,24 @@
     refused += 1;
     document.body.dataset.refused = String(refused);
     if (window.console) { console.warn("intake refused response " + item.id + " (HTTP " + status + "): " + detail); }
-    return tx("rejected", "readwrite", function (s) { return s.put(item); }).then(function () {
-      return outboxDelete(item.id);
-    });
+    return tx("rejected", "readwrite", function (s) { return s.put(item); })
+      .catch(function () { /* no store for the audit copy: the warning above stays */ })
+      .then(function () { return done(item); });
+  }
+
+  // What intake refuses in a comment (shared/src/thuocdo_shared/events.py, _CONTROL):
+  // control characters but tab, newline and carriage return; the zero-width space;
+  // direction marks, overrides and isolates; lone surrogates. Invisible, pasted with a
+  // text or typed by a stray key: removed, so a rating is never lost (422) to them.
+  // The zero-width (non-)joiners stay: emoji such as 👨‍👩‍👧 are made with them.
+  var REFUSED_CHARS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+  var COMMENT_MAX = 1000;  // code points, like intake's check
+  function cleanComment(text) {
+    if (typeof text !== "string") { return null; }
+    var clean = text.normalize("NFC").replace(REFUSED_CHARS, "").trim();
+    var points = Array.from(clean);
+    if (points.length > COMMENT_MAX) { clean = points.slice(0, COMMENT_MAX).join("").trim(); }
+    return clean || null;
   }
 
   // ---- sending -------------------------------------------------------------------
@@ -141,42 +197,91 @@
     retryTimer = setTimeout(drain, ms);
   }
 
+  // The red banner says intake cannot be reached: any HTTP answer of intake (a 202, a
+  // refusal, the configuration) shows it can, whatever it answered. A gateway's 502
+  // or 504 is not intake's answer.
+  function answered(resp) {
+    var reached = resp.status !== 502 && resp.status !== 504;
+    if (reached) { setOffline(false); }
+    return reached;
+  }
+
+  // 422 on submitted_at alone: the date this tablet gave is impossible (before its
+  // enrolment, or ahead of now), typically a clock reset while it was offline with
+  // queued ratings (the kept offset then applied to a new, wrong clock). The rating
+  // is real: intake's clock is learnt again and the rating sent once more, same id,
+  // dated now and flagged "clock". Refused again, it goes to the rejected store.
+  function onlyDateRefused(text) {
+    try {
+      var keys = Object.keys(JSON.parse(text).errors || {});
+      return keys.length === 1 && keys[0] === "submitted_at";
+    } catch (e) { return false; }
+  }
+  function redate(item, resp, asked, answeredAt) {
+    return relearnClock().catch(function () {
+      // No configuration answer: the refusal's own Date header (to the second).
+      learnClock(resp.headers.get("Date"), asked, answeredAt);
+    }).then(function () {
+      var suspect = (item.body.suspect || []).slice();
+      suspect.push("clock");
+      item.body.suspect = suspect;
+      item.body.submitted_at = isoWithOffset(now());
+      if (unsaved.indexOf(item) >= 0) { return; }
+      // Kept re-dated, so a reload does not date it again.
+      return outboxPut(item).catch(function () { /* sent from memory all the same */ });
+    });
+  }
+
+  function send(item) {
+    var comment = cleanComment(item.body.comment);  // also for ratings queued by an older page
+    if (comment !== item.body.comment) { item.body.comment = comment; }
+    var asked = Date.now();
+    return post(item.body).then(function (resp) {
+      var answeredAt = Date.now();
+      if (!answered(resp)) { throw new Error("HTTP " + resp.status); }
+      if (resp.status === 202) {
+        backoffMs = 1000;
+        return done(item).then(function () { return true; });
+      }
+      if (resp.status === 401) { block("revoked"); scheduleRetry(60000); return false; }
+      if (resp.status === 429) {
+        var after = parseInt(resp.headers.get("Retry-After") || "5", 10);
+        scheduleRetry(Math.max(1, after) * 1000);
+        return false;
+      }
+      // 408 is a timeout (worth retrying like a 5xx); any other 4xx can never
+      // succeed for this item (but a date refused once, see redate).
+      if (resp.status >= 400 && resp.status < 500 && resp.status !== 408) {
+        return resp.text().then(function (text) {
+          var redated = (item.body.suspect || []).indexOf("clock") >= 0;
+          if (resp.status === 422 && !redated && onlyDateRefused(text)) {
+            return redate(item, resp, asked, answeredAt).then(function () { return send(item); });
+          }
+          return reject(item, resp.status, text.slice(0, 500)).then(function () { return true; });
+        });
+      }
+      var busy = new Error("HTTP " + resp.status);
+      busy.answered = true;  // intake answered (e.g. 503): no red banner
+      throw busy;
+    });
+  }
+
   function drain() {
     if (!token) { return Promise.resolve(); }
     if (sending) { drainAgain = true; return Promise.resolve(); }
     sending = true;
     drainAgain = false;
-    return outboxAll().then(function (items) {
+    return outboxAll().catch(function () { return []; }).then(function (stored) {
+      var ids = stored.map(function (i) { return i.id; });
+      var items = stored.concat(unsaved.filter(function (i) { return ids.indexOf(i.id) < 0; }));
+      if (items.length === 0) { return probe(); }
       var chain = Promise.resolve(true);
       items.forEach(function (item) {
-        chain = chain.then(function (goOn) {
-          if (!goOn) { return false; }
-          return post(item.body).then(function (resp) {
-            if (resp.status === 202) {
-              setOffline(false);
-              backoffMs = 1000;
-              return outboxDelete(item.id).then(function () { return true; });
-            }
-            if (resp.status === 401) { block("revoked"); scheduleRetry(60000); return false; }
-            if (resp.status === 429) {
-              var after = parseInt(resp.headers.get("Retry-After") || "5", 10);
-              scheduleRetry(Math.max(1, after) * 1000);
-              return false;
-            }
-            // 408 is a timeout (worth retrying like a 5xx); any other 4xx can never
-            // succeed for this item.
-            if (resp.status >= 400 && resp.status < 500 && resp.status !== 408) {
-              return resp.text().then(function (text) {
-                return reject(item, resp.status, text.slice(0, 500));
-              }).then(function () { return true; });
-            }
-            throw new Error("HTTP " + resp.status);
-          });
-        });
+        chain = chain.then(function (goOn) { return goOn && send(item); });
       });
       return chain;
-    }).catch(function () {
-      setOffline(true);
+    }).catch(function (err) {
+      if (!(err && err.answered)) { setOffline(true); }
       scheduleRetry(backoffMs);
       backoffMs = Math.min(backoffMs * 2, 5000);  // one small request every 5 s at most
     }).finally(function () {
@@ -186,26 +291,41 @@
     });
   }
 
+  // The banner is up but nothing waits (another tab sent it, or it was refused): ask
+  // intake for the configuration, whose answer takes the banner down.
+  function probe() {
+    if ($("offline").hidden || !token) { return Promise.resolve(); }
+    return loadConfig().catch(function () { /* still unreachable */ });
+  }
+
+  var pendingCount = 0;
   function updatePending() {
-    return outboxAll().then(function (items) {
+    return outboxAll().then(function (items) { return items.length; }, function () {
+      // The store cannot be read: nothing can be said to wait in it.
+      return 0;
+    }).then(function (count) {
+      pendingCount = count;
       var el = $("pending");
-      el.hidden = items.length === 0;
+      el.hidden = count === 0;
       // A revoked tablet can never send them: say they are kept, not "waiting".
       var kept = !$("screen-blocked").hidden && $("blocked-text").dataset.text === "revoked";
-      el.textContent = t(kept ? "pending_kept" : "pending").replace("{n}", String(items.length));
-      el.dataset.count = String(items.length);
-      if (items.length > 0 && !retryTimer) { scheduleRetry(backoffMs); }
+      el.textContent = t(kept ? "pending_kept" : "pending").replace("{n}", String(count));
+      el.dataset.count = String(count);
+      renderBlocked();
+      if ((count > 0 || unsaved.length > 0) && !retryTimer) { scheduleRetry(backoffMs); }
     });
   }
 
   function setOffline(flag) { $("offline").hidden = !flag; }
 
   // ---- configuration ---------------------------------------------------------------
-  function loadConfig() {
+  // Intake's configuration (null: the token is refused), its clock learnt from it.
+  function fetchConfig() {
     var asked = Date.now();
     return fetch("/api/v1/kiosk/config", {
       headers: { "Authorization": "Bearer " + token }, cache: "no-store",
     }).then(function (resp) {
+      answered(resp);
       if (resp.status === 401) { return null; }
       if (!resp.ok) { throw new Error("HTTP " + resp.status); }
       return resp.json().then(function (cfg) {
@@ -213,7 +333,13 @@
         localStorage.setItem(CONFIG_KEY, JSON.stringify(cfg));
         return cfg;
       });
-    }).catch(function () {
+    });
+  }
+  function relearnClock() {
+    return fetchConfig().then(function (cfg) { if (!cfg) { throw new Error("refused"); } });
+  }
+  function loadConfig() {
+    return fetchConfig().catch(function () {
       var cached = localStorage.getItem(CONFIG_KEY);
       return cached ? JSON.parse(cached) : Promise.reject(new Error("no config"));
     });
@@ -252,7 +378,28 @@
   function block(reason) {
     $("blocked-text").textContent = t(reason);
     $("blocked-text").dataset.text = reason;
+    renderBlocked();
     show("blocked");
+  }
+
+  // A revoked tablet: what the staff member at the counter needs to act on it (which
+  // kiosk, what to ask for, what is left on the tablet).
+  function renderBlocked() {
+    var el = $("blocked-detail");
+    if ($("blocked-text").dataset.text !== "revoked") { el.hidden = true; el.textContent = ""; return; }
+    var known = config;
+    if (!known) {
+      try { known = JSON.parse(localStorage.getItem(CONFIG_KEY) || "null"); } catch (e) { known = null; }
+    }
+    var kiosk = known && known.kiosk;
+    var text = kiosk
+      ? t("revoked_staff").replace("{name}", kiosk.name).replace("{id}", kiosk.id)
+      : t("revoked_staff_unknown");
+    text += " " + (pendingCount > 0
+      ? t("revoked_kept").replace("{n}", String(pendingCount))
+      : t("revoked_none_kept"));
+    el.textContent = text;
+    el.hidden = false;
   }
 
   function armIdle(screen) {
@@ -297,6 +444,8 @@
   function reset() {
     state = null;
     $("comment").value = "";
+    commentCut = false;
+    showCount();
     // The next citizen starts in Vietnamese, whatever the last one chose.
     if (lang !== "vi") { lang = "vi"; applyLang(); }
     show("start");
@@ -466,13 +615,17 @@
       overall: state.overall,
       criteria: state.criteria,
       issues: state.issues,
-      comment: comment ? comment.normalize("NFC") : null,
+      comment: cleanComment(comment),
       lang: lang,
       suspect: state.suspect,
     };
-    outboxPut({ id: body.id, body: body, queued_at: Date.now() })
-      .then(updatePending)
-      .then(drain);
+    var item = { id: body.id, body: body, queued_at: Date.now() };
+    outboxPut(item).catch(function (err) {
+      // Not stored (storage cleared and not reopened, disk full): sent from memory
+      // right away, and not shown as waiting, which it is not.
+      if (window.console) { console.warn("response " + item.id + " could not be stored: " + err); }
+      unsaved.push(item);
+    }).then(updatePending).then(drain);
     show("thanks");
   }
 
@@ -489,14 +642,67 @@
       el.querySelector(".face-label").textContent = label;
     });
     $("comment").placeholder = t("comment_placeholder");
+    showCount();
+    renderBlocked();
     $("comment").lang = lang;
     if (config) {
-      $("place").textContent = config.kiosk.commune_name + " · " + config.kiosk.name;
+      showPlace();
       if (state && !$("screen-issues").hidden) { renderIssues(); }
       if (state && !$("screen-field").hidden) { renderFields(); }
       if (state && !$("screen-sipas").hidden) { renderSipas(); }
     }
     updatePending();
+  }
+
+  function showPlace() {
+    $("place").textContent = config.kiosk.commune_name + " · " + config.kiosk.name;
+  }
+
+  // ---- the comment's length --------------------------------------------------------
+  // The textarea takes at most 1000 characters (maxlength); a paste past it was cut
+  // without a word. From 900 on the page says how many are left, and says so when a
+  // text was cut. The visible count follows each key; screen readers hear it once
+  // the typing pauses (politely), not at every key.
+  var COUNT_FROM = 900;
+  var commentCut = false;
+  var announceTimer = null;
+  function commentLimit() { return parseInt($("comment").getAttribute("maxlength"), 10) || COMMENT_MAX; }
+  function showCount() {
+    var box = $("comment");
+    var limit = commentLimit();
+    var left = limit - box.value.length;
+    var el = $("comment-count");
+    var text = "";
+    if (commentCut) { text = t("comment_cut").replace("{max}", String(limit)); }
+    else if (left <= limit - COUNT_FROM) { text = t("comment_left").replace("{n}", String(Math.max(0, left))); }
+    el.textContent = text;
+    el.hidden = !text;
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(function () { $("comment-count-sr").textContent = text; }, commentCut ? 0 : 1000);
+  }
+  // How long the text would be after this input: longer than the limit, the browser
+  // keeps only what fits.
+  function onBeforeInput(ev) {
+    var box = ev.target;
+    var added = ev.data;
+    if (added == null && ev.dataTransfer) { added = ev.dataTransfer.getData("text/plain"); }
+    if (added == null) { return; }
+    var selected = (box.selectionEnd || 0) - (box.selectionStart || 0);
+    commentCut = box.value.length - selected + added.length > commentLimit();
+  }
+  function onCommentInput() {
+    var box = $("comment");
+    var limit = commentLimit();
+    if (box.value.length > limit) {
+      // Set by a script or an input method past maxlength: cut here, on a whole character.
+      var cut = box.value.slice(0, limit);
+      if (/[\ud800-\udbff]$/.test(cut)) { cut = cut.slice(0, -1); }
+      box.value = cut;
+      commentCut = true;
+    } else if (box.value.length < limit) {
+      commentCut = false;
+    }
+    showCount();
   }
 
   function wire() {
@@ -510,6 +716,8 @@
       else { renderIssues(); show("issues"); }
     });
     $("send").addEventListener("click", submit);
+    $("comment").addEventListener("beforeinput", onBeforeInput);
+    $("comment").addEventListener("input", onCommentInput);
     Array.prototype.forEach.call(document.querySelectorAll("button.back"), function (el) {
       el.addEventListener("click", back);
     });
@@ -531,6 +739,7 @@
       }
     }, true);
     window.addEventListener("online", drain);
+    window.addEventListener("hashchange", onHashChange);
     setInterval(function () { drain(); }, 15000);
   }
 
@@ -541,8 +750,34 @@
     }
   }
 
+  // Ask the browser to keep this origin's storage under storage pressure: the queue
+  // of unsent ratings must not be evicted like a cache (granted or not, it is asked once).
+  function askPersistence() {
+    if (navigator.storage && navigator.storage.persist) {
+      navigator.storage.persist().catch(function () { /* not granted: nothing to do */ });
+    }
+  }
+
+  // An enrolment link opened in the tab that already shows the kiosk page changes
+  // only the hash: no reload. Enrol with the new token as on a fresh start (the old
+  // kiosk may be revoked, its configuration is not this one's).
+  function onHashChange() {
+    if (!new URLSearchParams(location.hash.slice(1)).get("token")) { return; }
+    token = enrol();
+    config = null;
+    state = null;
+    clearTimeout(refreshTimer);
+    clearTimeout(beginTimer);
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    backoffMs = 1000;
+    show("loading");
+    begin();
+  }
+
   function start() {
     registerWorker();
+    askPersistence();
     wire();
     token = enrol();
     if (!token) { block("not_enrolled"); return; }
@@ -552,17 +787,22 @@
 
   // The configuration comes from intake, or from this tablet's copy of it. With
   // neither (intake unreachable at the very first start), say so and try again.
+  var beginTimer = null;
+  var refreshTimer = null;
   function begin() {
+    var forToken = token;
     loadConfig().then(function (cfg) {
-      if (!cfg) { block("revoked"); return; }
+      if (forToken !== token) { return; }  // a newer enrolment link took over
+      if (!cfg) { block("revoked"); updatePending(); return; }
       config = cfg;
       applyLang();
       reset();
       drain();
       scheduleRefresh();
     }).catch(function () {
+      if (forToken !== token) { return; }
       block("no_connection");
-      setTimeout(begin, CONFIG_RETRY_MS);
+      beginTimer = setTimeout(begin, CONFIG_RETRY_MS);
     });
   }
 
@@ -570,16 +810,20 @@
   // tablet revoked meanwhile says so before anyone rates on it (not after), and a
   // changed configuration (mode, fixed field) takes effect. Unreachable: keep going.
   function scheduleRefresh() {
-    setTimeout(refreshConfig, (config.config_refresh_seconds || 60) * 1000);
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refreshConfig, (config.config_refresh_seconds || 60) * 1000);
   }
 
   function refreshConfig() {
     if ($("screen-start").hidden) { scheduleRefresh(); return; }
+    var forToken = token;
     loadConfig().then(function (cfg) {
+      if (forToken !== token) { return; }
       if (!cfg) { block("revoked"); updatePending(); return; }
-      if (!$("screen-start").hidden) { config = cfg; }  // not while someone rates
+      // Not while someone rates; a renamed kiosk shows its new name at once.
+      if (!$("screen-start").hidden) { config = cfg; showPlace(); }
       scheduleRefresh();
-    }).catch(scheduleRefresh);
+    }).catch(function () { if (forToken === token) { scheduleRefresh(); } });
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); }

@@ -1,0 +1,406 @@
+"""The kiosk page over a tablet's life, in headless Chromium against a real intake:
+a clock reset while offline, storage cleared or full, a new enrolment link opened in
+the same tab, a revoked or renamed kiosk, and what a citizen types into the comment.
+Each of these lost ratings or showed something untrue before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from thuocdo_shared.config import KafkaSettings
+from thuocdo_shared.events import decode_response
+
+from tests.intake.helpers import cli, enrol, intake
+from tests.intake.test_kiosk_browser import COMMENT, PRAISE, _accepted, _rate, _wait_for
+from tests.support.topics import read_topic
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+
+def _posts(page: Any) -> list[dict[str, Any]]:
+    """The bodies the page POSTed to /api/v1/responses, in order (filled in as it runs)."""
+    bodies: list[dict[str, Any]] = []
+
+    def on_request(req: Any) -> None:
+        if req.method == "POST" and req.url.endswith("/api/v1/responses"):
+            bodies.append(json.loads(req.post_data))
+
+    page.on("request", on_request)
+    return bodies
+
+
+def test_ratings_dated_by_a_clock_reset_offline_are_sent_again_dated_by_intake(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Enrolled with a right clock; the tablet then restarts offline with its clock
+    reset three days back, and the kept offset dates the ratings before the kiosk's
+    enrolment. Intake answers 422 on submitted_at alone: the page sends the rating
+    again (same id), dated by intake's clock and flagged "clock". It was lost."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        try:
+            page = context.new_page()
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+            page.close()
+
+            context.route("**/api/v1/**", lambda r: r.abort("connectionrefused"))
+            page = context.new_page()
+            page.clock.install(time=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+            accepted = _accepted(page)
+            posts = _posts(page)
+            page.goto(f"{server.url}/kiosk")
+            expect(page.locator("#screen-start")).to_be_visible()
+            _rate(page, 2, "waiting_time", COMMENT)
+            page.click("#send")
+            expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
+
+            context.unroute("**/api/v1/**")
+            _wait_for(page, 1, accepted)
+            expect(page.locator("#pending")).to_be_hidden()
+            assert page.evaluate("document.body.dataset.refused") is None
+            # The offset was learnt again: the next rating is dated right at once.
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(page, 5, "staff_attitude", PRAISE)
+            page.click("#send")
+            _wait_for(page, 2, accepted)
+        finally:
+            context.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
+
+    sent = [p for p in posts if p["id"] == accepted[0]]
+    assert len(sent) >= 2  # refused (422), then sent again with the same id
+    first_try = dt.datetime.fromisoformat(sent[0]["submitted_at"])
+    assert first_try < dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    assert sent[0]["suspect"] == [] and sent[-1]["suspect"] == ["clock"]
+    by_overall = {r.overall: r for r in records}
+    assert set(by_overall) == {2, 5}
+    now = dt.datetime.now(dt.UTC)
+    for record in records:
+        assert dt.timedelta(minutes=-3) < record.submitted_at - now < dt.timedelta(seconds=5)
+    assert by_overall[2].suspect == ("clock",) and by_overall[2].comment == COMMENT
+    assert by_overall[5].suspect == ()
+
+
+def test_a_date_refused_twice_goes_to_the_rejected_store(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Sent again once only: refused a second time on its date (an answer intake gives
+    only with a broken clock of its own, so played here by the browser), the rating is
+    kept in the rejected store and counted, not sent a third time; a 422 on another
+    field is not sent again at all."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+
+    def refuse(r: Any) -> None:
+        sent = json.loads(r.request.post_data)
+        field = "submitted_at" if sent["overall"] == 2 else "overall"
+        errors = {"errors": {field: ["Must not be more than 10 minutes in the future."]}}
+        r.fulfill(status=422, content_type="application/json", body=json.dumps(errors))
+
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        posts = _posts(page)
+        page.route("**/api/v1/responses", refuse)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            _rate(page, 2, "waiting_time", COMMENT)
+            page.click("#send")
+            expect(page.locator("body")).to_have_attribute("data-refused", "1", timeout=15_000)
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(page, 4, "staff_attitude", PRAISE)
+            page.click("#send")
+            expect(page.locator("body")).to_have_attribute("data-refused", "2", timeout=15_000)
+            page.wait_for_timeout(2_000)
+            rejected = page.evaluate(
+                """() => new Promise(done => { const q = indexedDB.open('thuocdo-kiosk');
+                q.onsuccess = () => { const all = q.result.transaction('rejected')
+                  .objectStore('rejected').getAll();
+                  all.onsuccess = () => done(all.result.map(i => i.body.suspect)); }; })"""
+            )
+            expect(page.locator("#pending")).to_be_hidden()
+        finally:
+            page.close()
+    assert [(p["overall"], p["suspect"]) for p in posts] == [(2, []), (2, ["clock"]), (4, [])]
+    assert posts[0]["id"] == posts[1]["id"]
+    assert sorted(rejected) == [[], ["clock"]]
+
+
+def test_invisible_characters_intake_refuses_are_removed_from_the_comment(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A comment pasted with a zero-width space, direction marks, an override, an
+    isolate and a control character: intake refuses the whole rating (422) for any of
+    them. The page removes them; tab and newline stay, and so do the zero-width
+    joiners an emoji family is made of."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    typed = (
+        "Chờ\u200b lâu\u200e quá\u202e mức\u2066 quy\u2069 định\x07\x1b."
+        "\tCán bộ\u200f tận tình\n👨\u200d👩\u200d👧 cảm\u200c ơn\u202a\u202c"
+    )
+    expected = "Chờ lâu quá mức quy định.\tCán bộ tận tình\n👨\u200d👩\u200d👧 cảm\u200c ơn"
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            _rate(page, 2, "waiting_time", "")
+            page.fill("#comment", typed)
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+            assert page.evaluate("document.body.dataset.refused") is None
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [(r.overall, r.comment) for r in records] == [(2, expected)]
+
+
+def test_a_store_cleared_or_full_loses_no_new_rating_and_the_footer_stays_true(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The storage is full: a rating that cannot be stored is sent directly, never shown
+    as waiting. Then the browser's storage is cleared while the page is open (two
+    ratings waiting): the footer no longer claims two wait, and the next rating reaches
+    intake (it showed the thank-you screen and went nowhere). The page asks once for
+    persistent storage, so the queue is not evicted like a cache."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        page.add_init_script(
+            "window.__persistCalls = 0; if (navigator.storage && navigator.storage.persist) {"
+            " const persist = navigator.storage.persist.bind(navigator.storage);"
+            " navigator.storage.persist = () => { window.__persistCalls += 1; return persist(); };"
+            " }"
+        )
+        accepted = _accepted(page)
+        cdp = page.context.new_cdp_session(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+
+            # Full: a one-byte quota (set before the first write: Chromium checks it
+            # once) makes the write fail with QuotaExceededError.
+            cdp.send("Storage.overrideQuotaForOrigin", {"origin": server.url, "quotaSize": 1})
+            page.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+            _rate(page, 5, "staff_attitude", PRAISE)
+            page.click("#send")
+            expect(page.locator("#offline")).to_be_visible(timeout=10_000)
+            page.wait_for_timeout(500)
+            expect(page.locator("#pending")).to_be_hidden()  # held in memory, not stored
+            page.unroute("**/api/v1/responses")
+            _wait_for(page, 1, accepted)
+            expect(page.locator("#offline")).to_be_hidden()
+
+            # Cleared: two ratings wait, then the site's data is cleared.
+            cdp.send("Storage.overrideQuotaForOrigin", {"origin": server.url})
+            cdp.send("Storage.clearDataForOrigin", {"origin": server.url, "storageTypes": "all"})
+            page.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+            for score in (2, 3):
+                expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+                _rate(page, score, "waiting_time", COMMENT)
+                page.click("#send")
+            expect(page.locator("#pending")).to_have_text("2 đánh giá đang chờ gửi")
+            cdp.send("Storage.clearDataForOrigin", {"origin": server.url, "storageTypes": "all"})
+            expect(page.locator("#pending")).to_be_hidden(timeout=5_000)
+
+            page.unroute("**/api/v1/responses")
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(page, 4, "staff_attitude", PRAISE)
+            page.click("#send")
+            _wait_for(page, 2, accepted)
+            assert page.evaluate("window.__persistCalls") == 1
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
+    assert sorted(r.overall for r in records) == [4, 5]
+
+
+def test_a_new_enrolment_link_opened_in_the_same_tab_enrols_at_once(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The revoked tablet's staff opens the new enrolment link in the tab already
+    showing the kiosk: only the hash changes (no reload). The page enrols with the new
+    token at once: its name in the header, its ratings sent under the new kiosk."""
+    old = enrol(tmp_path, "05941", "Quầy 1")
+    new = enrol(tmp_path, "05941", "Quầy 1 (máy mới)")
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={old['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+            assert cli(tmp_path, "kiosk", "revoke", old["id"]).returncode == 0
+            expect(page.locator("#blocked-text")).to_have_attribute(
+                "data-text", "revoked", timeout=15_000
+            )
+            page.goto(f"{server.url}/kiosk#token={new['token']}")
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            assert new["token"] not in page.url
+            expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1 (máy mới)")
+            _rate(page, 4, "staff_attitude", PRAISE)
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [(r.kiosk_id, r.overall) for r in records] == [(new["id"], 4)]
+
+
+def test_a_revoked_tablet_tells_the_staff_what_to_do_and_shows_no_offline_banner(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Two ratings wait while intake is unreachable (red banner); the kiosk is revoked
+    meanwhile. Intake answers again, with 401: the banner goes (intake answered; it
+    stayed, saying the server could not be reached), and the revoked screen names the
+    kiosk, says it must be enrolled again with a new link and how many ratings are
+    kept on the tablet, in Vietnamese and in English."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            page.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+            for score in (2, 3):
+                expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+                _rate(page, score, "waiting_time", COMMENT)
+                page.click("#send")
+            offline = page.locator("#offline")
+            expect(offline).to_be_visible()
+            assert cli(tmp_path, "kiosk", "revoke", kiosk["id"]).returncode == 0
+            page.unroute("**/api/v1/responses")
+            blocked = page.locator("#blocked-text")
+            expect(blocked).to_have_attribute("data-text", "revoked", timeout=15_000)
+            expect(offline).to_be_hidden()
+            expect(blocked).to_have_text(
+                "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
+            )
+            expect(page.locator("#blocked-detail")).to_have_text(
+                f"Dành cho cán bộ: máy “Quầy 1” (mã {kiosk['id']}) đã bị thu hồi quyền gửi"
+                " đánh giá. Cần đăng ký lại máy bằng đường liên kết đăng ký mới do quản trị"
+                " viên hệ thống cấp. Trên máy còn lưu 2 đánh giá không thể gửi đi được nữa."
+            )
+            page.click("#lang")
+            expect(page.locator("#blocked-detail")).to_have_text(
+                f"For staff: this tablet (“Quầy 1”, id {kiosk['id']}) has been revoked and"
+                " may no longer send ratings. Enrol it again with a new enrolment link from"
+                " the system operator. 2 ratings kept on this tablet can no longer be sent."
+            )
+        finally:
+            page.close()
+
+
+def test_the_offline_banner_goes_once_intake_answers_whatever_it_answers(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Two tabs of one tablet: the first cannot reach intake and shows the red banner;
+    the second sends what waited. Back online, the first has nothing left to send,
+    and its banner stayed for good. Then intake refuses a rating (422): an answer,
+    so no banner either."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        try:
+            first = context.new_page()
+            first.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(first.locator("#screen-start")).to_be_visible()
+            first.route("**/api/v1/**", lambda r: r.abort("connectionrefused"))
+            _rate(first, 2, "waiting_time", COMMENT)
+            first.click("#send")
+            expect(first.locator("#offline")).to_be_visible()
+
+            second = context.new_page()
+            accepted = _accepted(second)
+            second.goto(f"{server.url}/kiosk")
+            _wait_for(second, 1, accepted)
+            expect(second.locator("#offline")).to_be_hidden()
+            second.close()  # (it would send the first tab's next rating too)
+
+            first.unroute("**/api/v1/**")
+            expect(first.locator("#offline")).to_be_hidden(timeout=20_000)
+
+            # A refusal is an answer too.
+            first.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+            expect(first.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(first, 3, "waiting_time", COMMENT)
+            first.click("#send")
+            expect(first.locator("#offline")).to_be_visible()
+            first.unroute("**/api/v1/responses")
+            first.route(
+                "**/api/v1/responses",
+                lambda r: r.fulfill(
+                    status=422, content_type="application/json", body='{"errors": {"x": []}}'
+                ),
+            )
+            expect(first.locator("body")).to_have_attribute("data-refused", "1", timeout=15_000)
+            expect(first.locator("#offline")).to_be_hidden()
+        finally:
+            context.close()
+
+
+def test_a_renamed_kiosk_shows_its_new_name_without_a_reload(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The operator renames the kiosk (here straight in intake's kiosk table: there is
+    no command for it yet): the idle page's next configuration shows the new name in
+    the header. It showed the old one until someone reloaded."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1")
+            with sqlite3.connect(tmp_path / "intake-kiosks.sqlite3") as db:
+                db.execute("UPDATE kiosks SET name = ? WHERE id = ?", ("Quầy Hộ tịch", kiosk["id"]))
+            expect(page.locator("#place")).to_have_text(
+                "Xã Điềm Thụy · Quầy Hộ tịch", timeout=15_000
+            )
+        finally:
+            page.close()
+
+
+def test_a_long_comment_shows_what_is_left_and_says_when_it_was_cut(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """From 900 of the 1000 characters the page says how many are left (read politely
+    by a screen reader once the typing pauses); a paste past the limit is cut, and the
+    page says so. What is sent is what the citizen sees."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
+    sentence = "Phải chờ quá lâu, đề nghị bố trí thêm ghế ngồi và nước uống. "  # 61 chars
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="60") as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            page.click('button.face[data-score="2"]')
+            page.click("#issues-next")
+            box = page.locator("#comment")
+            count = page.locator("#comment-count")
+            spoken = page.locator("#comment-count-sr")
+            expect(spoken).to_have_attribute("aria-live", "polite")
+            box.fill(sentence * 14)  # 854
+            expect(count).to_be_hidden()
+            box.press("End")
+            page.keyboard.insert_text(sentence[:59])  # 913
+            expect(count).to_have_text("Còn 87 ký tự")
+            expect(spoken).to_have_text("Còn 87 ký tự", timeout=3_000)
+
+            page.keyboard.insert_text(sentence * 3)  # a paste of 183 more
+            assert page.evaluate("document.getElementById('comment').value.length") == 1000
+            cut = "Góp ý chỉ được tối đa 1000 ký tự nên phần cuối đã bị cắt bớt."
+            expect(count).to_contain_text(cut)
+            expect(spoken).to_contain_text(cut)
+            box.press("Backspace")
+            expect(count).to_have_text("Còn 1 ký tự")
+            kept = page.evaluate("document.getElementById('comment').value")
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+        finally:
+            page.close()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [r.comment for r in records] == [kept.strip()]
