@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -346,17 +345,17 @@ def test_the_offline_banner_goes_once_intake_answers_whatever_it_answers(
 def test_a_renamed_kiosk_shows_its_new_name_without_a_reload(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:
-    """The operator renames the kiosk (here straight in intake's kiosk table: there is
-    no command for it yet): the idle page's next configuration shows the new name in
-    the header. It showed the old one until someone reloaded."""
+    """The operator renames the kiosk (`kiosk set --name`): the idle page's next
+    configuration shows the new name in the header. It showed the old one until
+    someone reloaded."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
     with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server:
         page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
         try:
             page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
             expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1")
-            with sqlite3.connect(tmp_path / "intake-kiosks.sqlite3") as db:
-                db.execute("UPDATE kiosks SET name = ? WHERE id = ?", ("Quầy Hộ tịch", kiosk["id"]))
+            done = cli(tmp_path, "kiosk", "set", kiosk["id"], "--name", "Quầy Hộ tịch")
+            assert done.returncode == 0, done.stderr
             expect(page.locator("#place")).to_have_text(
                 "Xã Điềm Thụy · Quầy Hộ tịch", timeout=15_000
             )
@@ -404,3 +403,51 @@ def test_a_long_comment_shows_what_is_left_and_says_when_it_was_cut(
             page.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [r.comment for r in records] == [kept.strip()]
+
+
+def test_an_open_page_reloads_itself_between_citizens_when_intake_is_upgraded(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A tablet keeps its kiosk page open for weeks: after an upgrade of intake it ran
+    the old script until someone reloaded it. The configuration now names the page
+    version; an open page that was served another one reloads itself, but never
+    while a citizen is rating, and only once for a version (a page that still comes
+    back as the old one must not reload for ever)."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server:
+        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+        accepted = _accepted(page)
+        loads: list[str] = []
+        page.on("load", lambda: loads.append(page.url))
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+            served = page.evaluate("document.documentElement.dataset.version")
+            assert served and len(served) == 12
+            page.wait_for_timeout(5_000)  # refreshes of an unchanged version: no reload
+            assert len(loads) == 1
+
+            def upgraded(route: Any) -> None:  # intake as it answers after an upgrade
+                answer = route.fetch()
+                route.fulfill(response=answer, json={**answer.json(), "page_version": "0" * 12})
+
+            page.click('button.face[data-score="4"]')  # a citizen is rating meanwhile
+            page.route("**/api/v1/kiosk/config", upgraded)
+            page.wait_for_timeout(5_000)
+            assert len(loads) == 1 and page.locator("#screen-field").is_visible()
+            page.click('button.field[data-code="ho_tich"]')
+            page.click("#issues-next")
+            page.click("#send")  # the rating is sent; the start screen comes back
+            _wait_for(page, 1, accepted)
+            for _ in range(150):
+                if len(loads) >= 2:
+                    break
+                page.wait_for_timeout(100)
+            assert len(loads) == 2, loads  # reloaded, between two citizens
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            # The page came back as the same (old) version: it does not reload again.
+            page.wait_for_timeout(6_000)
+            assert len(loads) == 2, loads
+        finally:
+            page.unroute_all(behavior="ignoreErrors")  # a refresh may be on its way
+            page.close()

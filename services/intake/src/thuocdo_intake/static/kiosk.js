@@ -814,6 +814,22 @@
     refreshTimer = setTimeout(refreshConfig, (config.config_refresh_seconds || 60) * 1000);
   }
 
+  // Intake was upgraded while this page stayed open (for weeks, on a tablet): its
+  // configuration names another page version than the one this page was served as.
+  // Reload, between two citizens, with nothing held only in memory (what waits is in
+  // IndexedDB and is sent after the reload). Once per version: a page that still
+  // comes back as the old one (a cache in the way) does not reload for ever.
+  var RELOADED_KEY = "thuocdo.kiosk.reloaded_for";
+  function upgraded(cfg) {
+    var want = cfg.page_version;
+    var have = document.documentElement.dataset.version;
+    if (!want || !have || want === have || unsaved.length > 0 || sending) { return false; }
+    if (sessionStorage.getItem(RELOADED_KEY) === want) { return false; }
+    sessionStorage.setItem(RELOADED_KEY, want);
+    location.reload();
+    return true;
+  }
+
   function refreshConfig() {
     if ($("screen-start").hidden) { scheduleRefresh(); return; }
     var forToken = token;
@@ -821,7 +837,10 @@
       if (forToken !== token) { return; }
       if (!cfg) { block("revoked"); updatePending(); return; }
       // Not while someone rates; a renamed kiosk shows its new name at once.
-      if (!$("screen-start").hidden) { config = cfg; showPlace(); }
+      if (!$("screen-start").hidden) {
+        if (upgraded(cfg)) { return; }
+        config = cfg; showPlace();
+      }
       scheduleRefresh();
     }).catch(function () { if (forToken === token) { scheduleRefresh(); } });
   }
