@@ -8,6 +8,9 @@ file; SQLite's online backup copies a snapshot that includes them. Each copy is
 checked with ``PRAGMA integrity_check`` and kept readable by its owner only (the
 files hold password hashes and token hashes).
 
+Only the data directory is read: a file moved elsewhere (``THUOCDO_SCORING_DB``) is
+backed up by giving its directory as ``--data-dir``.
+
 Restore: stop the service, delete its ``.sqlite3-wal`` and ``.sqlite3-shm`` files,
 copy the ``.sqlite3`` back into the data directory, start it.
 """
@@ -44,7 +47,8 @@ def backup_databases(data_dir: Path, dest: Path) -> Iterator[Copied]:
         target = dest / src.name
         try:
             with (
-                closing(sqlite3.connect(src, timeout=30)) as source,
+                # Read-only: a file gone since the listing is an error, not a new one.
+                closing(sqlite3.connect(f"{src.as_uri()}?mode=ro", uri=True, timeout=30)) as source,
                 closing(sqlite3.connect(target)) as copy,
             ):
                 source.backup(copy)  # one step: a snapshot under one read lock

@@ -141,7 +141,10 @@ def ensure_topics(
                 resource = ConfigResource(
                     ConfigResourceType.TOPIC, name, configs={"retention.ms": str(retention[name])}
                 )
-                admin.alter_configs([resource])
+                # kafka-python reports a refusal (policy, authorisation) in the result.
+                result = admin.alter_configs([resource]).get("topic", {}).get(name)
+                if result != "OK":
+                    raise KafkaError(f"topic {name}: retention.ms not set: {result}")
                 log.info("topic %s: retention.ms %s -> %s", name, was, retention[name])
         return missing
     finally:

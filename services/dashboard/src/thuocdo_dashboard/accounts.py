@@ -227,11 +227,14 @@ class AccountStore:
         """The user ``name`` means (see :func:`stored_name`). A session begun before
         names were normalised holds the old spelling: that is its own account where
         the rename left two, never the other one's."""
+        # One query (it runs on every request): the candidates of stored_name, in order.
+        nfc = unicodedata.normalize("NFC", name)
         with self._db() as conn:
             row = conn.execute(
                 "SELECT name, role, unit, disabled, created_at, sessions_after FROM users"
-                " WHERE name = ?",
-                (stored_name(conn, name),),
+                " WHERE name IN (?, ?, ?)"
+                " ORDER BY CASE name WHEN ? THEN 0 WHEN ? THEN 1 ELSE 2 END LIMIT 1",
+                (name, nfc, normal_name(name), name, nfc),
             ).fetchone()
         return None if row is None else _user(row)
 
@@ -333,16 +336,19 @@ class AccountStore:
     def locked(self, name: str, address: str, now: float) -> bool:
         """True if the account had ``attempts`` failures in the window, or the address
         ``address_attempts``."""
-        since = now - self.window
         with self._db() as conn:
-            name = stored_name(conn, name)
-            by_account = conn.execute(
-                "SELECT COUNT(*) FROM login_failures WHERE account = ? AND at > ?", (name, since)
-            ).fetchone()[0]
-            by_address = conn.execute(
-                "SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?",
-                (address, since),
-            ).fetchone()[0]
+            return self._locked(conn, stored_name(conn, name), address, now)
+
+    def _locked(self, conn: sqlite3.Connection, account: str, address: str, now: float) -> bool:
+        """:meth:`locked` for an ``account`` name as stored."""
+        since = now - self.window
+        by_account = conn.execute(
+            "SELECT COUNT(*) FROM login_failures WHERE account = ? AND at > ?", (account, since)
+        ).fetchone()[0]
+        by_address = conn.execute(
+            "SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?",
+            (address, since),
+        ).fetchone()[0]
         return bool(by_account >= self.attempts or by_address >= self.address_attempts)
 
     def authenticate(
@@ -354,9 +360,8 @@ class AccountStore:
         refusals while locked are not counted again (the window does not slide)."""
         with self._db() as conn:
             name = stored_name(conn, name)
-        if self.locked(name, address, now):
-            return LoginResult.LOCKED, None
-        with self._db() as conn:
+            if self._locked(conn, name, address, now):
+                return LoginResult.LOCKED, None
             row = conn.execute(
                 "SELECT password_hash, disabled FROM users WHERE name = ?", (name,)
             ).fetchone()

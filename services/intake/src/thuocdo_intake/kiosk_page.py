@@ -30,27 +30,31 @@ _PAGE_FILES = ("static/kiosk.js", "static/kiosk.css", "static/kiosk-sw.js", "tem
 
 @functools.cache
 def page_version() -> str:
-    """A short digest of what makes the kiosk page (its files and strings): the
+    """A short digest of what makes the kiosk page (its files, strings and scale): the
     configuration carries it, so that a page left open for weeks on a tablet sees
     that intake was upgraded and reloads itself, and the asset URLs carry it, so that
     the reload cannot be served an old script from the browser's cache."""
     digest = hashlib.sha256()
     for name in _PAGE_FILES:
         digest.update((_HERE / name).read_bytes())
-    digest.update(json.dumps(kiosk_catalogue(), sort_keys=True).encode())
+    digest.update(json.dumps([kiosk_catalogue(), _scale()], sort_keys=True).encode())
     return digest.hexdigest()[:12]
+
+
+def _scale() -> list[tuple[int, str, str]]:
+    """The SIPAS scale's labels as the page shows them."""
+    return [(value, label.vi, label.en) for value, label in reference.sipas().scale]
 
 
 @bp.get("/kiosk")
 def kiosk() -> Response:
     catalogue = kiosk_catalogue()
-    scale = [(value, label.vi, label.en) for value, label in reference.sipas().scale]
     response = make_response(
         render_template(
             "kiosk.html",
             text=catalogue["vi"],
             catalogue=catalogue,
-            scale=scale,
+            scale=_scale(),
             version=page_version(),
         )
     )

@@ -236,9 +236,13 @@
     var comment = cleanComment(item.body.comment);  // also for ratings queued by an older page
     if (comment !== item.body.comment) { item.body.comment = comment; }
     var asked = Date.now();
+    var sentWith = token;
     return post(item.body).then(function (resp) {
       var answeredAt = Date.now();
       if (!answered(resp)) { throw new Error("HTTP " + resp.status); }
+      // Sent with a token since replaced (a new enrolment link opened meanwhile): its
+      // 401 says nothing of the new one; the next drain sends it with the new token.
+      if (resp.status === 401 && sentWith !== token) { return false; }
       if (resp.status === 202) {
         backoffMs = 1000;
         return done(item).then(function () { return true; });
@@ -819,13 +823,17 @@
   // Reload, between two citizens, with nothing held only in memory (what waits is in
   // IndexedDB and is sent after the reload). Once per version: a page that still
   // comes back as the old one (a cache in the way) does not reload for ever.
+  // (The versions reloaded for are all kept: two intake replicas of different
+  // versions behind one address during a rollout must not make it reload at each
+  // refresh.)
   var RELOADED_KEY = "thuocdo.kiosk.reloaded_for";
   function upgraded(cfg) {
     var want = cfg.page_version;
     var have = document.documentElement.dataset.version;
     if (!want || !have || want === have || unsaved.length > 0 || sending) { return false; }
-    if (sessionStorage.getItem(RELOADED_KEY) === want) { return false; }
-    sessionStorage.setItem(RELOADED_KEY, want);
+    var done = (sessionStorage.getItem(RELOADED_KEY) || "").split(" ");
+    if (done.indexOf(want) >= 0) { return false; }
+    sessionStorage.setItem(RELOADED_KEY, done.concat([want]).join(" ").trim());
     location.reload();
     return true;
   }
