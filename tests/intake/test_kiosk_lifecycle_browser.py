@@ -16,7 +16,14 @@ from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import decode_response
 
 from tests.intake.helpers import cli, enrol, intake
-from tests.intake.test_kiosk_browser import COMMENT, PRAISE, _accepted, _rate, _wait_for
+from tests.intake.test_kiosk_browser import (
+    COMMENT,
+    PRAISE,
+    _accepted,
+    _kiosk_page,
+    _rate,
+    _wait_for,
+)
 from tests.support.topics import read_topic
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -144,18 +151,15 @@ def test_invisible_characters_intake_refuses_are_removed_from_the_comment(
         "\tCán bộ\u200f tận tình\n👨\u200d👩\u200d👧 cảm\u200c ơn\u202a\u202c"
     )
     expected = "Chờ lâu quá mức quy định.\tCán bộ tận tình\n👨\u200d👩\u200d👧 cảm\u200c ơn"
-    with intake(kafka_settings, tmp_path) as server:
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-        accepted = _accepted(page)
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
-            _rate(page, 2, "waiting_time", "")
-            page.fill("#comment", typed)
-            page.click("#send")
-            _wait_for(page, 1, accepted)
-            assert page.evaluate("document.body.dataset.refused") is None
-        finally:
-            page.close()
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, accepted),
+    ):
+        _rate(page, 2, "waiting_time", "")
+        page.fill("#comment", typed)
+        page.click("#send")
+        _wait_for(page, 1, accepted)
+        assert page.evaluate("document.body.dataset.refused") is None
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [(r.overall, r.comment) for r in records] == [(2, expected)]
 
@@ -228,25 +232,22 @@ def test_a_new_enrolment_link_opened_in_the_same_tab_enrols_at_once(
     token at once: its name in the header, its ratings sent under the new kiosk."""
     old = enrol(tmp_path, "05941", "Quầy 1")
     new = enrol(tmp_path, "05941", "Quầy 1 (máy mới)")
-    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server:
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-        accepted = _accepted(page)
-        try:
-            page.goto(f"{server.url}/kiosk#token={old['token']}")
-            expect(page.locator("#screen-start")).to_be_visible()
-            assert cli(tmp_path, "kiosk", "revoke", old["id"]).returncode == 0
-            expect(page.locator("#blocked-text")).to_have_attribute(
-                "data-text", "revoked", timeout=15_000
-            )
-            page.goto(f"{server.url}/kiosk#token={new['token']}")
-            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
-            assert new["token"] not in page.url
-            expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1 (máy mới)")
-            _rate(page, 4, "staff_attitude", PRAISE)
-            page.click("#send")
-            _wait_for(page, 1, accepted)
-        finally:
-            page.close()
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server,
+        _kiosk_page(browser, server, old["token"]) as (page, accepted),
+    ):
+        expect(page.locator("#screen-start")).to_be_visible()
+        assert cli(tmp_path, "kiosk", "revoke", old["id"]).returncode == 0
+        expect(page.locator("#blocked-text")).to_have_attribute(
+            "data-text", "revoked", timeout=15_000
+        )
+        page.goto(f"{server.url}/kiosk#token={new['token']}")
+        expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+        assert new["token"] not in page.url
+        expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1 (máy mới)")
+        _rate(page, 4, "staff_attitude", PRAISE)
+        page.click("#send")
+        _wait_for(page, 1, accepted)
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [(r.kiosk_id, r.overall) for r in records] == [(new["id"], 4)]
 
@@ -260,38 +261,36 @@ def test_a_revoked_tablet_tells_the_staff_what_to_do_and_shows_no_offline_banner
     kiosk, says it must be enrolled again with a new link and how many ratings are
     kept on the tablet, in Vietnamese and in English."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
-    with intake(kafka_settings, tmp_path) as server:
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
-            page.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
-            for score in (2, 3):
-                expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
-                _rate(page, score, "waiting_time", COMMENT)
-                page.click("#send")
-            offline = page.locator("#offline")
-            expect(offline).to_be_visible()
-            assert cli(tmp_path, "kiosk", "revoke", kiosk["id"]).returncode == 0
-            page.unroute("**/api/v1/responses")
-            blocked = page.locator("#blocked-text")
-            expect(blocked).to_have_attribute("data-text", "revoked", timeout=15_000)
-            expect(offline).to_be_hidden()
-            expect(blocked).to_have_text(
-                "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
-            )
-            expect(page.locator("#blocked-detail")).to_have_text(
-                f"Dành cho cán bộ: máy “Quầy 1” (mã {kiosk['id']}) đã bị thu hồi quyền gửi"
-                " đánh giá. Cần đăng ký lại máy bằng đường liên kết đăng ký mới do quản trị"
-                " viên hệ thống cấp. Trên máy còn lưu 2 đánh giá không thể gửi đi được nữa."
-            )
-            page.click("#lang")
-            expect(page.locator("#blocked-detail")).to_have_text(
-                f"For staff: this tablet (“Quầy 1”, id {kiosk['id']}) has been revoked and"
-                " may no longer send ratings. Enrol it again with a new enrolment link from"
-                " the system operator. 2 ratings kept on this tablet can no longer be sent."
-            )
-        finally:
-            page.close()
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, _),
+    ):
+        page.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+        for score in (2, 3):
+            expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+            _rate(page, score, "waiting_time", COMMENT)
+            page.click("#send")
+        offline = page.locator("#offline")
+        expect(offline).to_be_visible()
+        assert cli(tmp_path, "kiosk", "revoke", kiosk["id"]).returncode == 0
+        page.unroute("**/api/v1/responses")
+        blocked = page.locator("#blocked-text")
+        expect(blocked).to_have_attribute("data-text", "revoked", timeout=15_000)
+        expect(offline).to_be_hidden()
+        expect(blocked).to_have_text(
+            "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
+        )
+        expect(page.locator("#blocked-detail")).to_have_text(
+            f"Dành cho cán bộ: máy “Quầy 1” (mã {kiosk['id']}) đã bị thu hồi quyền gửi"
+            " đánh giá. Cần đăng ký lại máy bằng đường liên kết đăng ký mới do quản trị"
+            " viên hệ thống cấp. Trên máy còn lưu 2 đánh giá không thể gửi đi được nữa."
+        )
+        page.click("#lang")
+        expect(page.locator("#blocked-detail")).to_have_text(
+            f"For staff: this tablet (“Quầy 1”, id {kiosk['id']}) has been revoked and"
+            " may no longer send ratings. Enrol it again with a new enrolment link from"
+            " the system operator. 2 ratings kept on this tablet can no longer be sent."
+        )
 
 
 def test_the_offline_banner_goes_once_intake_answers_whatever_it_answers(
@@ -349,18 +348,14 @@ def test_a_renamed_kiosk_shows_its_new_name_without_a_reload(
     configuration shows the new name in the header. It showed the old one until
     someone reloaded."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
-    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server:
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
-            expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1")
-            done = cli(tmp_path, "kiosk", "set", kiosk["id"], "--name", "Quầy Hộ tịch")
-            assert done.returncode == 0, done.stderr
-            expect(page.locator("#place")).to_have_text(
-                "Xã Điềm Thụy · Quầy Hộ tịch", timeout=15_000
-            )
-        finally:
-            page.close()
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, _),
+    ):
+        expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 1")
+        done = cli(tmp_path, "kiosk", "set", kiosk["id"], "--name", "Quầy Hộ tịch")
+        assert done.returncode == 0, done.stderr
+        expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy Hộ tịch", timeout=15_000)
 
 
 def test_a_long_comment_shows_what_is_left_and_says_when_it_was_cut(
@@ -371,36 +366,33 @@ def test_a_long_comment_shows_what_is_left_and_says_when_it_was_cut(
     page says so. What is sent is what the citizen sees."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
     sentence = "Phải chờ quá lâu, đề nghị bố trí thêm ghế ngồi và nước uống. "  # 61 chars
-    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="60") as server:
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-        accepted = _accepted(page)
-        try:
-            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
-            page.click('button.face[data-score="2"]')
-            page.click("#issues-next")
-            box = page.locator("#comment")
-            count = page.locator("#comment-count")
-            spoken = page.locator("#comment-count-sr")
-            expect(spoken).to_have_attribute("aria-live", "polite")
-            box.fill(sentence * 14)  # 854
-            expect(count).to_be_hidden()
-            box.press("End")
-            page.keyboard.insert_text(sentence[:59])  # 913
-            expect(count).to_have_text("Còn 87 ký tự")
-            expect(spoken).to_have_text("Còn 87 ký tự", timeout=3_000)
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="60") as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, accepted),
+    ):
+        page.click('button.face[data-score="2"]')
+        page.click("#issues-next")
+        box = page.locator("#comment")
+        count = page.locator("#comment-count")
+        spoken = page.locator("#comment-count-sr")
+        expect(spoken).to_have_attribute("aria-live", "polite")
+        box.fill(sentence * 14)  # 854
+        expect(count).to_be_hidden()
+        box.press("End")
+        page.keyboard.insert_text(sentence[:59])  # 913
+        expect(count).to_have_text("Còn 87 ký tự")
+        expect(spoken).to_have_text("Còn 87 ký tự", timeout=3_000)
 
-            page.keyboard.insert_text(sentence * 3)  # a paste of 183 more
-            assert page.evaluate("document.getElementById('comment').value.length") == 1000
-            cut = "Góp ý chỉ được tối đa 1000 ký tự nên phần cuối đã bị cắt bớt."
-            expect(count).to_contain_text(cut)
-            expect(spoken).to_contain_text(cut)
-            box.press("Backspace")
-            expect(count).to_have_text("Còn 1 ký tự")
-            kept = page.evaluate("document.getElementById('comment').value")
-            page.click("#send")
-            _wait_for(page, 1, accepted)
-        finally:
-            page.close()
+        page.keyboard.insert_text(sentence * 3)  # a paste of 183 more
+        assert page.evaluate("document.getElementById('comment').value.length") == 1000
+        cut = "Góp ý chỉ được tối đa 1000 ký tự nên phần cuối đã bị cắt bớt."
+        expect(count).to_contain_text(cut)
+        expect(spoken).to_contain_text(cut)
+        box.press("Backspace")
+        expect(count).to_have_text("Còn 1 ký tự")
+        kept = page.evaluate("document.getElementById('comment').value")
+        page.click("#send")
+        _wait_for(page, 1, accepted)
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [r.comment for r in records] == [kept.strip()]
 

@@ -137,9 +137,9 @@ def post_response() -> Response:
 
 def _post_response() -> Response:
     rt = runtime()
-    kiosk = _kiosk()
+    token = bearer_token(request.headers.get("Authorization"))
+    kiosk = None if token is None else rt.kiosks.by_token(token)
     if kiosk is None:
-        token = bearer_token(request.headers.get("Authorization"))
         if token is not None:  # for the log: a revoked tablet is worth naming
             g.kiosk_id, g.revoked = rt.kiosks.revoked_id(token), True
         return _unauthorized()
