@@ -1,7 +1,7 @@
 """One broker of the fault suite's own, shared by the scenarios that stop it.
 
 Starting a broker from the jars takes 10-50 s on a busy 2-core machine, so the
-module shares one (what ``controllable_kafka`` makes, at module scope; each
+package shares one (what ``controllable_kafka`` makes, at package scope; each
 scenario has its own topics and leaves the broker running).
 """
 
@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import Broker, own_broker
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def own_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    """A broker the scenarios may stop, kill and start again (module scope)."""
+    """A broker the scenarios may stop, kill and start again (package scope)."""
     yield from own_broker(tmp_path_factory.mktemp("kafka-faults"))

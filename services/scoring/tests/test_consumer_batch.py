@@ -372,11 +372,11 @@ def test_stopping_while_the_broker_does_not_answer_closes_everything_quietly(
     closed: list[str] = []
 
     class StuckProducer:
-        def flush(self, timeout: float) -> None:
-            raise KafkaTimeoutError("Timeout waiting for future")
+        """kafka-python's close raises when its flush times out."""
 
         def close(self, timeout: float) -> None:
             closed.append("producer")
+            raise KafkaTimeoutError("Timeout waiting for future")
 
     class Closing:
         def __init__(self, name: str) -> None:

@@ -54,6 +54,28 @@ def make_producer(settings: KafkaSettings, **overrides: Any) -> KafkaProducer:
     return KafkaProducer(**config)
 
 
+def close_producer(producer: KafkaProducer, timeout: float) -> Exception | None:
+    """Close ``producer``, waiting up to ``timeout`` seconds for its records to be
+    acknowledged or to expire. Returns the error when some had not by then: they
+    are abandoned (a caller keeps its own copy of anything not acknowledged) and
+    the producer's sender thread is stopped all the same.
+
+    kafka-python's ``close`` raises when its flush times out, before it stops the
+    sender: the thread then runs for good, and ``__del__`` raises again at exit
+    ("Exception ignored in KafkaProducer.__del__"). It has no public abort, hence
+    the two private names, pinned by tests/faults/test_producer_close.py.
+    """
+    try:
+        producer.close(timeout=timeout)
+    except Exception as exc:  # KafkaTimeoutError from flush, or a closing error
+        sender = getattr(producer, "_sender", None)
+        if sender is not None:
+            sender.force_close()  # fails what is left, then stops the thread
+        producer._closed = True  # so __del__ does nothing
+        return exc
+    return None
+
+
 def send_confirmed(
     producer: KafkaProducer,
     topic: str,
@@ -200,10 +222,7 @@ class KafkaPublisher:
         send_confirmed(self._producer, topic, value, key=key, timeout=self._timeout)
 
     def close(self) -> None:
-        try:
-            self._producer.flush(timeout=self._timeout)
-        finally:
-            self._producer.close(timeout=self._timeout)
+        close_producer(self._producer, self._timeout)
 
 
 @dataclass

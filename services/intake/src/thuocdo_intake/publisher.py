@@ -7,7 +7,6 @@ worker creates its own on first use (and again after a failure).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -15,7 +14,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 from thuocdo_shared.config import KafkaSettings
-from thuocdo_shared.kafka import DeliveryError, make_producer
+from thuocdo_shared.kafka import DeliveryError, close_producer, make_producer
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +103,23 @@ class LazyProducer:
                 return
             producer, self._producer = self._producer, None
         if producer is not None and self._pid == os.getpid():
-            with contextlib.suppress(Exception):
-                producer.close(timeout=0)
+            # Other threads may still wait on its records; each is acknowledged or
+            # expires by the delivery deadline, so it is closed in the background
+            # after that, without failing any of them early.
+            threading.Thread(
+                target=close_producer,
+                args=(producer, self.timeout + 1.0),
+                name="thuocdo-producer-close",
+                daemon=True,
+            ).start()
 
     def close(self) -> None:
         with self._lock:
             producer, self._producer = self._producer, None
-        if producer is not None and self._pid == os.getpid():
-            # Bounded: gunicorn kills a worker that takes longer than its graceful
-            # timeout, and an unacknowledged spool row is simply sent again later.
-            with contextlib.suppress(Exception):
-                producer.close(timeout=min(self.timeout, 2.0))
+        if producer is None or self._pid != os.getpid():
+            return
+        # Bounded: gunicorn kills a worker that takes longer than its graceful
+        # timeout, and an unacknowledged spool row is simply sent again later.
+        error = close_producer(producer, min(self.timeout, 2.0))
+        if error is not None:
+            log.info("producer closed with records not acknowledged (kept in the spool): %r", error)

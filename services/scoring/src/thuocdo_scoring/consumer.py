@@ -12,7 +12,6 @@ seeks to the offsets in the store, which are the truth. Then one
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -30,7 +29,7 @@ from kafka.errors import MessageSizeTooLargeError, RecordListTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import DLQ_SCHEMA_ID, UPDATE_SCHEMA_ID, EnvelopeError, decode_response
-from thuocdo_shared.kafka import make_consumer, make_producer
+from thuocdo_shared.kafka import close_producer, make_consumer, make_producer
 from thuocdo_shared.units import UnitRegistry, local_date, registry
 
 from .aggregate import Record
@@ -571,8 +570,7 @@ class ScoringConsumer:
 
     def _replace_producer(self) -> None:
         old, self.producer = self.producer, make_producer(self.settings.kafka, linger_ms=5)
-        with contextlib.suppress(Exception):  # records it still holds were aborted
-            old.close(timeout=0)
+        close_producer(old, 0)  # records it still holds were aborted
 
     def _send_bare(self, d: DeadLetter, exc: Exception) -> Any:
         """The DLQ record with the reason and where the original was, nothing else."""
@@ -691,13 +689,11 @@ class ScoringConsumer:
         confirmed before their batch was committed, so what the producer still holds
         is at most an update message (the dashboards refresh on the next one)."""
         try:
-            self.producer.flush(timeout=10)
-        except Exception as exc:  # e.g. KafkaTimeoutError just after a broker restart
-            log.warning("update messages not flushed on stop: %s: %s", type(exc).__name__, exc)
-        try:
-            self.producer.close(timeout=10)
-        except Exception as exc:
-            log.warning("producer not closed cleanly: %s: %s", type(exc).__name__, exc)
+            error = close_producer(self.producer, 10)  # e.g. just after a broker restart
+            if error is not None:
+                log.warning(
+                    "update messages not flushed on stop: %s: %s", type(error).__name__, error
+                )
         finally:
             self.consumer.close(autocommit=False)
             self.store.close()

@@ -20,7 +20,7 @@ import requests
 from kafka.errors import KafkaError
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import SurveyResponse, encode_response
-from thuocdo_shared.kafka import make_producer
+from thuocdo_shared.kafka import close_producer, make_producer
 from thuocdo_shared.units import local_date, local_today, registry
 
 from .kiosks import EnrolledKiosk
@@ -229,7 +229,7 @@ class KafkaSink:
             progress(_wait(pending.popleft()))
 
     def close(self) -> None:
-        self._producer.close(timeout=10)
+        close_producer(self._producer, 10)
 
 
 def _wait(future: Any, timeout: float = 30.0) -> Outcome:
