@@ -42,14 +42,17 @@ def _posts(page: Any) -> list[dict[str, Any]]:
     return bodies
 
 
-def test_ratings_dated_by_a_clock_reset_offline_are_sent_again_dated_by_intake(
-    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
-) -> None:
-    """Enrolled with a right clock; the tablet then restarts offline with its clock
-    reset three days back, and the kept offset dates the ratings before the kiosk's
-    enrolment. Intake answers 422 on submitted_at alone: the page sends the rating
-    again (same id), dated by intake's clock and flagged "clock". It was lost."""
-    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+def _rated_offline_after_a_clock_reset(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path, *, set_right: bool = False
+) -> tuple[list[dict[str, Any]], list[str], list[Any]]:
+    """A kiosk allowed to send ratings dated from 30 days back (``--accepts-from``), so
+    that intake cannot tell a wrong date from a late one. Its page learns intake's
+    clock; the tablet then restarts offline with its clock reset ten days back, and a
+    citizen rates 2 (with ``set_right``, the tablet's clock is set right again before
+    intake can be reached). Back online, a second citizen rates 5. Returns the bodies
+    POSTed, the ids accepted, and the records on the topic."""
+    since = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    kiosk = enrol(tmp_path, "05941", "Quầy 1", "--accepts-from", since)
     with intake(kafka_settings, tmp_path) as server:
         context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
         try:
@@ -76,13 +79,15 @@ def test_ratings_dated_by_a_clock_reset_offline_are_sent_again_dated_by_intake(
 
             context.route("**/api/v1/**", api)
             page = context.new_page()
-            page.clock.install(time=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+            page.clock.install(time=dt.datetime.now(dt.UTC) - dt.timedelta(days=10))
             accepted = _accepted(page)
             page.goto(f"{server.url}/kiosk")
             expect(page.locator("#screen-start")).to_be_visible()
             _rate(page, 2, "waiting_time", COMMENT)
             page.click("#send")
             expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
+            if set_right:
+                page.clock.set_system_time(dt.datetime.now(dt.UTC))
 
             offline.clear()
             _wait_for(page, 1, accepted)
@@ -96,18 +101,47 @@ def test_ratings_dated_by_a_clock_reset_offline_are_sent_again_dated_by_intake(
         finally:
             context.close()
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
+    return posts, accepted, records
 
-    sent = [p for p in posts if p["id"] == accepted[0]]
-    assert len(sent) >= 2  # refused (422), then sent again with the same id
-    first_try = dt.datetime.fromisoformat(sent[0]["submitted_at"])
-    assert first_try < dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
-    assert sent[0]["suspect"] == [] and sent[-1]["suspect"] == ["clock"]
-    by_overall = {r.overall: r for r in records}
-    assert set(by_overall) == {2, 5}
+
+def _dated_now(records: list[Any]) -> dict[int, Any]:
     now = dt.datetime.now(dt.UTC)
     for record in records:
         assert dt.timedelta(minutes=-3) < record.submitted_at - now < dt.timedelta(seconds=5)
-    assert by_overall[2].suspect == ("clock",) and by_overall[2].comment == COMMENT
+    return {r.overall: r for r in records}
+
+
+def test_a_rating_made_while_a_reset_clock_is_in_doubt_is_dated_by_intakes_clock(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The page sees its clock is earlier than the last date it trusted: the rating is
+    dated again once intake's clock is learnt (its moment by the tablet's clock, plus
+    the new offset) and sent once, unflagged. Before, it was sent dated ten days
+    back and intake accepted it so, into a past period (or, dated before the
+    enrolment, refused it once and took it dated by the moment it was sent again)."""
+    posts, accepted, records = _rated_offline_after_a_clock_reset(browser, kafka_settings, tmp_path)
+    sent = [p for p in posts if p["id"] == accepted[0]]
+    assert len(sent) == 1 and sent[0]["suspect"] == []  # no refusal, no second try
+    by_overall = _dated_now(records)
+    assert set(by_overall) == {2, 5}
+    assert by_overall[2].suspect == () and by_overall[2].comment == COMMENT
+    assert by_overall[5].suspect == ()
+
+
+def test_a_clock_set_right_again_before_sending_dates_the_rating_now_flagged_clock(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The tablet's clock changed once more before intake could be reached (the
+    network set it right): the rating's own moment cannot be known, so it is dated
+    when it is sent and flagged "clock", as a date intake refused is."""
+    posts, accepted, records = _rated_offline_after_a_clock_reset(
+        browser, kafka_settings, tmp_path, set_right=True
+    )
+    sent = [p for p in posts if p["id"] == accepted[0]]
+    assert len(sent) == 1 and sent[0]["suspect"] == ["clock"]
+    by_overall = _dated_now(records)
+    assert set(by_overall) == {2, 5}
+    assert by_overall[2].suspect == ("clock",)
     assert by_overall[5].suspect == ()
 
 

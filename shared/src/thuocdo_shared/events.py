@@ -44,9 +44,10 @@ UPDATE_SCHEMA_ID = "satisfaction.update/1"
 DLQ_SCHEMA_ID = "survey.dlq/1"
 
 COMMENT_MAX = 1000
-# rapid_taps, identical_burst: misuse the kiosk saw. clock: intake refused the date the
-# tablet gave (a clock reset while offline), so the kiosk sent it again dated by
-# intake's clock at sending: a real rating whose day is unknown.
+# rapid_taps, identical_burst: misuse the kiosk saw. clock: the tablet could not know
+# the rating's moment (intake refused the date it gave, or its clock changed twice
+# while offline), so the kiosk dated it by intake's clock at sending: a real rating
+# whose day is unknown.
 SUSPECT_REASONS = ("rapid_taps", "identical_burst", "clock")
 LANGS = ("vi", "en")
 _EARLIEST = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)

@@ -58,13 +58,37 @@
   // configuration (every minute), the offset kept for when intake is unreachable.
   var CLOCK_KEY = "thuocdo-kiosk-clock-offset";
   var clockOffset = Number(localStorage.getItem(CLOCK_KEY)) || 0;
+  var SEEN_KEY = "thuocdo-kiosk-clock-seen";
+  var DOUBT_KEY = "thuocdo-kiosk-clock-doubt";
+  var CLOCK_BACK_MS = 5 * 60 * 1000;  // small corrections are not a reset
   function learnClock(serverTime, asked, answered) {
     var server = Date.parse(serverTime || "");
     if (isNaN(server)) { return; }
     clockOffset = Math.round(server - (asked + answered) / 2);
     localStorage.setItem(CLOCK_KEY, String(clockOffset));
+    localStorage.setItem(SEEN_KEY, String(server));
+    localStorage.removeItem(DOUBT_KEY);
   }
   function now() { return new Date(Date.now() + clockOffset); }
+  // A clock that went back (a tablet reset by a flat battery, restarted offline):
+  // the kept offset then dates ratings wrong, and when the wrong date still falls
+  // after the enrolment intake cannot tell. The page keeps the latest date it
+  // trusted; earlier than that, the clock is in doubt until intake's clock is
+  // learnt again, and a rating made meanwhile is dated again before it is sent:
+  // the tablet's own clock when it was made (queued_at) plus the new offset.
+  function seenClock() { return Number(localStorage.getItem(SEEN_KEY)) || 0; }
+  function clockInDoubt() {
+    if (localStorage.getItem(DOUBT_KEY)) { return true; }
+    var seen = seenClock();
+    if (seen && now().getTime() < seen - CLOCK_BACK_MS) {
+      localStorage.setItem(DOUBT_KEY, "1");
+      return true;
+    }
+    return false;
+  }
+  function trustClock(ms) {
+    if (ms > seenClock()) { localStorage.setItem(SEEN_KEY, String(ms)); }
+  }
 
   function isoWithOffset(d) {
     function p(n, w) { return String(Math.abs(n)).padStart(w || 2, "0"); }
@@ -232,12 +256,37 @@
     });
   }
 
+  // A rating made while the clock was in doubt, dated again once intake's clock is
+  // known (see clockInDoubt). If the tablet's clock changed once more since (set
+  // right by the network, say), the date comes out before the last one trusted then:
+  // dated now and flagged "clock" instead, as a refused date is (see redate).
+  function dateAgain(item) {
+    if (!item.clock_doubt) { return Promise.resolve(); }
+    var known = localStorage.getItem(DOUBT_KEY) ? fetchConfig() : Promise.resolve(true);
+    return known.then(function (cfg) {
+      if (!cfg) { return; }  // the token is refused: the POST says so (401)
+      var at = item.queued_at + clockOffset;
+      if (at < item.clock_seen - CLOCK_BACK_MS || at > now().getTime() + CLOCK_BACK_MS) {
+        item.body.suspect = (item.body.suspect || []).concat(["clock"]);
+        at = now().getTime();
+      }
+      item.body.submitted_at = isoWithOffset(new Date(at));
+      delete item.clock_doubt;
+      delete item.clock_seen;
+      if (unsaved.indexOf(item) >= 0) { return; }
+      return outboxPut(item).catch(function () { /* sent from memory all the same */ });
+    });
+  }
+
   function send(item) {
     var comment = cleanComment(item.body.comment);  // also for ratings queued by an older page
     if (comment !== item.body.comment) { item.body.comment = comment; }
-    var asked = Date.now();
+    var asked;
     var sentWith = token;
-    return post(item.body).then(function (resp) {
+    return dateAgain(item).then(function () {
+      asked = Date.now();
+      return post(item.body);
+    }).then(function (resp) {
       var answeredAt = Date.now();
       if (!answered(resp)) { throw new Error("HTTP " + resp.status); }
       // Sent with a token since replaced (a new enrolment link opened meanwhile): its
@@ -329,9 +378,13 @@
     return fetch("/api/v1/kiosk/config", {
       headers: { "Authorization": "Bearer " + token }, cache: "no-store",
     }).then(function (resp) {
-      answered(resp);
+      var reached = answered(resp);
       if (resp.status === 401) { return null; }
-      if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+      if (!resp.ok) {
+        var failed = new Error("HTTP " + resp.status);
+        failed.answered = reached;  // e.g. 503: intake is there, no red banner
+        throw failed;
+      }
       return resp.json().then(function (cfg) {
         learnClock(cfg.server_time, asked, Date.now());
         localStorage.setItem(CONFIG_KEY, JSON.stringify(cfg));
@@ -609,9 +662,12 @@
     if (!state || state.submitted) { return; }
     state.submitted = true;
     var comment = $("comment").value.trim();
+    var doubt = clockInDoubt();
+    var made = now();
+    if (!doubt) { trustClock(made.getTime()); }
     var body = {
       id: state.id,
-      submitted_at: isoWithOffset(now()),
+      submitted_at: isoWithOffset(made),
       kiosk_id: config.kiosk.id,
       commune_code: config.kiosk.commune_code,
       // Left before the field question: "not given", not "other fields".
@@ -624,6 +680,7 @@
       suspect: state.suspect,
     };
     var item = { id: body.id, body: body, queued_at: Date.now() };
+    if (doubt) { item.clock_doubt = true; item.clock_seen = seenClock(); }
     outboxPut(item).catch(function (err) {
       // Not stored (storage cleared and not reopened, disk full): sent from memory
       // right away, and not shown as waiting, which it is not.
