@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from thuocdo_shared.sqlite import transaction
+
+__all__ = ["PerThread", "connect", "transaction"]
 
 
 def connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
@@ -37,21 +39,3 @@ class PerThread:
             conn = connect(self.path, self.synchronous)
             self._local.conn = conn
         return conn
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error, the commit's
-    included). IMMEDIATE takes
-    the write lock at once, so a read-then-write cannot race another process."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-        conn.execute("COMMIT")
-    except BaseException:
-        # Also when COMMIT itself fails (disk full, busy): a connection left inside
-        # its transaction would keep the write lock, and every worker's writes would
-        # wait on it and fail until this worker restarted.
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from thuocdo_shared.sqlite import transaction
+
 from .aggregate import ALL, AggKey, Counts, Levels, Record, fold
 
 LEVEL_COLS = ("l1", "l2", "l3", "l4", "l5")
@@ -233,19 +235,8 @@ class SqliteStore:
             self._local.conn = conn
         return conn
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            # Also when COMMIT itself fails (busy, disk full): never leave the
-            # connection inside a transaction that the next batch would trip over.
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._conn())
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
