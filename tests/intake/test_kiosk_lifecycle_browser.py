@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +43,17 @@ def _posts(page: Any) -> list[dict[str, Any]]:
 
 
 def _rated_offline_after_a_clock_reset(
-    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path, *, set_right: bool = False
+    browser: Any,
+    kafka_settings: KafkaSettings,
+    tmp_path: Path,
+    meanwhile: Callable[[Any], int] = lambda page: 0,
 ) -> tuple[list[dict[str, Any]], list[str], list[Any]]:
     """A kiosk allowed to send ratings dated from 30 days back (``--accepts-from``), so
     that intake cannot tell a wrong date from a late one. Its page learns intake's
     clock; the tablet then restarts offline with its clock reset ten days back, and a
-    citizen rates 2 (with ``set_right``, the tablet's clock is set right again before
-    intake can be reached). Back online, a second citizen rates 5. Returns the bodies
-    POSTed, the ids accepted, and the records on the topic."""
+    citizen rates 2; then ``meanwhile(page)`` (returns how many ratings it made).
+    Back online, a citizen rates 5. Returns the bodies POSTed, the ids accepted (in
+    order), and the records on the topic."""
     since = (dt.date.today() - dt.timedelta(days=30)).isoformat()
     kiosk = enrol(tmp_path, "05941", "Quầy 1", "--accepts-from", since)
     with intake(kafka_settings, tmp_path) as server:
@@ -65,14 +68,13 @@ def _rated_offline_after_a_clock_reset(
             # where the browser pauses each request. Page "request" events missed a POST
             # now and then (CI, stop 14) on this service-worker page when the route was
             # removed while the queue was being sent.
-            offline = threading.Event()
-            offline.set()
+            network = {"offline": True}
             posts: list[dict[str, Any]] = []
 
             def api(route: Any) -> None:
                 if route.request.method == "POST" and route.request.url.endswith("/responses"):
                     posts.append(json.loads(route.request.post_data))
-                if offline.is_set():
+                if network["offline"]:
                     route.abort("connectionrefused")
                 else:
                     route.continue_()
@@ -86,21 +88,23 @@ def _rated_offline_after_a_clock_reset(
             _rate(page, 2, "waiting_time", COMMENT)
             page.click("#send")
             expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
-            if set_right:
-                page.clock.set_system_time(dt.datetime.now(dt.UTC))
+            offline = 1 + meanwhile(page)
 
-            offline.clear()
-            _wait_for(page, 1, accepted)
+            network["offline"] = False
+            _wait_for(page, offline, accepted)
             expect(page.locator("#pending")).to_be_hidden()
             assert page.evaluate("document.body.dataset.refused") is None
             # The offset was learnt again: the next rating is dated right at once.
             expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
             _rate(page, 5, "staff_attitude", PRAISE)
             page.click("#send")
-            _wait_for(page, 2, accepted)
+            _wait_for(page, offline + 1, accepted)
         finally:
             context.close()
-        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
+        expect_records = offline + 1
+        records = [
+            decode_response(r.value) for r in read_topic(kafka_settings, expect_records, settle=0.5)
+        ]
     return posts, accepted, records
 
 
@@ -134,8 +138,13 @@ def test_a_clock_set_right_again_before_sending_dates_the_rating_now_flagged_clo
     """The tablet's clock changed once more before intake could be reached (the
     network set it right): the rating's own moment cannot be known, so it is dated
     when it is sent and flagged "clock", as a date intake refused is."""
+
+    def set_right(page: Any) -> int:
+        page.clock.set_system_time(dt.datetime.now(dt.UTC))
+        return 0
+
     posts, accepted, records = _rated_offline_after_a_clock_reset(
-        browser, kafka_settings, tmp_path, set_right=True
+        browser, kafka_settings, tmp_path, set_right
     )
     sent = [p for p in posts if p["id"] == accepted[0]]
     assert len(sent) == 1 and sent[0]["suspect"] == ["clock"]
@@ -143,6 +152,34 @@ def test_a_clock_set_right_again_before_sending_dates_the_rating_now_flagged_clo
     assert set(by_overall) == {2, 5}
     assert by_overall[2].suspect == ("clock",)
     assert by_overall[5].suspect == ()
+
+
+def test_a_second_reset_while_offline_flags_only_the_ratings_made_before_it(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The tablet restarts once more, offline, its clock reset again (a day earlier
+    than it then showed), and a citizen rates 3. The offset learnt back online holds
+    for that rating only: it is dated by it; the one made before the second reset is
+    dated when sent and flagged "clock" (before, both were dated by that offset, the
+    first one wrongly and unflagged)."""
+
+    def reset_again(page: Any) -> int:
+        shown = page.evaluate("Date.now()") / 1000
+        page.clock.set_system_time(dt.datetime.fromtimestamp(shown, dt.UTC) - dt.timedelta(days=1))
+        page.reload()
+        expect(page.locator("#screen-start")).to_be_visible()
+        _rate(page, 3, "waiting_time", COMMENT)
+        page.click("#send")
+        expect(page.locator("#pending")).to_have_text("2 đánh giá đang chờ gửi")
+        return 1
+
+    _posts, _accepted_ids, records = _rated_offline_after_a_clock_reset(
+        browser, kafka_settings, tmp_path, reset_again
+    )
+    by_overall = _dated_now(records)
+    assert set(by_overall) == {2, 3, 5}
+    assert by_overall[2].suspect == ("clock",)
+    assert by_overall[3].suspect == () and by_overall[5].suspect == ()
 
 
 def test_a_date_refused_twice_goes_to_the_rejected_store(

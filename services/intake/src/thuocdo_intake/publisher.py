@@ -107,7 +107,7 @@ class LazyProducer:
             # expires by the delivery deadline, so it is closed in the background
             # after that, without failing any of them early.
             threading.Thread(
-                target=close_producer,
+                target=_close_quietly,
                 args=(producer, self.timeout + 1.0),
                 name="thuocdo-producer-close",
                 daemon=True,
@@ -123,3 +123,9 @@ class LazyProducer:
         error = close_producer(producer, min(self.timeout, 2.0))
         if error is not None:
             log.info("producer closed with records not acknowledged (kept in the spool): %r", error)
+
+
+def _close_quietly(producer: KafkaProducer, timeout: float) -> None:
+    error = close_producer(producer, timeout)
+    if error is not None:  # its records should have settled by then
+        log.warning("replaced producer closed with records still held: %r", error)

@@ -59,14 +59,23 @@
   var CLOCK_KEY = "thuocdo-kiosk-clock-offset";
   var clockOffset = Number(localStorage.getItem(CLOCK_KEY)) || 0;
   var SEEN_KEY = "thuocdo-kiosk-clock-seen";
-  var DOUBT_KEY = "thuocdo-kiosk-clock-doubt";
+  var DOUBT_KEY = "thuocdo-kiosk-clock-doubt";  // {gen, mark} while in doubt
+  var GEN_KEY = "thuocdo-kiosk-clock-gen";      // clock resets seen so far
+  var LEARNT_KEY = "thuocdo-kiosk-clock-learnt";  // the reset the offset was learnt after
   var CLOCK_BACK_MS = 5 * 60 * 1000;  // small corrections are not a reset
+  var RAW_BACK_MS = 60 * 1000;        // nor are these, while already in doubt
+  function stored(key) { return Number(localStorage.getItem(key)) || 0; }
+  var ROUND_TRIP_MAX_MS = 30000;
   function learnClock(serverTime, asked, answered) {
     var server = Date.parse(serverTime || "");
     if (isNaN(server)) { return; }
+    // A round trip that long (or negative) says the tablet's clock changed while it
+    // was on its way: half of that change would go into the offset.
+    if (answered < asked || answered - asked > ROUND_TRIP_MAX_MS) { return; }
     clockOffset = Math.round(server - (asked + answered) / 2);
     localStorage.setItem(CLOCK_KEY, String(clockOffset));
     localStorage.setItem(SEEN_KEY, String(server));
+    localStorage.setItem(LEARNT_KEY, String(stored(GEN_KEY)));
     localStorage.removeItem(DOUBT_KEY);
   }
   function now() { return new Date(Date.now() + clockOffset); }
@@ -75,19 +84,27 @@
   // after the enrolment intake cannot tell. The page keeps the latest date it
   // trusted; earlier than that, the clock is in doubt until intake's clock is
   // learnt again, and a rating made meanwhile is dated again before it is sent:
-  // the tablet's own clock when it was made (queued_at) plus the new offset.
-  function seenClock() { return Number(localStorage.getItem(SEEN_KEY)) || 0; }
+  // the tablet's own clock when it was made (queued_at) plus the new offset. Each
+  // reset is numbered (a second one while in doubt shows as the tablet's own clock
+  // going back), so that the offset learnt after one never dates a rating made
+  // before it.
   function clockInDoubt() {
-    if (localStorage.getItem(DOUBT_KEY)) { return true; }
-    var seen = seenClock();
-    if (seen && now().getTime() < seen - CLOCK_BACK_MS) {
-      localStorage.setItem(DOUBT_KEY, "1");
-      return true;
+    var raw = Date.now();
+    var doubt = null;
+    try { doubt = JSON.parse(localStorage.getItem(DOUBT_KEY) || "null"); } catch (e) { doubt = null; }
+    var reset = doubt ? raw < doubt.mark - RAW_BACK_MS
+      : stored(SEEN_KEY) > 0 && raw + clockOffset < stored(SEEN_KEY) - CLOCK_BACK_MS;
+    if (reset) {
+      doubt = { gen: stored(GEN_KEY) + 1, mark: raw };
+      localStorage.setItem(GEN_KEY, String(doubt.gen));
+    } else if (doubt) {
+      doubt.mark = Math.max(doubt.mark, raw);
     }
-    return false;
+    if (doubt) { localStorage.setItem(DOUBT_KEY, JSON.stringify(doubt)); }
+    return doubt;
   }
   function trustClock(ms) {
-    if (ms > seenClock()) { localStorage.setItem(SEEN_KEY, String(ms)); }
+    if (ms > stored(SEEN_KEY)) { localStorage.setItem(SEEN_KEY, String(ms)); }
   }
 
   function isoWithOffset(d) {
@@ -245,36 +262,38 @@
     return relearnClock().catch(function () {
       // No configuration answer: the refusal's own Date header (to the second).
       learnClock(resp.headers.get("Date"), asked, answeredAt);
-    }).then(function () {
-      var suspect = (item.body.suspect || []).slice();
-      suspect.push("clock");
-      item.body.suspect = suspect;
-      item.body.submitted_at = isoWithOffset(now());
-      if (unsaved.indexOf(item) >= 0) { return; }
-      // Kept re-dated, so a reload does not date it again.
-      return outboxPut(item).catch(function () { /* sent from memory all the same */ });
-    });
+    }).then(function () { return restamp(item, now().getTime(), true); });
+  }
+  // Dated again (flagged "clock" when its moment is unknown), and kept so, so that a
+  // reload does not date it again.
+  function restamp(item, at, flagged) {
+    if (flagged) { item.body.suspect = (item.body.suspect || []).concat(["clock"]); }
+    item.body.submitted_at = isoWithOffset(new Date(at));
+    delete item.clock_gen;
+    delete item.clock_seen;
+    if (unsaved.indexOf(item) >= 0) { return Promise.resolve(); }
+    return outboxPut(item).catch(function () { /* sent from memory all the same */ });
   }
 
   // A rating made while the clock was in doubt, dated again once intake's clock is
-  // known (see clockInDoubt). If the tablet's clock changed once more since (set
-  // right by the network, say), the date comes out before the last one trusted then:
-  // dated now and flagged "clock" instead, as a refused date is (see redate).
+  // known (see clockInDoubt). If the tablet's clock changed once more since (reset
+  // again, or set right by the network), that offset does not date it: it is dated
+  // now and flagged "clock", as a refused date is (see redate).
   function dateAgain(item) {
-    if (!item.clock_doubt) { return Promise.resolve(); }
+    if (!item.clock_gen) { return Promise.resolve(); }
     var known = localStorage.getItem(DOUBT_KEY) ? fetchConfig() : Promise.resolve(true);
     return known.then(function (cfg) {
       if (!cfg) { return; }  // the token is refused: the POST says so (401)
-      var at = item.queued_at + clockOffset;
-      if (at < item.clock_seen - CLOCK_BACK_MS || at > now().getTime() + CLOCK_BACK_MS) {
-        item.body.suspect = (item.body.suspect || []).concat(["clock"]);
-        at = now().getTime();
+      if (localStorage.getItem(DOUBT_KEY)) {  // that answer taught nothing (learnClock)
+        var notYet = new Error("intake's clock not learnt yet");
+        notYet.answered = true;  // sent at the next drain; intake is there
+        throw notYet;
       }
-      item.body.submitted_at = isoWithOffset(new Date(at));
-      delete item.clock_doubt;
-      delete item.clock_seen;
-      if (unsaved.indexOf(item) >= 0) { return; }
-      return outboxPut(item).catch(function () { /* sent from memory all the same */ });
+      var at = item.queued_at + clockOffset;
+      var later = now().getTime();
+      var unknown = item.clock_gen !== stored(LEARNT_KEY) ||
+        at < item.clock_seen - CLOCK_BACK_MS || at > later + CLOCK_BACK_MS;
+      return restamp(item, unknown ? later : at, unknown);
     });
   }
 
@@ -284,9 +303,12 @@
     var asked;
     var sentWith = token;
     return dateAgain(item).then(function () {
+      // A new enrolment link opened meanwhile: the next drain sends it with that token.
+      if (sentWith !== token) { return null; }
       asked = Date.now();
       return post(item.body);
     }).then(function (resp) {
+      if (resp === null) { return false; }
       var answeredAt = Date.now();
       if (!answered(resp)) { throw new Error("HTTP " + resp.status); }
       // Sent with a token since replaced (a new enrolment link opened meanwhile): its
@@ -514,10 +536,12 @@
 
   function suspectFlags(score, now) {
     var flags = [];
-    if (lastTap && now - lastTap < config.min_tap_interval_ms) { flags.push("rapid_taps"); }
+    // A clock that went back makes no taps rapid, and no earlier rating recent.
+    var gap = now - lastTap;
+    if (lastTap && gap >= 0 && gap < config.min_tap_interval_ms) { flags.push("rapid_taps"); }
     var burst = config.identical_burst;
     var windowStart = now - burst.window_seconds * 1000;
-    var list = recent().filter(function (r) { return r.t >= windowStart; });
+    var list = recent().filter(function (r) { return r.t >= windowStart && r.t <= now; });
     var tail = list.slice(-(burst.count - 1));
     if (tail.length === burst.count - 1 && tail.every(function (r) { return r.v === score; })) {
       flags.push("identical_burst");
@@ -680,7 +704,7 @@
       suspect: state.suspect,
     };
     var item = { id: body.id, body: body, queued_at: Date.now() };
-    if (doubt) { item.clock_doubt = true; item.clock_seen = seenClock(); }
+    if (doubt) { item.clock_gen = doubt.gen; item.clock_seen = stored(SEEN_KEY); }
     outboxPut(item).catch(function (err) {
       // Not stored (storage cleared and not reopened, disk full): sent from memory
       // right away, and not shown as waiting, which it is not.
