@@ -87,6 +87,22 @@ def test_claims_and_backlog(tmp_path: Path) -> None:
     assert store.claim("b", 203.0) == (Claim.DUPLICATE, True)
 
 
+def test_a_clock_stepped_back_stalls_neither_a_claim_nor_the_lease(tmp_path: Path) -> None:
+    """Claimed at 1000 by a worker that then died; the clock is stepped back an hour.
+    Before, the retry found the id "inflight" for an hour and was answered
+    "duplicate" at its deadline, the response published by nobody; and a lease
+    taken just before the step kept the other workers from flushing for an hour."""
+    store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
+    assert store.claim("a", 1000.0) == (Claim.NEW, False)
+    assert store.claim("a", 995.0) == (Claim.BUSY, False)  # within CLOCK_SLACK: busy
+    assert store.claim("a", 1000.0 - 3600) == (Claim.NEW, False)
+    assert store.claim("a", 1000.0 - 3599) == (Claim.BUSY, False)  # claimed again, new date
+    assert store.acquire_lease("w1", 5.0, now=1000.0)
+    assert not store.acquire_lease("w2", 5.0, now=995.0)  # within ttl + CLOCK_SLACK: held
+    assert store.acquire_lease("w2", 5.0, now=1000.0 - 3600)
+    assert store.lease() == ("w2", 1005.0 - 3600)
+
+
 def test_spool_keeps_order_and_deletes_only_given_rows(tmp_path: Path) -> None:
     store = SpoolStore(tmp_path / "s.sqlite3", stale_after=5.0)
     for i in range(5):

@@ -58,9 +58,18 @@ class SpoolRow:
     value: bytes
 
 
+# Seconds by which another worker's time may run ahead of the ``now`` given (it was
+# read before waiting for the write lock); more than that is a clock stepped back.
+CLOCK_SLACK = 10.0
+
+
 class SpoolStore:
     """Ids, spool and lease. Times are wall-clock seconds (``time.time()``), because
-    several processes compare them."""
+    several processes compare them. A clock stepped back must not stall them: a
+    claim dated ahead of now, or a lease expiring further ahead than its length (each
+    by more than :data:`CLOCK_SLACK`), was written before the step and counts as
+    stale. At worst an id is then published twice, which scoring drops; never is a
+    response answered "duplicate" that nobody published."""
 
     def __init__(self, path: Path, stale_after: float) -> None:
         self.path = path
@@ -111,8 +120,10 @@ class SpoolStore:
                     "INSERT INTO ids (id, state, at) VALUES (?, 'inflight', ?)", (response_id, now)
                 )
                 return Claim.NEW
-            if row[0] == "inflight" and now - float(row[1]) > self.stale_after:
-                # The worker that claimed it died before publishing or spooling it.
+            age = now - float(row[1])
+            if row[0] == "inflight" and (age > self.stale_after or age < -CLOCK_SLACK):
+                # The worker that claimed it died before publishing or spooling it
+                # (or the clock was stepped back since the claim).
                 conn.execute("UPDATE ids SET at = ? WHERE id = ?", (now, response_id))
                 return Claim.NEW
             return Claim.BUSY if row[0] == "inflight" else Claim.DUPLICATE
@@ -220,7 +231,13 @@ class SpoolStore:
             row = conn.execute(
                 "SELECT holder, expires FROM lease WHERE name = ?", (name,)
             ).fetchone()
-            ok = row is None or row[0] == holder or float(row[1]) < now
+            # An expiry further ahead than ``ttl`` was written before the clock was
+            # stepped back: its holder could keep every other worker off for as long.
+            ok = (
+                row is None
+                or row[0] == holder
+                or not now <= float(row[1]) <= now + ttl + CLOCK_SLACK
+            )
             if ok:
                 conn.execute(
                     "INSERT INTO lease (name, holder, expires) VALUES (?, ?, ?)"
