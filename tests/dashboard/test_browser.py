@@ -635,7 +635,7 @@ def test_a_stopped_consumer_is_said_on_the_page(browser: Any, stack: Stack) -> N
         page.wait_for_timeout(1000)
     text = banner.inner_text()
     assert text.startswith("Số liệu đã ngừng cập nhật từ lúc ")
-    assert "Vui lòng báo quản trị viên hệ thống" in text
+    assert "Vui lòng báo cho quản trị viên hệ thống" in text
     # and the page does not also claim a fresh update beside it
     assert page.locator("#updated-at").inner_text() == ""
     assert page.locator("#live-state").get_attribute("data-stale") == "1"

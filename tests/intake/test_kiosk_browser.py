@@ -325,7 +325,7 @@ def test_a_revoked_tablet_says_so_and_keeps_what_it_could_not_send(
             "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
         )
         expect(page.locator("#pending")).to_have_text(
-            "1 đánh giá chưa gửi được, vẫn được lưu trên máy này để đối chiếu"
+            "1 đánh giá không gửi được, vẫn được lưu trên máy này để đối chiếu"
         )
 
 

@@ -369,8 +369,9 @@ def test_a_revoked_tablet_tells_the_staff_what_to_do_and_shows_no_offline_banner
         )
         expect(page.locator("#blocked-detail")).to_have_text(
             f"Dành cho cán bộ: máy “Quầy 1” (mã {kiosk['id']}) đã bị thu hồi quyền gửi"
-            " đánh giá. Cần đăng ký lại máy bằng đường liên kết đăng ký mới do quản trị"
-            " viên hệ thống cấp. Trên máy còn lưu 2 đánh giá không thể gửi đi được nữa."
+            " đánh giá. Để sử dụng lại, cần đăng ký lại máy bằng đường liên kết mới do"
+            " quản trị viên hệ thống cấp. Trên máy còn lưu 2 đánh giá không thể gửi đi"
+            " được nữa."
         )
         page.click("#lang")
         expect(page.locator("#blocked-detail")).to_have_text(
@@ -472,7 +473,7 @@ def test_a_long_comment_shows_what_is_left_and_says_when_it_was_cut(
 
         page.keyboard.insert_text(sentence * 3)  # a paste of 183 more
         assert page.evaluate("document.getElementById('comment').value.length") == 1000
-        cut = "Góp ý chỉ được tối đa 1000 ký tự nên phần cuối đã bị cắt bớt."
+        cut = "Góp ý chỉ được viết tối đa 1000 ký tự nên phần vượt quá đã bị cắt bớt."
         expect(count).to_contain_text(cut)
         expect(spoken).to_contain_text(cut)
         box.press("Backspace")

@@ -165,4 +165,5 @@ def test_field_not_given_is_a_row_only_when_some_rating_has_it() -> None:
         return [r[0] for r in page_of(Index(total=0)).tables["fields"].rows]
 
     assert fields_of({"ho_tich": 3, "chua_chon": 0}) == ["Hộ tịch (khai sinh, kết hôn, khai tử)"]
-    assert fields_of({"ho_tich": 3, "chua_chon": 2})[-1] == "Chưa chọn lĩnh vực"
+    not_given = "Không rõ lĩnh vực (người dân chưa chọn)"
+    assert fields_of({"ho_tich": 3, "chua_chon": 2})[-1] == not_given

@@ -48,7 +48,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Invalid reporting period: {period}",
     ),
     "download_unavailable": (
-        "Chưa tải được tệp: hệ thống tính chỉ số chưa trả lời đủ số liệu mới nhất."
+        "Chưa tạo được tệp tải về: hệ thống tính chỉ số chưa cung cấp đủ số liệu mới nhất."
         " Vui lòng thử lại sau ít phút.",
         "The file could not be made: the scoring service did not answer with current"
         " figures. Please try again in a few minutes.",
@@ -61,13 +61,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "back_home": ("Về trang tổng quan", "Back to the overview"),
     "data_stalled_since": (
         "Số liệu đã ngừng cập nhật từ lúc {time}: các phiếu mới chưa được tính. Vui lòng báo"
-        " quản trị viên hệ thống.",
+        " cho quản trị viên hệ thống.",
         "Figures have not been updated since {time}: new responses are not counted."
         " Please tell the administrator.",
     ),
     "data_never_updated": (
-        "Số liệu chưa được cập nhật lần nào: các phiếu mới chưa được tính. Vui lòng báo quản"
-        " trị viên hệ thống.",
+        "Số liệu chưa được cập nhật lần nào: các phiếu mới chưa được tính. Vui lòng báo cho"
+        " quản trị viên hệ thống.",
         "Figures have never been updated: new responses are not counted."
         " Please tell the administrator.",
     ),
@@ -124,14 +124,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ranking_table": ("Xem bảng số liệu xếp hạng", "Show the ranking as a table"),
     "trend_table": ("Xem bảng số liệu xu hướng", "Show the trend as a table"),
     "trend_chart_label": (
-        "Biểu đồ chỉ số hài lòng theo thời gian; số liệu có trong bảng xu hướng ngay dưới.",
+        "Biểu đồ chỉ số hài lòng theo thời gian; số liệu có trong bảng xu hướng ngay bên dưới.",
         "Chart of the satisfaction index over time; the figures are in the trend table below.",
     ),
     "rank": ("Hạng", "Rank"),
     "shrunk": ("Chỉ số đã điều chỉnh (%)", "Adjusted index (%)"),
     "shrunk_note": (
         "Thứ hạng được xếp theo chỉ số đã điều chỉnh theo số phiếu (ký hiệu ◆, ghi dưới chỉ số),"
-        " để xã, phường có ít phiếu không đứng đầu hoặc đứng cuối chỉ vì ngẫu nhiên. Vạch"
+        " để xã, phường có ít phiếu không đứng đầu hoặc đứng cuối chỉ do yếu tố ngẫu nhiên. Vạch"
         " ngang thể hiện khoảng tin cậy 95%; đường chấm màu đỏ là ngưỡng cảnh báo.",
         "Ranked by the index adjusted for the number of responses (marked ◆, shown under the"
         " index), so a commune with few responses is not first or last by chance. Whiskers"
@@ -140,9 +140,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "commune": ("Xã, phường", "Commune"),
     "heatmap": ("Vấn đề theo xã, phường", "Issues by commune"),
     "heatmap_note": (
-        "Mỗi ô là tỷ lệ % số phiếu đánh giá 1–3 điểm có chọn vấn đề ở cột đó, trên tổng số"
-        " phiếu của xã, phường. Vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen nên không"
-        " tính.",
+        "Mỗi ô là tỷ lệ % số phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề ở cột đó, trên"
+        " tổng số phiếu của xã, phường. Vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen"
+        " nên không được tính.",
         "Each cell is a % of all the commune's responses: those rated 1–3 that ticked the"
         " issue. A tick on a 4–5 rating is praise and is not counted.",
     ),
@@ -178,7 +178,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "commune_before": (
         "{unit} được thành lập từ ngày {since}, sau kỳ báo cáo này, nên kỳ này không có số"
-        " liệu của đơn vị.",
+        " liệu của đơn vị này.",
         "{unit} was formed on {since}, after this period, so it has no figures for it.",
     ),
     "commune_after": (
@@ -193,8 +193,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
     "sipas_overall": ("Chỉ số SIPAS chung", "Overall SIPAS index"),
     "sipas_overall_note": (
-        "Tính trên các phiếu trả lời đủ bộ câu hỏi SIPAS (5 yếu tố, 19 tiêu chí), nên có thể"
-        " khác chỉ số hài lòng ở đầu trang, vốn tính trên mọi phiếu.",
+        "Chỉ số này được tính trên các phiếu trả lời đủ bộ câu hỏi SIPAS (5 yếu tố, 19 tiêu"
+        " chí), nên có thể khác chỉ số hài lòng ở đầu trang, vốn tính trên mọi phiếu.",
         "From the responses that answered the full SIPAS questionnaire (5 dimensions, 19"
         " criteria), so it can differ from the satisfaction index at the top, which counts"
         " every response.",
@@ -230,7 +230,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Index among the responses that ticked the issue (%)",
     ),
     "issue_index_over_time": (
-        "Chỉ số hài lòng của các phiếu chọn vấn đề này (%)",
+        "Chỉ số hài lòng của các phiếu có chọn vấn đề này (%)",
         "Index of the responses that ticked this issue (%)",
     ),
     "themes": ("Chủ đề mới nổi trong góp ý", "Emerging themes in comments"),

@@ -24,7 +24,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "comment_placeholder": "Nhập góp ý của Ông/Bà…",
         "comment_left": "Còn {n} ký tự",
         "comment_cut": (
-            "Góp ý chỉ được tối đa {max} ký tự nên phần cuối đã bị cắt bớt."
+            "Góp ý chỉ được viết tối đa {max} ký tự nên phần vượt quá đã bị cắt bớt."
             " Xin Ông/Bà xem lại trước khi gửi."
         ),
         "next": "Tiếp tục",
@@ -33,10 +33,10 @@ KIOSK: dict[str, dict[str, str]] = {
         "send": "Gửi đánh giá",
         "thanks": "Cảm ơn Ông/Bà đã đánh giá!",
         "thanks_sub": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
-        "idle_warning": "Ông/Bà cần thêm thời gian? Chạm vào màn hình hoặc nhấn một phím"
-        " để tiếp tục. Nếu không, đánh giá sẽ được gửi như hiện có.",
+        "idle_warning": "Ông/Bà có cần thêm thời gian không? Xin chạm vào màn hình (hoặc nhấn"
+        " một phím) để tiếp tục. Nếu không, đánh giá sẽ được gửi với những ý Ông/Bà đã chọn.",
         "pending": "{n} đánh giá đang chờ gửi",
-        "pending_kept": "{n} đánh giá chưa gửi được, vẫn được lưu trên máy này để đối chiếu",
+        "pending_kept": "{n} đánh giá không gửi được, vẫn được lưu trên máy này để đối chiếu",
         "offline": (
             "Chưa kết nối được với máy chủ: đánh giá đã được lưu trên máy và sẽ tự động gửi"
             " khi kết nối lại."
@@ -45,11 +45,13 @@ KIOSK: dict[str, dict[str, str]] = {
         "revoked": "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy.",
         "revoked_staff": (
             "Dành cho cán bộ: máy “{name}” (mã {id}) đã bị thu hồi quyền gửi đánh giá."
-            " Cần đăng ký lại máy bằng đường liên kết đăng ký mới do quản trị viên hệ thống cấp."
+            " Để sử dụng lại, cần đăng ký lại máy bằng đường liên kết mới do quản trị viên"
+            " hệ thống cấp."
         ),
         "revoked_staff_unknown": (
             "Dành cho cán bộ: máy này đã bị thu hồi quyền gửi đánh giá."
-            " Cần đăng ký lại máy bằng đường liên kết đăng ký mới do quản trị viên hệ thống cấp."
+            " Để sử dụng lại, cần đăng ký lại máy bằng đường liên kết mới do quản trị viên"
+            " hệ thống cấp."
         ),
         "revoked_kept": "Trên máy còn lưu {n} đánh giá không thể gửi đi được nữa.",
         "revoked_none_kept": "Trên máy không còn đánh giá nào chờ gửi.",
