@@ -29,7 +29,7 @@ def test_a_reset_producer_lets_its_records_settle_then_stops_its_sender(
     own_kafka: Broker,
 ) -> None:
     settings = make_topic_settings(own_kafka.bootstrap, "reset-close")
-    producer = LazyProducer(settings, timeout=1.5)
+    producer = LazyProducer(settings, timeout=3.0)  # the record may live 3 s
     before = _senders()
     producer.publish(settings.responses_topic, b"05941", b"{}")  # topic metadata known
     (sender,) = _senders() - before

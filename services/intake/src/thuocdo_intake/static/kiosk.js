@@ -64,8 +64,8 @@
   var LEARNT_KEY = "thuocdo-kiosk-clock-learnt";  // the reset the offset was learnt after
   var CLOCK_BACK_MS = 5 * 60 * 1000;  // small corrections are not a reset
   var RAW_BACK_MS = 60 * 1000;        // nor are these, while already in doubt
+  var ROUND_TRIP_MAX_MS = 30000;     // longer, the clock may have changed on the way
   function stored(key) { return Number(localStorage.getItem(key)) || 0; }
-  var ROUND_TRIP_MAX_MS = 30000;
   function learnClock(serverTime, asked, answered) {
     var server = Date.parse(serverTime || "");
     if (isNaN(server)) { return; }
