@@ -125,7 +125,7 @@ def test_a_download_is_refused_only_when_its_own_table_is_missing(
     file; the file of a table whose call failed is a 503."""
     scoring.failing = {"/api/v1/themes"}
     themes = open_page(f"/csv/commune/{KHA_SON}/themes.csv?period={PERIOD}", status=503)
-    assert "Chưa tải được tệp" in themes
+    assert "Chưa tạo được tệp tải về" in themes
     comments = open_page(f"/csv/commune/{KHA_SON}/comments.csv?period={PERIOD}")
     assert comments.lstrip("\ufeff").startswith("Thời gian,")
 

@@ -227,7 +227,7 @@ def test_a_bare_commune_code_redirects_to_the_version_in_force(
     expected = 403 if "05953@-" in target else 503 if is_file else 200
     assert final.status_code == expected, path
     if expected == 503:  # says why, not "something went wrong"
-        assert "Chưa tải được tệp: hệ thống tính chỉ số" in final.text
+        assert "Chưa tạo được tệp tải về: hệ thống tính chỉ số" in final.text
     unknown = session.get(server.url + "/api/commune/99999", allow_redirects=False, timeout=10)
     assert unknown.status_code == 404
 
