@@ -122,6 +122,14 @@ def make_consumer(
     return consumer
 
 
+def _admin(settings: KafkaSettings, timeout_ms: int) -> KafkaAdminClient:
+    return KafkaAdminClient(
+        bootstrap_servers=settings.bootstrap_servers.split(","),
+        client_id="thuocdo-admin",
+        request_timeout_ms=timeout_ms,
+    )
+
+
 def ensure_topics(
     settings: KafkaSettings,
     topics: Iterable[str] | None = None,
@@ -136,11 +144,7 @@ def ensure_topics(
     """
     names = list(settings.topics if topics is None else topics)
     retention = settings.retention_ms
-    admin = KafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers.split(","),
-        client_id="thuocdo-admin",
-        request_timeout_ms=timeout_ms,
-    )
+    admin = _admin(settings, timeout_ms)
     try:
         existing = set(admin.list_topics())
         missing = [n for n in names if n not in existing]
@@ -175,11 +179,7 @@ def ensure_topics(
 
 def retention_of(settings: KafkaSettings, timeout_ms: int = 30_000) -> dict[str, int | None]:
     """``retention.ms`` of the contract's topics on the broker (see :func:`topic_retention`)."""
-    admin = KafkaAdminClient(
-        bootstrap_servers=settings.bootstrap_servers.split(","),
-        client_id="thuocdo-admin",
-        request_timeout_ms=timeout_ms,
-    )
+    admin = _admin(settings, timeout_ms)
     try:
         return topic_retention(admin, settings.topics)
     finally:

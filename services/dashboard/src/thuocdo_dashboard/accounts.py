@@ -111,17 +111,27 @@ def check_name(name: str) -> str:
     return name
 
 
+# The account a typed name means, in one query (it runs on every request): the first
+# stored of the name as typed, its NFC form and its normal form (see stored_name).
+_AS_TYPED = (
+    " WHERE name IN (?, ?, ?) ORDER BY CASE name WHEN ? THEN 0 WHEN ? THEN 1 ELSE 2 END LIMIT 1"
+)
+
+
+def _as_typed(name: str) -> tuple[str, str, str, str, str]:
+    nfc = unicodedata.normalize("NFC", name)
+    return (name, nfc, normal_name(name), name, nfc)
+
+
 def stored_name(conn: sqlite3.Connection, name: str) -> str:
     """The account a typed name means: the first that is stored of the name as typed,
     its NFC form and its normal form (:func:`normal_name`); the normal form when none
     is. Two accounts made before 2026-11-27 whose names differ only in case or
     Unicode form could not both be renamed (see :func:`_normalise_names`): the one
     left keeps working, typed as before, and never means the other."""
-    candidates = (name, unicodedata.normalize("NFC", name), normal_name(name))
-    for candidate in dict.fromkeys(candidates):
-        if conn.execute("SELECT 1 FROM users WHERE name = ?", (candidate,)).fetchone():
-            return candidate
-    return normal_name(name)
+    query = "SELECT name FROM users" + _AS_TYPED  # noqa: S608 (constant)
+    row = conn.execute(query, _as_typed(name)).fetchone()
+    return str(row[0]) if row else normal_name(name)
 
 
 def _normalise_names(conn: sqlite3.Connection) -> None:
@@ -227,14 +237,11 @@ class AccountStore:
         """The user ``name`` means (see :func:`stored_name`). A session begun before
         names were normalised holds the old spelling: that is its own account where
         the rename left two, never the other one's."""
-        # One query (it runs on every request): the candidates of stored_name, in order.
-        nfc = unicodedata.normalize("NFC", name)
         with self._db() as conn:
             row = conn.execute(
-                "SELECT name, role, unit, disabled, created_at, sessions_after FROM users"
-                " WHERE name IN (?, ?, ?)"
-                " ORDER BY CASE name WHEN ? THEN 0 WHEN ? THEN 1 ELSE 2 END LIMIT 1",
-                (name, nfc, normal_name(name), name, nfc),
+                "SELECT name, role, unit, disabled, created_at, sessions_after FROM users"  # noqa: S608
+                + _AS_TYPED,
+                _as_typed(name),
             ).fetchone()
         return None if row is None else _user(row)
 
