@@ -241,6 +241,31 @@ def test_a_rating_left_at_the_field_question_says_field_not_given(
     assert [(r.overall, r.field) for r in records] == [(2, "chua_chon")]
 
 
+def test_a_rating_under_way_is_sent_after_the_page_reloads(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The tablet's browser reloads the page while a citizen types a comment: what
+    they answered so far is sent, once, after the reload. A rating taken back with
+    "Quay lại" to the faces before a reload is not sent."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    typed = "Chờ lâu quá, cán bộ"
+    with intake(kafka_settings, tmp_path) as server:
+        with _kiosk_page(browser, server, kiosk["token"], 1024, 768) as (page, accepted):
+            page.click('button.face[data-score="5"]')
+            page.click("#screen-field button.back")
+            expect(page.locator("#screen-start")).to_be_visible()
+            page.reload()
+            _rate(page, 2, "waiting_time", typed)
+            page.reload()
+            expect(page.locator("#screen-start")).to_be_visible()
+            _wait_for(page, 1, accepted)
+            expect(page.locator("#pending")).to_be_hidden()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=2.0)]
+    assert [(r.id, r.overall, r.field, r.issues, r.comment) for r in records] == [
+        (accepted[0], 2, "ho_tich", ("waiting_time",), typed)
+    ]
+
+
 def test_a_refused_response_never_blocks_the_queue(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:

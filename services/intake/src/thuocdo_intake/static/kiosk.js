@@ -188,7 +188,7 @@
   var unsaved = [];
   function done(item) {
     var at = unsaved.indexOf(item);
-    if (at >= 0) { unsaved.splice(at, 1); return Promise.resolve(); }
+    if (at >= 0) { unsaved.splice(at, 1); dropDraft(item.id); return Promise.resolve(); }
     return outboxDelete(item.id).catch(function () { /* the store is gone: nothing to delete */ });
   }
   var refused = 0;  // responses intake refused for good since the page loaded
@@ -517,6 +517,7 @@
     }
     if (screen !== "field" && !config.kiosk.field) { renderFields(); show("field"); return; }
     state = null;
+    dropDraft();
     show("start");
   }
 
@@ -559,6 +560,7 @@
       suspect: suspectFlags(score, now), submitted: false,
     };
     lastTap = now;
+    keepDraft();
     if (!state.field) { renderFields(); show("field"); } else { afterField(); }
   }
 
@@ -582,7 +584,7 @@
     config.fields.forEach(function (f) {
       var b = button("choice field", f[lang] || f.vi);
       b.dataset.code = f.code;
-      b.addEventListener("click", function () { state.field = f.code; afterField(); });
+      b.addEventListener("click", function () { state.field = f.code; keepDraft(); afterField(); });
       list.appendChild(b);
     });
   }
@@ -600,6 +602,7 @@
         var at = state.issues.indexOf(i.code);
         if (at >= 0) { state.issues.splice(at, 1); } else { state.issues.push(i.code); }
         b.setAttribute("aria-pressed", at >= 0 ? "false" : "true");
+        keepDraft();
       });
       list.appendChild(b);
     });
@@ -659,6 +662,7 @@
     var value = parseInt(b.dataset.score, 10);
     state.criteria[b.dataset.criterion] = value;
     markScores(scores, value);
+    keepDraft();
   }
 
   // Arrow keys move to the next or previous score and choose it (wrapping at the
@@ -682,13 +686,12 @@
     radios[to].focus();
   }
 
-  function submit() {
-    if (!state || state.submitted) { return; }
-    state.submitted = true;
-    var comment = $("comment").value.trim();
+  // The rating as it would be sent now: the answers so far, dated now. Once it is
+  // final, a clock not in doubt is trusted up to that date.
+  function makeItem(final) {
     var doubt = clockInDoubt();
     var made = now();
-    if (!doubt) { trustClock(made.getTime()); }
+    if (final && !doubt) { trustClock(made.getTime()); }
     var body = {
       id: state.id,
       submitted_at: isoWithOffset(made),
@@ -699,19 +702,58 @@
       overall: state.overall,
       criteria: state.criteria,
       issues: state.issues,
-      comment: cleanComment(comment),
+      comment: cleanComment($("comment").value.trim()),
       lang: lang,
       suspect: state.suspect,
     };
     var item = { id: body.id, body: body, queued_at: Date.now() };
     if (doubt) { item.clock_gen = doubt.gen; item.clock_seen = stored(SEEN_KEY); }
-    outboxPut(item).catch(function (err) {
+    return item;
+  }
+
+  function submit() {
+    if (!state || state.submitted) { return; }
+    state.submitted = true;
+    var item = makeItem(true);
+    keepDraft(item);
+    queue(item).then(updatePending).then(drain);
+    show("thanks");
+  }
+
+  // Into the outbox; its draft (below) is dropped once it is there.
+  function queue(item) {
+    return outboxPut(item).then(function () { dropDraft(item.id); }, function (err) {
       // Not stored (storage cleared and not reopened, disk full): sent from memory
-      // right away, and not shown as waiting, which it is not.
+      // right away, and not shown as waiting, which it is not. Its draft stays, so a
+      // reload before intake took it still sends it.
       if (window.console) { console.warn("response " + item.id + " could not be stored: " + err); }
       unsaved.push(item);
-    }).then(updatePending).then(drain);
-    show("thanks");
+    });
+  }
+
+  // ---- a rating under way outlives a reload ------------------------------------------
+  // The tablet's browser may reload the page while a citizen rates (it crashed, the
+  // system took its memory back, someone pulled to refresh). Each answer keeps the
+  // rating so far in localStorage; after a reload it is queued as it stood, as if the
+  // citizen had walked away (it would have been sent then too). "Quay lại" back to the
+  // faces drops it, as it drops the rating.
+  var DRAFT_KEY = "thuocdo.kiosk.draft";
+  function readDraft() {
+    try { return JSON.parse(localStorage.getItem(DRAFT_KEY) || "null"); } catch (e) { return null; }
+  }
+  function keepDraft(item) {
+    if (!item && (!state || state.submitted || !config)) { return; }
+    try { localStorage.setItem(DRAFT_KEY, JSON.stringify(item || makeItem())); }
+    catch (e) { /* storage full: the rating is still sent when it is finished */ }
+  }
+  function dropDraft(id) {
+    var draft = readDraft();
+    if (!id || !draft || draft.id === id) { localStorage.removeItem(DRAFT_KEY); }
+  }
+  function recoverDraft() {
+    var draft = readDraft();
+    if (!draft || !draft.id || !draft.body) { dropDraft(); return Promise.resolve(); }
+    return queue(draft);
   }
 
   function applyLang() {
@@ -788,6 +830,7 @@
       commentCut = false;
     }
     showCount();
+    keepDraft();
   }
 
   function wire() {
@@ -809,6 +852,7 @@
     $("lang").addEventListener("click", function () {
       lang = lang === "vi" ? "en" : "vi";
       applyLang();
+      keepDraft();
       touched();  // after the switch: English left alone on the start screen resets
     });
     ["pointerdown", "keydown", "input", "focusin"].forEach(function (name) {
@@ -848,6 +892,8 @@
   // kiosk may be revoked, its configuration is not this one's).
   function onHashChange() {
     if (!new URLSearchParams(location.hash.slice(1)).get("token")) { return; }
+    // A rating under way was made on this tablet: queued like those already waiting.
+    recoverDraft().then(updatePending);
     token = enrol();
     config = null;
     state = null;
@@ -866,7 +912,7 @@
     wire();
     token = enrol();
     if (!token) { block("not_enrolled"); return; }
-    updatePending();
+    recoverDraft().then(updatePending);
     begin();
   }
 
