@@ -241,28 +241,60 @@ def test_a_rating_left_at_the_field_question_says_field_not_given(
     assert [(r.overall, r.field) for r in records] == [(2, "chua_chon")]
 
 
-def test_a_rating_under_way_is_sent_after_the_page_reloads(
+def test_a_rating_under_way_outlives_a_page_reload(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:
-    """The tablet's browser reloads the page while a citizen types a comment: what
-    they answered so far is sent, once, after the reload. A rating taken back with
-    "Quay lại" to the faces before a reload is not sent."""
+    """The tablet's browser reloads the page while a citizen rates. Right after, the
+    citizen is still there: the page goes on at the same question with what they
+    answered and typed, and the rating is sent once, when they finish. Reloaded after
+    the question's idle time, it is sent as it stood. A rating taken back with "Quay
+    lại" to the faces is not sent, and its comment is not left for the next citizen."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
-    typed = "Chờ lâu quá, cán bộ"
+    typed, more = "Chờ lâu quá, cán bộ", " hướng dẫn chưa rõ."
+    draft = "localStorage.getItem('thuocdo.kiosk.draft')"
     with intake(kafka_settings, tmp_path) as server:
         with _kiosk_page(browser, server, kiosk["token"], 1024, 768) as (page, accepted):
-            page.click('button.face[data-score="5"]')
-            page.click("#screen-field button.back")
+            _rate(page, 5, "waiting_time", "Nhầm")
+            for screen in ("comment", "issues", "field"):
+                page.click(f"#screen-{screen} button.back")
+            page.click('button.face[data-score="3"]')
+            page.click('button.field[data-code="ho_tich"]')
+            page.click("#issues-next")
+            expect(page.locator("#comment")).to_have_value("")
+            for screen in ("comment", "issues", "field"):
+                page.click(f"#screen-{screen} button.back")
             expect(page.locator("#screen-start")).to_be_visible()
             page.reload()
+
             _rate(page, 2, "waiting_time", typed)
             page.reload()
-            expect(page.locator("#screen-start")).to_be_visible()
+            expect(page.locator("#screen-comment")).to_be_visible()
+            expect(page.locator("#comment")).to_have_value(typed)
+            page.locator("#comment").press_sequentially(more)
+            page.click("#send")
             _wait_for(page, 1, accepted)
+
+            expect(page.locator("#screen-start")).to_be_visible(timeout=15_000)
+            page.click('button.face[data-score="4"]')
+            page.click('button.field[data-code="dat_dai"]')
+            expect(page.locator("#screen-issues")).to_be_visible()
+            page.evaluate(
+                "(() => { const d = JSON.parse(" + draft + "); d.resume.at -= 3600e3;"
+                " localStorage.setItem('thuocdo.kiosk.draft', JSON.stringify(d)); })()"
+            )
+            page.reload()
+            expect(page.locator("#screen-start")).to_be_visible()
+            _wait_for(page, 2, accepted)
             expect(page.locator("#pending")).to_be_hidden()
-        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=2.0)]
+            assert page.evaluate(draft) is None
+            page.reload()  # nothing is left to send again
+            expect(page.locator("#screen-start")).to_be_visible()
+            page.wait_for_timeout(1000)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=2.0)]
+    assert len(accepted) == 2
     assert [(r.id, r.overall, r.field, r.issues, r.comment) for r in records] == [
-        (accepted[0], 2, "ho_tich", ("waiting_time",), typed)
+        (accepted[0], 2, "ho_tich", ("waiting_time",), typed + more),
+        (accepted[1], 4, "dat_dai", (), None),
     ]
 
 

@@ -450,6 +450,7 @@
       heading.focus({ preventScroll: true });
     }
     armIdle(name);
+    if (state && !state.submitted && RESUMABLE.indexOf(name) >= 0) { keepDraft(); }
   }
   function current() {
     return SCREENS.filter(function (s) { return !$("screen-" + s).hidden; })[0];
@@ -481,6 +482,7 @@
     el.hidden = false;
   }
 
+  function idleMs(screen) { return config.idle_reset_seconds * 1000 * (SLOW_SCREENS[screen] || 1); }
   function armIdle(screen) {
     clearTimeout(idleTimer);
     clearTimeout(warnTimer);
@@ -490,7 +492,7 @@
     } else if (state && screen !== "start" && screen !== "blocked" && screen !== "loading") {
       // A citizen who tapped a face and walked away still gave a rating: send it.
       // Someone still there (thinking, reading with a screen reader) is warned first.
-      var ms = config.idle_reset_seconds * 1000 * (SLOW_SCREENS[screen] || 1);
+      var ms = idleMs(screen);
       warnTimer = setTimeout(function () { $("idle-warning").hidden = false; }, ms - Math.min(10000, ms / 2));
       idleTimer = setTimeout(function () { submit(); }, ms);
     } else if (screen === "start" && lang !== "vi" && config) {
@@ -516,8 +518,12 @@
       state.dimension -= 1; renderSipas(); show("sipas"); window.scrollTo(0, 0); return;
     }
     if (screen !== "field" && !config.kiosk.field) { renderFields(); show("field"); return; }
+    // The rating is dropped, and what was typed with it: the next citizen starts afresh.
+    dropDraft(state.id);
     state = null;
-    dropDraft();
+    $("comment").value = "";
+    commentCut = false;
+    showCount();
     show("start");
   }
 
@@ -560,7 +566,6 @@
       suspect: suspectFlags(score, now), submitted: false,
     };
     lastTap = now;
-    keepDraft();
     if (!state.field) { renderFields(); show("field"); } else { afterField(); }
   }
 
@@ -584,7 +589,7 @@
     config.fields.forEach(function (f) {
       var b = button("choice field", f[lang] || f.vi);
       b.dataset.code = f.code;
-      b.addEventListener("click", function () { state.field = f.code; keepDraft(); afterField(); });
+      b.addEventListener("click", function () { state.field = f.code; afterField(); });
       list.appendChild(b);
     });
   }
@@ -725,7 +730,7 @@
     return outboxPut(item).then(function () { dropDraft(item.id); }, function (err) {
       // Not stored (storage cleared and not reopened, disk full): sent from memory
       // right away, and not shown as waiting, which it is not. Its draft stays, so a
-      // reload before intake took it still sends it.
+      // reload before intake took it (and before the next rating began) still sends it.
       if (window.console) { console.warn("response " + item.id + " could not be stored: " + err); }
       unsaved.push(item);
     });
@@ -733,27 +738,62 @@
 
   // ---- a rating under way outlives a reload ------------------------------------------
   // The tablet's browser may reload the page while a citizen rates (it crashed, the
-  // system took its memory back, someone pulled to refresh). Each answer keeps the
-  // rating so far in localStorage; after a reload it is queued as it stood, as if the
-  // citizen had walked away (it would have been sent then too). "Quay lại" back to the
-  // faces drops it, as it drops the rating.
+  // system took its memory back, someone pulled to refresh). Each question shown and
+  // each answer keep the rating so far in localStorage. After a reload within the
+  // question's idle time the citizen is most likely still there: the page goes on at
+  // that question, same rating (a rating started again would count them twice). Older,
+  // it is queued as it stood, as if the citizen had walked away (it would have been
+  // sent then too). Once in the outbox the draft is dropped; "Quay lại" back to the
+  // faces drops it with the rating.
   var DRAFT_KEY = "thuocdo.kiosk.draft";
+  var RESUMABLE = ["field", "sipas", "issues", "comment"];
   function readDraft() {
     try { return JSON.parse(localStorage.getItem(DRAFT_KEY) || "null"); } catch (e) { return null; }
   }
   function keepDraft(item) {
     if (!item && (!state || state.submitted || !config)) { return; }
-    try { localStorage.setItem(DRAFT_KEY, JSON.stringify(item || makeItem())); }
+    var draft = item || makeItem();
+    var screen = current();
+    if (!item && RESUMABLE.indexOf(screen) >= 0) {
+      draft.resume = {
+        screen: screen, field: state.field || null, dimension: state.dimension || 0,
+        comment: $("comment").value, at: Date.now(),
+      };
+    }
+    try { localStorage.setItem(DRAFT_KEY, JSON.stringify(draft)); }
     catch (e) { /* storage full: the rating is still sent when it is finished */ }
   }
   function dropDraft(id) {
     var draft = readDraft();
     if (!id || !draft || draft.id === id) { localStorage.removeItem(DRAFT_KEY); }
   }
-  function recoverDraft() {
+  function queueDraft() {
     var draft = readDraft();
     if (!draft || !draft.id || !draft.body) { dropDraft(); return Promise.resolve(); }
+    delete draft.resume;
     return queue(draft);
+  }
+  // With the configuration known (begin): go on with the draft, or queue it.
+  function takeUpDraft() {
+    var draft = readDraft();
+    var r = draft && draft.body && draft.resume;
+    var age = r ? Date.now() - r.at : -1;
+    var fits = r && draft.body.kiosk_id === config.kiosk.id && RESUMABLE.indexOf(r.screen) >= 0
+      && (r.screen !== "sipas" || (config.kiosk.mode === "sipas" && r.dimension < config.sipas.length));
+    if (!fits || age < 0 || age >= idleMs(r.screen)) { return queueDraft(); }
+    var b = draft.body;
+    state = {
+      id: b.id, overall: b.overall, field: r.field || config.kiosk.field, issues: b.issues || [],
+      criteria: b.criteria || {}, suspect: b.suspect || [], submitted: false, dimension: r.dimension,
+    };
+    if (b.lang && b.lang !== lang) { lang = b.lang; applyLang(); }
+    $("comment").value = r.comment || "";
+    showCount();
+    if (r.screen === "field") { renderFields(); }
+    if (r.screen === "sipas") { renderSipas(); }
+    if (r.screen === "issues") { renderIssues(); }
+    show(r.screen);
+    return Promise.resolve();
   }
 
   function applyLang() {
@@ -893,7 +933,7 @@
   function onHashChange() {
     if (!new URLSearchParams(location.hash.slice(1)).get("token")) { return; }
     // A rating under way was made on this tablet: queued like those already waiting.
-    recoverDraft().then(updatePending);
+    queueDraft().then(updatePending);
     token = enrol();
     config = null;
     state = null;
@@ -912,7 +952,7 @@
     wire();
     token = enrol();
     if (!token) { block("not_enrolled"); return; }
-    recoverDraft().then(updatePending);
+    updatePending();
     begin();
   }
 
@@ -924,11 +964,11 @@
     var forToken = token;
     loadConfig().then(function (cfg) {
       if (forToken !== token) { return; }  // a newer enrolment link took over
-      if (!cfg) { block("revoked"); updatePending(); return; }
+      if (!cfg) { block("revoked"); queueDraft().then(updatePending); return; }
       config = cfg;
       applyLang();
       reset();
-      drain();
+      takeUpDraft().then(drain);
       scheduleRefresh();
     }).catch(function () {
       if (forToken !== token) { return; }
