@@ -70,3 +70,23 @@ def test_backup_refuses_an_existing_destination_and_reports_a_bad_file(
     assert main([str(tmp_path / "b1"), "--data-dir", str(data)]) == 2
     assert "exists; give a new directory" in capsys.readouterr().err
     assert main([str(tmp_path / "b2"), "--data-dir", str(tmp_path / "nope")]) == 2
+
+
+def test_backup_takes_relative_paths_and_leaves_no_empty_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README's command for `make up` gives both paths relative to the checkout (the
+    data directory by its default, .run/data)."""
+    monkeypatch.chdir(tmp_path)
+    data = Path(".run") / "data"
+    data.mkdir(parents=True)
+    (data / "broken.sqlite3").write_bytes(b"not a database at all" * 100)
+    assert main(["backups/one", "--data-dir", str(data)]) == 1
+    assert "not backed up: broken.sqlite3" in capsys.readouterr().err
+    assert not Path("backups/one").exists()  # so the same command may be run again
+
+    (data / "broken.sqlite3").unlink()
+    _wal_db(data / "scoring.sqlite3", 7).close()
+    assert main(["backups/one", "--data-dir", str(data)]) == 0
+    with sqlite3.connect(tmp_path / "backups" / "one" / "scoring.sqlite3") as copy:
+        assert copy.execute("SELECT count(*) FROM t").fetchone() == (7,)

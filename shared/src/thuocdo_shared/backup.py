@@ -48,7 +48,10 @@ def backup_databases(data_dir: Path, dest: Path) -> Iterator[Copied]:
         try:
             with (
                 # Read-only: a file gone since the listing is an error, not a new one.
-                closing(sqlite3.connect(f"{src.as_uri()}?mode=ro", uri=True, timeout=30)) as source,
+                closing(
+                    # (as_uri takes only an absolute path; the default data dir is not)
+                    sqlite3.connect(f"{src.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+                ) as source,
                 closing(sqlite3.connect(target)) as copy,
             ):
                 source.backup(copy)  # one step: a snapshot under one read lock
@@ -91,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     bad = [c.name for c in copied if c.problem]
     if bad:
         print(f"error: not backed up: {', '.join(bad)}", file=sys.stderr)
+        if len(bad) == len(copied):
+            args.dest.rmdir()  # nothing in it: the same command can simply be run again
         return 1
     print(f"{len(copied)} file(s) in {args.dest}")
     return 0
