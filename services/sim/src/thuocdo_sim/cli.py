@@ -64,9 +64,10 @@ def _parser() -> argparse.ArgumentParser:
         choices=("intake", "kafka"),
         default="intake",
         help="intake: the real API with kiosk tokens and intake's per-kiosk rate limit"
-        " (about 13 responses/s with 11 kiosks); only codes valid today can have a kiosk,"
-        " so of the history before 2025-07-01 only the 5 reused codes go (05953 dated June"
-        " 2025 is Lương Phú) and the 15 abolished ones are skipped. kafka: straight to the"
+        " (about 13 responses/s with 11 kiosks); a kiosk belongs to a commune as it is"
+        " today, and intake refuses a response dated before that commune existed, so no"
+        " history before 2025-07-01 goes (the 5 reused codes named other communes then,"
+        " e.g. 05953 in June 2025 is Lương Phú): it is skipped. kafka: straight to the"
         " responses topic with the shared producer, everything, fast",
     )
     p_back.add_argument("--scale", type=float, default=1.0, help="volume multiplier")
@@ -142,9 +143,9 @@ def _backfill(settings: Settings, seed: int, args: argparse.Namespace) -> int:
     _report("backfill", tally, len(responses), time.monotonic() - started, args)
     if tally.counts["skipped"]:
         print(
-            f"  {tally.counts['skipped']} responses of communes abolished on 2025-07-01 were"
-            " not sent: intake binds a kiosk to a commune valid today, so their history"
-            " can only go --via kafka.",
+            f"  {tally.counts['skipped']} responses were not sent: intake binds a kiosk to"
+            " its commune as it is today, so history dated before that commune existed"
+            " (before 2025-07-01) can only go --via kafka.",
             file=sys.stderr,
         )
     return 0 if tally.ok + tally.counts["skipped"] == len(responses) else 1
