@@ -270,6 +270,12 @@ def test_a_rating_under_way_outlives_a_page_reload(
             page.reload()
             expect(page.locator("#screen-comment")).to_be_visible()
             expect(page.locator("#comment")).to_have_value(typed)
+            page.click("#screen-comment button.back")  # the issues are there again
+            expect(page.locator("#issues-q")).to_have_text("Ông/Bà chưa hài lòng về điều gì?")
+            expect(page.locator('button.issue[data-code="waiting_time"]')).to_have_attribute(
+                "aria-pressed", "true"
+            )
+            page.click("#issues-next")
             page.locator("#comment").press_sequentially(more)
             page.click("#send")
             _wait_for(page, 1, accepted)
@@ -296,6 +302,80 @@ def test_a_rating_under_way_outlives_a_page_reload(
         (accepted[0], 2, "ho_tich", ("waiting_time",), typed + more),
         (accepted[1], 4, "dat_dai", (), None),
     ]
+
+
+def test_a_citizen_still_reading_keeps_the_rating_over_a_reload(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A citizen reads the issues for longer than the idle time, touching the screen
+    now and then (so nothing is sent): a reload then goes on with their rating."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
+    with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="3") as server:
+        with _kiosk_page(browser, server, kiosk["token"], 1024, 768) as (page, accepted):
+            page.click('button.face[data-score="2"]')
+            box = page.locator("#issues-q").bounding_box()
+            for _ in range(5):  # 4 s in all, a touch every 0.8 s
+                page.wait_for_timeout(800)
+                page.mouse.click(box["x"] + 5, box["y"] + box["height"] / 2)
+            expect(page.locator("#screen-issues")).to_be_visible()
+            page.reload()
+            expect(page.locator("#screen-issues")).to_be_visible()
+            page.click('button.issue[data-code="waiting_time"]')
+            page.click("#issues-next")
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
+    assert [(r.overall, r.issues) for r in records] == [(2, ("waiting_time",))]
+
+
+def test_a_face_taken_back_is_no_rapid_tap_and_no_burst(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A citizen taps a face, goes back ("Quay lại") and taps another, or the same one
+    again: the tap taken back does not make the rating suspect. The next citizen's
+    same rating moments later still is."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
+    env = {"THUOCDO_KIOSK_MIN_TAP_MS": "60000", "THUOCDO_KIOSK_BURST_COUNT": "2"}
+    with intake(kafka_settings, tmp_path, **env) as server:
+        with _kiosk_page(browser, server, kiosk["token"], 1024, 768) as (page, accepted):
+            for score in (1, 4):
+                page.click(f'button.face[data-score="{score}"]')
+                page.click("#screen-issues button.back")
+                expect(page.locator("#screen-start")).to_be_visible()
+            page.click('button.face[data-score="4"]')
+            page.click("#issues-next")
+            page.click("#send")
+            _wait_for(page, 1, accepted)
+            expect(page.locator("#screen-start")).to_be_visible(timeout=15_000)
+            page.click('button.face[data-score="4"]')
+            page.click("#issues-next")
+            page.click("#send")
+            _wait_for(page, 2, accepted)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=1.0)]
+    assert [(r.overall, r.suspect) for r in records] == [
+        (4, ()),
+        (4, ("rapid_taps", "identical_burst")),
+    ]
+
+
+def test_each_question_starts_at_the_top_on_a_phone(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """On a phone the field list scrolls; the field chosen at its end must not leave
+    the next question above the view."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"], 390, 844) as (page, _accepted),
+    ):
+        page.click('button.face[data-score="2"]')
+        last = page.locator("button.field").last
+        last.scroll_into_view_if_needed()
+        assert page.evaluate("window.scrollY") > 0
+        last.click()
+        expect(page.locator("#screen-issues")).to_be_visible()
+        assert page.evaluate("window.scrollY") == 0
+        assert page.locator("#issues-q").bounding_box()["y"] >= 0
 
 
 def test_a_refused_response_never_blocks_the_queue(
@@ -561,6 +641,9 @@ def test_a_double_tap_on_a_face_chooses_no_field_and_back_goes_back(
             expect(page.locator("#screen-issues")).to_be_visible()
             page.click("#screen-issues button.back")
             expect(page.locator("#screen-field")).to_be_visible()
+            expect(page.locator('button.field[data-code="ho_tich"]')).to_have_attribute(
+                "aria-pressed", "true"
+            )
             page.click('button.field[data-code="dat_dai"]')
             page.click("#issues-next")
             page.click("#screen-comment button.back")

@@ -377,7 +377,7 @@ def test_a_revoked_tablet_tells_the_staff_what_to_do_and_shows_no_offline_banner
         expect(page.locator("#blocked-detail")).to_have_text(
             f"For staff: this tablet (“Quầy 1”, id {kiosk['id']}) has been revoked and"
             " may no longer send ratings. Enrol it again with a new enrolment link from"
-            " the system operator. 2 ratings kept on this tablet can no longer be sent."
+            " the system operator. Ratings kept on this tablet that can no longer be sent: 2."
         )
 
 

@@ -86,8 +86,8 @@ KIOSK: dict[str, dict[str, str]] = {
         "thanks_sub": "Your opinion helps us serve you better.",
         "idle_warning": "Need more time? Touch the screen or press a key to go on."
         " Otherwise your rating will be sent as it is.",
-        "pending": "{n} waiting to be sent",
-        "pending_kept": "{n} not sent, kept on this tablet for checking",
+        "pending": "Ratings waiting to be sent: {n}",
+        "pending_kept": "Ratings not sent, kept on this tablet for checking: {n}",
         "offline": "Cannot reach the server: ratings are kept on this tablet and sent later.",
         "not_enrolled": "This tablet is not enrolled. Please tell the staff at the counter.",
         "revoked": "This tablet may no longer send ratings. Please tell the staff at the counter.",
@@ -99,7 +99,7 @@ KIOSK: dict[str, dict[str, str]] = {
             "For staff: this tablet has been revoked and may no longer send ratings."
             " Enrol it again with a new enrolment link from the system operator."
         ),
-        "revoked_kept": "{n} ratings kept on this tablet can no longer be sent.",
+        "revoked_kept": "Ratings kept on this tablet that can no longer be sent: {n}.",
         "revoked_none_kept": "No ratings are left waiting on this tablet.",
         "no_connection": "Cannot reach the server yet. Trying again, please wait a moment.",
         "loading": "Loading…",

@@ -444,6 +444,9 @@
     guardTimer = setTimeout(function () { shown.classList.remove("arming"); }, TAP_GUARD_MS);
     // Focus goes to the new question, so a screen reader reads it and the next Tab
     // starts there (it stayed on the button just pressed, or fell to the page).
+    // Each question starts at the top: the screen before may have been scrolled (a
+    // field near the end of the list on a phone), which left the question above view.
+    window.scrollTo(0, 0);
     var heading = shown.querySelector("h2, label.big, .thanks, p.big");
     if (heading) {
       if (!heading.hasAttribute("tabindex") && heading.tagName !== "LABEL") { heading.setAttribute("tabindex", "-1"); }
@@ -503,6 +506,9 @@
   function touched() {
     var screen = current();
     if (screen) { armIdle(screen); }
+    // Still there without answering (reading, scrolling): the draft is dated afresh, at
+    // most once a second, so a reload now goes on with this rating (see takeUpDraft).
+    if (state && !state.submitted && Date.now() - draftKeptAt > 1000) { keepDraft(); }
   }
 
   // "Quay lại": one step back. From the field question (or the first question after
@@ -510,16 +516,19 @@
   function back() {
     var screen = current();
     if (!state) { return; }
-    if (screen === "comment") { show("issues"); return; }
+    if (screen === "comment") { renderIssues(); show("issues"); return; }
     if (screen === "issues" && config.kiosk.mode === "sipas") {
       state.dimension = config.sipas.length - 1; renderSipas(); show("sipas"); return;
     }
     if (screen === "sipas" && state.dimension > 0) {
-      state.dimension -= 1; renderSipas(); show("sipas"); window.scrollTo(0, 0); return;
+      state.dimension -= 1; renderSipas(); show("sipas"); return;
     }
     if (screen !== "field" && !config.kiosk.field) { renderFields(); show("field"); return; }
     // The rating is dropped, and what was typed with it: the next citizen starts afresh.
+    // Its tap is taken back too: the face chosen instead is not a rapid tap or part of
+    // a burst because of it.
     dropDraft(state.id);
+    if (state.tap) { lastTap = state.tap.before; forgetRecent(state.tap.at); }
     state = null;
     $("comment").value = "";
     commentCut = false;
@@ -539,6 +548,10 @@
 
   function recent() {
     try { return JSON.parse(localStorage.getItem(RECENT_KEY) || "[]"); } catch (e) { return []; }
+  }
+
+  function forgetRecent(at) {
+    localStorage.setItem(RECENT_KEY, JSON.stringify(recent().filter(function (r) { return r.t !== at; })));
   }
 
   function suspectFlags(score, now) {
@@ -563,7 +576,7 @@
     var now = Date.now();
     state = {
       id: uuid4(), overall: score, field: config.kiosk.field, issues: [], criteria: {},
-      suspect: suspectFlags(score, now), submitted: false,
+      suspect: suspectFlags(score, now), submitted: false, tap: { at: now, before: lastTap },
     };
     lastTap = now;
     if (!state.field) { renderFields(); show("field"); } else { afterField(); }
@@ -587,7 +600,7 @@
     var list = $("field-list");
     list.textContent = "";
     config.fields.forEach(function (f) {
-      var b = button("choice field", f[lang] || f.vi);
+      var b = button("choice field", f[lang] || f.vi, state && state.field === f.code);
       b.dataset.code = f.code;
       b.addEventListener("click", function () { state.field = f.code; afterField(); });
       list.appendChild(b);
@@ -746,6 +759,7 @@
   // sent then too). Once in the outbox the draft is dropped; "Quay lại" back to the
   // faces drops it with the rating.
   var DRAFT_KEY = "thuocdo.kiosk.draft";
+  var draftKeptAt = 0;
   var RESUMABLE = ["field", "sipas", "issues", "comment"];
   function readDraft() {
     try { return JSON.parse(localStorage.getItem(DRAFT_KEY) || "null"); } catch (e) { return null; }
@@ -760,6 +774,7 @@
         comment: $("comment").value, at: Date.now(),
       };
     }
+    draftKeptAt = Date.now();
     try { localStorage.setItem(DRAFT_KEY, JSON.stringify(draft)); }
     catch (e) { /* storage full: the rating is still sent when it is finished */ }
   }
@@ -880,7 +895,7 @@
     $("issues-next").addEventListener("click", function () { show("comment"); $("comment").focus(); });
     $("sipas-next").addEventListener("click", function () {
       state.dimension += 1;
-      if (state.dimension < config.sipas.length) { renderSipas(); show("sipas"); window.scrollTo(0, 0); }
+      if (state.dimension < config.sipas.length) { renderSipas(); show("sipas"); }
       else { renderIssues(); show("issues"); }
     });
     $("send").addEventListener("click", submit);
