@@ -258,3 +258,51 @@ def test_the_sipas_table_groups_its_criteria_by_dimension_in_the_html(
         # the dimension's row and each criterion's carry their figures (20 answers)
         assert body.count('<td class="num"><span data-value="20">') == len(heads)
     assert sum(len(d.criteria) for d in sipas.dimensions) == 19
+
+
+def test_communes_without_responses_are_not_ranked_shared_or_alerted(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """June 2025 in old Huyện Phú Bình: old Xã Kha Sơn has 3 unsatisfied responses,
+    Xã Bàn Đạt a single one, the other communes none. Only those two are ranked; the
+    others show "–" for rank and shares (not "0"); Kha Sơn is alerted (0 of 3: its 95%
+    interval reaches 56.2%, below 70%), Bàn Đạt's lone answer is not (0 of 1: 79.3%)."""
+
+    def june(i: int, unit: str) -> Record:
+        return Record(
+            id=f"june-{unit}-{i}",
+            submitted_at=dt.datetime(2025, 6, 10 + i, 9, tzinfo=VN),
+            unit_key=unit,
+            commune_code=unit.split("@")[0],
+            field="ho_tich",
+            overall=2,
+            issues=("waiting_time",),
+        )
+
+    records = [june(i, "05959@-") for i in range(3)] + [june(0, "05911@-")]
+    scoring.store.apply_batch(records, {("t", 0): 100})
+    page = open_page("/?unit=173&period=2025-06")
+    ranks = re.findall(r'data-unit="([^"]+)" data-rank="(\d*)"', section(page, "ranking"))
+    # (by the shrunk index: one answer moves Bàn Đạt less far from the district's mean)
+    assert ranks[:2] == [("05911@-", "1"), ("05959@-", "2")] and len(ranks) > 2
+    assert {rank for _, rank in ranks[2:]} == {""}
+    assert section(page, "ranking").count('<span class="rank-no">–</span>') == len(ranks) - 2
+    heat = section(page, "heatmap")
+    empty_row = heat.split('data-unit="05908@-">', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'data-value="([^"]*)">([^<]*)</td>', empty_row)
+    assert cells and set(cells) == {("", "–")}
+    alerts = re.findall(r'<li class="alert (\w+)" data-unit="([^"]+)"', section(page, "alerts"))
+    assert alerts == [("below", "05959@-")]
+
+
+def test_a_period_outside_the_picker_stays_chosen(open_page: Callable[..., str]) -> None:
+    """A period typed into the address (December 2024, before the picker's lists) is the
+    picker's choice, so that "Xem" keeps it."""
+    page = open_page("/?unit=173&period=2024-12")
+    picker = page.split('<select name="period">', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="([^"]+)" selected>([^<]+)</option>', picker) == [
+        ("2024-12", "Tháng 12/2024")
+    ]
+    listed = open_page(f"/?unit=173&period={PERIOD}")
+    picker = listed.split('<select name="period">', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="([^"]+)" selected>', picker) == [PERIOD]

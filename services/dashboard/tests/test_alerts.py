@@ -49,7 +49,14 @@ def test_alerts_below_threshold_and_drop_sorted_lowest_first() -> None:
         Estimate("k2", "Xã Hai", 100, 65),  # 65 % < 70: below
         Estimate("k3", "Xã Ba", 100, 75),  # 75 %, was 90 %: drop
         Estimate("k4", "Xã Bốn", 0, 0),  # nothing to say
-        Estimate("k5", "Xã Năm", 10, 5, small_sample=True),  # 50 %, small sample
+        # Small samples, with their Wilson 95% upper bounds (z = 1.96), by hand:
+        # 1 of 10: centre (0.1 + 1.9208/10) / 1.38416 = 0.21102, half-width
+        # 1.96 * sqrt(0.009 + 0.009604) / 1.38416 = 0.19314 -> 40.4 % < 70: below.
+        Estimate("k5", "Xã Năm", 10, 1, small_sample=True, ci_high=40.4),
+        # 5 of 10: 50 % but the interval reaches 76.3 %: not clearly below, no alert.
+        Estimate("k6", "Xã Sáu", 10, 5, small_sample=True, ci_high=76.3),
+        # 0 of 1: 0 %, the interval reaches 79.3 %.
+        Estimate("k7", "Xã Bảy", 1, 0, small_sample=True, ci_high=79.3),
     ]
     previous = {"k3": Estimate("k3", "Xã Ba", 100, 90), "k1": Estimate("k1", "Xã Một", 100, 92)}
     found = alerts(current, previous, threshold=70.0)

@@ -27,6 +27,12 @@ def test_numbers_and_periods() -> None:
     assert messages.number(82.456, "vi") == "82,5"
     assert messages.number(82.456, "en", 2) == "82.46"
     assert messages.number(None) == "–"
+    # Thousands grouped: a dot in Vietnamese (its decimal mark is the comma), a comma in English.
+    assert messages.number(13350, "vi", 0) == "13.350"
+    assert messages.number(1234567.891, "vi", 2) == "1.234.567,89"
+    assert messages.number(13350, "en", 0) == "13,350"
+    assert messages.text("n_short", "en", n=messages.number(1, "en", 0)) == "1 response"
+    assert messages.text("n_short", "en", n=messages.number(4475, "en", 0)) == "4,475 responses"
     assert messages.period_label(parse("2025-Q3"), "vi") == "Quý 3/2025"
     assert messages.period_label(parse("2025-07"), "vi") == "Tháng 7/2025"
     assert messages.period_label(parse("2025-07"), "en") == "Jul 2025"

@@ -98,7 +98,9 @@ def test_rollup_to_province_and_ranking(client: FlaskClient) -> None:
     assert len(ranking["units"]) == 25  # 20 old communes + 5 new ones
     by_key = {u["unit"]["key"]: u for u in ranking["units"]}
     assert (by_key[OLD]["n"], by_key[NEW]["n"], by_key["05911@-"]["n"]) == (3, 2, 1)
-    assert [u["rank"] for u in ranking["units"]] == list(range(1, 26))
+    # Ranked: the 3 units with responses; the 22 without are listed after them, unranked.
+    assert [u["rank"] for u in ranking["units"]] == [1, 2, 3] + [None] * 22
+    assert {u["unit"]["key"] for u in ranking["units"][:3]} == {OLD, NEW, "05911@-"}
     assert by_key["05908@-"]["shrunk"] is None
 
 
@@ -150,6 +152,11 @@ def test_issues_matrix_trend_comments(client: FlaskClient) -> None:
     assert sum(row["shares"]) == 50.0
     old = next(r for r in matrix["rows"] if r["unit"]["key"] == OLD)
     assert old["n"] == 3 and old["shares"][codes.index("waiting_time")] == 0.0
+    # A commune without a response has no shares at all (not 0 %), here and per issue.
+    none = next(r for r in matrix["rows"] if r["unit"]["key"] == "05908@-")
+    assert none["n"] == 0 and none["shares"] == [None] * len(codes)
+    empty = client.get("/api/v1/issues?unit=05908@-&period=2025").get_json()
+    assert empty["n"] == 0 and {i["share"] for i in empty["issues"]} == {None}
     trend = client.get(
         "/api/v1/trend?unit=19&from=2025-06-01&to=2025-07-31&granularity=month"
     ).get_json()

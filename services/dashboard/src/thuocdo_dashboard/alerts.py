@@ -1,11 +1,13 @@
 """Alert rules for the overview. Pure functions with hand-checkable numbers.
 
 A unit raises an alert when its index is below the threshold (percent 0–100), or
-when it dropped significantly against the previous period: a two-sided
-two-proportion z-test on "satisfied" (answers 4 or 5) at the 5% level, counted only
-as a drop when the current share is lower. Units are matched by unit key; a commune
-formed in the 2025 reform has no previous version to compare with, so it gets no
-drop alert in its first period.
+when it dropped significantly against the previous period. A small sample is below
+only when even the upper bound of its 95% interval is: a single unsatisfied citizen
+is not a commune falling short (0 satisfied of 1: the interval reaches 79.3%). A drop
+is a two-sided two-proportion z-test on "satisfied" (answers 4 or 5) at the 5% level,
+counted only when the current share is lower. Units are matched by unit key; a
+commune formed in the 2025 reform has no previous version to compare with, so it
+gets no drop alert in its first period.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Estimate:
     n: int
     satisfied: int
     small_sample: bool = False
+    ci_high: float | None = None  # upper bound of the 95% interval, percent
 
     @property
     def index(self) -> float | None:
@@ -76,9 +79,10 @@ def alerts(
     threshold: float = 70.0,
     alpha: float = 0.05,
 ) -> list[Alert]:
-    """Alerts for ``current`` units: below ``threshold`` (percent) and/or a
-    significant drop against ``previous`` (by unit key). Sorted by index, lowest
-    first; units with no answers raise nothing."""
+    """Alerts for ``current`` units: below ``threshold`` (percent; for a small
+    sample, its interval's upper bound too) and/or a significant drop against
+    ``previous`` (by unit key). Sorted by index, lowest first; units with no answers
+    raise nothing."""
     out: list[Alert] = []
     for est in current:
         index = est.index
@@ -86,7 +90,8 @@ def alerts(
             continue
         prev = previous.get(est.key)
         prev_index = prev.index if prev is not None else None
-        if index < threshold:
+        clearly = not est.small_sample or (est.ci_high is not None and est.ci_high < threshold)
+        if index < threshold and clearly:
             out.append(
                 Alert(est.key, est.name, "below", index, prev_index, None, None, est.small_sample)
             )

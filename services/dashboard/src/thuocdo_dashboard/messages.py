@@ -282,7 +282,7 @@ def _template(key: str, lang: str, values: dict[str, object]) -> str:
     template = en if lang == "en" else vi
     if "|" in template:
         one, many = template.split("|", 1)
-        template = one if values.get("n") == 1 else many
+        template = one if values.get("n") in (1, "1") else many
     return template
 
 
@@ -320,12 +320,16 @@ def rating_label(score: int, lang: str = "vi") -> str:
     return en if lang == "en" else vi
 
 
+_VI_MARKS = str.maketrans({",": ".", ".": ","})
+
+
 def number(value: float | None, lang: str = "vi", digits: int = 1) -> str:
-    """A number for display: Vietnamese uses a decimal comma (82,5); "–" for None."""
+    """A number for display, its thousands grouped: Vietnamese 13.350 and 82,5,
+    English 13,350 and 82.5; "–" for None."""
     if value is None:
         return "–"
-    shown = f"{value:.{digits}f}"
-    return shown.replace(".", ",") if lang == "vi" else shown
+    shown = f"{value:,.{digits}f}"
+    return shown.translate(_VI_MARKS) if lang == "vi" else shown
 
 
 def _month(year: int, month: int, lang: str) -> str:

@@ -353,7 +353,12 @@ def overview(
                 )
     current = [
         alert_rules.Estimate(
-            r["key"], r["label"], int(r["n"] or 0), int(r["satisfied"] or 0), r["small"]
+            r["key"],
+            r["label"],
+            int(r["n"] or 0),
+            int(r["satisfied"] or 0),
+            r["small"],
+            r["ci_high"],
         )
         for r in page.data["ranking"]
     ]

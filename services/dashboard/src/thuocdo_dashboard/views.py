@@ -182,16 +182,15 @@ def _context(page: model.Page) -> dict[str, Any]:
         for m in periods.recent(today, "month", 3 * PICKER_QUARTERS)
         if m.start >= quarters[-1].start
     ]
+    years = periods.recent(today, "year", today.year - quarters[-1].start.year + 1)
     return {
         "page": page,
         "status_text": _status_text(page),
         "months": [(p.label, messages.period_label(p, g.lang)) for p in months],
         "quarters": [(p.label, messages.period_label(p, g.lang)) for p in quarters],
         # this year and the years the quarters above reach back into
-        "years": [
-            (p.label, messages.period_label(p, g.lang))
-            for p in periods.recent(today, "year", today.year - quarters[-1].start.year + 1)
-        ],
+        "years": [(p.label, messages.period_label(p, g.lang)) for p in years],
+        "period_listed": page.period in (*months, *quarters, *years),
         "period_label": messages.period_label(page.period, g.lang),
         # A period that has not begun has no responses: say so rather than show zeros.
         "period_future": page.period.start > today,

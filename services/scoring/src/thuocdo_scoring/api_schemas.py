@@ -87,7 +87,9 @@ class IndexOut(EstimateOut):
 class RankedUnitOut(EstimateOut):
     unit = fields.Nested(UnitOut)
     shrunk = fields.Float(allow_none=True, metadata={"description": "EB posterior mean, 0-100"})
-    rank = fields.Integer()
+    rank = fields.Integer(
+        allow_none=True, metadata={"description": "1 = best; null without a response"}
+    )
 
 
 class PriorOut(Schema):
@@ -109,7 +111,11 @@ class IssueRowOut(NamedEstimateOut):
         metadata={"description": "of those, rated 1-3: the issue raised as a problem"}
     )
     share = fields.Float(
-        metadata={"description": "% of the unit's responses raising it as a problem (1-3)"}
+        allow_none=True,
+        metadata={
+            "description": "% of the unit's responses raising it as a problem (1-3);"
+            " null without a response"
+        },
     )
 
 
@@ -125,8 +131,11 @@ class MatrixRowOut(Schema):
     unit = fields.Nested(UnitOut)
     n = fields.Integer()
     shares = fields.List(
-        fields.Float(),
-        metadata={"description": "per issue (in `issues` order): % raising it as a problem (1-3)"},
+        fields.Float(allow_none=True),
+        metadata={
+            "description": "per issue (in `issues` order): % raising it as a problem (1-3);"
+            " null without a response"
+        },
     )
 
 

@@ -245,8 +245,10 @@ class ReadModel:
         rows.sort(
             key=lambda r: (r["shrunk"] is None, -(r["shrunk"] or 0), -r["n"], r["unit"]["key"])
         )
+        # A unit without a response in the period has no place in the ranking (it is
+        # listed last, unranked): a rank would read as a result.
         for i, r in enumerate(rows, 1):
-            r["rank"] = i
+            r["rank"] = i if r["n"] else None
         return {
             "parent": unit_dict(parent),
             "period": q.period.to_dict(),
@@ -442,10 +444,11 @@ class ReadModel:
         return {"parent": unit_dict(parent), "period": q.period.to_dict(), "groups": out}
 
 
-def _share(issue: Counts, total: int) -> float:
+def _share(issue: Counts, total: int) -> float | None:
     """% of a unit's ``total`` responses that raised the issue as a problem (rated 1-3
-    and ticked it); a tick on a 4-5 answer is praise and is not counted."""
-    return round(100 * issue.unsatisfied / total, 2) if total else 0.0
+    and ticked it); a tick on a 4-5 answer is praise and is not counted. None without
+    a response: no share at all, not 0 %."""
+    return round(100 * issue.unsatisfied / total, 2) if total else None
 
 
 def _group(vectors: dict[str, list[float]]) -> list[list[str]]:
