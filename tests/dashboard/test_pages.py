@@ -306,3 +306,33 @@ def test_a_period_outside_the_picker_stays_chosen(open_page: Callable[..., str])
     listed = open_page(f"/?unit=173&period={PERIOD}")
     picker = listed.split('<select name="period">', 1)[1].split("</select>", 1)[0]
     assert re.findall(r'<option value="([^"]+)" selected>', picker) == [PERIOD]
+
+
+def test_the_headline_says_how_many_suspect_responses_it_leaves_out(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Responses the kiosk flagged are left out of the index by default; the leader
+    is told how many, rather than left to wonder why the kiosk's tally is higher."""
+
+    def may(i: int, suspect: bool) -> Record:
+        return Record(
+            id=f"may-{i}",
+            submitted_at=dt.datetime(2025, 5, 5 + i, 9, tzinfo=VN),
+            unit_key="05911@-",
+            commune_code="05911",
+            field="ho_tich",
+            overall=5,
+            suspect=suspect,
+        )
+
+    scoring.store.apply_batch([may(i, i < 2) for i in range(5)], {("t", 0): 100})
+    page = open_page("/?unit=173&period=2025-05")
+    assert 'id="headline-n">3</span>' in page
+    assert (
+        '<div class="muted" data-notice="suspect">Không tính 2 phiếu được kiosk đánh dấu'
+        " cần xem lại (chạm quá nhanh, nhiều phiếu giống nhau liên tiếp, hoặc ngày giờ"
+        " không chắc chắn).</div>"
+    ) in page
+    english = open_page("/commune/05911@-?period=2025-05", lang="en")
+    assert "2 responses flagged by the kiosk for checking" in english
+    assert 'data-notice="suspect"' not in open_page("/?unit=173&period=2025-04")

@@ -114,6 +114,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Mẫu nhỏ: số phiếu còn ít nên chỉ số chưa đủ tin cậy; không nên dùng để so sánh thứ hạng.",
         "Small sample: few responses, the index is not precise; do not compare ranks.",
     ),
+    "suspect_excluded": (
+        "Không tính {n} phiếu được kiosk đánh dấu cần xem lại (chạm quá nhanh, nhiều phiếu"
+        " giống nhau liên tiếp, hoặc ngày giờ không chắc chắn).",
+        "{n} response flagged by the kiosk for checking (taps too fast, a burst of identical"
+        " ratings, or an uncertain date) is not counted.|{n} responses flagged by the kiosk"
+        " for checking (taps too fast, a burst of identical ratings, or an uncertain date)"
+        " are not counted.",
+    ),
     "index_def": (
         "Tỷ lệ % số phiếu đánh giá “Hài lòng” hoặc “Rất hài lòng”.",
         "Share (%) of responses rating “Satisfied” or “Very satisfied”.",

@@ -158,6 +158,13 @@ def _estimate(obj: dict[str, Any] | None) -> dict[str, Any]:
     return {k: (obj or {}).get(k) for k in keys}
 
 
+def _headline(index: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The page's headline estimate, with how many suspect responses it leaves out."""
+    if not index:
+        return None
+    return {**_estimate(index), "suspect_excluded": index.get("suspect_excluded") or 0}
+
+
 def _trend_call(
     client: ScoringClient,
     key: str,
@@ -284,7 +291,7 @@ def overview(
     if prev_parent is not None:
         p_before = status.start(lambda: client.units(prev_parent.key, previous.label, field=field))
     headline = status.call(p_head, "headline")
-    page.data["headline"] = _estimate(headline) if headline else None
+    page.data["headline"] = _headline(headline)
     _freshness(page, headline)
 
     rows: list[dict[str, Any]] = []
@@ -508,7 +515,7 @@ def commune(
     p_comments = status.start(lambda: comments_page(wanted, remember=not everything))
     p_trend = status.start(_trend_call(client, unit.key, period))
     index = status.call(p_index, "headline", "sipas", "fields")
-    page.data["headline"] = _estimate(index) if index else None
+    page.data["headline"] = _headline(index)
     _freshness(page, index)
     page.data["mean"] = (index or {}).get("mean")
     field_names, issue_names = _field_names(lang), _issue_names(lang)
