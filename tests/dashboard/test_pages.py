@@ -54,11 +54,25 @@ def open_page(scoring: Scoring, tmp_path: Path) -> Callable[..., str]:
     return get
 
 
+def answer(day: dt.date, i: int, unit: str, overall: int, **kw: object) -> Record:
+    """One response to ``unit`` (a unit key) at 09:00 Vietnam time on ``day`` + ``i``."""
+    return Record(
+        id=f"{day:%Y%m%d}-{unit}-{i}",
+        submitted_at=dt.datetime.combine(day + dt.timedelta(days=i), dt.time(9), VN),
+        unit_key=unit,
+        commune_code=unit.split("@")[0],
+        field="ho_tich",
+        overall=overall,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
 def section(html: str, name: str) -> str:
     """The HTML of one live section of a page (``data-section="<name>"``)."""
     return html.split(f'data-section="{name}">', 1)[1].split("data-section=", 1)[0]
 
 
+JUNE_10 = dt.date(2025, 6, 10)
 NOT_LOADED = "Chưa tải được số liệu: hệ thống tính chỉ số không trả lời."
 
 
@@ -68,18 +82,7 @@ def test_the_heatmap_file_marks_a_former_commune_like_the_page(
     """June 2025: old Xã Kha Sơn (05959, abolished on 2025-07-01) in old Huyện Phú Bình.
     The page's heatmap says "(cũ)"; its CSV said only "Xã Kha Sơn", which a reader
     takes for today's commune of that name."""
-    old = [
-        Record(
-            id=f"june-{i}",
-            submitted_at=dt.datetime(2025, 6, 10 + i, 9, tzinfo=VN),
-            unit_key="05959@-",
-            commune_code="05959",
-            field="ho_tich",
-            overall=2,
-            issues=("waiting_time",),
-        )
-        for i in range(3)
-    ]
+    old = [answer(JUNE_10, i, "05959@-", 2, issues=("waiting_time",)) for i in range(3)]
     scoring.store.apply_batch(old, {("t", 0): 100})
     page = open_page("/?unit=173&period=2025-06")
     assert "Xã Kha Sơn (cũ)" in section(page, "heatmap")
@@ -267,19 +270,8 @@ def test_communes_without_responses_are_not_ranked_shared_or_alerted(
     Xã Bàn Đạt a single one, the other communes none. Only those two are ranked; the
     others show "–" for rank and shares (not "0"); Kha Sơn is alerted (0 of 3: its 95%
     interval reaches 56.2%, below 70%), Bàn Đạt's lone answer is not (0 of 1: 79.3%)."""
-
-    def june(i: int, unit: str) -> Record:
-        return Record(
-            id=f"june-{unit}-{i}",
-            submitted_at=dt.datetime(2025, 6, 10 + i, 9, tzinfo=VN),
-            unit_key=unit,
-            commune_code=unit.split("@")[0],
-            field="ho_tich",
-            overall=2,
-            issues=("waiting_time",),
-        )
-
-    records = [june(i, "05959@-") for i in range(3)] + [june(0, "05911@-")]
+    records = [answer(JUNE_10, i, "05959@-", 2, issues=("waiting_time",)) for i in range(3)]
+    records.append(answer(JUNE_10, 0, "05911@-", 2, issues=("waiting_time",)))
     scoring.store.apply_batch(records, {("t", 0): 100})
     page = open_page("/?unit=173&period=2025-06")
     ranks = re.findall(r'data-unit="([^"]+)" data-rank="(\d*)"', section(page, "ranking"))
@@ -313,19 +305,8 @@ def test_the_headline_says_how_many_suspect_responses_it_leaves_out(
 ) -> None:
     """Responses the kiosk flagged are left out of the index by default; the leader
     is told how many, rather than left to wonder why the kiosk's tally is higher."""
-
-    def may(i: int, suspect: bool) -> Record:
-        return Record(
-            id=f"may-{i}",
-            submitted_at=dt.datetime(2025, 5, 5 + i, 9, tzinfo=VN),
-            unit_key="05911@-",
-            commune_code="05911",
-            field="ho_tich",
-            overall=5,
-            suspect=suspect,
-        )
-
-    scoring.store.apply_batch([may(i, i < 2) for i in range(5)], {("t", 0): 100})
+    may = [answer(dt.date(2025, 5, 5), i, "05911@-", 5, suspect=i < 2) for i in range(5)]
+    scoring.store.apply_batch(may, {("t", 0): 100})
     page = open_page("/?unit=173&period=2025-05")
     assert 'id="headline-n">3</span>' in page
     assert (
