@@ -317,3 +317,17 @@ def test_the_headline_says_how_many_suspect_responses_it_leaves_out(
     english = open_page("/commune/05911@-?period=2025-05", lang="en")
     assert "2 responses flagged by the kiosk for checking" in english
     assert 'data-notice="suspect"' not in open_page("/?unit=173&period=2025-04")
+
+
+def test_a_field_chosen_on_the_overview_goes_along_to_the_commune(
+    open_page: Callable[..., str],
+) -> None:
+    """A leader looking at land procedures (đất đai) clicks a commune: its page opens
+    with the comments of that field, not all of them."""
+    page = open_page(f"/?unit=173&period={PERIOD}&field=dat_dai")
+    links = re.findall(r'href="(/commune/[^"]+)"', section(page, "ranking"))
+    assert links and all("field=dat_dai" in html_lib.unescape(h) for h in links), links
+    commune = open_page(html_lib.unescape(links[0]))
+    form = commune.split('<select name="field">', 1)[1].split("</select>", 1)[0]
+    chosen = re.findall(r'<option value="([^"]*)" selected>', form)
+    assert chosen[:1] == ["dat_dai"]

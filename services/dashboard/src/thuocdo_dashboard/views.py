@@ -109,7 +109,14 @@ def _unit_link(scope: Scope, period: periods.Period) -> Callable[[Unit], str | N
 
 
 def _commune_href(key: str) -> str:
-    return url_for("views.commune", key=key, period=request.args.get("period") or None)
+    # A field chosen on the overview goes along: the commune page's comments open
+    # filtered to it (its figures are the commune's, with a line per field).
+    return url_for(
+        "views.commune",
+        key=key,
+        period=request.args.get("period") or None,
+        field=request.args.get("field") or None,
+    )
 
 
 def _issue_link(unit: Unit) -> Callable[[str], str]:
