@@ -331,3 +331,15 @@ def test_a_field_chosen_on_the_overview_goes_along_to_the_commune(
     form = commune.split('<select name="field">', 1)[1].split("</select>", 1)[0]
     chosen = re.findall(r'<option value="([^"]*)" selected>', form)
     assert chosen[:1] == ["dat_dai"]
+
+
+def test_a_small_sipas_sample_is_flagged_like_the_index(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Two SIPAS questionnaires give a SIPAS index of their own: flagged "Mẫu nhỏ"
+    beside its n, as the satisfaction index is."""
+    may = [answer(dt.date(2025, 5, 5), i, "05911@-", 4, criteria={"tc1": 4}) for i in range(2)]
+    scoring.store.apply_batch(may, {("t", 0): 100})
+    page = open_page("/commune/05911@-?period=2025-05")
+    line = page.split("Chỉ số SIPAS chung", 1)[1].split("</p>", 1)[0]
+    assert "Số phiếu: 2" in line and "Mẫu nhỏ" in line, line

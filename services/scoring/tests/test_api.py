@@ -77,6 +77,7 @@ def test_index_of_a_commune_version(client: FlaskClient) -> None:
     assert body["small_sample"] is True
     # SIPAS from record 3 only: tc1=2 (0 %), tt1=5 (100 %) -> access 0, procedures 100 -> 50
     assert body["sipas"]["overall"] == 50.0 and body["sipas"]["n"] == 1
+    assert body["sipas"]["small_sample"] is True
     assert [f["code"] for f in body["fields"]] == ["ho_tich", "dat_dai"]
     assert body["as_of"] == "2025-06-12T02:00:00+00:00"
 

@@ -58,7 +58,10 @@ def test_sipas_dimension_and_overall() -> None:
     assert dims["procedures"].index == 100.0
     assert dims["civil_servants"].index is None
     assert result.overall == 76.25
-    assert result.n == 5
+    assert result.n == 5 and result.small_sample  # 5 < 30
+    # The flag follows the responses, not the criteria's answers: 30 is no longer small.
+    assert sipas_index(criteria, sipas(), n_responses=29).small_sample  # type: ignore[union-attr]
+    assert not sipas_index(criteria, sipas(), n_responses=30).small_sample  # type: ignore[union-attr]
     tc1 = next(c for c in dims["access"].criteria if c.code == "tc1")
     assert tc1.estimate.index == 80.0
 

@@ -539,7 +539,11 @@ def commune(
     )
     page.data["sipas"] = None
     if sipas:
-        page.data["sipas"] = {"overall": sipas.get("overall"), "n": sipas.get("n")}
+        page.data["sipas"] = {
+            "overall": sipas.get("overall"),
+            "n": sipas.get("n"),
+            "small": bool(sipas.get("small_sample")),
+        }
         for dim in sipas.get("dimensions", []):
             dname = dimension_names.get(dim.get("code"), dim.get("name", ""))
             sipas_table.rows.append([dname, "", dim.get("n"), dim.get("index"), None, None])

@@ -46,6 +46,7 @@ class DimensionOut(Schema):
 class SipasOut(Schema):
     n = fields.Integer()
     overall = fields.Float(allow_none=True)
+    small_sample = fields.Boolean(metadata={"description": "n below the small-sample threshold"})
     dimensions = fields.List(fields.Nested(DimensionOut))
 
 

@@ -113,11 +113,13 @@ class SipasResult:
     n: int
     overall: float | None
     dimensions: tuple[DimensionResult, ...]
+    small_sample: bool = False  # fewer responses than the small-sample threshold
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "overall": self.overall,
+            "small_sample": self.small_sample,
             "dimensions": [
                 {
                     "code": d.code,
@@ -167,7 +169,12 @@ def sipas_index(
         dims.append(DimensionResult(dim.code, dim.label.get(lang), dim_index, dim_n, tuple(crits)))
         if dim_index is not None:
             overall_pairs.append((dim_index, weights.get(dim.code, dim.weight)))
-    return SipasResult(n=n_responses, overall=_weighted_mean(overall_pairs), dimensions=tuple(dims))
+    return SipasResult(
+        n=n_responses,
+        overall=_weighted_mean(overall_pairs),
+        dimensions=tuple(dims),
+        small_sample=n_responses < small_sample,
+    )
 
 
 def parse_weights(text: str) -> dict[str, float]:
