@@ -343,3 +343,27 @@ def test_a_small_sipas_sample_is_flagged_like_the_index(
     page = open_page("/commune/05911@-?period=2025-05")
     line = page.split("Chỉ số SIPAS chung", 1)[1].split("</p>", 1)[0]
     assert "Số phiếu: 2" in line and "Mẫu nhỏ" in line, line
+
+
+def test_a_filtered_comments_file_is_named_by_its_filters(scoring: Scoring, tmp_path: Path) -> None:
+    """The comments of rating 1 in land procedures, downloaded, must not carry the name
+    of the whole list (a leader keeps both)."""
+    settings = DashboardSettings(
+        secret_key="k" * 32, data_dir=tmp_path, scoring_url=scoring.url, scoring_token=TOKEN
+    )
+    app = dashboard_app(settings, TESTING=True)
+    app.extensions["thuocdo_accounts"].add("tinh", "district", "19", PASSWORD)
+    client: FlaskClient = app.test_client()
+    with client.session_transaction() as session:
+        session["user"] = "tinh"
+
+    def name(query: str) -> str:
+        resp = client.get(f"/csv/commune/{KHA_SON}/comments.csv?period={PERIOD}{query}")
+        assert resp.status_code == 200
+        return resp.headers["Content-Disposition"]
+
+    assert name("") == f'attachment; filename="thuocdo-commune-comments-05953-{PERIOD}.csv"'
+    assert name("&rating=1&field=dat_dai&issue=waiting_time") == (
+        f'attachment; filename="thuocdo-commune-comments-05953-rating1-dat_dai-waiting_time'
+        f'-{PERIOD}.csv"'
+    )

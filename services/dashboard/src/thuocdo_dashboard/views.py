@@ -326,8 +326,14 @@ def _download(page: model.Page, table: str, fmt: str) -> Response:
     if table == "comments" and page.data.get("comments_partial"):
         raise DownloadUnavailable()  # not every page of comments came fresh: it would lie
     field = page.data.get("field")
-    scope_part = f"{page.unit.code}-{field}" if field else page.unit.code
-    name = f"thuocdo-{page.kind}-{table}-{scope_part}-{page.period.label}.{fmt}"
+    parts = [page.unit.code, field] if field else [page.unit.code]
+    if table == "comments":
+        # A filtered list is named apart from the whole one (rating 1, land, ...).
+        chosen = _filters()
+        if "rating" in chosen:
+            parts.append(f"rating{chosen['rating']}")
+        parts += [chosen[k] for k in ("field", "issue") if k in chosen]
+    name = f"thuocdo-{page.kind}-{table}-{'-'.join(parts)}-{page.period.label}.{fmt}"
     if fmt == "xlsx":
         body = xlsx_export.encode(found.title, found.csv_header(), found.csv_rows())
         content_type = XLSX_TYPE
