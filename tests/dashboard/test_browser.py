@@ -339,6 +339,13 @@ def test_district_leader_sees_the_numbers_scoring_gives(
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     page.wait_for_selector("#trend-chart canvas")
+    # The heatmap scrolls sideways on a phone; its communes' names stay in view.
+    wrap = page.locator(".table-wrap:has(table.heatmap)")
+    wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+    assert wrap.evaluate("w => w.scrollLeft") > 0
+    name = page.locator("table.heatmap tbody th").first.bounding_box()
+    assert name is not None and abs(name["x"] - wrap.bounding_box()["x"]) < 2, name
+    wrap.evaluate("w => { w.scrollLeft = 0; }")
     page.screenshot(path=str(output_dir / "overview-390x844.png"), full_page=True)
     page.close()
 
