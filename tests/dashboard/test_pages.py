@@ -367,3 +367,20 @@ def test_a_filtered_comments_file_is_named_by_its_filters(scoring: Scoring, tmp_
         f'attachment; filename="thuocdo-commune-comments-05953-rating1-dat_dai-waiting_time'
         f'-{PERIOD}.csv"'
     )
+
+
+def test_on_a_phone_only_a_column_of_names_stays_in_view(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """The first column stays while a wide table scrolls on a phone when it names the
+    rows (fields, issues); not the ranking's rank or the comments' date."""
+    comment = answer(dt.date(2025, 8, 5), 0, KHA_SON, 2, comment="Phải chờ lâu.")
+    scoring.store.apply_batch([comment], {("t", 0): 1_000})
+    tables = re.findall(
+        r'<table class="([^"]+)" data-table="([^"]+)"',
+        open_page(f"/commune/{KHA_SON}?period={PERIOD}") + open_page(f"/?unit=173&period={PERIOD}"),
+    )
+    named = {name for cls, name in tables if "named" in cls.split()}
+    shown = {name for _, name in tables}
+    assert {"fields", "issues", "ranking", "comments"} <= shown, shown
+    assert {"fields", "issues"} <= named and not {"ranking", "comments"} & named, tables

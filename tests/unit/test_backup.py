@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,22 @@ def test_backup_takes_relative_paths_and_leaves_no_empty_directory(
     assert main(["backups/one", "--data-dir", str(data)]) == 0
     with sqlite3.connect(tmp_path / "backups" / "one" / "scoring.sqlite3") as copy:
         assert copy.execute("SELECT count(*) FROM t").fetchone() == (7,)
+
+
+def test_a_copy_that_fails_its_check_is_kept_with_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy made but failing its integrity check stays for inspection (only failed
+    copies are removed): the folder is then not empty and is kept, without a crash."""
+    import thuocdo_shared.backup as backup
+
+    def damaged(data_dir: Path, dest: Path) -> Iterator[backup.Copied]:
+        dest.mkdir(parents=True)
+        (dest / "scoring.sqlite3").write_bytes(b"copied")
+        yield backup.Copied("scoring.sqlite3", 6, "integrity check: page 7 is never used")
+
+    monkeypatch.setattr(backup, "backup_databases", damaged)
+    (tmp_path / "data").mkdir()
+    assert main([str(tmp_path / "b"), "--data-dir", str(tmp_path / "data")]) == 1
+    assert "not backed up: scoring.sqlite3" in capsys.readouterr().err
+    assert (tmp_path / "b" / "scoring.sqlite3").exists()

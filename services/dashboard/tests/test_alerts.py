@@ -68,3 +68,8 @@ def test_alerts_below_threshold_and_drop_sorted_lowest_first() -> None:
 
 def test_threshold_is_strict() -> None:
     assert alerts([Estimate("k", "X", 10, 7)], {}, threshold=70.0) == []
+
+
+def test_a_small_sample_without_its_interval_falls_back_on_the_index() -> None:
+    found = alerts([Estimate("k", "X", 10, 5, small_sample=True)], {}, threshold=70.0)
+    assert [(a.key, a.kind) for a in found] == [("k", "below")]

@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bad = [c.name for c in copied if c.problem]
     if bad:
         print(f"error: not backed up: {', '.join(bad)}", file=sys.stderr)
-        if len(bad) == len(copied):
+        if not any(args.dest.iterdir()):
             args.dest.rmdir()  # nothing in it: the same command can simply be run again
         return 1
     print(f"{len(copied)} file(s) in {args.dest}")

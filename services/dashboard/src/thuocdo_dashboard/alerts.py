@@ -90,7 +90,8 @@ def alerts(
             continue
         prev = previous.get(est.key)
         prev_index = prev.index if prev is not None else None
-        clearly = not est.small_sample or (est.ci_high is not None and est.ci_high < threshold)
+        # (a small sample without its interval falls back on the index alone)
+        clearly = not est.small_sample or est.ci_high is None or est.ci_high < threshold
         if index < threshold and clearly:
             out.append(
                 Alert(est.key, est.name, "below", index, prev_index, None, None, est.small_sample)

@@ -57,6 +57,9 @@ class Table:
     # Columns of unit names (Vietnamese): marked lang="vi" in an English page only
     # (messages.unit_name), leaving out its "(former)".
     unit_cols: set[int] = field(default_factory=set)
+    # The first column names the row (a commune, a criterion, a field): on a phone it
+    # stays in view while the figures scroll. Not so a rank or a date.
+    named_rows: bool = True
 
     def csv_header(self) -> list[str]:
         return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
@@ -328,6 +331,7 @@ def overview(
         ],
         numeric={2, 3, 4, 5, 6},
         unit_cols={1},
+        named_rows=False,
     )
     for r in page.data["ranking"]:
         ranking.rows.append(
@@ -670,6 +674,7 @@ def commune(
             text("comment", lang),
         ],
         vi_cols={4},
+        named_rows=False,
     )
     total = int((comments or {}).get("total", 0))
     items = list((comments or {}).get("items", []))

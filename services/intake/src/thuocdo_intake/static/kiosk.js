@@ -766,17 +766,18 @@
   }
   function keepDraft(item) {
     if (!item && (!state || state.submitted || !config)) { return; }
-    var draft = item || makeItem();
-    var screen = current();
-    if (!item && RESUMABLE.indexOf(screen) >= 0) {
-      draft.resume = {
-        screen: screen, field: state.field || null, dimension: state.dimension || 0,
-        comment: $("comment").value, at: Date.now(),
-      };
-    }
     draftKeptAt = Date.now();
-    try { localStorage.setItem(DRAFT_KEY, JSON.stringify(draft)); }
-    catch (e) { /* storage full: the rating is still sent when it is finished */ }
+    try {
+      var draft = item || makeItem();
+      var screen = current();
+      if (!item && RESUMABLE.indexOf(screen) >= 0) {
+        draft.resume = {
+          screen: screen, field: state.field || null, dimension: state.dimension || 0,
+          comment: $("comment").value, at: Date.now(), tap: state.tap || null,
+        };
+      }
+      localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    } catch (e) { /* storage full: the rating is still sent when it is finished */ }
   }
   function dropDraft(id) {
     var draft = readDraft();
@@ -800,6 +801,7 @@
     state = {
       id: b.id, overall: b.overall, field: r.field || config.kiosk.field, issues: b.issues || [],
       criteria: b.criteria || {}, suspect: b.suspect || [], submitted: false, dimension: r.dimension,
+      tap: r.tap || null,
     };
     if (b.lang && b.lang !== lang) { lang = b.lang; applyLang(); }
     $("comment").value = r.comment || "";
