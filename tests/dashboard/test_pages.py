@@ -384,3 +384,20 @@ def test_on_a_phone_only_a_column_of_names_stays_in_view(
     shown = {name for _, name in tables}
     assert {"fields", "issues", "ranking", "comments"} <= shown, shown
     assert {"fields", "issues"} <= named and not {"ranking", "comments"} & named, tables
+
+
+def test_comments_deleted_by_the_retention_rule_are_said_to_be(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """A period whose comments were blanked by purge-comments says so, instead of
+    reading as a period when citizens wrote nothing; a later period does not."""
+    may = [answer(dt.date(2025, 5, 5), i, "05911@-", 2, comment="Phải chờ lâu.") for i in range(2)]
+    scoring.store.apply_batch(may, {("t", 0): 1_000})
+    scoring.store.purge_comments(dt.datetime(2025, 6, 1, 0, 0, tzinfo=VN))
+    page = open_page("/commune/05911@-?period=2025-05")
+    assert (
+        '<p class="muted" data-notice="purged">Góp ý gửi trước ngày 01/06/2025 đã được xoá'
+        " theo thời hạn lưu giữ góp ý; điểm đánh giá và các số liệu vẫn được giữ nguyên.</p>"
+    ) in page
+    assert "Phải chờ lâu." not in page
+    assert 'data-notice="purged"' not in open_page(f"/commune/{KHA_SON}?period={PERIOD}")

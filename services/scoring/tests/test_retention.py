@@ -62,6 +62,16 @@ def test_store_blanks_only_old_comments_and_keeps_aggregates(tmp_path: Path) -> 
         r.id: (r.overall, r.issues) for r in RECORDS
     }
     assert store.purge_comments(NOW - dt.timedelta(days=365)) == 0
+    # The store remembers how far comments were blanked, the latest cutoff of all runs.
+    assert store.comments_purged_before() == NOW - dt.timedelta(days=365)
+    store.purge_comments(NOW - dt.timedelta(days=400))
+    assert store.comments_purged_before() == NOW - dt.timedelta(days=365)
+    store.purge_comments(NOW - dt.timedelta(days=30))
+    assert store.comments_purged_before() == NOW - dt.timedelta(days=30)
+
+
+def test_a_store_never_purged_says_so(tmp_path: Path) -> None:
+    assert SqliteStore(tmp_path / "s.sqlite3").comments_purged_before() is None
 
 
 def test_setting_is_read_from_the_environment() -> None:

@@ -98,6 +98,9 @@ class WriteBetweenReads:
     def consumer_state(self) -> Any:
         return self.inner.consumer_state()
 
+    def comments_purged_before(self) -> Any:
+        return self.inner.comments_purged_before()
+
 
 @pytest.fixture
 def racing(tmp_path: Path) -> Iterator[tuple[ReadModel, WriteBetweenReads]]:

@@ -258,6 +258,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "submitted_at": ("Thời gian", "Time"),
     "comment": ("Nội dung góp ý", "Comment"),
     "no_comments": ("Không có góp ý nào phù hợp.", "No matching comments."),
+    "comments_purged": (
+        "Góp ý gửi trước ngày {date} đã được xoá theo thời hạn lưu giữ góp ý; điểm đánh giá"
+        " và các số liệu vẫn được giữ nguyên.",
+        "Comments sent before {date} were deleted under the comment retention rule; ratings"
+        " and all figures are kept.",
+    ),
     "comments_total": ("{n} góp ý", "{n} comment|{n} comments"),
     "page_of": ("trang {page}/{pages}", "page {page} of {pages}"),
     "page_prev": ("Trang trước", "Previous page"),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from thuocdo_shared import reference
-from thuocdo_shared.units import Unit, registry
+from thuocdo_shared.units import LOCAL_TZ, Unit, registry
 
 from . import alerts as alert_rules
 from .messages import number, rating_label, scoring_period_label, text
@@ -710,6 +710,14 @@ def commune(
             items.extend(more.data["items"])
         items = items[:COMMENTS_CSV_MAX]
     page.data["comments_total"] = total
+    # Comments blanked by the retention rule: a period from before then has fewer, or
+    # none, for that reason, not because citizens wrote nothing.
+    purged = (comments or {}).get("purged_before")
+    page.data["comments_purged_before"] = None
+    if purged:
+        day = dt.datetime.fromisoformat(purged).astimezone(LOCAL_TZ).date()
+        if period.start < day:
+            page.data["comments_purged_before"] = day
     page.data["comments_page"] = wanted
     page.data["comments_pages"] = max(1, -(-total // COMMENTS_PER_PAGE))
     problems, praises = _tag_names(lang)

@@ -209,6 +209,13 @@ class CommentOut(Schema):
 
 class CommentsOut(Schema):
     total = fields.Integer()
+    purged_before = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "comments submitted before this time (UTC) were blanked by"
+            " the retention rule (purge-comments); null: never purged"
+        },
+    )
     page = fields.Integer()
     per_page = fields.Integer()
     items = fields.List(fields.Nested(CommentOut))

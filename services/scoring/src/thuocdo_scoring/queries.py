@@ -343,10 +343,14 @@ class ReadModel:
             self._filters(q, keys), rating=rating, limit=per_page, offset=(page - 1) * per_page
         )
         by_key = {u.key: u for u in keys}
+        purged = self.store.comments_purged_before()
         return {
             "total": total,
             "page": page,
             "per_page": per_page,
+            # Comments submitted before this were blanked by the retention rule: a
+            # period before it has fewer (or no) comments for that reason.
+            "purged_before": purged.isoformat() if purged else None,
             "items": [
                 {
                     "id": c.id,

@@ -84,6 +84,10 @@ CREATE TABLE IF NOT EXISTS consumer_state (
     lag INTEGER,
     dead_lettered INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS comments_purged (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    before_utc TEXT NOT NULL
+);
 """
 
 
@@ -183,6 +187,10 @@ class Store(Protocol):
 
     def purge_comments(self, before: dt.datetime) -> int:
         """Blank the comment text of responses submitted before ``before``."""
+        ...
+
+    def comments_purged_before(self) -> dt.datetime | None:
+        """The latest ``before`` comments were blanked up to (None: never purged)."""
         ...
 
     def close(self) -> None: ...
@@ -524,7 +532,19 @@ class SqliteStore:
                 " WHERE comment IS NOT NULL AND submitted_utc < ?",
                 (cutoff,),
             )
+            # So that a page can say why a period's comments are gone (ISO UTC strings
+            # of one form compare as their times; a shorter retention run later keeps
+            # the later cutoff).
+            conn.execute(
+                "INSERT INTO comments_purged (id, before_utc) VALUES (1, ?)"
+                " ON CONFLICT (id) DO UPDATE SET before_utc = max(before_utc, excluded.before_utc)",
+                (cutoff,),
+            )
         return int(cur.rowcount)
+
+    def comments_purged_before(self) -> dt.datetime | None:
+        row = self._conn().execute("SELECT before_utc FROM comments_purged WHERE id = 1").fetchone()
+        return None if row is None else dt.datetime.fromisoformat(row[0])
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
