@@ -27,12 +27,14 @@ pytestmark = pytest.mark.unit
 
 @pytest.fixture
 def open_page(scoring: Scoring, tmp_path: Path) -> Callable[..., str]:
-    """GET a page (or a file) as the province's leader (every commune in scope), in a
-    language; the text it gives, after checking its status. Each call starts with an
-    empty last-good cache."""
+    """GET a page (or a file) as the province's leader (every commune in scope; or as
+    ``role`` of ``unit``), in a language; the text it gives, after checking its status.
+    Each call starts with an empty last-good cache."""
     count = iter(range(1_000))
 
-    def get(path: str, lang: str = "vi", status: int = 200) -> str:
+    def get(
+        path: str, lang: str = "vi", status: int = 200, role: str = "district", unit: str = "19"
+    ) -> str:
         data_dir = tmp_path / f"dashboard-{next(count)}"
         settings = DashboardSettings(
             secret_key="k" * 32,
@@ -42,7 +44,7 @@ def open_page(scoring: Scoring, tmp_path: Path) -> Callable[..., str]:
             scoring_timeout=5.0,
         )
         app = dashboard_app(settings, TESTING=True)
-        app.extensions["thuocdo_accounts"].add("tinh", "district", "19", PASSWORD)
+        app.extensions["thuocdo_accounts"].add("tinh", role, unit, PASSWORD)
         client: FlaskClient = app.test_client()
         with client.session_transaction() as session:
             session["user"] = "tinh"
@@ -401,3 +403,15 @@ def test_comments_deleted_by_the_retention_rule_are_said_to_be(
     ) in page
     assert "Phải chờ lâu." not in page
     assert 'data-notice="purged"' not in open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+
+
+def test_a_commune_or_issue_page_leads_back_to_the_overview(open_page: Callable[..., str]) -> None:
+    """Beside the logo, a link back to the overview of the same period."""
+    back = f'<a class="back-overview" href="/?period={PERIOD}">← Tổng quan</a>'
+    assert back in open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+    assert back in open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}")
+    assert 'class="back-overview"' not in open_page(f"/?period={PERIOD}")
+    # A commune's own user: the commune page is their overview; an issue leads back to it.
+    mine = {"role": "commune", "unit": KHA_SON}
+    assert 'class="back-overview"' not in open_page(f"/commune/{KHA_SON}?period={PERIOD}", **mine)
+    assert back in open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}", **mine)
