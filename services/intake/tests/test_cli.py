@@ -167,3 +167,29 @@ def test_kiosk_set_changes_name_mode_and_field_and_keeps_the_token(
     assert "no active kiosk 'k00000-nope'" in capsys.readouterr().err
     assert registry.revoke(kiosk.id)
     assert main(["kiosk", "set", kiosk.id, "--mode", "quick"]) == 1
+
+
+def test_kiosk_list_read_by_head_ends_without_a_traceback(tmp_path: Path) -> None:
+    """`kiosk list | head -1` with more kiosks than the pipe holds: the list stops
+    quietly when head has read enough (no BrokenPipeError traceback)."""
+    import os
+    import subprocess
+    import sys
+
+    registry = KioskRegistry(tmp_path / "intake-kiosks.sqlite3")
+    for i in range(1_000):  # about 90 KB listed, more than a pipe's 64 KB
+        registry.add("05941", f"Quầy {i}")
+    tool = str(Path(sys.executable).with_name("thuocdo-intake"))  # the venv's own
+    env = {**os.environ, "THUOCDO_DATA_DIR": str(tmp_path)}
+    lister = subprocess.Popen(
+        [tool, "kiosk", "list"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert lister.stdout is not None and lister.stderr is not None
+    head = subprocess.run(
+        ["head", "-1"], stdin=lister.stdout, capture_output=True, text=True, timeout=60, check=True
+    )
+    lister.stdout.close()  # head is gone: the lister's next write finds the pipe closed
+    errors = lister.stderr.read().decode()
+    assert lister.wait(60) == 0
+    assert head.stdout.startswith("id\tcommune\t") and head.stdout.count("\n") == 1
+    assert errors == ""

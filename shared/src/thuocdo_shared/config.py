@@ -7,9 +7,10 @@ configuration table.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,6 +22,18 @@ DEFAULT_DATA_DIR = Path(".run/data")
 
 class ConfigError(ValueError):
     """An environment variable holds a value we cannot use."""
+
+
+@contextlib.contextmanager
+def closed_pipe_is_fine() -> Iterator[None]:
+    """Around a command-line tool's output: a reader that stops early (``| head``)
+    closes the pipe, which is no error. The rest of the output goes nowhere, without
+    Python's traceback and its "Exception ignored" at exit."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def note_missing_store(path: Path, what: str, service: str, making: bool) -> bool:

@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from thuocdo_shared.config import note_missing_store
+from thuocdo_shared.config import closed_pipe_is_fine, note_missing_store
 from thuocdo_shared.units import local_minute, local_today
 from thuocdo_shared.web import serve
 
@@ -61,14 +61,15 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
         # Tab-separated with a header; times in Vietnam (UTC+7), as operators read them.
         # accepts_from: the --accepts-from date, "-" for a kiosk that sends from its
         # enrolment ("created") on.
-        print(LIST_HEADER)
-        for kiosk, created, revoked in registry.list():
-            state = f"revoked {local_minute(revoked)}" if revoked else "active"
-            since = kiosk.accepts_from.isoformat() if kiosk.accepts_from else "-"
-            print(
-                f"{kiosk.id}\t{kiosk.commune_code}\t{kiosk.mode}\t{kiosk.field or '-'}\t"
-                f"{local_minute(created)}\t{since}\t{state}\t{kiosk.name}"
-            )
+        with closed_pipe_is_fine():
+            print(LIST_HEADER)
+            for kiosk, created, revoked in registry.list():
+                state = f"revoked {local_minute(revoked)}" if revoked else "active"
+                since = kiosk.accepts_from.isoformat() if kiosk.accepts_from else "-"
+                print(
+                    f"{kiosk.id}\t{kiosk.commune_code}\t{kiosk.mode}\t{kiosk.field or '-'}\t"
+                    f"{local_minute(created)}\t{since}\t{state}\t{kiosk.name}"
+                )
         return 0
     if args.kiosk_command == "accepts-from":
         try:

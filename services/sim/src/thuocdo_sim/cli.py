@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import json
 import logging
-import os
 import signal
 import sys
 import threading
@@ -14,6 +13,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
+from thuocdo_shared.config import closed_pipe_is_fine
 from thuocdo_shared.units import local_today
 
 from .generator import Options, generate
@@ -193,12 +193,9 @@ def _live(settings: Settings, args: argparse.Namespace) -> int:
 
 def _sample(seed: int, args: argparse.Namespace) -> int:
     options = Options(scale=args.scale)
-    try:
+    with closed_pipe_is_fine():
         for response in generate(seed, args.start, args.end, options=options):
             sys.stdout.write(json.dumps(response.to_dict(), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
-    except BrokenPipeError:  # `| head` closed the pipe: that is fine
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
