@@ -59,7 +59,7 @@ def open_page(scoring: Scoring, tmp_path: Path) -> Callable[..., str]:
 def answer(day: dt.date, i: int, unit: str, overall: int, **kw: object) -> Record:
     """One response to ``unit`` (a unit key) at 09:00 Vietnam time on ``day`` + ``i``."""
     return Record(
-        id=f"{day:%Y%m%d}-{unit}-{i}",
+        id=str(kw.pop("id", f"{day:%Y%m%d}-{unit}-{i}")),
         submitted_at=dt.datetime.combine(day + dt.timedelta(days=i), dt.time(9), VN),
         unit_key=unit,
         commune_code=unit.split("@")[0],
@@ -415,3 +415,17 @@ def test_a_commune_or_issue_page_leads_back_to_the_overview(open_page: Callable[
     mine = {"role": "commune", "unit": KHA_SON}
     assert 'class="back-overview"' not in open_page(f"/commune/{KHA_SON}?period={PERIOD}", **mine)
     assert back in open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}", **mine)
+
+
+def test_a_heatmap_share_under_one_percent_is_not_shown_as_zero(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Cells are whole percents, but a share under 1 % keeps a decimal: one complaint
+    in 201 responses is 0,5 %, not "0", which would read as none."""
+    happy = [answer(JUNE_10, 0, "05911@-", 5, id=f"happy-{k}") for k in range(200)]
+    one = answer(JUNE_10, 1, "05911@-", 2, issues=("waiting_time",))
+    scoring.store.apply_batch([*happy, one], {("t", 0): 1_000})
+    heat = section(open_page("/?unit=173&period=2025-06"), "heatmap")
+    row = heat.split('data-unit="05911@-">', 1)[1].split("</tr>", 1)[0]
+    shown = re.findall(r'data-value="([^"]*)">([^<]*)</td>', row)
+    assert ("0.5", "0,5") in shown and ("0.0", "0") in shown, shown
