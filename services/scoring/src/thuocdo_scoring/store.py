@@ -532,9 +532,9 @@ class SqliteStore:
                 " WHERE comment IS NOT NULL AND submitted_utc < ?",
                 (cutoff,),
             )
-            # So that a page can say why a period's comments are gone (ISO UTC strings
-            # of one form compare as their times; a shorter retention run later keeps
-            # the later cutoff).
+            # So that a page can say why a period's comments are gone. The latest cutoff
+            # is kept: a later run with a longer retention (an earlier cutoff) blanks
+            # nothing new and does not move it back. (ISO UTC strings compare as times.)
             conn.execute(
                 "INSERT INTO comments_purged (id, before_utc) VALUES (1, ?)"
                 " ON CONFLICT (id) DO UPDATE SET before_utc = max(before_utc, excluded.before_utc)",
