@@ -339,6 +339,38 @@ def test_a_new_enrolment_link_opened_in_the_same_tab_enrols_at_once(
     assert [(r.kiosk_id, r.overall) for r in records] == [(new["id"], 4)]
 
 
+def test_a_rating_under_way_at_a_new_enrolment_link_counts_for_the_kiosk_it_was_made_on(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The tablet is moved to another counter (a new enrolment link) while a citizen
+    rates: their rating is sent under the kiosk it was made on, not refused as another
+    kiosk's (403). If that kiosk was revoked meanwhile, it is kept in the rejected
+    store (401) and the new kiosk's ratings go on."""
+    first = enrol(tmp_path, "05941", "Quầy 1")
+    second = enrol(tmp_path, "05941", "Quầy 2")
+    third = enrol(tmp_path, "05941", "Quầy 3")
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, first["token"]) as (page, accepted),
+    ):
+        _rate(page, 2, "waiting_time", "Chờ lâu")
+        page.goto(f"{server.url}/kiosk#token={second['token']}")
+        expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 2")
+        _wait_for(page, 1, accepted)
+
+        page.click('button.face[data-score="3"]')
+        page.click('button.field[data-code="ho_tich"]')
+        assert cli(tmp_path, "kiosk", "revoke", second["id"]).returncode == 0
+        page.goto(f"{server.url}/kiosk#token={third['token']}")
+        expect(page.locator("#place")).to_have_text("Xã Điềm Thụy · Quầy 3")
+        expect(page.locator("body")).to_have_attribute("data-refused", "1", timeout=15_000)
+        _rate(page, 5, "staff_attitude", PRAISE)
+        page.click("#send")
+        _wait_for(page, 2, accepted)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=1.0)]
+    assert [(r.kiosk_id, r.overall) for r in records] == [(first["id"], 2), (third["id"], 5)]
+
+
 def test_a_revoked_tablet_tells_the_staff_what_to_do_and_shows_no_offline_banner(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:

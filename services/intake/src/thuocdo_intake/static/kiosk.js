@@ -221,12 +221,12 @@
   }
 
   // ---- sending -------------------------------------------------------------------
-  function post(body) {
+  function post(body, withToken) {
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, 10000);
     return fetch("/api/v1/responses", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
+      headers: { "Content-Type": "application/json", "Authorization": "Bearer " + withToken },
       body: JSON.stringify(body),
       cache: "no-store",
       signal: controller.signal,
@@ -297,23 +297,35 @@
     });
   }
 
+  // A rating is sent under the enrolment it was made under (item.token): after a new
+  // enrolment link, what waited from the kiosk before is still that kiosk's, which
+  // intake would refuse (403) under the new token. If that kiosk was revoked meanwhile
+  // (401), it is kept in the rejected store and the rest go on. (Ratings queued by an
+  // older page carry no token: the page's own.)
   function send(item) {
     var comment = cleanComment(item.body.comment);  // also for ratings queued by an older page
     if (comment !== item.body.comment) { item.body.comment = comment; }
     var asked;
-    var sentWith = token;
+    var pageToken = token;
+    var sentWith = item.token || token;
+    var former = sentWith !== token;
     return dateAgain(item).then(function () {
-      // A new enrolment link opened meanwhile: the next drain sends it with that token.
-      if (sentWith !== token) { return null; }
+      // A new enrolment link opened meanwhile: the next drain sends it.
+      if (pageToken !== token) { return null; }
       asked = Date.now();
-      return post(item.body);
+      return post(item.body, sentWith);
     }).then(function (resp) {
       if (resp === null) { return false; }
       var answeredAt = Date.now();
       if (!answered(resp)) { throw new Error("HTTP " + resp.status); }
+      if (resp.status === 401 && former) {
+        return resp.text().then(function (text) {
+          return reject(item, resp.status, text.slice(0, 500)).then(function () { return true; });
+        });
+      }
       // Sent with a token since replaced (a new enrolment link opened meanwhile): its
-      // 401 says nothing of the new one; the next drain sends it with the new token.
-      if (resp.status === 401 && sentWith !== token) { return false; }
+      // 401 says nothing of the new one; the next drain sends it again.
+      if (resp.status === 401 && pageToken !== token) { return false; }
       if (resp.status === 202) {
         backoffMs = 1000;
         return done(item).then(function () { return true; });
@@ -724,7 +736,7 @@
       lang: lang,
       suspect: state.suspect,
     };
-    var item = { id: body.id, body: body, queued_at: Date.now() };
+    var item = { id: body.id, body: body, queued_at: Date.now(), token: token };
     if (doubt) { item.clock_gen = doubt.gen; item.clock_seen = stored(SEEN_KEY); }
     return item;
   }
