@@ -25,6 +25,27 @@ from tests.dashboard.scoring_api import KHA_SON, PERIOD, PHU_BINH, VN, Scoring
 pytestmark = pytest.mark.unit
 
 
+def signed_in(
+    scoring: Scoring, data_dir: Path, lang: str = "vi", role: str = "district", unit: str = "19"
+) -> FlaskClient:
+    """A test client of a dashboard over ``scoring``, its user signed in as ``role`` of
+    ``unit`` (by default the province's leader: every commune in scope)."""
+    settings = DashboardSettings(
+        secret_key="k" * 32,
+        data_dir=data_dir,
+        scoring_url=scoring.url,
+        scoring_token=TOKEN,
+        scoring_timeout=5.0,
+    )
+    app = dashboard_app(settings, TESTING=True)
+    app.extensions["thuocdo_accounts"].add("tinh", role, unit, PASSWORD)
+    client: FlaskClient = app.test_client()
+    with client.session_transaction() as session:
+        session["user"] = "tinh"
+        session["lang"] = lang
+    return client
+
+
 @pytest.fixture
 def open_page(scoring: Scoring, tmp_path: Path) -> Callable[..., str]:
     """GET a page (or a file) as the province's leader (every commune in scope; or as
@@ -35,20 +56,7 @@ def open_page(scoring: Scoring, tmp_path: Path) -> Callable[..., str]:
     def get(
         path: str, lang: str = "vi", status: int = 200, role: str = "district", unit: str = "19"
     ) -> str:
-        data_dir = tmp_path / f"dashboard-{next(count)}"
-        settings = DashboardSettings(
-            secret_key="k" * 32,
-            data_dir=data_dir,
-            scoring_url=scoring.url,
-            scoring_token=TOKEN,
-            scoring_timeout=5.0,
-        )
-        app = dashboard_app(settings, TESTING=True)
-        app.extensions["thuocdo_accounts"].add("tinh", role, unit, PASSWORD)
-        client: FlaskClient = app.test_client()
-        with client.session_transaction() as session:
-            session["user"] = "tinh"
-            session["lang"] = lang
+        client = signed_in(scoring, tmp_path / f"dashboard-{next(count)}", lang, role, unit)
         resp = client.get(path)
         assert resp.status_code == status, (path, resp.status_code)
         return resp.get_data(as_text=True)
@@ -350,14 +358,7 @@ def test_a_small_sipas_sample_is_flagged_like_the_index(
 def test_a_filtered_comments_file_is_named_by_its_filters(scoring: Scoring, tmp_path: Path) -> None:
     """The comments of rating 1 in land procedures, downloaded, must not carry the name
     of the whole list (a leader keeps both)."""
-    settings = DashboardSettings(
-        secret_key="k" * 32, data_dir=tmp_path, scoring_url=scoring.url, scoring_token=TOKEN
-    )
-    app = dashboard_app(settings, TESTING=True)
-    app.extensions["thuocdo_accounts"].add("tinh", "district", "19", PASSWORD)
-    client: FlaskClient = app.test_client()
-    with client.session_transaction() as session:
-        session["user"] = "tinh"
+    client = signed_in(scoring, tmp_path)
 
     def name(query: str) -> str:
         resp = client.get(f"/csv/commune/{KHA_SON}/comments.csv?period={PERIOD}{query}")

@@ -66,6 +66,10 @@
   var RAW_BACK_MS = 60 * 1000;        // nor are these, while already in doubt
   var ROUND_TRIP_MAX_MS = 30000;     // longer, the clock may have changed on the way
   function stored(key) { return Number(localStorage.getItem(key)) || 0; }
+  // A JSON value kept in localStorage; ``fallback`` when absent or unreadable.
+  function storedJson(key, fallback) {
+    try { return JSON.parse(localStorage.getItem(key) || "null") || fallback; } catch (e) { return fallback; }
+  }
   function learnClock(serverTime, asked, answered) {
     var server = Date.parse(serverTime || "");
     if (isNaN(server)) { return; }
@@ -90,8 +94,7 @@
   // before it.
   function clockInDoubt() {
     var raw = Date.now();
-    var doubt = null;
-    try { doubt = JSON.parse(localStorage.getItem(DOUBT_KEY) || "null"); } catch (e) { doubt = null; }
+    var doubt = storedJson(DOUBT_KEY, null);
     var reset = doubt ? raw < doubt.mark - RAW_BACK_MS
       : stored(SEEN_KEY) > 0 && raw + clockOffset < stored(SEEN_KEY) - CLOCK_BACK_MS;
     if (reset) {
@@ -467,6 +470,13 @@
     armIdle(name);
     if (state && !state.submitted && RESUMABLE.indexOf(name) >= 0) { keepDraft(); }
   }
+  // A question drawn afresh (in the language now, the answers given marked) and shown.
+  function ask(screen) {
+    if (screen === "field") { renderFields(); }
+    else if (screen === "sipas") { renderSipas(); }
+    else if (screen === "issues") { renderIssues(); }
+    show(screen);
+  }
   function current() {
     return SCREENS.filter(function (s) { return !$("screen-" + s).hidden; })[0];
   }
@@ -482,10 +492,7 @@
   function renderBlocked() {
     var el = $("blocked-detail");
     if ($("blocked-text").dataset.text !== "revoked") { el.hidden = true; el.textContent = ""; return; }
-    var known = config;
-    if (!known) {
-      try { known = JSON.parse(localStorage.getItem(CONFIG_KEY) || "null"); } catch (e) { known = null; }
-    }
+    var known = config || storedJson(CONFIG_KEY, null);
     var kiosk = known && known.kiosk;
     var text = kiosk
       ? t("revoked_staff").replace("{name}", kiosk.name).replace("{id}", kiosk.id)
@@ -528,14 +535,14 @@
   function back() {
     var screen = current();
     if (!state) { return; }
-    if (screen === "comment") { renderIssues(); show("issues"); return; }
+    if (screen === "comment") { ask("issues"); return; }
     if (screen === "issues" && config.kiosk.mode === "sipas") {
-      state.dimension = config.sipas.length - 1; renderSipas(); show("sipas"); return;
+      state.dimension = config.sipas.length - 1; ask("sipas"); return;
     }
     if (screen === "sipas" && state.dimension > 0) {
-      state.dimension -= 1; renderSipas(); show("sipas"); return;
+      state.dimension -= 1; ask("sipas"); return;
     }
-    if (screen !== "field" && !config.kiosk.field) { renderFields(); show("field"); return; }
+    if (screen !== "field" && !config.kiosk.field) { ask("field"); return; }
     // The rating is dropped, and what was typed with it: the next citizen starts afresh.
     // Its tap is taken back too: the face chosen instead is not a rapid tap or part of
     // a burst because of it.
@@ -559,7 +566,7 @@
   }
 
   function recent() {
-    try { return JSON.parse(localStorage.getItem(RECENT_KEY) || "[]"); } catch (e) { return []; }
+    return storedJson(RECENT_KEY, []);
   }
 
   function forgetRecent(at) {
@@ -591,12 +598,12 @@
       suspect: suspectFlags(score, now), submitted: false, tap: { at: now, before: lastTap },
     };
     lastTap = now;
-    if (!state.field) { renderFields(); show("field"); } else { afterField(); }
+    if (!state.field) { ask("field"); } else { afterField(); }
   }
 
   function afterField() {
-    if (config.kiosk.mode === "sipas") { state.dimension = 0; renderSipas(); show("sipas"); }
-    else { renderIssues(); show("issues"); }
+    if (config.kiosk.mode === "sipas") { state.dimension = 0; ask("sipas"); }
+    else { ask("issues"); }
   }
 
   function button(cls, text, pressed) {
@@ -773,9 +780,7 @@
   var DRAFT_KEY = "thuocdo.kiosk.draft";
   var draftKeptAt = 0;
   var RESUMABLE = ["field", "sipas", "issues", "comment"];
-  function readDraft() {
-    try { return JSON.parse(localStorage.getItem(DRAFT_KEY) || "null"); } catch (e) { return null; }
-  }
+  function readDraft() { return storedJson(DRAFT_KEY, null); }
   function keepDraft(item) {
     if (!item && (!state || state.submitted || !config)) { return; }
     draftKeptAt = Date.now();
@@ -818,10 +823,7 @@
     if (b.lang && b.lang !== lang) { lang = b.lang; applyLang(); }
     $("comment").value = r.comment || "";
     showCount();
-    if (r.screen === "field") { renderFields(); }
-    if (r.screen === "sipas") { renderSipas(); }
-    if (r.screen === "issues") { renderIssues(); }
-    show(r.screen);
+    ask(r.screen);
     return Promise.resolve();
   }
 
@@ -909,8 +911,7 @@
     $("issues-next").addEventListener("click", function () { show("comment"); $("comment").focus(); });
     $("sipas-next").addEventListener("click", function () {
       state.dimension += 1;
-      if (state.dimension < config.sipas.length) { renderSipas(); show("sipas"); }
-      else { renderIssues(); show("issues"); }
+      ask(state.dimension < config.sipas.length ? "sipas" : "issues");
     });
     $("send").addEventListener("click", submit);
     $("comment").addEventListener("beforeinput", onBeforeInput);
