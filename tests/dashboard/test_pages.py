@@ -430,3 +430,31 @@ def test_a_heatmap_share_under_one_percent_is_not_shown_as_zero(
     row = heat.split('data-unit="05911@-">', 1)[1].split("</tr>", 1)[0]
     shown = re.findall(r'data-value="([^"]*)">([^<]*)</td>', row)
     assert ("0.5", "0,5") in shown and ("0.0", "0") in shown, shown
+
+
+def test_a_comments_page_past_the_last_goes_to_the_last(scoring: Scoring, tmp_path: Path) -> None:
+    """An old link to comments page 9 when there are two pages (or one) leads to the
+    last page, with the other filters kept, not to an empty "trang 9/2"."""
+    comments = [
+        answer(
+            dt.date(2025, 8, 1),
+            i % 20,
+            KHA_SON,
+            2 if i < 60 else 3,
+            id=f"c{i}",
+            comment=f"Góp ý số {i}.",
+        )
+        for i in range(70)
+    ]
+    scoring.store.apply_batch(comments, {("t", 0): 1_000})
+    client = signed_in(scoring, tmp_path)
+    base = f"/commune/{KHA_SON}"
+    resp = client.get(f"{base}?period={PERIOD}&rating=2&cpage=9")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == f"{base}?period={PERIOD}&rating=2&cpage=2"
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "trang 2/2" in page and "Góp ý số" in page
+    resp = client.get(f"{base}?period={PERIOD}&rating=3&cpage=5")  # one page: no cpage
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == f"{base}?period={PERIOD}&rating=3"
+    assert client.get(f"{base}?period={PERIOD}&rating=1&cpage=3").status_code == 200  # none

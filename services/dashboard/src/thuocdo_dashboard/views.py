@@ -256,6 +256,14 @@ def commune_key(view: Callable[..., Any]) -> Callable[..., Any]:
 @commune_key
 def commune(key: str) -> Any:
     page = _build("commune", key=key)
+    # A page of comments past the last one (an old link, or fewer comments since: a
+    # filter, the retention rule) goes to the last page instead of an empty "page 9/2".
+    last, total = page.data.get("comments_pages", 1), page.data.get("comments_total", 0)
+    if total and page.data.get("comments_page", 1) > last:
+        args = {k: v for k, v in request.args.items() if k != "cpage"}
+        if last > 1:
+            args["cpage"] = str(last)
+        return redirect(url_for("views.commune", key=key, **args))
     return _render("commune.html", page)
 
 
