@@ -520,8 +520,7 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
         "Vấn đề",
         "Số phiếu có chọn vấn đề (mọi mức đánh giá, 1–5 điểm)",
         "Trong đó chưa hài lòng (1–3 điểm)",
-        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của xã,"
-        " phường (%)",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của đơn vị (%)",
     ]
 
     sipas = page.locator('.table-wrap:has(table[data-table="sipas"])')

@@ -189,9 +189,8 @@ def test_the_issue_columns_say_what_they_count(
     10 responses ticking "waiting_time", 5 of them rated 2, out of 20 (25 %)."""
     issue = open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}")
     assert headings(issue, "communes") == [
-        "Xã, phường",
-        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của xã,"
-        " phường (%)",
+        "Xã",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của đơn vị (%)",
         "Số phiếu có chọn vấn đề (mọi mức đánh giá, 1–5 điểm)",
         "Chỉ số hài lòng của các phiếu có chọn vấn đề (%)",
         "Cận dưới (%)",
@@ -458,3 +457,18 @@ def test_a_comments_page_past_the_last_goes_to_the_last(scoring: Scoring, tmp_pa
     assert resp.status_code == 302
     assert resp.headers["Location"] == f"{base}?period={PERIOD}&rating=3"
     assert client.get(f"{base}?period={PERIOD}&rating=1&cpage=3").status_code == 200  # none
+
+
+def test_the_headings_name_the_kinds_of_commune_listed(open_page: Callable[..., str]) -> None:
+    """Phú Bình had a town (thị trấn Hương Sơn) and communes before 1 July 2025, and only
+    communes (xã) after: the headings say so, not "xã, phường" in both."""
+    before = open_page("/?unit=173&period=2025-06")
+    assert "<h2>Xếp hạng các xã, thị trấn</h2>" in before
+    assert "<h2>Vấn đề theo xã, thị trấn</h2>" in before
+    assert headings(before, "ranking")[1] == "Xã, thị trấn"
+    after = open_page(f"/?unit=19&period={PERIOD}")
+    assert "<h2>Xếp hạng các xã</h2>" in after and "<h2>Vấn đề theo xã</h2>" in after
+    assert headings(after, "heatmap")[0] == "Xã"
+    issue = open_page("/issue/waiting_time?unit=173&period=2025-06")
+    assert "Theo xã, thị trấn" in issue
+    assert "Xếp hạng các xã, phường" not in before + after

@@ -54,3 +54,18 @@ def test_a_unit_name_is_marked_vietnamese_in_english_and_escaped() -> None:
     banner = text_html("unit_gone", "en", unit=unit_name("Huyện Phú Bình", "en"), since="<x>")
     assert banner.startswith('<span lang="vi">Huyện Phú Bình</span> (former) has not been')
     assert "since &lt;x&gt;;" in banner
+
+
+def test_the_kinds_of_commune_a_heading_names() -> None:
+    before = ["Thị trấn Hương Sơn", "Xã Bàn Đạt", "Xã Úc Kỳ (cũ)"]
+    assert messages.commune_kinds(before) == {
+        "kinds": "xã, thị trấn",
+        "kinds_heading": "Xã, thị trấn",
+    }
+    assert messages.commune_kinds(["Xã Kha Sơn", "Xã Phú Bình"])["kinds"] == "xã"
+    # the law's order, whatever the order of the names; a name is read by its first words
+    mixed = ["Đặc khu Phú Quốc", "Phường Phan Đình Phùng", "Xã Xuân Phương"]
+    assert messages.commune_kinds(mixed)["kinds_heading"] == "Xã, phường, đặc khu"
+    assert messages.commune_kinds(["Xã Tân Thành", "Phường Xã Đàn"])["kinds"] == "xã, phường"
+    assert messages.commune_kinds([])["kinds"] == "xã, phường"
+    assert messages.text("commune", "en", **messages.commune_kinds(before)) == "Commune"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 from thuocdo_shared.units import LOCAL_TZ
@@ -128,7 +129,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "trend": ("Xu hướng", "Trend"),
     "trend_period": ("Kỳ", "Period"),
-    "ranking": ("Xếp hạng các xã, phường", "Ranking of communes"),
+    "ranking": ("Xếp hạng các {kinds}", "Ranking of communes"),
     "ranking_table": ("Xem bảng số liệu xếp hạng", "Show the ranking as a table"),
     "trend_table": ("Xem bảng số liệu xu hướng", "Show the trend as a table"),
     "trend_chart_label": (
@@ -139,17 +140,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "shrunk": ("Chỉ số đã điều chỉnh (%)", "Adjusted index (%)"),
     "shrunk_note": (
         "Thứ hạng được xếp theo chỉ số đã điều chỉnh theo số phiếu (ký hiệu ◆, ghi dưới chỉ số),"
-        " để xã, phường có ít phiếu không đứng đầu hoặc đứng cuối chỉ do yếu tố ngẫu nhiên. Vạch"
+        " để đơn vị có ít phiếu không đứng đầu hoặc đứng cuối chỉ do yếu tố ngẫu nhiên. Vạch"
         " ngang thể hiện khoảng tin cậy 95%; đường chấm màu đỏ là ngưỡng cảnh báo.",
         "Ranked by the index adjusted for the number of responses (marked ◆, shown under the"
         " index), so a commune with few responses is not first or last by chance. Whiskers"
         " show the 95% interval; the dotted red line is the alert threshold.",
     ),
-    "commune": ("Xã, phường", "Commune"),
-    "heatmap": ("Vấn đề theo xã, phường", "Issues by commune"),
+    "commune": ("{kinds_heading}", "Commune"),
+    "heatmap": ("Vấn đề theo {kinds}", "Issues by commune"),
     "heatmap_note": (
         "Mỗi ô là tỷ lệ % số phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề ở cột đó, trên"
-        " tổng số phiếu của xã, phường. Vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen"
+        " tổng số phiếu của đơn vị. Vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen"
         " nên không được tính.",
         "Each cell is a % of all the commune's responses: those rated 1–3 that ticked the"
         " issue. A tick on a 4–5 rating is praise and is not counted.",
@@ -180,7 +181,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "live_on": ("Đang tự động cập nhật", "Live updates on"),
     "unit_gone": (
         "{unit} (cũ) không còn là đơn vị hành chính từ ngày {since}; số liệu dưới đây là của"
-        " các xã, phường được thành lập trên địa bàn cũ.",
+        " các đơn vị cấp xã được thành lập trên địa bàn cũ.",
         "{unit} (former) has not been an administrative unit since {since}; the figures below"
         " are those of the communes formed on its former territory.",
     ),
@@ -229,8 +230,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
     "share": (
-        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của xã,"
-        " phường (%)",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của đơn vị (%)",
         "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
     ),
     "index_among": (
@@ -269,7 +269,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "page_prev": ("Trang trước", "Previous page"),
     "page_next": ("Trang sau", "Next page"),
     "issue_title": ("Vấn đề: {name}", "Issue: {name}"),
-    "across_communes": ("Theo xã, phường", "Across communes"),
+    "across_communes": ("Theo {kinds}", "Across communes"),
     "over_time": ("Theo thời gian", "Over time"),
     "commune_title": ("{name}", "{name}"),
     "validity": ("Hiệu lực: {start} – {end}", "In force: {start} – {end}"),
@@ -287,6 +287,22 @@ RATING_LABELS: dict[int, tuple[str, str]] = {
     2: ("Không hài lòng", "Dissatisfied"),
     1: ("Rất không hài lòng", "Very dissatisfied"),
 }
+
+
+# The kinds of commune-level unit (đơn vị hành chính cấp xã), in the order the law
+# lists them: before 2025-07-01 "xã, phường, thị trấn", since then "xã, phường, đặc khu".
+COMMUNE_KINDS = ("Xã", "Phường", "Thị trấn", "Đặc khu")
+
+
+def commune_kinds(names: Iterable[str]) -> dict[str, str]:
+    """What a heading calls the communes ``names`` (unit names, "Xã Kha Sơn"): the
+    kinds among them, "xã, thị trấn" for Phú Bình before the 2025 reform and "xã" after;
+    "xã, phường" when no name says. As ``kinds`` (within a sentence) and
+    ``kinds_heading`` (a column's header) for :func:`text`."""
+    names = list(names)
+    found = [k.lower() for k in COMMUNE_KINDS if any(n.startswith(k + " ") for n in names)]
+    kinds = ", ".join(found) or "xã, phường"
+    return {"kinds": kinds, "kinds_heading": kinds[0].upper() + kinds[1:]}
 
 
 def _template(key: str, lang: str, values: dict[str, object]) -> str:

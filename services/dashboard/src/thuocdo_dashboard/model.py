@@ -16,7 +16,7 @@ from thuocdo_shared import reference
 from thuocdo_shared.units import LOCAL_TZ, Unit, registry
 
 from . import alerts as alert_rules
-from .messages import number, rating_label, scoring_period_label, text
+from .messages import commune_kinds, number, rating_label, scoring_period_label, text
 from .periods import Period, trend_window
 from .scope import Scope
 from .scoring_client import Fetched, ScoringClient, ScoringRejected, ScoringUnavailable
@@ -304,6 +304,7 @@ def overview(
             key = row.get("unit", {}).get("key", "")
             if scope.allows_key(key):
                 rows.append(row)
+    kinds = _kinds([r.get("unit", {}).get("name", "") for r in rows], scope, period)
     page.data["ranking"] = [
         {
             "key": r["unit"]["key"],
@@ -318,10 +319,10 @@ def overview(
     ]
     ranking = Table(
         "ranking",
-        text("ranking", lang),
+        text("ranking", lang, **kinds),
         [
             text("rank", lang),
-            text("commune", lang),
+            text("commune", lang, **kinds),
             text("n_answers", lang),
             text("index_short", lang),
             text("ci_low", lang),
@@ -403,7 +404,7 @@ def overview(
     alerts_table = Table(
         "alerts",
         text("alerts", lang),
-        [text("commune", lang), text("alert_kind", lang), text("small_sample", lang)],
+        [text("commune", lang, **kinds), text("alert_kind", lang), text("small_sample", lang)],
         unit_cols={0},
     )
     for a in page.data["alerts"]:
@@ -422,8 +423,8 @@ def overview(
     names = _issue_names(lang)
     heat = Table(
         "heatmap",
-        text("heatmap", lang),
-        [text("commune", lang), text("n_answers", lang)]
+        text("heatmap", lang, **kinds),
+        [text("commune", lang, **kinds), text("n_answers", lang)]
         + [names.get(i["code"], i.get("name", i["code"])) for i in issues_meta],
         numeric=set(range(1, 2 + len(issues_meta))),
         unit_cols={0},
@@ -455,6 +456,15 @@ def overview(
 
     page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
     return page
+
+
+def _kinds(names: list[str], scope: Scope, period: Period) -> dict[str, str]:
+    """What the headings call the communes listed (``names``): "xã, thị trấn" before the
+    2025 reform in Phú Bình, "xã" after. With none listed (scoring does not answer),
+    those of the scope in force in the period."""
+    if not any(names):
+        names = [u.name for u in scope.communes(period.start, period.end)]
+    return commune_kinds(names)
 
 
 def _p_value(p: float | None, lang: str) -> str:
@@ -800,11 +810,17 @@ def issue(
             if column is not None and column < len(row.get("shares", [])):
                 shares[row["unit"]["key"]] = row["shares"][column]
         ranked = status.call(p_units, "communes")
+    listed = [
+        r
+        for r in (ranked or {}).get("units", [])
+        if scope.allows_key(r.get("unit", {}).get("key", ""))
+    ]
+    kinds = _kinds([r["unit"].get("name", "") for r in listed], scope, period)
     table = Table(
         "communes",
-        text("across_communes", lang),
+        text("across_communes", lang, **kinds),
         [
-            text("commune", lang),
+            text("commune", lang, **kinds),
             text("share", lang),
             text("count", lang),
             text("index_among", lang),
@@ -814,10 +830,8 @@ def issue(
         numeric={1, 2, 3, 4, 5},
         unit_cols={0},
     )
-    for r in (ranked or {}).get("units", []):
-        key = r.get("unit", {}).get("key", "")
-        if not scope.allows_key(key):
-            continue
+    for r in listed:
+        key = r["unit"]["key"]
         est = _estimate(r)
         table.rows.append(
             [
