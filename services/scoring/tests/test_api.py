@@ -4,6 +4,7 @@ tests/scoring/). Figures are checked against hand counts of the records below.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,7 +189,7 @@ class FakeModel:
     def predict(self, texts: list[str]) -> list[tuple[str | None, float]]:
         return [(None, 0.0) for _ in texts]
 
-    def themes(self, texts: list[str]) -> list[FakeTheme]:
+    def themes(self, texts: list[str], spell_from: Sequence[str] = ()) -> list[FakeTheme]:
         self.calls.append(texts)
         return [FakeTheme("t1", "bình thường", ["bình", "thường"], len(texts), texts[:2])]
 

@@ -408,3 +408,62 @@ def test_group_units_edge_cases() -> None:
     assert group_units({u: [1.0, 1.0] for u in "ABCD"}) == [["A", "B", "C", "D"]]
     with pytest.raises(ValueError, match="length"):
         group_units({"A": [1.0], "B": [1.0, 2.0], "C": [0.0]})
+
+
+def test_diacritics_are_restored_only_where_the_texts_vouch_for_them() -> None:
+    from thuocdo_scoring.comments.accents import Spellings
+
+    s = Spellings(["Mong xã cải thiện.", "Xã mới rộng quá", "Cải thiện đường xá", "nhà xa quá"])
+    # "xa" is spelt "xã" twice, "xá" and "xa" once: its neighbours tell which
+    assert s.restore("mong xa cai thien") == "mong xã cải thiện"
+    assert s.restore("nha xa qua") == "nhà xa quá"
+    assert s.restore("duong xa") == "đường xá"
+    assert s.restore("xa moi rong") == "xã mới rộng"
+    assert s.restore("xa dep") is None  # "dep" never written with its marks
+    assert s.restore("mong cai") is None  # both known, never written side by side
+    assert s.restore("thien xa") is None  # nor these
+    # a lone syllable: only when always spelt one way, at least 3 times
+    thanks = Spellings(["Cảm ơn", "cảm ơn cán bộ", "Cảm ơn nhiều"])
+    assert thanks.restore("cam") == "cảm"
+    assert Spellings(["Cảm ơn", "cảm ơn cán bộ"]).restore("cam") is None
+    assert Spellings(["Cảm ơn", "cảm ơn", "cám ơn"]).restore("cam") is None
+    # a text without diacritics teaches nothing; a phrase without any has none to get
+    assert Spellings(["mong xa cai thien"]).restore("mong xa") is None
+    assert Spellings(["Mong anh giúp"]).restore("mong anh") is None
+
+
+def test_a_theme_label_starts_with_what_was_said_not_when() -> None:
+    from thuocdo_scoring.comments.themes import _without_when
+
+    assert _without_when("hom nay lam giay khai sinh") == "lam giay khai sinh"
+    assert _without_when("sang nay hom nay xin") == "xin"
+    assert _without_when("hom nay") == ""
+    assert _without_when("lam hom nay") == "lam hom nay"
+    assert _without_when("hom qua") == ""
+
+
+def test_theme_labels_take_diacritics_from_other_comments() -> None:
+    """Both themes were typed without marks; comments elsewhere (other ratings, other
+    themes) wrote the phrases with them. "làm giấy khai sinh" is left as typed: no
+    text wrote "làm giấy" with its marks. "Hôm nay" (when they came) is no part of it."""
+    texts = [
+        "loa goi so nho qua, nguoi gia khong nghe",
+        "loa goi so nho qua",
+        "Loa goi so nho qua khong nghe thay",
+        "loa goi so nho qua nhe",
+        "hom nay lam giay khai sinh, cho de xe chat qua",
+        "cho de xe chat qua",
+        "cho de xe chat qua, phai de ngoai duong",
+        "Cho de xe chat qua nhe",
+    ]
+    elsewhere = ["Loa gọi số nhỏ quá.", "Chỗ để xe chật quá!", "người già không nghe thấy"]
+    typed = [t.label for t in cluster_themes(texts)[0]]
+    assert typed == [
+        "cho de xe chat qua, lam giay khai sinh, phai de ngoai duong",
+        "loa goi so nho qua, khong nghe",
+    ]
+    restored = [t.label for t in cluster_themes(texts, spell_from=elsewhere)[0]]
+    assert restored == [
+        "chỗ để xe chật quá, lam giay khai sinh, phai de ngoai duong",
+        "loa gọi số nhỏ quá, không nghe",
+    ]

@@ -382,9 +382,15 @@ class ReadModel:
         with self._lock:
             cached = self._themes.get(cache_key)
         if cached is None:
+            # Each tone's labels take their spelling from every comment (see Spellings).
+            every = [c.comment for c in items]
             cached = [
-                *self._compute_themes([c.comment for c in items if c.overall <= 3], "complaint"),
-                *self._compute_themes([c.comment for c in items if c.overall >= 4], "praise"),
+                *self._compute_themes(
+                    [c.comment for c in items if c.overall <= 3], "complaint", every
+                ),
+                *self._compute_themes(
+                    [c.comment for c in items if c.overall >= 4], "praise", every
+                ),
             ]
             with self._lock:
                 self._themes[cache_key] = cached
@@ -392,7 +398,9 @@ class ReadModel:
                     self._themes.popitem(last=False)
         return {"unit": unit_dict(unit), "period": q.period.to_dict(), "themes": cached}
 
-    def _compute_themes(self, texts: list[str], tone: str) -> list[dict[str, Any]]:
+    def _compute_themes(
+        self, texts: list[str], tone: str, spell_from: list[str]
+    ) -> list[dict[str, Any]]:
         model = self.model_loader()
         if model is None or not texts:
             return []
@@ -405,7 +413,7 @@ class ReadModel:
                 "size": int(t.size),
                 "examples": list(t.examples),
             }
-            for t in model.themes(texts)
+            for t in model.themes(texts, spell_from=spell_from)
         ]
 
     @in_snapshot

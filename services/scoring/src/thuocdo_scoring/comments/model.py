@@ -183,24 +183,32 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
         *,
         predictions: Sequence[tuple[str | None, float]] | None = None,
         max_themes: int = 8,
+        spell_from: Sequence[str] = (),
     ) -> tuple[list[Theme], list[str | None]]:
         """Themes among the comments that fit no specific issue (None or "other"),
         and for each comment its theme id (None for comments with an issue, and for
-        those in no theme)."""
+        those in no theme). Every comment of ``texts``, and those of ``spell_from``,
+        lend their spelling to the labels."""
         if predictions is None:
             predictions = self.predict(texts)
         open_idx = [i for i, (code, _) in enumerate(predictions) if code in (None, OTHER)]
         themes, which = cluster_themes(
-            [texts[i] for i in open_idx], max_themes=max_themes, random_state=self.random_state
+            [texts[i] for i in open_idx],
+            max_themes=max_themes,
+            random_state=self.random_state,
+            spell_from=[*texts, *spell_from],
         )
         ids: list[str | None] = [None] * len(texts)
         for i, t in zip(open_idx, which, strict=True):
             ids[i] = themes[t].id if t >= 0 else None
         return themes, ids
 
-    def themes(self, texts: Sequence[str], max_themes: int = 8) -> list[Theme]:
-        """Emerging themes (largest first) among comments that fit no specific issue."""
-        return self.assign_themes(texts, max_themes=max_themes)[0]
+    def themes(
+        self, texts: Sequence[str], max_themes: int = 8, spell_from: Sequence[str] = ()
+    ) -> list[Theme]:
+        """Emerging themes (largest first) among comments that fit no specific issue;
+        ``spell_from``: more comments that lend their spelling to the labels."""
+        return self.assign_themes(texts, max_themes=max_themes, spell_from=spell_from)[0]
 
     # -- persistence ------------------------------------------------------------
 

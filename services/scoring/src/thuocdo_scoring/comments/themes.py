@@ -24,6 +24,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize as l2_normalize
 from threadpoolctl import threadpool_limits
 
+from .accents import Spellings, reference_texts
 from .features import syllable_vectorizer
 from .text import fold_accents, has_diacritics, syllables
 
@@ -33,6 +34,7 @@ FIT_SAMPLE = 3000  # points k-means and the SVD are fitted on
 # a comment of a cluster that is no theme joins the nearest theme this close (cosine)
 STRAY_JOIN = 0.3
 READABLE_SAMPLE = 500  # comments scanned for the spelling of a term
+SPELLING_SAMPLE = 2000  # comments (with the taxonomy's wording) that restore diacritics
 
 
 @dataclass
@@ -51,10 +53,11 @@ class Theme:
     examples: list[str] = field(default_factory=list)
 
 
-def _readable(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
+def _readable(terms: Sequence[str], texts: Sequence[str], spellings: Spellings) -> list[str]:
     """For each folded n-gram in ``terms``, its most frequent original spelling in
     ``texts`` (the first READABLE_SAMPLE of them), preferring a spelling with
-    diacritics when citizens used one; the folded term itself if never seen."""
+    diacritics when citizens used one; else as ``spellings`` spell its syllables
+    (:meth:`Spellings.restore`); else the folded term itself."""
     wanted = {t: len(t.split()) for t in terms}
     sizes = set(wanted.values())
     counts: dict[str, Counter[str]] = {t: Counter() for t in terms}
@@ -69,7 +72,7 @@ def _readable(terms: Sequence[str], texts: Sequence[str]) -> list[str]:
     out: list[str] = []
     for t in terms:
         accented = [(c, g) for g, c in counts[t].items() if has_diacritics(g)]
-        out.append(max(accented)[1] if accented else t)
+        out.append(max(accented)[1] if accented else (spellings.restore(t) or t))
     return out
 
 
@@ -84,6 +87,9 @@ JOIN_SHARE = 0.5  # two chained phrases join when half the comments of the rarer
 # "cửa" too ("mở cửa") and "vả" would be "và".
 _NO_START = frozenset({"tôi", "em", "thì", "là", "và", "mà", "nhưng"})
 _NO_END = frozenset({"của", "với", "các", "những", "và", "thì", "là", "mà", "nhé", "à", "ạ", "ơi"})
+# When the citizen came ("hôm nay làm giấy khai sinh"), said at the start of a
+# phrase, is no part of what they say (folded: these pairs are never other words).
+_NO_START_WHEN = (("hom", "nay"), ("hom", "qua"), ("sang", "nay"), ("chieu", "nay"), ("lan", "nay"))
 _CLAUSE = re.compile(r"[.,;:!?…()\[\]\n\r\t\"“”]+")
 
 
@@ -217,6 +223,15 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
     return [" ".join(c) for c in chosen]
 
 
+def _without_when(term: str) -> str:
+    """A folded ``term`` without the time it starts with ("hom nay lam giay khai
+    sinh" -> "lam giay khai sinh"); "" when it says nothing else ("hom nay")."""
+    words = term.split()
+    while tuple(words[:2]) in _NO_START_WHEN:
+        del words[:2]
+    return " ".join(words)
+
+
 def _trim(term: str) -> str:
     """``term`` without a pronoun or linking word at its start or a dangling word at
     its end ("tôi cảm ơn" -> "cảm ơn", "cách cư xử của" -> "cách cư xử"; "đảng và
@@ -310,8 +325,10 @@ def cluster_themes(
     n_terms: int = 4,
     n_examples: int = 3,
     random_state: int = 0,
+    spell_from: Sequence[str] = (),
 ) -> tuple[list[Theme], list[int]]:
-    """Cluster ``texts`` into at most ``max_themes`` themes.
+    """Cluster ``texts`` into at most ``max_themes`` themes; ``spell_from``, more
+    comments that only lend their spelling to the labels (:class:`Spellings`).
 
     Returns the themes, largest first, and for each text the index of its theme in
     that list, or -1 for a text in no theme (see :func:`_fold_strays`). Fewer than 4
@@ -321,11 +338,16 @@ def cluster_themes(
     # and OpenMP/BLAS threads spinning on a busy host (gunicorn workers, a consumer)
     # cost several times the work itself.
     with threadpool_limits(limits=1):
-        return _cluster_themes(texts, max_themes, n_terms, n_examples, random_state)
+        return _cluster_themes(texts, max_themes, n_terms, n_examples, random_state, spell_from)
 
 
 def _cluster_themes(
-    texts: Sequence[str], max_themes: int, n_terms: int, n_examples: int, random_state: int
+    texts: Sequence[str],
+    max_themes: int,
+    n_terms: int,
+    n_examples: int,
+    random_state: int,
+    spell_from: Sequence[str],
 ) -> tuple[list[Theme], list[int]]:
     if not texts:
         return [], []
@@ -363,6 +385,10 @@ def _cluster_themes(
     if points is not None and present is not None:
         pairs = present[:, [j for j, t in enumerate(terms) if " " in t]]
         labels = _fold_strays(labels, k, points, pairs)
+    # Diacritics for a phrase only ever typed without them, from how the other
+    # comments and the taxonomy spell its syllables ("mong xa cai thien").
+    sample = [*texts[:SPELLING_SAMPLE], *spell_from[: max(0, SPELLING_SAMPLE - len(texts))]]
+    spellings = Spellings([*sample, *reference_texts()])
     themes: list[tuple[Theme, int]] = []
     for c in range(k):
         members = np.flatnonzero(labels == c)
@@ -386,7 +412,10 @@ def _cluster_themes(
             top = _pick_terms(candidates, n_terms, Positions([docs[int(i)] for i in members]))
         # Spelt as the theme's comments spell it; a phrase they only typed without
         # diacritics takes the spelling other comments give it ("chung thuc chu ky").
-        readable = [_trim(t) for t in _readable(top, [*member_texts[:READABLE_SAMPLE], *texts])]
+        said = [t for t in (_without_when(t) for t in top) if t]
+        readable = [
+            _trim(t) for t in _readable(said, [*member_texts[:READABLE_SAMPLE], *texts], spellings)
+        ]
         if points is not None:
             centre = points[members].mean(axis=0)
             order = members[np.argsort(-(points[members] @ centre))]
