@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ class FakeModel:
     def predict(self, texts: list[str]) -> list[tuple[str | None, float]]:
         return [("waiting_time" if "lâu" in t else None, 0.9) for t in texts]
 
-    def themes(self, texts: list[str]) -> list[Any]:
+    def themes(self, texts: list[str], spell_from: Sequence[str] = ()) -> list[Any]:
         return []
 
 

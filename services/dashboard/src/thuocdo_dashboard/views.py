@@ -260,7 +260,7 @@ def commune(key: str) -> Any:
     # filter, the retention rule) goes to the last page instead of an empty "page 9/2".
     last, total = page.data.get("comments_pages", 1), page.data.get("comments_total", 0)
     if total and page.data.get("comments_page", 1) > last:
-        args = {k: v for k, v in request.args.items() if k != "cpage"}
+        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cpage"}
         if last > 1:
             args["cpage"] = str(last)
         return redirect(url_for("views.commune", key=key, **args))
