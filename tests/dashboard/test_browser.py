@@ -532,6 +532,12 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     # On a phone the SIPAS table scrolls sideways and says so above it.
     assert "scrolls" in (sipas.get_attribute("class") or "")
     assert sipas.evaluate(hint) == '"Vuốt ngang để xem thêm cột →"'
+    # Comments are cards on a phone: nothing to scroll sideways, each cell says what it is.
+    comments = page.locator('.table-wrap:has(table[data-table="comments"])')
+    assert "scrolls" not in (comments.get_attribute("class") or "")
+    cells = page.locator('table[data-table="comments"] tbody tr').first.locator("td")
+    assert cells.first.evaluate(hint) == '"Thời gian: "'
+    assert cells.nth(4).evaluate(hint) == '"Nội dung góp ý: "'
     page.close()
 
 

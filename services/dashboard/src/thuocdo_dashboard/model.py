@@ -60,6 +60,10 @@ class Table:
     # The first column names the row (a commune, a criterion, a field): on a phone it
     # stays in view while the figures scroll. Not so a rank or a date.
     named_rows: bool = True
+    # Rows of text to read rather than figures to compare (comments): on a phone each
+    # row is a card, each cell under the other with its heading, instead of a table
+    # scrolling sideways.
+    cards: bool = False
 
     def csv_header(self) -> list[str]:
         return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
@@ -685,6 +689,7 @@ def commune(
         ],
         vi_cols={4},
         named_rows=False,
+        cards=True,
     )
     total = int((comments or {}).get("total", 0))
     items = list((comments or {}).get("items", []))
