@@ -532,6 +532,9 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     # On a phone the SIPAS table scrolls sideways and says so above it.
     assert "scrolls" in (sipas.get_attribute("class") or "")
     assert sipas.evaluate(hint) == '"Vuốt ngang để xem thêm cột →"'
+    # A figure's long heading wraps in a few lines, not one or two words a line.
+    head = page.locator('table[data-table="issues"] thead').bounding_box()
+    assert head is not None and head["height"] < 200, head  # 281 px before
     # Comments are cards on a phone: nothing to scroll sideways, each cell says what it is.
     comments = page.locator('.table-wrap:has(table[data-table="comments"])')
     assert "scrolls" not in (comments.get_attribute("class") or "")
