@@ -273,7 +273,10 @@ def _choose_k(points: np.ndarray, max_k: int, random_state: int) -> tuple[int, n
     else:
         sample = points
     best: tuple[float, KMeans] | None = None
-    for k in range(2, max_k + 1):
+    # No more clusters than distinct points: comments repeat ("Cảm ơn cán bộ xã."),
+    # and k-means asked for more warns and finds no more.
+    distinct = len(np.unique(sample, axis=0))
+    for k in range(2, min(max_k, distinct) + 1):
         km = KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(sample)
         if len(set(km.labels_.tolist())) < 2:
             continue
