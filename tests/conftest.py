@@ -1,7 +1,8 @@
 """Fixtures shared by every test folder.
 
-Kafka: one real broker per test session, found in this order:
-1. ``KAFKA_BOOTSTRAP_SERVERS`` if set (``.ci/run`` and ``make test`` start one);
+Kafka: one real broker per test session (per pytest-xdist worker: ``make test``
+runs two), found in this order:
+1. ``KAFKA_BOOTSTRAP_SERVERS`` if set (``.ci/run`` starts one; the workers share it);
 2. testcontainers' ``KafkaContainer`` when a Docker engine answers a ping;
 3. the local broker from Maven Central jars (``scripts/kafka-local``).
 When none works the integration tests fail under ``CI=true`` and skip elsewhere.

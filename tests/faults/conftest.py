@@ -1,8 +1,8 @@
 """One broker of the fault suite's own, shared by the scenarios that stop it.
 
 Starting a broker from the jars takes 10-50 s on a busy 2-core machine, so the
-package shares one (what ``controllable_kafka`` makes, at package scope; each
-scenario has its own topics and leaves the broker running).
+package shares one per test worker (what ``controllable_kafka`` makes, at package
+scope; each scenario has its own topics and leaves the broker running).
 """
 
 from __future__ import annotations
