@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import f1_score
 from thuocdo_scoring.comments import (
     CommentModel,
@@ -434,13 +435,33 @@ def test_diacritics_are_restored_only_where_the_texts_vouch_for_them() -> None:
 
 
 def test_a_theme_label_starts_with_what_was_said_not_when() -> None:
-    from thuocdo_scoring.comments.themes import _without_when
+    from thuocdo_scoring.comments.themes import Positions, _pick_terms, _without_when, clauses
 
-    assert _without_when("hom nay lam giay khai sinh") == "lam giay khai sinh"
-    assert _without_when("sang nay hom nay xin") == "xin"
-    assert _without_when("hom nay") == ""
-    assert _without_when("lam hom nay") == "lam hom nay"
-    assert _without_when("hom qua") == ""
+    def without(phrase: str) -> str:
+        return " ".join(_without_when(tuple(phrase.split())))
+
+    assert without("hom nay lam giay khai sinh") == "lam giay khai sinh"
+    assert without("sang nay hom nay xin") == "xin"
+    assert without("hom nay") == ""
+    assert without("lam hom nay") == "lam hom nay"
+    assert without("hom qua") == ""
+    # a time takes no label's place: "hôm nay" (3 of 4) is no term, the two phrases are
+    texts = ["Hôm nay, chỗ để xe chật", "hôm nay loa gọi số nhỏ", "chỗ để xe chật, loa gọi số nhỏ"]
+    where = Positions(clauses([*texts, "hôm nay đông"]))
+    assert _pick_terms(["hom nay", "cho de xe", "loa goi so"], 2, where) == [
+        "cho de xe chat",
+        "loa goi so nho",
+    ]
+
+
+def test_a_theme_without_a_telling_phrase_is_labelled_by_its_first_comment_cut_short() -> None:
+    from thuocdo_scoring.comments.themes import _shorten
+
+    assert _shorten("Mọi thứ đều ổn,  rất hài lòng.") == "Mọi thứ đều ổn, rất hài lòng."
+    long = "Trụ sở xã mới xa nhà mười lăm cây số, người già đi lại rất khó khăn, mong xã bố trí xe"
+    assert _shorten(long) == "Trụ sở xã mới xa nhà mười lăm cây số, người già đi lại rất…"
+    assert len(_shorten(long)) <= 61
+    assert _shorten("x" * 70) == "x" * 60 + "…"
 
 
 def test_theme_labels_take_diacritics_from_other_comments() -> None:
@@ -465,7 +486,7 @@ def test_theme_labels_take_diacritics_from_other_comments() -> None:
     ]
     with warnings.catch_warnings():
         # 8 comments, 6 of them distinct: k stops at 6, without k-means' warning
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", ConvergenceWarning)
         restored = [t.label for t in cluster_themes(texts, spell_from=elsewhere)[0]]
     assert restored == [
         "chỗ để xe chật quá, lam giay khai sinh, phai de ngoai duong",

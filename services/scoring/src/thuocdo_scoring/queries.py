@@ -382,15 +382,13 @@ class ReadModel:
         with self._lock:
             cached = self._themes.get(cache_key)
         if cached is None:
-            # Each tone's labels take their spelling from every comment (see Spellings).
-            every = [c.comment for c in items]
+            # Each tone's labels take their spelling from its own comments and from
+            # the other tone's (see Spellings).
+            unhappy = [c.comment for c in items if c.overall <= 3]
+            happy = [c.comment for c in items if c.overall >= 4]
             cached = [
-                *self._compute_themes(
-                    [c.comment for c in items if c.overall <= 3], "complaint", every
-                ),
-                *self._compute_themes(
-                    [c.comment for c in items if c.overall >= 4], "praise", every
-                ),
+                *self._compute_themes(unhappy, "complaint", happy),
+                *self._compute_themes(happy, "praise", unhappy),
             ]
             with self._lock:
                 self._themes[cache_key] = cached

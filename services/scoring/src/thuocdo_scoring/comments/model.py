@@ -192,11 +192,13 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
         if predictions is None:
             predictions = self.predict(texts)
         open_idx = [i for i, (code, _) in enumerate(predictions) if code in (None, OTHER)]
+        opened = set(open_idx)
         themes, which = cluster_themes(
             [texts[i] for i in open_idx],
             max_themes=max_themes,
             random_state=self.random_state,
-            spell_from=[*texts, *spell_from],
+            # each text once: the open ones are clustered, the others lend spellings
+            spell_from=[*(t for i, t in enumerate(texts) if i not in opened), *spell_from],
         )
         ids: list[str | None] = [None] * len(texts)
         for i, t in zip(open_idx, which, strict=True):

@@ -170,6 +170,14 @@ def _overlap(a: Phrase, b: Phrase) -> bool:
     return any(p in pairs for p in pairwise(b))
 
 
+def _without_when(phrase: Phrase) -> Phrase:
+    """A folded ``phrase`` without the time it starts with ("hom nay lam giay khai
+    sinh" -> "lam giay khai sinh"); ``()`` when it says nothing else ("hom nay")."""
+    while phrase[:2] in _NO_START_WHEN:
+        phrase = phrase[2:]
+    return phrase
+
+
 def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> list[str]:
     """Up to ``n_terms`` label phrases from the candidates (folded n-grams, best
     first), each grown into the expression the theme's comments use
@@ -183,9 +191,11 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
     it as say the phrase it stands for; two chained phrases join when at least half
     (``JOIN_SHARE``) of the comments of the rarer one say them together.
     Phrases of one syllable ("lại", "mất") say little: they are used only when no
-    longer phrase is found."""
+    longer phrase is found. The time a phrase starts with ("hôm nay") is left out
+    first (:func:`_without_when`), so that "hôm nay chứng thực" is "chứng thực"."""
     grown = [expand_phrase(seed, where) for seed in (tuple(c.split()) for c in candidates)]
-    grown = [p for p in grown if p]  # () for a seed found in no clause
+    # () for a seed found in no clause, or one that only says when ("hôm nay")
+    grown = [p for p in (_without_when(p) for p in grown) if p]
     chosen: list[Phrase] = []
     longer = [p for p in grown if len(p) > 1]
     for phrase in longer or grown:
@@ -223,15 +233,6 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
     return [" ".join(c) for c in chosen]
 
 
-def _without_when(term: str) -> str:
-    """A folded ``term`` without the time it starts with ("hom nay lam giay khai
-    sinh" -> "lam giay khai sinh"); "" when it says nothing else ("hom nay")."""
-    words = term.split()
-    while tuple(words[:2]) in _NO_START_WHEN:
-        del words[:2]
-    return " ".join(words)
-
-
 def _trim(term: str) -> str:
     """``term`` without a pronoun or linking word at its start or a dangling word at
     its end ("tôi cảm ơn" -> "cảm ơn", "cách cư xử của" -> "cách cư xử"; "đảng và
@@ -254,6 +255,17 @@ def _label(terms: Sequence[str], limit: int = 60) -> str:
             break
         label = joined
     return label
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """``text`` cut at the last space within ``limit`` characters, with "…" (a
+    theme of comments without a telling phrase is labelled by its first one)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    return cut.rstrip(" ,.;:") + "…"
 
 
 def _theme_id(terms: Sequence[str]) -> str:
@@ -415,9 +427,8 @@ def _cluster_themes(
             top = _pick_terms(candidates, n_terms, Positions([docs[int(i)] for i in members]))
         # Spelt as the theme's comments spell it; a phrase they only typed without
         # diacritics takes the spelling other comments give it ("chung thuc chu ky").
-        said = [t for t in (_without_when(t) for t in top) if t]
         readable = [
-            _trim(t) for t in _readable(said, [*member_texts[:READABLE_SAMPLE], *texts], spellings)
+            _trim(t) for t in _readable(top, [*member_texts[:READABLE_SAMPLE], *texts], spellings)
         ]
         if points is not None:
             centre = points[members].mean(axis=0)
@@ -432,7 +443,7 @@ def _cluster_themes(
                 break
         theme = Theme(
             id=_theme_id(top or [folded[int(members[0])]]),
-            label=_label(readable) if readable else examples[0],
+            label=_label(readable) if readable else _shorten(examples[0]),
             top_terms=readable,
             size=len(members),
             examples=examples,
