@@ -541,6 +541,8 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     cells = page.locator('table[data-table="comments"] tbody tr').first.locator("td")
     assert cells.first.evaluate(hint) == '"Thời gian: "'
     assert cells.nth(4).evaluate(hint) == '"Nội dung góp ý: "'
+    # a pasted address or a long string breaks inside the card, not past its edge
+    assert cells.nth(4).evaluate("el => getComputedStyle(el).overflowWrap") == "anywhere"
     page.close()
 
 

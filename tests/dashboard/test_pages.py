@@ -472,3 +472,21 @@ def test_the_headings_name_the_kinds_of_commune_listed(open_page: Callable[..., 
     issue = open_page("/issue/waiting_time?unit=173&period=2025-06")
     assert "Theo xã, thị trấn" in issue
     assert "Xếp hạng các xã, phường" not in before + after
+
+
+def test_query_words_the_pages_do_not_know_are_ignored(open_page: Callable[..., str]) -> None:
+    """A link with ?key=, ?table= or ?code= (names of the routes' own parts) or
+    ?_external= gets the page as without them, not a server error, and the page's
+    own links do not carry them on."""
+    odd = "&key=x&table=y&code=z&_external=1&_anchor=a"
+
+    def links(path: str) -> str:
+        # every address the page gives, but the language switch's way back to it
+        hrefs = re.findall(r'(?:href|data-api)="([^"]*)"', open_page(path + odd))
+        return " ".join(h for h in hrefs if "next=" not in h)
+
+    for path in (f"/commune/{KHA_SON}?period={PERIOD}", "/?unit=173&period=2025-08"):
+        shown = links(path)
+        assert "period=" in shown and "csv" in shown, shown
+        assert not re.search(r"key=x|table=y|code=z|_external|#a", shown), shown
+    assert "code=z" not in links(f"/issue/waiting_time?unit=173&period={PERIOD}")

@@ -71,6 +71,21 @@ def test_the_page_shows_50_and_says_which_page_of_how_many() -> None:
     assert [r[4] for r in last.tables["comments"].rows] == [f"góp ý {i}" for i in range(100, 123)]
 
 
+def test_a_page_past_the_last_shows_the_last() -> None:
+    """Page 9 of 123 comments (3 pages), as an open page's live update asks after the
+    comments shrank: page 3's comments, said to be page 3, and marked so that the
+    page's address moves there (views.commune)."""
+    client = Comments(total=123)
+    past = page_of(client, comments_page=9)
+    assert client.asked == [(9, 50), (3, 50)]
+    assert (past.data["comments_page"], past.data["comments_pages"]) == (3, 3)
+    assert past.data["comments_past_end"] is True
+    assert [r[4] for r in past.tables["comments"].rows] == [f"góp ý {i}" for i in range(100, 123)]
+    assert page_of(Comments(total=123), comments_page=3).data["comments_past_end"] is False
+    none = page_of(Comments(total=0), comments_page=9)  # nothing to show: left as it is
+    assert none.data["comments_past_end"] is False and none.tables["comments"].rows == []
+
+
 def test_the_csv_holds_every_comment_up_to_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     client = Comments(total=250)
     every = page_of(client, all_comments=True)

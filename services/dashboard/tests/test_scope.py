@@ -135,3 +135,24 @@ def test_scope_allows_exactly_the_communes_carrying_a_district_on() -> None:
 def test_a_unit_is_required_below_admin(role: str) -> None:
     with pytest.raises(BadBinding, match=f"a {role} user needs a unit"):
         bind(role, " ", dt.date(2026, 1, 1))
+
+
+def test_headings_name_the_kinds_of_commune_even_when_scoring_lists_none() -> None:
+    """With no rows from scoring (it does not answer), the headings still name the
+    communes in force under the unit ranked: a town and communes before the 2025
+    reform, communes after; a commune's own kind for a commune."""
+    from thuocdo_dashboard.model import _kinds
+    from thuocdo_dashboard.periods import month
+
+    reg = registry()
+    district = reg.find("173", dt.date(2025, 6, 1))
+    province = reg.find("19", dt.date(2025, 8, 1))
+    kha_son = reg.find("05953", dt.date(2025, 8, 1))
+    assert district and province and kha_son
+    admin = Scope("admin", "*")
+    june, august = month(2025, 6), month(2025, 8)
+    assert _kinds([], admin, june, district)["kinds"] == "xã, thị trấn"
+    assert _kinds([], admin, august, province)["kinds_heading"] == "Xã"
+    assert _kinds([], Scope("commune", kha_son.key), june, kha_son)["kinds"] == "xã"
+    # names listed by scoring win over the registry
+    assert _kinds(["Phường Hoàng Văn Thụ"], admin, june, district)["kinds"] == "phường"

@@ -308,7 +308,7 @@ def overview(
             key = row.get("unit", {}).get("key", "")
             if scope.allows_key(key):
                 rows.append(row)
-    kinds = _kinds([r.get("unit", {}).get("name", "") for r in rows], scope, period)
+    kinds = _kinds([r.get("unit", {}).get("name", "") for r in rows], scope, period, parent)
     page.data["ranking"] = [
         {
             "key": r["unit"]["key"],
@@ -462,12 +462,21 @@ def overview(
     return page
 
 
-def _kinds(names: list[str], scope: Scope, period: Period) -> dict[str, str]:
+def _kinds(names: list[str], scope: Scope, period: Period, parent: Unit | None) -> dict[str, str]:
     """What the headings call the communes listed (``names``): "xã, thị trấn" before the
     2025 reform in Phú Bình, "xã" after. With none listed (scoring does not answer),
-    those of the scope in force in the period."""
+    the communes under ``parent`` (the unit ranked) in force in the period, in the
+    user's scope; all of the scope's when none is under it (a district gone since)."""
     if not any(names):
-        names = [u.name for u in scope.communes(period.start, period.end)]
+        units = scope.communes(period.start, period.end)
+        if parent is not None and parent.level == "commune":
+            units = [parent]
+        elif parent is not None:
+            under = {
+                u.key for u in registry().descendants_between(parent.code, period.start, period.end)
+            }
+            units = [u for u in units if u.key in under] or units
+        names = [u.name for u in units]
     return commune_kinds(names)
 
 
@@ -733,8 +742,19 @@ def commune(
         day = dt.datetime.fromisoformat(purged).astimezone(LOCAL_TZ).date()
         if period.start < day:
             page.data["comments_purged_before"] = day
+    last = max(1, -(-total // COMMENTS_PER_PAGE))
+    page.data["comments_past_end"] = bool(not everything and total and wanted > last)
+    if page.data["comments_past_end"]:
+        # A page past the last one (an old link, or fewer comments since: a filter,
+        # the retention rule): the last page, not an empty "page 9 of 2". The page
+        # itself redirects there (views.commune); its live update shows it.
+        try:
+            items = list(comments_page(last).data.get("items", []))
+        except (ScoringUnavailable, ScoringRejected):
+            items = []
+        wanted = last
     page.data["comments_page"] = wanted
-    page.data["comments_pages"] = max(1, -(-total // COMMENTS_PER_PAGE))
+    page.data["comments_pages"] = last
     problems, praises = _tag_names(lang)
     for c in items:
         codes = list(c.get("issues") or [])
@@ -820,7 +840,7 @@ def issue(
         for r in (ranked or {}).get("units", [])
         if scope.allows_key(r.get("unit", {}).get("key", ""))
     ]
-    kinds = _kinds([r["unit"].get("name", "") for r in listed], scope, period)
+    kinds = _kinds([r["unit"].get("name", "") for r in listed], scope, period, parent)
     table = Table(
         "communes",
         text("across_communes", lang, **kinds),

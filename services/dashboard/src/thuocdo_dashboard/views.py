@@ -22,6 +22,7 @@ from flask import (
 )
 from thuocdo_shared import reference
 from thuocdo_shared.units import Unit, local_today
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import ServiceUnavailable
 
 from . import csv_export, live, messages, model, periods, xlsx_export
@@ -177,6 +178,13 @@ def _status_text(page: model.Page) -> str | None:
 
 
 PICKER_QUARTERS = 8
+# What a page's address may say; its links carry these on and nothing else (a
+# "?key=" or "?_external=" would reach url_for as its own arguments: a 500).
+PAGE_ARGS = ("period", "unit", "field", "rating", "issue", "cpage")
+
+
+def _page_args() -> MultiDict[str, str]:
+    return MultiDict([(k, v) for k, v in request.args.items(multi=True) if k in PAGE_ARGS])
 
 
 def _context(page: model.Page) -> dict[str, Any]:
@@ -203,7 +211,7 @@ def _context(page: model.Page) -> dict[str, Any]:
         "period_future": page.period.start > today,
         "user": current_user(),
         "scope": current_scope(),
-        "args": request.args,
+        "args": _page_args(),
         "threshold": current_app.extensions["thuocdo_settings"].alert_threshold,
         "fields_ref": [(c, f.label.get(g.lang)) for c, f in reference.fields().items()],
         "issues_ref": [(c, i.label.get(g.lang)) for c, i in reference.issues().items()],
@@ -256,11 +264,10 @@ def commune_key(view: Callable[..., Any]) -> Callable[..., Any]:
 @commune_key
 def commune(key: str) -> Any:
     page = _build("commune", key=key)
-    # A page of comments past the last one (an old link, or fewer comments since: a
-    # filter, the retention rule) goes to the last page instead of an empty "page 9/2".
-    last, total = page.data.get("comments_pages", 1), page.data.get("comments_total", 0)
-    if total and page.data.get("comments_page", 1) > last:
-        args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "cpage"}
+    # A page of comments past the last one goes to the address of the last page.
+    if page.data.get("comments_past_end"):
+        last = page.data["comments_pages"]
+        args: dict[str, Any] = {k: v for k, v in _page_args().items() if k != "cpage"}
         if last > 1:
             args["cpage"] = str(last)
         return redirect(url_for("views.commune", key=key, **args))
