@@ -445,6 +445,8 @@ def test_a_theme_label_starts_with_what_was_said_not_when() -> None:
     assert without("hom nay") == ""
     assert without("lam hom nay") == "lam hom nay"
     assert without("hom qua") == ""
+    assert without("di lam") == "" and without("hom nay den xin") == ""
+    assert without("di lam ho so") == "di lam ho so" and without("lam") == "lam"
     # a time takes no label's place: "hôm nay" (3 of 4) is no term, the two phrases are
     texts = ["Hôm nay, chỗ để xe chật", "hôm nay loa gọi số nhỏ", "chỗ để xe chật, loa gọi số nhỏ"]
     where = Positions(clauses([*texts, "hôm nay đông"]))

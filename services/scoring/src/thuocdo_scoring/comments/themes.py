@@ -90,6 +90,9 @@ _NO_END = frozenset({"của", "với", "các", "những", "và", "thì", "là", 
 # When the citizen came ("hôm nay làm giấy khai sinh"), said at the start of a
 # phrase, is no part of what they say (folded: these pairs are never other words).
 _NO_START_WHEN = (("hom", "nay"), ("hom", "qua"), ("sang", "nay"), ("chieu", "nay"), ("lan", "nay"))
+# Going somewhere to do something, and nothing else: "đi làm" (which reads "go to
+# work"), "đến xin", "lên làm" cut from "đi làm hồ sơ trợ cấp" say nothing of it.
+_ERRAND = frozenset({"di", "den", "len", "lam", "xin"})
 _CLAUSE = re.compile(r"[.,;:!?…()\[\]\n\r\t\"“”]+")
 
 
@@ -172,10 +175,11 @@ def _overlap(a: Phrase, b: Phrase) -> bool:
 
 def _without_when(phrase: Phrase) -> Phrase:
     """A folded ``phrase`` without the time it starts with ("hom nay lam giay khai
-    sinh" -> "lam giay khai sinh"); ``()`` when it says nothing else ("hom nay")."""
+    sinh" -> "lam giay khai sinh"); ``()`` when it says nothing else ("hom nay"), or
+    only that someone went to do something ("di lam", "den xin")."""
     while phrase[:2] in _NO_START_WHEN:
         phrase = phrase[2:]
-    return phrase
+    return () if len(phrase) > 1 and set(phrase) <= _ERRAND else phrase
 
 
 def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> list[str]:
@@ -192,7 +196,8 @@ def _pick_terms(candidates: Sequence[str], n_terms: int, where: Positions) -> li
     (``JOIN_SHARE``) of the comments of the rarer one say them together.
     Phrases of one syllable ("lại", "mất") say little: they are used only when no
     longer phrase is found. The time a phrase starts with ("hôm nay") is left out
-    first (:func:`_without_when`), so that "hôm nay chứng thực" is "chứng thực"."""
+    first, so that "hôm nay chứng thực" is "chứng thực", and a bare "đi làm" is no
+    phrase (:func:`_without_when`)."""
     grown = [expand_phrase(seed, where) for seed in (tuple(c.split()) for c in candidates)]
     # () for a seed found in no clause, or one that only says when ("hôm nay")
     grown = [p for p in (_without_when(p) for p in grown) if p]
