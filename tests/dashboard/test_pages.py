@@ -331,15 +331,15 @@ def test_the_headline_says_how_many_suspect_responses_it_leaves_out(
 def test_a_field_chosen_on_the_overview_goes_along_to_the_commune(
     open_page: Callable[..., str],
 ) -> None:
-    """A leader looking at land procedures (đất đai) clicks a commune: its page opens
-    with the comments of that field, not all of them."""
-    page = open_page(f"/?unit=173&period={PERIOD}&field=dat_dai")
+    """A leader looking at civil status procedures (hộ tịch) clicks a commune: its page
+    opens with the comments of that field, not all of them."""
+    page = open_page(f"/?unit=173&period={PERIOD}&field=ho_tich")
     links = re.findall(r'href="(/commune/[^"]+)"', section(page, "ranking"))
-    assert links and all("field=dat_dai" in html_lib.unescape(h) for h in links), links
+    assert links and all("field=ho_tich" in html_lib.unescape(h) for h in links), links
     commune = open_page(html_lib.unescape(links[0]))
     form = commune.split('<select name="field">', 1)[1].split("</select>", 1)[0]
     chosen = re.findall(r'<option value="([^"]*)" selected>', form)
-    assert chosen[:1] == ["dat_dai"]
+    assert chosen[:1] == ["ho_tich"]
 
 
 def test_a_small_sipas_sample_is_flagged_like_the_index(
@@ -429,6 +429,14 @@ def test_a_heatmap_share_under_one_percent_is_not_shown_as_zero(
     row = heat.split('data-unit="05911@-">', 1)[1].split("</tr>", 1)[0]
     shown = re.findall(r'data-value="([^"]*)">([^<]*)</td>', row)
     assert ("0.5", "0,5") in shown and ("0.0", "0") in shown, shown
+    # one in 103 (0,97 %) reads "1" like its whole-percent neighbours, not "1,0"
+    more = [answer(JUNE_10, 0, "05917@-", 5, id=f"happy2-{k}") for k in range(102)]
+    more.append(answer(JUNE_10, 1, "05917@-", 2, id="one2", issues=("waiting_time",)))
+    scoring.store.apply_batch(more, {("t", 0): 2_000})
+    heat = section(open_page("/?unit=173&period=2025-06"), "heatmap")
+    row = heat.split('data-unit="05917@-">', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'data-value="([^"]*)">([^<]*)</td>', row)
+    assert [shown for value, shown in cells if value and float(value) > 0] == ["1"], cells
 
 
 def test_a_comments_page_past_the_last_goes_to_the_last(scoring: Scoring, tmp_path: Path) -> None:
@@ -459,9 +467,13 @@ def test_a_comments_page_past_the_last_goes_to_the_last(scoring: Scoring, tmp_pa
     assert client.get(f"{base}?period={PERIOD}&rating=1&cpage=3").status_code == 200  # none
 
 
-def test_the_headings_name_the_kinds_of_commune_listed(open_page: Callable[..., str]) -> None:
+def test_the_headings_name_the_kinds_of_commune_listed(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
     """Phú Bình had a town (thị trấn Hương Sơn) and communes before 1 July 2025, and only
     communes (xã) after: the headings say so, not "xã, phường" in both."""
+    june = [answer(JUNE_10, 0, "05908@-", 4, id="june-town"), answer(JUNE_10, 1, "05911@-", 2)]
+    scoring.store.apply_batch(june, {("t", 0): 1_000})
     before = open_page("/?unit=173&period=2025-06")
     assert "<h2>Xếp hạng các xã, thị trấn</h2>" in before
     assert "<h2>Vấn đề theo xã, thị trấn</h2>" in before
@@ -490,3 +502,33 @@ def test_query_words_the_pages_do_not_know_are_ignored(open_page: Callable[..., 
         assert "period=" in shown and "csv" in shown, shown
         assert not re.search(r"key=x|table=y|code=z|_external|#a", shown), shown
     assert "code=z" not in links(f"/issue/waiting_time?unit=173&period={PERIOD}")
+
+
+def test_a_period_without_a_response_shows_no_figures_not_zeros(
+    open_page: Callable[..., str],
+) -> None:
+    """January 2025 has no response at all: the ranking and the heatmap say there are
+    no figures instead of listing 20 communes with 0 responses tagged "Mẫu nhỏ"; a
+    commune page before the commune was formed has no table of zeros for its issues."""
+    page = open_page("/?unit=173&period=2025-01")
+    for name in ("ranking", "heatmap"):
+        assert "Chưa có số liệu cho kỳ này." in section(page, name), name
+    assert 'data-table="ranking"' not in page and 'data-table="heatmap"' not in page
+    assert "Mẫu nhỏ</span>" not in page
+    commune = open_page(f"/commune/{KHA_SON}?period=2025-06")
+    assert 'data-table="issues"' not in commune
+    # a month with responses keeps both, and a commune page its issues
+    assert 'data-table="heatmap"' in open_page(f"/?unit=19&period={PERIOD}")
+    assert 'data-table="issues"' in open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+
+
+def test_a_former_commune_says_until_when_it_was_in_force(open_page: Callable[..., str]) -> None:
+    """In force since before our records: "Hiệu lực đến ngày 30/06/2025", not "trước
+    năm 2025 – 30/06/2025"; a commune formed in the reform gives both dates. The
+    comments' tag filter is named as its column is: a tag is a problem or praise."""
+    old = open_page("/commune/05911@-?period=2025-06")
+    assert '<p class="muted">Hiệu lực đến ngày 30/06/2025</p>' in old
+    assert "trước năm 2025" not in old
+    new = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+    assert '<p class="muted">Hiệu lực: 01/07/2025 – nay</p>' in new
+    assert '<label>Vấn đề / điểm được khen <select name="issue">' in new

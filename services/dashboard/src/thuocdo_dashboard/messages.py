@@ -274,7 +274,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "commune_title": ("{name}", "{name}"),
     "validity": ("Hiệu lực: {start} – {end}", "In force: {start} – {end}"),
     "open_end": ("nay", "now"),
-    "open_start": ("trước năm 2025", "before 2025"),
+    # a unit in force since before our records: only its end is known
+    "validity_until": ("Hiệu lực đến ngày {end}", "In force until {end}"),
+    "validity_always": ("Đang có hiệu lực", "In force"),
 }
 
 # English month abbreviations for "month_label" ("{mon} {y}": "Jul 2025").

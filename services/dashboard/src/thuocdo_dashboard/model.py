@@ -309,6 +309,8 @@ def overview(
             if scope.allows_key(key):
                 rows.append(row)
     kinds = _kinds([r.get("unit", {}).get("name", "") for r in rows], scope, period, parent)
+    if not any(r.get("n") for r in rows):
+        rows = []  # a period without a single response: "no figures", not a list of zeros
     page.data["ranking"] = [
         {
             "key": r["unit"]["key"],
@@ -316,7 +318,8 @@ def overview(
             "href": url_for_unit(r["unit"]["key"]),
             "rank": r.get("rank"),
             "shrunk": r.get("shrunk"),
-            "small": bool(r.get("small_sample")),
+            # no response is no figure at all, not a small sample
+            "small": bool(r.get("small_sample") and r.get("n")),
             **_estimate(r),
         }
         for r in rows
@@ -449,6 +452,8 @@ def overview(
             }
         )
         heat.rows.append([Link(label, url_for_unit(key)), row.get("n"), *row.get("shares", [])])
+    if not any(r["n"] for r in heat_rows):
+        heat_rows, heat.rows = [], []  # no response in the period: "no figures"
     page.data["heatmap"] = {
         "issues": [
             {"code": i["code"], "name": names.get(i["code"], i.get("name", i["code"]))}
@@ -632,7 +637,12 @@ def commune(
         ],
         numeric={1, 2, 3, 4, 5, 6},
     )
-    for i in (issues or {}).get("issues", []):
+    # A period without a response (or before the commune was formed) has no figures,
+    # not a table of zeros.
+    answered = bool((page.data["headline"] or {}).get("n")) or bool(
+        any(i.get("count") for i in (issues or {}).get("issues", []))
+    )
+    for i in (issues or {}).get("issues", []) if answered else []:
         est = _estimate(i)
         issues_table.rows.append(
             [
