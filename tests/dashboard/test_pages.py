@@ -71,7 +71,7 @@ def answer(day: dt.date, i: int, unit: str, overall: int, **kw: object) -> Recor
         submitted_at=dt.datetime.combine(day + dt.timedelta(days=i), dt.time(9), VN),
         unit_key=unit,
         commune_code=unit.split("@")[0],
-        field="ho_tich",
+        field=str(kw.pop("field", "ho_tich")),
         overall=overall,
         **kw,  # type: ignore[arg-type]
     )
@@ -532,3 +532,31 @@ def test_a_former_commune_says_until_when_it_was_in_force(open_page: Callable[..
     new = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
     assert '<p class="muted">Hiệu lực: 01/07/2025 – nay</p>' in new
     assert '<label>Vấn đề / điểm được khen <select name="issue">' in new
+
+
+def test_an_issue_opened_from_the_heatmap_keeps_its_unit_and_field(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """The province's leader looks at former Phú Bình's land procedures (đất đai) in
+    June 2025 and clicks the waiting-time column: the issue page is Phú Bình's, among
+    land procedures, with the heatmap's share (1 in 2, not 1 in 3 of every field);
+    "← Tổng quan" goes back to the same overview."""
+    june = [
+        answer(JUNE_10, 0, "05911@-", 2, id="land-slow", field="dat_dai", issues=("waiting_time",)),
+        answer(JUNE_10, 1, "05911@-", 5, id="land-fine", field="dat_dai"),
+        answer(JUNE_10, 2, "05911@-", 5, id="birth-fine"),
+    ]
+    scoring.store.apply_batch(june, {("t", 0): 1_000})
+    overview = open_page("/?unit=173&period=2025-06&field=dat_dai")
+    head = section(overview, "heatmap").split("</thead>", 1)[0]
+    href = html_lib.unescape(re.findall(r'href="(/issue/waiting_time[^"]*)"', head)[0])
+    assert "unit=173" in href and "field=dat_dai" in href and "period=2025-06" in href, href
+    issue = open_page(href)
+    assert "Lĩnh vực: Đất đai" in issue.split("</h1>", 1)[0]
+    assert "Huyện Phú Bình" in issue.split("</h1>", 1)[0]
+    row = issue.split('data-table="communes">', 1)[1].split("<tbody>", 1)[1].split("</tr>")[0]
+    assert "Xã Bàn Đạt" in row and re.findall(r'data-value="([^"]+)"', row)[:2] == ["50.0", "1"]
+    back = html_lib.unescape(re.findall(r'class="back-overview" href="([^"]+)"', issue)[0])
+    assert "field=dat_dai" in back and "unit=173" in back and "period=2025-06" in back, back
+    again = open_page(back)
+    assert "Lĩnh vực: Đất đai" in again.split("</h1>", 1)[0] and "Huyện Phú Bình" in again

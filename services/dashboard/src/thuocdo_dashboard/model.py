@@ -804,11 +804,16 @@ def issue(
     period: Period,
     lang: str,
     url_for_unit: Callable[[str], str],
+    field: str | None = None,
 ) -> Page:
-    """One issue across the communes of ``unit`` and over time."""
+    """One issue across the communes of ``unit`` and over time; with ``field``, among
+    the responses about that field of procedure (as the overview's heatmap it came
+    from)."""
     status = Status()
     page = Page("issue", period, unit, status)
     page.data["title"] = unit_title(unit, lang)
+    page.data["field"] = field
+    page.data["field_name"] = _field_names(lang).get(field, field) if field else None
     names = _issue_names(lang)
     page.data["issue"] = {"code": code, "name": names.get(code, code)}
     parent = scope.ranking_parent(unit, period.start, period.end)
@@ -819,12 +824,14 @@ def issue(
     # Every call this page makes goes out now, together (see Status.start).
     p_own = p_matrix = p_units = p_trend = None
     if unit.level == "commune":
-        p_own = status.start(lambda: client.issues(unit.key, period.label))
+        p_own = status.start(lambda: client.issues(unit.key, period.label, field=field))
     elif parent is not None:
-        p_matrix = status.start(lambda: client.matrix(parent.key, period.label))
-        p_units = status.start(lambda: client.units(parent.key, period.label, issue=code))
+        p_matrix = status.start(lambda: client.matrix(parent.key, period.label, field=field))
+        p_units = status.start(
+            lambda: client.units(parent.key, period.label, field=field, issue=code)
+        )
     if trend_key is not None and (trend_key == unit.key or scope.role == "admin"):
-        p_trend = status.start(_trend_call(client, trend_key, period, code))
+        p_trend = status.start(_trend_call(client, trend_key, period, code, field=field))
     # No /index call: the page shows none of its figures, and the consumer's heartbeat
     # (are the figures still moving?) comes with the answers above.
     shares: dict[str, Any] = {}

@@ -159,7 +159,9 @@ def _build(kind: str, **kw: Any) -> model.Page:
     if code not in reference.issues():
         abort(404)
     unit = _unit_arg(scope, period)
-    return model.issue(_client(), scope, unit, code, period, lang, _commune_href)
+    return model.issue(
+        _client(), scope, unit, code, period, lang, _commune_href, field=_filters().get("field")
+    )
 
 
 def _status_text(page: model.Page) -> str | None:
