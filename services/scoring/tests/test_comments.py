@@ -447,6 +447,11 @@ def test_a_theme_label_starts_with_what_was_said_not_when() -> None:
     assert without("hom qua") == ""
     assert without("di lam") == "" and without("hom nay den xin") == ""
     assert without("di lam ho so") == "di lam ho so" and without("lam") == "lam"
+    # what is left of "sáng nay", and "I think" / "to be honest", go too
+    assert without("nay xin giay xac nhan") == "xin giay xac nhan"
+    assert without("toi thay xa moi rong qua") == "xa moi rong qua"
+    assert without("noi that la hoi cham") == "hoi cham"
+    assert without("noi that phong cho cu") == "noi that phong cho cu"  # furnishings
     # a time takes no label's place: "hôm nay" (3 of 4) is no term, the two phrases are
     texts = ["Hôm nay, chỗ để xe chật", "hôm nay loa gọi số nhỏ", "chỗ để xe chật, loa gọi số nhỏ"]
     where = Positions(clauses([*texts, "hôm nay đông"]))
@@ -456,12 +461,32 @@ def test_a_theme_label_starts_with_what_was_said_not_when() -> None:
     ]
 
 
+def test_a_label_phrase_is_not_cut_before_its_last_word() -> None:
+    from thuocdo_scoring.comments.themes import Positions, clauses, expand_phrase
+
+    said = ["Đi làm hồ sơ chế độ người có công, rất nhanh."] * 2 + [
+        "đi làm hồ sơ chế độ người có công"
+    ]
+    # 10 syllables: 8 stopped at "người có", before "công"
+    assert " ".join(expand_phrase(("che", "do"), Positions(clauses(said)))) == (
+        "di lam ho so che do nguoi co cong"
+    )
+
+
+def test_one_comment_is_no_theme() -> None:
+    assert cluster_themes(["Chưa hài lòng."]) == ([], [-1])
+    themes, which = cluster_themes(["Chưa hài lòng.", "chua hai long lam"])
+    assert len(themes) == 1 and which == [0, 0]
+
+
 def test_a_theme_without_a_telling_phrase_is_labelled_by_its_first_comment_cut_short() -> None:
     from thuocdo_scoring.comments.themes import _shorten
 
-    assert _shorten("Mọi thứ đều ổn,  rất hài lòng.") == "Mọi thứ đều ổn, rất hài lòng."
+    # as the other labels: no closing full stop, no opening capital (but "UBND" stays)
+    assert _shorten("Mọi thứ đều ổn,  rất hài lòng.") == "mọi thứ đều ổn, rất hài lòng"
+    assert _shorten("UBND xã làm nhanh!") == "UBND xã làm nhanh"
     long = "Trụ sở xã mới xa nhà mười lăm cây số, người già đi lại rất khó khăn, mong xã bố trí xe"
-    assert _shorten(long) == "Trụ sở xã mới xa nhà mười lăm cây số, người già đi lại rất…"
+    assert _shorten(long) == "trụ sở xã mới xa nhà mười lăm cây số, người già đi lại rất…"
     assert len(_shorten(long)) <= 61
     assert _shorten("x" * 70) == "x" * 60 + "…"
 

@@ -78,10 +78,12 @@ def test_cluster_comments_uses_a_saved_model(tmp_path: Path) -> None:
     path = tmp_path / "model.joblib"
     # threshold 1.0: nothing fits an issue, so everything gets a theme
     CommentModel(threshold=1.0).fit(texts, labels).save(path)
-    proc = run(["-", "--model", str(path)], stdin='{"text": "chờ lâu"}\n')
+    # (two comments: a single one is no theme)
+    proc = run(["-", "--model", str(path)], stdin='{"text": "chờ lâu"}\n{"text": "chờ lâu quá"}\n')
     assert proc.returncode == 0, proc.stderr
-    (out,) = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert out["issue"] is None and out["theme"] is not None
+    outs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(outs) == 2
+    assert all(out["issue"] is None and out["theme"] is not None for out in outs), outs
 
 
 def test_cluster_comments_reports_a_missing_model(tmp_path: Path) -> None:

@@ -80,16 +80,27 @@ Phrase = tuple[str, ...]
 Segments = list[list[Phrase]]  # per comment, its clauses as folded syllables
 
 PHRASE_SHARE = 0.7  # a syllable joins a phrase when this share of its comments have it there
-PHRASE_MAX = 8  # syllables in a label phrase
+PHRASE_MAX = 12  # syllables in a label phrase (8 cut "… người có" before "công")
 JOIN_SHARE = 0.5  # two chained phrases join when half the comments of the rarer say both
 # Words a label neither starts with (pronouns, linking words) nor ends with (words
 # that need what follows, particles). Spelt with diacritics: folded, "của" would be
 # "cửa" too ("mở cửa") and "vả" would be "và".
 _NO_START = frozenset({"tôi", "em", "thì", "là", "và", "mà", "nhưng"})
 _NO_END = frozenset({"của", "với", "các", "những", "và", "thì", "là", "mà", "nhé", "à", "ạ", "ơi"})
-# When the citizen came ("hôm nay làm giấy khai sinh"), said at the start of a
-# phrase, is no part of what they say (folded: these pairs are never other words).
-_NO_START_WHEN = (("hom", "nay"), ("hom", "qua"), ("sang", "nay"), ("chieu", "nay"), ("lan", "nay"))
+# When the citizen came ("hôm nay làm giấy khai sinh"), or that what follows is
+# their view ("tôi thấy", "nói thật là"), said at the start of a phrase, is no part
+# of what they say (folded: these are never other words there). A lone "nay" is
+# what is left of "hôm nay" or "sáng nay" when the word before it varies.
+_NO_START_WHEN = (
+    ("hom", "nay"),
+    ("hom", "qua"),
+    ("sang", "nay"),
+    ("chieu", "nay"),
+    ("lan", "nay"),
+    ("nay",),
+    ("toi", "thay"),
+    ("noi", "that", "la"),  # not "nội thất" (furnishings) alone
+)
 # Going somewhere to do something, and nothing else: "đi làm" (which reads "go to
 # work"), "đến xin", "lên làm" cut from "đi làm hồ sơ trợ cấp" say nothing of it.
 _ERRAND = frozenset({"di", "den", "len", "lam", "xin"})
@@ -174,11 +185,17 @@ def _overlap(a: Phrase, b: Phrase) -> bool:
 
 
 def _without_when(phrase: Phrase) -> Phrase:
-    """A folded ``phrase`` without the time it starts with ("hom nay lam giay khai
-    sinh" -> "lam giay khai sinh"); ``()`` when it says nothing else ("hom nay"), or
-    only that someone went to do something ("di lam", "den xin")."""
-    while phrase[:2] in _NO_START_WHEN:
-        phrase = phrase[2:]
+    """A folded ``phrase`` without the time or "I think" it starts with ("hom nay lam
+    giay khai sinh" -> "lam giay khai sinh", "toi thay xa moi rong qua" -> "xa moi
+    rong qua"); ``()`` when it says nothing else ("hom nay"), or only that someone
+    went to do something ("di lam", "den xin")."""
+    cut = True
+    while cut:
+        cut = False
+        for start in _NO_START_WHEN:
+            if phrase[: len(start)] == start:
+                phrase, cut = phrase[len(start) :], True
+                break
     return () if len(phrase) > 1 and set(phrase) <= _ERRAND else phrase
 
 
@@ -263,9 +280,12 @@ def _label(terms: Sequence[str], limit: int = 60) -> str:
 
 
 def _shorten(text: str, limit: int = 60) -> str:
-    """``text`` cut at the last space within ``limit`` characters, with "…" (a
-    theme of comments without a telling phrase is labelled by its first one)."""
-    text = " ".join(text.split())
+    """``text`` as a label: without its closing punctuation or opening capital (as the
+    phrases of other labels), cut at the last space within ``limit`` characters with
+    "…" (a theme of comments without a telling phrase is labelled by its first one)."""
+    text = " ".join(text.split()).rstrip(" ,.;:!?…")
+    if text[:2].istitle():  # a capital opening the sentence, not "UBND"
+        text = text[0].lower() + text[1:]
     if len(text) <= limit:
         return text
     head = text[:limit]
@@ -351,8 +371,9 @@ def cluster_themes(
     comments that only lend their spelling to the labels (:class:`Spellings`).
 
     Returns the themes, largest first, and for each text the index of its theme in
-    that list, or -1 for a text in no theme (see :func:`_fold_strays`). Fewer than 4
-    texts, or texts of fewer than 3 distinct terms in all, form one theme as they are.
+    that list, or -1 for a text in no theme (see :func:`_fold_strays`). Two or three
+    texts, or texts of fewer than 3 distinct terms in all, form one theme as they are;
+    a single text is no theme.
     """
     # The matrices here are small (a few thousand rows by 100): one thread is as fast,
     # and OpenMP/BLAS threads spinning on a busy host (gunicorn workers, a consumer)
@@ -369,8 +390,8 @@ def _cluster_themes(
     random_state: int,
     spell_from: Sequence[str],
 ) -> tuple[list[Theme], list[int]]:
-    if not texts:
-        return [], []
+    if len(texts) < 2:
+        return [], [-1] * len(texts)  # one comment is no theme: it is in the comments list
     # Clauses of folded syllables (for the labels); joined, they are the normalised
     # text the vectorizer takes (clause marks are not word characters).
     docs = clauses(texts)
