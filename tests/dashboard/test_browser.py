@@ -417,6 +417,18 @@ def test_times_are_vietnam_time_in_a_browser_elsewhere(browser: Any, stack: Stac
     labels = page.evaluate("document.getElementById('trend-chart').uplot.axes[0]._values")
     assert labels and set(labels) <= {f"{m.month}/{m.year}" for m in months}, labels
     assert labels[-1] == f"{months[-1].month}/{months[-1].year}", (labels, months)
+    # A quarter's trend is labelled by quarters ("Q3/2025"), not by their first month.
+    today = dt.datetime.now(VN).date()
+    page.goto(f"{stack.dashboard.url}/?period={today.year}-Q{(today.month - 1) // 3 + 1}")
+    page.wait_for_selector("#trend-chart canvas")
+    codes = [
+        p["label"] for p in json.loads(page.locator("#trend-chart").get_attribute("data-trend"))
+    ]
+    quarters = {f"Q{c[-1]}/{c[:4]}" for c in codes if re.fullmatch(r"\d{4}-Q[1-4]", c)}
+    shown = page.evaluate("document.getElementById('trend-chart').uplot.axes[0]._values")
+    assert shown and set(shown) - {""} <= quarters, (shown, codes)
+    assert shown[-1] == f"Q{(today.month - 1) // 3 + 1}/{today.year}", shown
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
     # For a screen reader: the chart says what it is, and its figures are a table.
     chart = page.locator("#trend-chart")
     assert chart.get_attribute("role") == "img"

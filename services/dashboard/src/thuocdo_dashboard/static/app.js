@@ -36,6 +36,17 @@
   }
 
   var latest = null;
+  // A period on the trend's axis, short: "7/2025" a month, "Q3/2025" a quarter (not
+  // "7/2025", its first month), "2025" a year, "14/7" a week or a day (its first day).
+  function axisLabel(p) {
+    var ymd = p.from.split("-"), code = p.label || "";
+    var quarter = /^(\d{4})-Q([1-4])$/.exec(code);
+    if (quarter) { return "Q" + quarter[2] + "/" + quarter[1]; }
+    if (/^\d{4}$/.test(code)) { return code; }
+    if (/^\d{4}-(W\d\d|\d\d-\d\d)$/.test(code)) { return Number(ymd[2]) + "/" + Number(ymd[1]); }
+    return Number(ymd[1]) + "/" + ymd[0];
+  }
+
   function drawTrend(points) {
     latest = points;
     var box = document.getElementById("trend-chart");
@@ -50,8 +61,7 @@
     // Vietnam's the last month began after the axis end and had no label.
     var xs = [], labels = [], idx = [], lo = [], hi = [];
     points.forEach(function (p, i) {
-      var ymd = p.from.split("-");
-      xs.push(i); labels.push(Number(ymd[1]) + "/" + ymd[0]);
+      xs.push(i); labels.push(axisLabel(p));
       idx.push(p.index); lo.push(p.ci_low); hi.push(p.ci_high);
     });
     var every = Math.max(1, Math.ceil(xs.length / Math.max(2, Math.floor(width / 70))));
