@@ -560,3 +560,18 @@ def test_an_issue_opened_from_the_heatmap_keeps_its_unit_and_field(
     assert "field=dat_dai" in back and "unit=173" in back and "period=2025-06" in back, back
     again = open_page(back)
     assert "Lĩnh vực: Đất đai" in again.split("</h1>", 1)[0] and "Huyện Phú Bình" in again
+
+
+def test_a_commune_page_with_a_field_says_only_its_comments_follow_it(
+    open_page: Callable[..., str],
+) -> None:
+    """Opened from the overview of land procedures, a commune page's index and tables
+    are still every field's: it says so, rather than let 47 % read as land's."""
+    page = open_page(f"/commune/{KHA_SON}?period={PERIOD}&field=dat_dai")
+    note = page.split('data-notice="field">', 1)[1].split("</p>", 1)[0]
+    assert note == (
+        "Chỉ số và các bảng dưới đây là của mọi lĩnh vực (lĩnh vực Đất đai có một dòng riêng"
+        " trong bảng Lĩnh vực thủ tục hành chính); riêng phần góp ý đang được lọc theo lĩnh"
+        " vực Đất đai."
+    )
+    assert 'data-notice="field"' not in open_page(f"/commune/{KHA_SON}?period={PERIOD}")

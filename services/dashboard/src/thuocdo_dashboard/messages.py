@@ -216,6 +216,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "criterion": ("Tiêu chí", "Criterion"),
     "fields": ("Lĩnh vực thủ tục hành chính", "Fields of procedure"),
     "field": ("Lĩnh vực", "Field"),
+    "commune_field_note": (
+        "Chỉ số và các bảng dưới đây là của mọi lĩnh vực (lĩnh vực {field} có một dòng"
+        " riêng trong bảng Lĩnh vực thủ tục hành chính); riêng phần góp ý đang được lọc theo"
+        " lĩnh vực {field}.",
+        "The index and tables below cover every field ({field} has its own line in the"
+        " fields table); only the comments are filtered to {field}.",
+    ),
     "all_fields": ("Tất cả lĩnh vực", "All fields"),
     "issues": ("Vấn đề người dân nêu", "Issues raised"),
     "issue": ("Vấn đề", "Issue"),
