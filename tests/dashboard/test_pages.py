@@ -575,3 +575,14 @@ def test_a_commune_page_with_a_field_says_only_its_comments_follow_it(
         " vực Đất đai."
     )
     assert 'data-notice="field"' not in open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+
+
+def test_a_ranking_across_the_reform_says_each_unit_counts_its_own_months(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """The year 2025 ranks the 20 communes before 1 July and the 5 after it in one
+    list: the page says each counts only its own months; a month does not."""
+    scoring.store.apply_batch([answer(JUNE_10, 0, "05911@-", 4, id="june-1")], {("t", 0): 1_000})
+    year = section(open_page("/?unit=19&period=2025"), "ranking")
+    assert 'data-notice="mixed"' in year and "Xã Bàn Đạt (cũ)" in year and "Xã Kha Sơn" in year
+    assert 'data-notice="mixed"' not in section(open_page(f"/?unit=19&period={PERIOD}"), "ranking")

@@ -137,6 +137,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Chart of the satisfaction index over time; the figures are in the trend table below.",
     ),
     "rank": ("Hạng", "Rank"),
+    "ranking_mixed": (
+        "Kỳ này có đơn vị chỉ có hiệu lực trong một phần của kỳ (trước hoặc sau khi sắp xếp"
+        " đơn vị hành chính): mỗi đơn vị được tính theo số phiếu trong thời gian có hiệu lực.",
+        "Some units were in force for only part of this period (before or after the"
+        " reorganisation of units): each counts the responses of its own time.",
+    ),
     "shrunk": ("Chỉ số đã điều chỉnh (%)", "Adjusted index (%)"),
     "shrunk_note": (
         "Thứ hạng được xếp theo chỉ số đã điều chỉnh theo số phiếu (ký hiệu ◆, ghi dưới chỉ số),"

@@ -311,6 +311,11 @@ def overview(
     kinds = _kinds([r.get("unit", {}).get("name", "") for r in rows], scope, period, parent)
     if not any(r.get("n") for r in rows):
         rows = []  # a period without a single response: "no figures", not a list of zeros
+    # A period across the 2025 reform ranks the communes before it and those after it
+    # together, each with the responses of its own months: the page says so.
+    page.data["ranking_mixed"] = any(
+        not _covers(registry().by_key(r.get("unit", {}).get("key", "")), period) for r in rows
+    )
     page.data["ranking"] = [
         {
             "key": r["unit"]["key"],
@@ -465,6 +470,14 @@ def overview(
 
     page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
     return page
+
+
+def _covers(unit: Unit | None, period: Period) -> bool:
+    """Whether ``unit`` was in force over the whole of ``period``."""
+    if unit is None:
+        return True
+    started = unit.valid_from is None or unit.valid_from <= period.start
+    return started and (unit.valid_to is None or unit.valid_to >= period.end)
 
 
 def _kinds(names: list[str], scope: Scope, period: Period, parent: Unit | None) -> dict[str, str]:
