@@ -124,10 +124,13 @@ def test_only_a_section_whose_own_figures_are_missing_says_not_loaded(
     trend_card = commune.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
     assert NOT_LOADED not in trend_card
 
+    assert 'data-csv="trend"' in trend_card  # its files are offered with its figures
+
     scoring.failing = {"/api/v1/trend"}
     commune = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
     trend_card = commune.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
     assert NOT_LOADED in trend_card
+    assert 'data-csv="trend"' not in trend_card  # no file offered that would be refused
     assert NOT_LOADED not in section(commune, "sipas")
 
 
