@@ -537,6 +537,8 @@ def commune(
     page = Page("commune", period, unit, status)
     page.data["in_force"] = in_force(unit, period, link_for_unit, lang)
     page.data["title"] = unit_title(unit, lang)
+    # a field chosen on the overview: the comments follow it, the figures do not
+    page.data["field_name"] = _field_names(lang).get(filters.get("field") or "")
     p_index = status.start(lambda: client.index(unit.key, period.label))
     p_issues = status.start(lambda: client.issues(unit.key, period.label))
     p_themes = status.start(lambda: client.themes(unit.key, period.label))
@@ -652,8 +654,8 @@ def commune(
     )
     # A period without a response (or before the commune was formed) has no figures,
     # not a table of zeros.
-    answered = bool((page.data["headline"] or {}).get("n")) or bool(
-        any(i.get("count") for i in (issues or {}).get("issues", []))
+    answered = bool((page.data["headline"] or {}).get("n")) or any(
+        i.get("count") for i in (issues or {}).get("issues", [])
     )
     for i in (issues or {}).get("issues", []) if answered else []:
         est = _estimate(i)

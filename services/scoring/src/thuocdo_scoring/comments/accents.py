@@ -11,16 +11,13 @@ syllable never written beside its neighbour is not guessed: the phrase stays as 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from itertools import pairwise
 
 from thuocdo_shared import reference
 
-from .text import fold_accents, has_diacritics, syllables
-
-_CLAUSE = re.compile(r"[.,;:!?…()\[\]\n\r\t\"“”]+")
+from .text import CLAUSE_BREAK, fold_accents, has_diacritics, syllables
 
 
 def reference_texts() -> list[str]:
@@ -46,7 +43,7 @@ class Spellings:
         for text in texts:
             if not has_diacritics(text):
                 continue
-            for clause in _CLAUSE.split(text):
+            for clause in CLAUSE_BREAK.split(text):
                 written = syllables(clause)
                 folded = [fold_accents(s) for s in written]
                 for f, w in zip(folded, written, strict=True):
@@ -54,8 +51,9 @@ class Spellings:
                 for (fa, fb), pair in zip(pairwise(folded), pairwise(written), strict=True):
                     self.two.setdefault((fa, fb), Counter())[pair] += 1
 
-    def _pair(self, a: str, b: str) -> int:
-        return self.two.get((fold_accents(a), fold_accents(b)), Counter())[(a, b)]
+    def _pair(self, folded: tuple[str, str], a: str, b: str) -> int:
+        """How often ``a b`` was written (``folded``: the two syllables folded)."""
+        return self.two.get(folded, Counter())[(a, b)]
 
     def restore(self, phrase: str) -> str | None:
         """``phrase`` (space-separated syllables without diacritics) spelt with them,
@@ -78,7 +76,13 @@ class Spellings:
             for w in options[i]:
                 score, path = max(
                     (
-                        ((s[0] + self._pair(p[-1], w), s[1] + self.one[words[i]][w]), p)
+                        (
+                            (
+                                s[0] + self._pair((words[i - 1], words[i]), p[-1], w),
+                                s[1] + self.one[words[i]][w],
+                            ),
+                            p,
+                        )
                         for s, p in best.values()
                     ),
                     key=lambda sp: sp[0],
@@ -93,8 +97,8 @@ class Spellings:
         for i, w in enumerate(path):
             # even a syllable spelt one way in the texts ("xã") may be another word
             # here ("xa", far): it needs a neighbour it was written beside
-            left = i > 0 and self._pair(path[i - 1], w) > 0
-            right = i + 1 < len(path) and self._pair(w, path[i + 1]) > 0
+            left = i > 0 and self._pair((words[i - 1], words[i]), path[i - 1], w) > 0
+            right = i + 1 < len(path) and self._pair((words[i], words[i + 1]), w, path[i + 1]) > 0
             if not (left or right):
                 return None
         restored = " ".join(path)

@@ -20,6 +20,8 @@ from typing import Any
 from sklearn.base import BaseEstimator, TransformerMixin
 
 _TOKEN = re.compile(r"\w+")
+# Where a clause ends: a phrase never runs across a full stop, a comma or a bracket.
+CLAUSE_BREAK = re.compile(r"[.,;:!?…()\[\]\n\r\t\"“”]+")
 _DIGITS = re.compile(r"\d+")
 
 

@@ -10,7 +10,6 @@ most often wrote them, and shown with the comments nearest its centroid.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from .accents import Spellings, reference_texts
 from .features import syllable_vectorizer
-from .text import fold_accents, has_diacritics, syllables
+from .text import CLAUSE_BREAK, fold_accents, has_diacritics, syllables
 
 SILHOUETTE_SAMPLE = 2000  # silhouette is O(n^2); a sample estimates it well enough
 LSA_COMPONENTS = 100
@@ -104,7 +103,6 @@ _NO_START_WHEN = (
 # Going somewhere to do something, and nothing else: "đi làm" (which reads "go to
 # work"), "đến xin", "lên làm" cut from "đi làm hồ sơ trợ cấp" say nothing of it.
 _ERRAND = frozenset({"di", "den", "len", "lam", "xin"})
-_CLAUSE = re.compile(r"[.,;:!?…()\[\]\n\r\t\"“”]+")
 
 
 def clauses(texts: Sequence[str]) -> Segments:
@@ -112,7 +110,7 @@ def clauses(texts: Sequence[str]) -> Segments:
     phrase never runs across a full stop or a comma)."""
     out: Segments = []
     for text in texts:
-        parts = (tuple(fold_accents(x) for x in syllables(c)) for c in _CLAUSE.split(text))
+        parts = (tuple(fold_accents(x) for x in syllables(c)) for c in CLAUSE_BREAK.split(text))
         out.append([p for p in parts if p])
     return out
 
@@ -189,13 +187,8 @@ def _without_when(phrase: Phrase) -> Phrase:
     giay khai sinh" -> "lam giay khai sinh", "toi thay xa moi rong qua" -> "xa moi
     rong qua"); ``()`` when it says nothing else ("hom nay"), or only that someone
     went to do something ("di lam", "den xin")."""
-    cut = True
-    while cut:
-        cut = False
-        for start in _NO_START_WHEN:
-            if phrase[: len(start)] == start:
-                phrase, cut = phrase[len(start) :], True
-                break
+    while start := next((s for s in _NO_START_WHEN if phrase[: len(s)] == s), ()):
+        phrase = phrase[len(start) :]
     return () if len(phrase) > 1 and set(phrase) <= _ERRAND else phrase
 
 
