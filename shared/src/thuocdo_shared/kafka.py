@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -172,9 +173,38 @@ def ensure_topics(
                 if result != "OK":
                     raise KafkaError(f"topic {name}: retention.ms not set: {result}")
                 log.info("topic %s: retention.ms %s -> %s", name, was, retention[name])
+        wanted = {n: retention[n] for n in names if n in retention}
+        await_retention(lambda: topic_retention(admin, wanted), wanted, timeout_ms / 1000)
         return missing
     finally:
         admin.close()
+
+
+def await_retention(
+    read: Callable[[], Mapping[str, int | None]],
+    wanted: Mapping[str, int],
+    timeout_s: float,
+    pause_s: float = 0.1,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Wait until ``read()`` shows each topic's wanted ``retention.ms``.
+
+    A KRaft broker answers a topic creation or a config change once its controller has
+    committed it, and applies it to what it describes a moment later: right after
+    :func:`ensure_topics` a reader could still see the 7-day default (CI saw it once).
+    Raises :class:`KafkaError` naming the topics still different after ``timeout_s``.
+    """
+    deadline = clock() + timeout_s
+    while True:
+        seen = read()
+        late = {n: seen.get(n) for n, ms in wanted.items() if seen.get(n) != ms}
+        if not late:
+            return
+        if clock() >= deadline:
+            shown = ", ".join(f"{n}: {late[n]} (not {wanted[n]})" for n in late)
+            raise KafkaError(f"retention.ms not applied by the broker in {timeout_s:g} s: {shown}")
+        sleep(pause_s)
 
 
 def retention_of(settings: KafkaSettings, timeout_ms: int = 30_000) -> dict[str, int | None]:
