@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from thuocdo_dashboard import create_app as dashboard_app
 from thuocdo_dashboard.settings import Settings as DashboardSettings
 from thuocdo_scoring.aggregate import Record
@@ -589,3 +591,48 @@ def test_a_ranking_across_the_reform_says_each_unit_counts_its_own_months(
     year = section(open_page("/?unit=19&period=2025"), "ranking")
     assert 'data-notice="mixed"' in year and "Xã Bàn Đạt (cũ)" in year and "Xã Kha Sơn" in year
     assert 'data-notice="mixed"' not in section(open_page(f"/?unit=19&period={PERIOD}"), "ranking")
+
+
+def _about(client: FlaskClient, path: str) -> tuple[str, dict[str, str]]:
+    """The first sheet's name and the lines of the "about" sheet of an Excel file."""
+    resp = client.get(path)
+    assert resp.status_code == 200, (path, resp.status_code)
+    book = load_workbook(io.BytesIO(resp.data))
+    first, about = book.worksheets
+    return first.title, {str(a): str(b) for a, b in about.iter_rows(values_only=True)}
+
+
+def test_an_excel_file_says_what_it_covers(scoring: Scoring, tmp_path: Path) -> None:
+    """A file forwarded on its own (by mail, Zalo) must say its unit, period, field and
+    filters in words; its name has them only in codes, and only until renamed."""
+    client = signed_in(scoring, tmp_path)
+    title, about = _about(
+        client,
+        f"/xlsx/commune/{KHA_SON}/comments.xlsx?period={PERIOD}"
+        "&rating=1&field=dat_dai&issue=waiting_time",
+    )
+    assert title == about["Bảng"] == "Góp ý gần đây"
+    assert about["Đơn vị"] == "Xã Kha Sơn"
+    assert about["Kỳ báo cáo"] == "Tháng 8/2025"
+    assert about["Lĩnh vực"] == "Đất đai"
+    assert about["Mức đánh giá"] == "1 – Rất không hài lòng"
+    assert about["Vấn đề / điểm được khen"] == reference.issues()["waiting_time"].label.vi
+    page = about["Xem trên trang"]
+    assert page.startswith(f"http://localhost/commune/{KHA_SON}?"), page
+    assert all(f in page for f in ("rating=1", "field=dat_dai", "issue=waiting_time", PERIOD))
+    made = dt.datetime.strptime(about["Tạo tệp lúc"], "%H:%M %d/%m/%Y").replace(tzinfo=VN)
+    assert abs(made - dt.datetime.now(VN)) < dt.timedelta(minutes=2)
+    # The commune's own tables cover every field, whatever the comments are filtered to.
+    _, fields = _about(client, f"/xlsx/commune/{KHA_SON}/fields.xlsx?period={PERIOD}&field=dat_dai")
+    assert fields["Lĩnh vực"] == "Tất cả lĩnh vực" and "Mức đánh giá" not in fields
+    # The overview's tables follow its field; the issue page names its issue.
+    _, ranking = _about(client, f"/xlsx/overview/ranking.xlsx?period={PERIOD}&field=dat_dai")
+    assert ranking["Lĩnh vực"] == "Đất đai" and ranking["Đơn vị"] == "Tỉnh Thái Nguyên"
+    assert "Vấn đề" not in ranking
+    _, issue = _about(client, f"/xlsx/issue/waiting_time/communes.xlsx?period={PERIOD}")
+    assert issue["Vấn đề"] == reference.issues()["waiting_time"].label.vi
+    assert issue["Lĩnh vực"] == "Tất cả lĩnh vực"
+    assert issue["Xem trên trang"].startswith("http://localhost/issue/waiting_time?")
+    english = signed_in(scoring, tmp_path / "en", lang="en")
+    _, about_en = _about(english, f"/xlsx/overview/ranking.xlsx?period={PERIOD}")
+    assert about_en["Period"] == "Aug 2025" and about_en["Field"] == "All fields"

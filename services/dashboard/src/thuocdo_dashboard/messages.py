@@ -230,6 +230,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " fields table); only the comments are filtered to {field}.",
     ),
     "all_fields": ("Tất cả lĩnh vực", "All fields"),
+    # The "about" sheet of an Excel file: what the table covers, for a file forwarded
+    # without its name or its page.
+    "file_about": ("Thông tin", "About"),
+    "file_table": ("Bảng", "Table"),
+    "file_made": ("Tạo tệp lúc", "File made at"),
+    "file_page": ("Xem trên trang", "On the page"),
     "issues": ("Vấn đề người dân nêu", "Issues raised"),
     "issue": ("Vấn đề", "Issue"),
     "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praise"),

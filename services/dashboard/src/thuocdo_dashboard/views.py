@@ -3,6 +3,7 @@ Every route checks the unit against the user's scope before asking scoring."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -344,15 +345,16 @@ def _download(page: model.Page, table: str, fmt: str) -> Response:
         raise DownloadUnavailable()  # not every page of comments came fresh: it would lie
     field = page.data.get("field")
     parts = [page.unit.code, field] if field else [page.unit.code]
+    chosen = _filters() if table == "comments" else {}
     if table == "comments":
         # A filtered list is named apart from the whole one (rating 1, land, ...).
-        chosen = _filters()
         if "rating" in chosen:
             parts.append(f"rating{chosen['rating']}")
         parts += [chosen[k] for k in ("field", "issue") if k in chosen]
     name = f"thuocdo-{page.kind}-{table}-{'-'.join(parts)}-{page.period.label}.{fmt}"
     if fmt == "xlsx":
-        body = xlsx_export.encode(found.title, found.csv_header(), found.csv_rows())
+        about = (messages.text("file_about", g.lang), _about(page, found, chosen))
+        body = xlsx_export.encode(found.title, found.csv_header(), found.csv_rows(), about)
         content_type = XLSX_TYPE
     else:
         body = csv_export.encode(found.csv_header(), found.csv_rows())
@@ -386,6 +388,49 @@ def csv_commune(key: str, table: str) -> Any:
 @login_required
 def csv_issue(code: str, table: str) -> Any:
     return _download(_build("issue", code=code), table, _format())
+
+
+def _about(page: model.Page, found: model.Table, chosen: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a downloaded table covers, for the Excel file's "about" sheet: a file
+    forwarded on its own keeps its unit, period and field (and a comment list its
+    filters), which its name carries only in codes."""
+    lang = g.lang
+
+    def t(key: str) -> str:
+        return messages.text(key, lang)
+
+    lines = [
+        (t("file_table"), found.title),
+        (t("unit"), str(page.data.get("title") or page.unit.name)),
+        (t("period"), messages.period_label(page.period, lang)),
+    ]
+    if page.kind == "issue":
+        lines.append((t("issue"), str(page.data["issue"]["name"])))
+    # The commune page's own figures cover every field; its comments follow the filter.
+    field_name = page.data.get("field_name") if page.kind != "commune" else None
+    if "field" in chosen:
+        field_name = reference.fields()[chosen["field"]].label.get(lang)
+    lines.append((t("field"), field_name or t("all_fields")))
+    if "rating" in chosen:
+        score = chosen["rating"]
+        lines.append((t("rating"), f"{score} – {messages.rating_label(score, lang)}"))
+    if "issue" in chosen:
+        lines.append((t("issue_or_praise"), reference.issues()[chosen["issue"]].label.get(lang)))
+    lines.append((t("file_made"), messages.local_time(dt.datetime.now(dt.UTC))))
+    lines.append((t("file_page"), _page_url(page)))
+    return lines
+
+
+def _page_url(page: model.Page) -> str:
+    """The full address of the page a file was downloaded from (its period, unit and
+    filters; the first page of comments)."""
+    args: dict[str, Any] = {k: v for k, v in _page_args().items() if k != "cpage"}
+    args["period"] = page.period.label
+    if page.kind == "commune":
+        return url_for("views.commune", key=page.unit.key, _external=True, **args)
+    if page.kind == "issue":
+        return url_for("views.issue", code=page.data["issue"]["code"], _external=True, **args)
+    return url_for("views.home", _external=True, **args)
 
 
 def _format() -> str:

@@ -32,13 +32,21 @@ def sheet_name(title: str) -> str:
     return name[:31]
 
 
-def encode(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+def encode(
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    about: tuple[str, Sequence[tuple[str, str]]] | None = None,
+) -> bytes:
     """The workbook as bytes: one sheet named after ``title``, a bold header row kept
-    in view when scrolling, numbers as numbers, texts as texts."""
+    in view when scrolling, numbers as numbers, texts as texts. ``about`` (a sheet name
+    and its label/value lines: the unit, the period, the field...) adds a second sheet
+    saying what the table covers."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None  # a new workbook has its sheet
     ws.title = sheet_name(title)
+    wb.properties.title = _ILLEGAL.sub("", title)
     widths = [len(str(h)) for h in header]
     ws.append([_ILLEGAL.sub("", str(h)) for h in header])
     for cell in ws[1]:
@@ -73,6 +81,23 @@ def encode(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) ->
             MAX_WIDTH, width + 2
         )
     ws.freeze_panes = "A2"
+    if about is not None:
+        _about_sheet(wb, *about)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _about_sheet(wb: Workbook, name: str, lines: Sequence[tuple[str, str]]) -> None:
+    ws = wb.create_sheet(sheet_name(name))
+    for label, value in lines:
+        ws.append([_ILLEGAL.sub("", label), _ILLEGAL.sub("", value)])
+    for row in ws.iter_rows():
+        row[0].font = Font(bold=True)
+        for cell in row:
+            cell.data_type = "s"
+    for col, width in (
+        ("A", max((len(a) for a, _ in lines), default=0)),
+        ("B", max((len(b) for _, b in lines), default=0)),
+    ):
+        ws.column_dimensions[col].width = min(MAX_WIDTH * 2, width + 2)
