@@ -543,6 +543,25 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     # On a phone the SIPAS table scrolls sideways and says so above it.
     assert "scrolls" in (sipas.get_attribute("class") or "")
     assert sipas.evaluate(hint) == '"Vuốt ngang để xem thêm cột →"'
+    sipas.screenshot(path=str(output_dir / "commune-sipas-390.png"))
+    fields = page.locator('.table-wrap:has(table[data-table="fields"])')
+    fields.screenshot(path=str(output_dir / "commune-fields-390.png"))
+    # Before any swipe, each table shows its rows' names, responses and index (the
+    # criteria's names took 260 px and hid the index at 349-407 px).
+    for wrap in (sipas, fields):
+        box = wrap.bounding_box()
+        index_head = wrap.locator("thead th").nth(2)
+        assert index_head.inner_text().startswith("Chỉ số"), index_head.inner_text()
+        head_box = index_head.bounding_box()
+        assert box is not None and head_box is not None
+        assert head_box["x"] + head_box["width"] <= box["x"] + box["width"], (head_box, box)
+    # A field's small sample is said beside its name, which stays in view, not in a
+    # last column behind the swipe.
+    small = {f["name"] for f in api["fields"] if f["small_sample"] and f["n"]}
+    names = fields.locator("tbody tr > :first-child")
+    tagged = {n.split(" Mẫu nhỏ")[0] for n in names.all_inner_texts() if n.endswith("Mẫu nhỏ")}
+    assert small and tagged == small, (tagged, small)
+    assert "Mẫu nhỏ" not in fields.locator("thead").inner_text()
     # A figure's long heading wraps in a few lines, not one or two words a line.
     head = page.locator('table[data-table="issues"] thead').bounding_box()
     assert head is not None and head["height"] < 200, head  # 281 px before

@@ -64,6 +64,10 @@ class Table:
     # row is a card, each cell under the other with its heading, instead of a table
     # scrolling sideways.
     cards: bool = False
+    # The column saying "Mẫu nhỏ" (small sample): in HTML a tag beside the row's name,
+    # which stays in view on a phone, instead of a last column behind a swipe. The CSV
+    # keeps the column.
+    small_col: int | None = None
 
     def csv_header(self) -> list[str]:
         return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
@@ -620,6 +624,7 @@ def commune(
             text("small_sample", lang),
         ],
         numeric={1, 2, 3, 4},
+        small_col=5,
     )
     for f in (index or {}).get("fields", []):
         est = _estimate(f)
