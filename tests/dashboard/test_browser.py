@@ -676,6 +676,50 @@ def test_new_response_appears_without_reload(browser: Any, stack: Stack) -> None
     page.close()
 
 
+def test_comments_being_read_are_not_moved_under_the_reader(browser: Any, stack: Stack) -> None:
+    """A leader reading the comments is not thrown off by a new one: while the list is
+    on screen a button offers it (the figures above still update); off screen the list
+    is redrawn at once."""
+    page = _login(browser, stack, "kha-son")
+    page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period={stack.period}")
+    page.wait_for_selector('#live-state[data-state="on"]', timeout=15000)
+    comments = page.locator('[data-section="comments"]')
+    comments.scroll_into_view_if_needed()
+    kiosk = stack.kiosks["05953"]
+
+    def send(words: str, count: int) -> None:
+        body = _response(kiosk, "05953", dt.datetime.now(VN), random.Random(7), False, False)
+        body.update(comment=words, issues=[])
+        post(stack.intake, kiosk, body)
+        page.wait_for_function(
+            f"() => Number(document.querySelector('.headline').dataset.n) === {count}",
+            timeout=20000,
+        )
+
+    before = int(page.locator(".headline").get_attribute("data-n"))
+    read = comments.inner_text()
+    first = f"Chờ lâu quá, lần thử {uuid.uuid4().hex[:6]}"
+    send(first, before + 1)
+    button = comments.locator(".held button")
+    assert button.inner_text() == "Có góp ý mới – bấm để xem"
+    assert first not in comments.inner_text()
+    assert read.strip() in comments.inner_text()  # the list as it was read, count and all
+    button.click()
+    assert first in comments.inner_text()
+    assert comments.locator(".held").count() == 0
+    # Scrolled back to the top: the list is out of sight and follows at once.
+    page.evaluate("window.scrollTo(0, 0)")
+    second = f"Cán bộ hướng dẫn chưa rõ, lần thử {uuid.uuid4().hex[:6]}"
+    send(second, before + 2)
+    page.wait_for_function(
+        "t => document.querySelector('[data-section=\"comments\"]').innerText.includes(t)",
+        arg=second,
+        timeout=5000,
+    )
+    assert comments.locator(".held").count() == 0
+    page.close()
+
+
 def test_a_stopped_consumer_is_said_on_the_page(browser: Any, stack: Stack) -> None:
     """Runs second to last: it stops scoring's consumer for good. The API still
     answers with the figures as they were; the page must say they stopped moving

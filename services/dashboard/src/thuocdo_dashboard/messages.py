@@ -230,6 +230,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " fields table); only the comments are filtered to {field}.",
     ),
     "all_fields": ("Tất cả lĩnh vực", "All fields"),
+    # Over comments or themes being read, when new ones came in (app.js: not redrawn
+    # under the reader).
+    "held_comments": ("Có góp ý mới – bấm để xem", "New comments – show them"),
+    "held_themes": ("Chủ đề góp ý đã thay đổi – bấm để xem", "The themes changed – show them"),
     # The "about" sheet of an Excel file: what the table covers, for a file forwarded
     # without its name or its page.
     "file_about": ("Thông tin", "About"),

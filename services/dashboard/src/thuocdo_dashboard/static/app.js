@@ -123,6 +123,44 @@
     }
   }
 
+  // Text being read (comments, themes; data-held carries the words) is not redrawn
+  // under the reader: while such a section is on screen and its words changed, a
+  // button above it offers the new version. Off screen it is redrawn as any other.
+  // Figures elsewhere on the page keep updating.
+  function onScreen(el) {
+    var r = el.getBoundingClientRect();
+    return r.bottom > 0 && r.top < (window.innerHeight || document.documentElement.clientHeight);
+  }
+  function sameWords(el, html) {
+    var probe = document.createElement("div");
+    probe.innerHTML = html;
+    var shown = el.cloneNode(true);
+    var bar = shown.querySelector(".held");
+    if (bar) { bar.parentNode.removeChild(bar); }
+    return probe.textContent === shown.textContent;
+  }
+  function update(el, html) {
+    if (!el.dataset.held || el.lastHtml === html) { replaceKeepingPlace(el, html); return; }
+    if (!onScreen(el) || sameWords(el, html)) {
+      replaceKeepingPlace(el, html);  // no reader disturbed; nothing to read differs
+      return;
+    }
+    el.pendingHtml = html;
+    if (el.querySelector(".held")) { return; }
+    var bar = document.createElement("div");
+    bar.className = "held";
+    bar.setAttribute("role", "status");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = el.dataset.held;
+    button.addEventListener("click", function () {
+      replaceKeepingPlace(el, el.pendingHtml);
+      el.pendingHtml = null;
+    });
+    bar.appendChild(button);
+    el.insertBefore(bar, el.firstChild);
+  }
+
   var inFlight = false, again = false;
   function refresh() {
     if (inFlight) { again = true; return; }
@@ -132,7 +170,7 @@
       .then(function (data) {
         Object.keys(data.sections || {}).forEach(function (name) {
           var el = main.querySelector('[data-section="' + name + '"]');
-          if (el) { replaceKeepingPlace(el, data.sections[name]); }
+          if (el) { update(el, data.sections[name]); }
         });
         var banner = document.getElementById("scoring-status");
         if (banner) {
