@@ -19,6 +19,7 @@ from thuocdo_shared.events import decode_response
 from tests.intake.helpers import cli, enrol, intake
 from tests.intake.test_kiosk_browser import (
     COMMENT,
+    INTAKE_MARK,
     PRAISE,
     _accepted,
     _kiosk_page,
@@ -195,7 +196,12 @@ def test_a_date_refused_twice_goes_to_the_rejected_store(
         sent = json.loads(r.request.post_data)
         field = "submitted_at" if sent["overall"] == 2 else "overall"
         errors = {"errors": {field: ["Must not be more than 10 minutes in the future."]}}
-        r.fulfill(status=422, content_type="application/json", body=json.dumps(errors))
+        r.fulfill(
+            status=422,
+            content_type="application/json",
+            body=json.dumps(errors),
+            headers=INTAKE_MARK,
+        )
 
     with intake(kafka_settings, tmp_path) as server:
         page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="vi-VN")
@@ -402,14 +408,13 @@ def test_a_revoked_tablet_tells_the_staff_what_to_do_and_shows_no_offline_banner
         expect(page.locator("#blocked-detail")).to_have_text(
             f"Dành cho cán bộ: máy “Quầy 1” (mã {kiosk['id']}) đã bị thu hồi quyền gửi"
             " đánh giá. Để sử dụng lại, cần đăng ký lại máy bằng đường liên kết mới do"
-            " quản trị viên hệ thống cấp. Trên máy còn lưu 2 đánh giá không thể gửi đi"
-            " được nữa."
+            " quản trị viên hệ thống cấp. Trên máy còn lưu 2 đánh giá chưa gửi được."
         )
         page.click("#lang")
         expect(page.locator("#blocked-detail")).to_have_text(
             f"For staff: this tablet (“Quầy 1”, id {kiosk['id']}) has been revoked and"
             " may no longer send ratings. Enrol it again with a new enrolment link from"
-            " the system operator. Ratings kept on this tablet that can no longer be sent: 2."
+            " the system operator. Ratings kept on this tablet, not sent: 2."
         )
 
 
@@ -452,7 +457,10 @@ def test_the_offline_banner_goes_once_intake_answers_whatever_it_answers(
             first.route(
                 "**/api/v1/responses",
                 lambda r: r.fulfill(
-                    status=422, content_type="application/json", body='{"errors": {"x": []}}'
+                    status=422,
+                    content_type="application/json",
+                    body='{"errors": {"x": []}}',
+                    headers=INTAKE_MARK,
                 ),
             )
             expect(first.locator("body")).to_have_attribute("data-refused", "1", timeout=15_000)
@@ -563,3 +571,68 @@ def test_an_open_page_reloads_itself_between_citizens_when_intake_is_upgraded(
         finally:
             page.unroute_all(behavior="ignoreErrors")  # a refresh may be on its way
             page.close()
+
+
+def test_an_answer_from_a_wifi_login_page_keeps_the_rating_waiting(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A Wi-Fi login page (or a proxy) answers the POST in intake's place, with a 403
+    and HTML. That is no refusal of intake's: the rating waits (red banner, counted),
+    and reaches Kafka once the way to intake is open. Before, it went to the rejected
+    store, unseen and never sent."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    portal = "<html><body>Vui lòng đăng nhập Wi-Fi</body></html>"
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, accepted),
+    ):
+        expect(page.locator("#screen-start")).to_be_visible()
+        page.route(
+            "**/api/v1/**",
+            lambda r: r.fulfill(status=403, content_type="text/html", body=portal),
+        )
+        _rate(page, 2, "waiting_time", COMMENT)
+        with page.expect_response(lambda resp: resp.url.endswith("/api/v1/responses")):
+            page.click("#send")
+        expect(page.locator("#offline")).to_be_visible()
+        expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
+        assert page.evaluate("document.body.dataset.refused") is None
+        page.unroute("**/api/v1/**")
+        _wait_for(page, 1, accepted)
+        expect(page.locator("#pending")).to_be_hidden()
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
+    assert [(r.id, r.overall, r.comment) for r in records] == [(accepted[0], 2, COMMENT)]
+
+
+def test_a_tablet_refused_for_a_while_comes_back_by_itself(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Intake refuses the tablet's token for a while (started on another data
+    directory by mistake, here its answers stood in for): the citizen who rated is
+    thanked, the next finds the tablet blocked. Once intake takes the token again the
+    faces come back by themselves and the rating kept is sent. Before, the tablet
+    stayed blocked until someone reloaded it."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    refused = json.dumps({"error": "Unauthorized", "message": "no", "status": 401})
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_CONFIG_REFRESH="2") as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, accepted),
+    ):
+        expect(page.locator("#screen-start")).to_be_visible()
+        page.route(
+            "**/api/v1/**",
+            lambda r: r.fulfill(
+                status=401, content_type="application/json", body=refused, headers=INTAKE_MARK
+            ),
+        )
+        _rate(page, 4, "staff_attitude", PRAISE)
+        page.click("#send")
+        expect(page.locator("#screen-thanks")).to_be_visible()
+        blocked = page.locator("#blocked-text")
+        expect(blocked).to_have_attribute("data-text", "revoked", timeout=10_000)
+        expect(page.locator("#screen-blocked")).to_be_visible()
+        page.unroute("**/api/v1/**")
+        expect(page.locator("#screen-start")).to_be_visible(timeout=15_000)
+        _wait_for(page, 1, accepted)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
+    assert [(r.id, r.overall, r.comment) for r in records] == [(accepted[0], 4, PRAISE)]

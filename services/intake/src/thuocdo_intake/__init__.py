@@ -41,6 +41,9 @@ def create_app(
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Marks intake's own answers: the kiosk page takes an answer without it (a Wi-Fi
+        # login page, a proxy's error) for no answer, and keeps the rating waiting.
+        response.headers["Thuocdo-Service"] = "intake"
         return response
 
     return app

@@ -33,13 +33,13 @@ KIOSK: dict[str, dict[str, str]] = {
         "send": "Gửi đánh giá",
         "thanks": "Cảm ơn Ông/Bà đã đánh giá!",
         "thanks_sub": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
-        "idle_warning": "Ông/Bà có cần thêm thời gian không? Xin chạm vào màn hình (hoặc nhấn"
-        " một phím) để tiếp tục. Nếu không, đánh giá sẽ được gửi với những ý Ông/Bà đã chọn.",
+        "idle_warning": "Ông/Bà có cần thêm thời gian không? Xin chạm vào màn hình để tiếp"
+        " tục. Nếu không, đánh giá sẽ được gửi với những ý Ông/Bà đã chọn.",
         "pending": "{n} đánh giá đang chờ gửi",
         "pending_kept": "{n} đánh giá không gửi được, vẫn được lưu trên máy này để đối chiếu",
         "offline": (
-            "Chưa kết nối được với máy chủ: đánh giá đã được lưu trên máy và sẽ tự động gửi"
-            " khi kết nối lại."
+            "Tạm thời mất kết nối: đánh giá đã được lưu trên máy và sẽ tự động gửi khi có"
+            " kết nối trở lại."
         ),
         "not_enrolled": "Máy này chưa được đăng ký sử dụng. Xin báo cán bộ tại quầy.",
         "revoked": "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy.",
@@ -53,11 +53,9 @@ KIOSK: dict[str, dict[str, str]] = {
             " Để sử dụng lại, cần đăng ký lại máy bằng đường liên kết mới do quản trị viên"
             " hệ thống cấp."
         ),
-        "revoked_kept": "Trên máy còn lưu {n} đánh giá không thể gửi đi được nữa.",
+        "revoked_kept": "Trên máy còn lưu {n} đánh giá chưa gửi được.",
         "revoked_none_kept": "Trên máy không còn đánh giá nào chờ gửi.",
-        "no_connection": (
-            "Chưa kết nối được với máy chủ. Máy sẽ tự thử lại, xin chờ trong giây lát."
-        ),
+        "no_connection": ("Tạm thời chưa kết nối được. Máy sẽ tự thử lại, xin chờ trong giây lát."),
         "loading": "Đang tải…",
         "other_lang": "English",
         "commune": "Bộ phận Một cửa",
@@ -84,11 +82,11 @@ KIOSK: dict[str, dict[str, str]] = {
         "send": "Send",
         "thanks": "Thank you for your feedback!",
         "thanks_sub": "Your opinion helps us serve you better.",
-        "idle_warning": "Need more time? Touch the screen or press a key to go on."
+        "idle_warning": "Need more time? Touch the screen to go on."
         " Otherwise your rating will be sent as it is.",
         "pending": "Ratings waiting to be sent: {n}",
         "pending_kept": "Ratings not sent, kept on this tablet for checking: {n}",
-        "offline": "Cannot reach the server: ratings are kept on this tablet and sent later.",
+        "offline": "Connection lost for now: ratings are kept on this tablet and sent later.",
         "not_enrolled": "This tablet is not enrolled. Please tell the staff at the counter.",
         "revoked": "This tablet may no longer send ratings. Please tell the staff at the counter.",
         "revoked_staff": (
@@ -99,9 +97,9 @@ KIOSK: dict[str, dict[str, str]] = {
             "For staff: this tablet has been revoked and may no longer send ratings."
             " Enrol it again with a new enrolment link from the system operator."
         ),
-        "revoked_kept": "Ratings kept on this tablet that can no longer be sent: {n}.",
+        "revoked_kept": "Ratings kept on this tablet, not sent: {n}.",
         "revoked_none_kept": "No ratings are left waiting on this tablet.",
-        "no_connection": "Cannot reach the server yet. Trying again, please wait a moment.",
+        "no_connection": "Not connected yet. Trying again, please wait a moment.",
         "loading": "Loading…",
         "other_lang": "Tiếng Việt",
         "commune": "One-stop shop",

@@ -242,10 +242,12 @@
   }
 
   // The red banner says intake cannot be reached: any HTTP answer of intake (a 202, a
-  // refusal, the configuration) shows it can, whatever it answered. A gateway's 502
-  // or 504 is not intake's answer.
+  // refusal, the configuration) shows it can, whatever it answered. An answer without
+  // intake's mark (Thuocdo-Service) came from something in between: a Wi-Fi login
+  // page (any status, often 200 or 403), a proxy's or a gateway's error. It is no
+  // answer: the rating keeps waiting and is sent again, never taken as refused.
   function answered(resp) {
-    var reached = resp.status !== 502 && resp.status !== 504;
+    var reached = resp.headers.get("Thuocdo-Service") === "intake";
     if (reached) { setOffline(false); }
     return reached;
   }
@@ -416,8 +418,8 @@
       headers: { "Authorization": "Bearer " + token }, cache: "no-store",
     }).then(function (resp) {
       var reached = answered(resp);
-      if (resp.status === 401) { return null; }
-      if (!resp.ok) {
+      if (reached && resp.status === 401) { return null; }
+      if (!reached || !resp.ok) {
         var failed = new Error("HTTP " + resp.status);
         failed.answered = reached;  // e.g. 503: intake is there, no red banner
         throw failed;
@@ -480,11 +482,40 @@
   function current() {
     return SCREENS.filter(function (s) { return !$("screen-" + s).hidden; })[0];
   }
-  function block(reason) {
+  var blockAfterThanks = null;
+  function block(reason, atOnce) {
+    if (reason === "revoked") { scheduleRecheck(); }
+    // The citizen who just rated is thanked all the same (their rating is kept); the
+    // next one finds the tablet blocked (see reset).
+    if (current() === "thanks" && !atOnce) { blockAfterThanks = reason; return; }
+    blockAfterThanks = null;
     $("blocked-text").textContent = t(reason);
     $("blocked-text").dataset.text = reason;
     renderBlocked();
     show("blocked");
+    if (atOnce) { updatePending(); }  // what waits is now said to be kept
+  }
+
+  // A refused token may be taken again: intake started for a while on another data
+  // directory, or a wrong answer in between. A blocked tablet asks intake itself (not
+  // its copy of the configuration) now and then, and starts again once accepted;
+  // what waits is then sent.
+  var recheckTimer = null;
+  function scheduleRecheck() {
+    var known = config || storedJson(CONFIG_KEY, null) || {};
+    clearTimeout(recheckTimer);
+    recheckTimer = setTimeout(recheck, (known.config_refresh_seconds || 60) * 1000);
+  }
+  function recheck() {
+    var forToken = token;
+    fetchConfig().then(function (cfg) {
+      if (forToken !== token) { return; }
+      var stillBlocked = current() === "blocked" || blockAfterThanks;
+      if (!stillBlocked) { return; }
+      if (!cfg) { scheduleRecheck(); return; }
+      blockAfterThanks = null;
+      started(cfg);
+    }).catch(function () { if (forToken === token) { scheduleRecheck(); } });
   }
 
   // A revoked tablet: what the staff member at the counter needs to act on it (which
@@ -556,6 +587,7 @@
   }
 
   function reset() {
+    if (blockAfterThanks) { state = null; block(blockAfterThanks, true); return; }
     state = null;
     $("comment").value = "";
     commentCut = false;
@@ -969,6 +1001,8 @@
     state = null;
     clearTimeout(refreshTimer);
     clearTimeout(beginTimer);
+    clearTimeout(recheckTimer);
+    blockAfterThanks = null;
     clearTimeout(retryTimer);
     retryTimer = null;
     backoffMs = 1000;
@@ -995,16 +1029,22 @@
     loadConfig().then(function (cfg) {
       if (forToken !== token) { return; }  // a newer enrolment link took over
       if (!cfg) { block("revoked"); queueDraft().then(updatePending); return; }
-      config = cfg;
-      applyLang();
-      reset();
-      takeUpDraft().then(drain);
-      scheduleRefresh();
+      started(cfg);
     }).catch(function () {
       if (forToken !== token) { return; }
       block("no_connection");
       beginTimer = setTimeout(begin, CONFIG_RETRY_MS);
     });
+  }
+
+  // With the configuration: the faces (or the draft a reload interrupted), and what
+  // waits is sent.
+  function started(cfg) {
+    config = cfg;
+    applyLang();
+    reset();
+    takeUpDraft().then(drain);
+    scheduleRefresh();
   }
 
   // While the start screen waits for the next citizen, ask again now and then: a
