@@ -81,7 +81,8 @@ def answer(day: dt.date, i: int, unit: str, overall: int, **kw: object) -> Recor
 
 def section(html: str, name: str) -> str:
     """The HTML of one live section of a page (``data-section="<name>"``)."""
-    return html.split(f'data-section="{name}">', 1)[1].split("data-section=", 1)[0]
+    after = html.split(f'data-section="{name}"', 1)[1]
+    return after.split(">", 1)[1].split("data-section=", 1)[0]
 
 
 JUNE_10 = dt.date(2025, 6, 10)
@@ -636,3 +637,48 @@ def test_an_excel_file_says_what_it_covers(scoring: Scoring, tmp_path: Path) -> 
     english = signed_in(scoring, tmp_path / "en", lang="en")
     _, about_en = _about(english, f"/xlsx/overview/ranking.xlsx?period={PERIOD}")
     assert about_en["Period"] == "Aug 2025" and about_en["Field"] == "All fields"
+
+
+def _dashboard(scoring: Scoring, data_dir: Path, url: str, token: str) -> FlaskClient:
+    settings = DashboardSettings(
+        secret_key="k" * 32,
+        data_dir=data_dir,
+        scoring_url=url,
+        scoring_token=token,
+        scoring_timeout=5.0,
+    )
+    app = dashboard_app(settings, TESTING=True)
+    app.extensions["thuocdo_accounts"].add("tinh", "district", "19", PASSWORD)
+    client: FlaskClient = app.test_client()
+    with client.session_transaction() as session:
+        session["user"] = "tinh"
+    return client
+
+
+def test_a_wrong_scoring_address_is_said_not_shown_as_no_data(
+    scoring: Scoring, tmp_path: Path
+) -> None:
+    """THUOCDO_SCORING_URL with "/api/v1" added (an easy mistake) made every call a
+    404, which the pages took for "no data" and "no alerts": a leader read that no
+    commune needed attention. It is now scoring not answering, said on the page, and
+    the dashboard is not ready."""
+    client = _dashboard(scoring, tmp_path, f"{scoring.url}/api/v1", TOKEN)
+    page = client.get(f"/?period={PERIOD}").get_data(as_text=True)
+    assert "Không kết nối được hệ thống tính chỉ số" in page
+    assert "Không có cảnh báo trong kỳ này." not in page
+    assert "Chưa có số liệu cho kỳ này." not in page
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.get_json()["scoring"] == "HTTP 404"
+    # An unknown unit's 404 is still scoring's answer about the query.
+    right = _dashboard(scoring, tmp_path / "right", scoring.url, TOKEN)
+    assert right.get("/readyz").status_code == 200
+    assert "Không kết nối được" not in right.get(f"/?period={PERIOD}").get_data(as_text=True)
+
+
+def test_a_wrong_scoring_token_makes_the_dashboard_not_ready(
+    scoring: Scoring, tmp_path: Path
+) -> None:
+    client = _dashboard(scoring, tmp_path, scoring.url, "wrong-token")
+    ready = client.get("/readyz")
+    assert ready.status_code == 503, ready.get_json()
+    assert ready.get_json()["scoring"] == "token refused (HTTP 401): check THUOCDO_SCORING_TOKEN"

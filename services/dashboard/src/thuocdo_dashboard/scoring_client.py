@@ -230,12 +230,17 @@ class ScoringClient:
                         self._remember(key, fetched)
                     return fetched
             elif 400 <= resp.status_code < 500 and resp.status_code != 401:
-                SCORING_CALLS.labels("rejected").inc()
                 try:
                     body = resp.json()
                 except ValueError:
                     body = resp.text[:500]
-                raise ScoringRejected(resp.status_code, body)
+                if resp.status_code != 404 or (isinstance(body, dict) and "unit" in body):
+                    SCORING_CALLS.labels("rejected").inc()
+                    raise ScoringRejected(resp.status_code, body)
+                # A 404 that names no unit is no answer about the query: the address is
+                # not scoring's API (THUOCDO_SCORING_URL wrong). Before, the pages took
+                # it for "no data" and "no alerts".
+                reason = f"HTTP 404 for {url}: is THUOCDO_SCORING_URL scoring's address?"
             else:
                 reason = f"HTTP {resp.status_code}"
         SCORING_CALLS.labels("unavailable").inc()
@@ -246,13 +251,21 @@ class ScoringClient:
         return stale
 
     def ready(self) -> tuple[bool, dict[str, Any]]:
-        """Whether scoring answers its ``/readyz`` (for the dashboard's own /readyz)."""
+        """Whether scoring answers its ``/readyz``, and its API takes this dashboard's
+        token (for the dashboard's own /readyz)."""
         try:
             resp = self._session().get(f"{self.base_url}/readyz", timeout=self._timeout)
+            if resp.status_code != 200:
+                return False, {"scoring": f"HTTP {resp.status_code}"}
+            # The token is checked before the parameters: a call without any costs
+            # nothing and answers 400 once the token is taken.
+            api = self._session().get(f"{self.base_url}/api/v1/index", timeout=self._timeout)
         except requests.RequestException as exc:
             return False, {"scoring": f"unreachable: {type(exc).__name__}"}
-        if resp.status_code != 200:
-            return False, {"scoring": f"HTTP {resp.status_code}"}
+        if api.status_code == 401:
+            return False, {"scoring": "token refused (HTTP 401): check THUOCDO_SCORING_TOKEN"}
+        if api.status_code != 400:
+            return False, {"scoring": f"API answered HTTP {api.status_code}"}
         return True, {"scoring": "ok"}
 
     # Named calls, one per endpoint of the contract.

@@ -110,7 +110,8 @@ def _run(fn: Any, *args: Any) -> ResponseReturnValue:
     try:
         return jsonify(fn(*args))
     except UnitNotFound as exc:
-        abort(404, message=msg("unit_not_found", unit=exc.text))
+        # "unit" tells this refusal from a wrong address's 404 (the dashboard's client).
+        abort(404, message=msg("unit_not_found", unit=exc.text), unit=exc.text)
         raise  # unreachable; abort raises
 
 
@@ -197,12 +198,14 @@ def comments(args: dict[str, Any]) -> ResponseReturnValue:
 
 class ErrorBody(Schema):
     """The body of every refusal (documentation only): 400 carries ``errors``;
-    401, 404 and 503 carry ``error``, ``message`` and ``status``."""
+    401, 404 and 503 carry ``error``, ``message`` and ``status``; an unknown unit's
+    404 also ``unit`` (the key asked for)."""
 
     error = fields.String()
     message = fields.String()
     status = fields.Integer()
     errors = fields.Dict()
+    unit = fields.String()
 
 
 class _Api(Api):  # type: ignore[misc]
@@ -243,4 +246,5 @@ def init_api(app: Flask, model: ReadModel, token: str) -> None:
         if "errors" in data:
             return jsonify(errors=data["errors"]), exc.code or 400
         message = data.get("message") or exc.description
-        return jsonify(error=exc.name, message=message, status=exc.code), exc.code or 500
+        extra = {"unit": data["unit"]} if "unit" in data else {}
+        return jsonify(error=exc.name, message=message, status=exc.code, **extra), exc.code or 500
