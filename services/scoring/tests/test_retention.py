@@ -106,3 +106,35 @@ def test_cli_purge_comments(
         assert "retention is off" in out
     else:
         assert out.startswith(f"blanked {blanked} comments submitted before ")
+
+
+def test_the_text_blanked_is_not_left_in_the_file(tmp_path: Path) -> None:
+    """Blanked rows leave their old bytes in the file's free space (and in the WAL)
+    unless overwritten: a copy or a backup of the file would still carry them."""
+    db = tmp_path / "s.sqlite3"
+    store = SqliteStore(db)
+    old = [rec(100 + i, 400, f"Số điện thoại 09{i:08d}, chờ quá lâu") for i in range(20)]
+    new = [rec(200 + i, 10, f"Góp ý mới {i:03d}, hướng dẫn tận tình") for i in range(20)]
+    store.apply_batch(old + new, {("t", 0): 40})
+    # As on an SQLite built without SECURE_DELETE by default (Debian's has it on), the
+    # rows long in the file (checkpointed) when the purge comes.
+    store._conn().execute("PRAGMA secure_delete=OFF")
+    store._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert store.purge_comments(NOW - dt.timedelta(days=365)) == 20
+    store.close()
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("s.sqlite3"))
+    left = [r.comment for r in old if r.comment and r.comment.encode() in files]
+    assert left == []
+    assert all(r.comment and r.comment.encode() in files for r in new)  # kept text is seen
+
+
+def test_cli_purge_without_a_store_fails_and_makes_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From cron in another directory the default store path is wrong: before, an
+    empty store was made there and "blanked 0 comments" said, every day."""
+    db = tmp_path / "nowhere" / "scoring.sqlite3"
+    monkeypatch.setenv("THUOCDO_SCORING_DB", str(db))
+    assert cli.main(["purge-comments"]) == 1
+    assert f"no store at {db}" in capsys.readouterr().err
+    assert not db.exists() and not db.parent.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
 
 from thuocdo_shared.web import serve
@@ -48,6 +49,15 @@ def cmd_purge_comments(args: argparse.Namespace, settings: Settings) -> int:
         print("comment retention is off (THUOCDO_COMMENT_RETENTION_DAYS=0): nothing purged")
         return 0
     before = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    if not settings.store_path.exists():
+        # From cron, in another directory or without THUOCDO_DATA_DIR: an empty store
+        # would be made and "blanked 0" said, purging nothing for ever.
+        print(
+            f"purge-comments: no store at {settings.store_path}: set THUOCDO_DATA_DIR (or"
+            " THUOCDO_SCORING_DB) to scoring's data",
+            file=sys.stderr,
+        )
+        return 1
     store = SqliteStore(settings.store_path)
     try:
         count = store.purge_comments(before)

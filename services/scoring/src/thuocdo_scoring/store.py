@@ -526,6 +526,10 @@ class SqliteStore:
         (an aware datetime); returns how many were blanked. Ratings, ticked issues,
         the predicted issue and every aggregate stay as they were."""
         cutoff = before.astimezone(dt.UTC).isoformat()
+        conn = self._conn()
+        # The text blanked is overwritten in the file too (not left in free space for a
+        # copy or a backup of the file to carry), and the WAL that held it is emptied.
+        conn.execute("PRAGMA secure_delete=ON")
         with self._tx() as conn:
             cur = conn.execute(
                 "UPDATE responses SET comment = NULL"
@@ -540,6 +544,8 @@ class SqliteStore:
                 " ON CONFLICT (id) DO UPDATE SET before_utc = max(before_utc, excluded.before_utc)",
                 (cutoff,),
             )
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA secure_delete=OFF")
         return int(cur.rowcount)
 
     def comments_purged_before(self) -> dt.datetime | None:
