@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -636,3 +637,61 @@ def test_a_tablet_refused_for_a_while_comes_back_by_itself(
         _wait_for(page, 1, accepted)
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
     assert [(r.id, r.overall, r.comment) for r in records] == [(accepted[0], 4, PRAISE)]
+
+
+def test_a_link_cut_short_says_so_not_revoked(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """An enrolment link cut in a chat message gave a token intake never made: the
+    tablet said it had been revoked, and the clerk escalated. It now says the link is
+    incomplete, without asking intake; the whole link then enrols it."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with intake(kafka_settings, tmp_path) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url) if "/api/v1/" in r.url else None)
+        try:
+            page.goto(f"{server.url}/kiosk#token={kiosk['token'][:30]}")
+            blocked = page.locator("#blocked-text")
+            expect(blocked).to_have_attribute("data-text", "bad_link")
+            expect(blocked).to_have_text("Máy này chưa được đăng ký đúng. Xin báo cán bộ tại quầy.")
+            expect(page.locator("#blocked-detail")).to_have_text(
+                "Dành cho cán bộ: đường liên kết đăng ký vừa mở không đầy đủ (có thể đã bị"
+                " cắt khi gửi qua tin nhắn). Xin mở lại đúng và đủ đường liên kết do quản"
+                " trị viên hệ thống cấp."
+            )
+            assert "token" not in page.url and asked == []
+            page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
+            expect(page.locator("#screen-start")).to_be_visible()
+        finally:
+            page.close()
+
+
+def test_a_comment_in_decomposed_letters_is_counted_as_intake_counts_it(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A keyboard set to "Unicode tổ hợp" writes "ệ" as e and two marks: the page
+    counted each mark against the 1000 characters and cut a 900-letter comment to
+    about 730 letters, while intake counts letters. It is now kept whole, composed."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
+    sentence = "Phải chờ quá lâu, đề nghị bố trí thêm ghế ngồi và nước uống. "  # 61 letters
+    text = (sentence * 15).strip()  # 914 letters, 1,229 code points decomposed
+    decomposed = unicodedata.normalize("NFD", text)
+    assert len(decomposed) > 1000
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="60") as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, accepted),
+    ):
+        page.click('button.face[data-score="2"]')
+        page.click("#issues-next")
+        page.locator("#comment").focus()
+        page.keyboard.insert_text(decomposed)
+        value = page.evaluate("document.getElementById('comment').value")
+        assert value == text
+        expect(page.locator("#comment-count")).to_have_text("Còn 86 ký tự")
+        page.keyboard.type(unicodedata.normalize("NFD", " ệ"))
+        assert page.evaluate("document.getElementById('comment').value") == text + " ệ"
+        page.click("#send")
+        _wait_for(page, 1, accepted)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [r.comment for r in records] == [text + " ệ"]

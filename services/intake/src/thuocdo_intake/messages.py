@@ -42,6 +42,12 @@ KIOSK: dict[str, dict[str, str]] = {
             " kết nối trở lại."
         ),
         "not_enrolled": "Máy này chưa được đăng ký sử dụng. Xin báo cán bộ tại quầy.",
+        "bad_link": "Máy này chưa được đăng ký đúng. Xin báo cán bộ tại quầy.",
+        "bad_link_staff": (
+            "Dành cho cán bộ: đường liên kết đăng ký vừa mở không đầy đủ (có thể đã bị cắt"
+            " khi gửi qua tin nhắn). Xin mở lại đúng và đủ đường liên kết do quản trị viên"
+            " hệ thống cấp."
+        ),
         "revoked": "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy.",
         "revoked_staff": (
             "Dành cho cán bộ: máy “{name}” (mã {id}) đã bị thu hồi quyền gửi đánh giá."
@@ -88,6 +94,11 @@ KIOSK: dict[str, dict[str, str]] = {
         "pending_kept": "Ratings not sent, kept on this tablet for checking: {n}",
         "offline": "Connection lost for now: ratings are kept on this tablet and sent later.",
         "not_enrolled": "This tablet is not enrolled. Please tell the staff at the counter.",
+        "bad_link": "This tablet is not enrolled correctly. Please tell the staff at the counter.",
+        "bad_link_staff": (
+            "For staff: the enrolment link just opened is incomplete (it may have been cut"
+            " when sent in a message). Open the whole link from the system operator again."
+        ),
         "revoked": "This tablet may no longer send ratings. Please tell the staff at the counter.",
         "revoked_staff": (
             "For staff: this tablet (“{name}”, id {id}) has been revoked and may no longer"

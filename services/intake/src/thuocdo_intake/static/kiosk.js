@@ -29,15 +29,25 @@
   function $(id) { return document.getElementById(id); }
 
   // ---- enrolment -------------------------------------------------------------
+  // A token as intake makes them (tokens.new_token: 32 bytes, URL-safe base64). A link
+  // cut short (in a chat message, copied by hand) gives another: said so at once, and
+  // the tablet's token, if it has one, is kept (a reload goes on with it).
+  var TOKEN_FORM = /^[A-Za-z0-9_-]{43}$/;
+  var badLink = false;
   function enrol() {
     var fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
     var fromQuery = new URLSearchParams(location.search).get("token");
     var given = fromHash || fromQuery;
+    badLink = false;
     if (given) {
-      localStorage.setItem(TOKEN_KEY, given);
-      localStorage.removeItem(CONFIG_KEY);
       // Keep the token out of the address bar, history and any screenshot.
       history.replaceState(null, "", location.pathname);
+      if (!TOKEN_FORM.test(given)) {
+        badLink = true;
+      } else {
+        localStorage.setItem(TOKEN_KEY, given);
+        localStorage.removeItem(CONFIG_KEY);
+      }
     }
     return localStorage.getItem(TOKEN_KEY);
   }
@@ -522,7 +532,9 @@
   // kiosk, what to ask for, what is left on the tablet).
   function renderBlocked() {
     var el = $("blocked-detail");
-    if ($("blocked-text").dataset.text !== "revoked") { el.hidden = true; el.textContent = ""; return; }
+    var reason = $("blocked-text").dataset.text;
+    if (reason === "bad_link") { el.textContent = t("bad_link_staff"); el.hidden = false; return; }
+    if (reason !== "revoked") { el.hidden = true; el.textContent = ""; return; }
     var known = config || storedJson(CONFIG_KEY, null);
     var kiosk = known && known.kiosk;
     var text = kiosk
@@ -912,17 +924,38 @@
   }
   // How long the text would be after this input: longer than the limit, the browser
   // keeps only what fits.
+  // Text in decomposed form (a keyboard set to "Unicode tổ hợp": "ệ" as e + two marks)
+  // is counted as intake counts it, composed: each letter once, not once per mark.
+  // Text inserted decomposed (pasted, dropped, sent whole by a keyboard app) is put in
+  // composed; what an input method composes is composed after its input.
   function onBeforeInput(ev) {
     var box = ev.target;
     var added = ev.data;
     if (added == null && ev.dataTransfer) { added = ev.dataTransfer.getData("text/plain"); }
     if (added == null) { return; }
-    var selected = (box.selectionEnd || 0) - (box.selectionStart || 0);
-    commentCut = box.value.length - selected + added.length > commentLimit();
+    var composed = added.normalize("NFC");
+    var start = box.selectionStart || 0, end = box.selectionEnd || 0;
+    var room = commentLimit() - (box.value.length - (end - start));
+    commentCut = composed.length > room;
+    if (composed !== added && !ev.isComposing && /^insert/.test(ev.inputType || "")) {
+      ev.preventDefault();
+      var fits = composed.slice(0, Math.max(0, room));
+      if (/[\ud800-\udbff]$/.test(fits)) { fits = fits.slice(0, -1); }
+      box.setRangeText(fits, start, end, "end");
+      onCommentInput();
+    }
   }
-  function onCommentInput() {
+  function onCommentInput(ev) {
     var box = $("comment");
     var limit = commentLimit();
+    if (!(ev && ev.isComposing)) {
+      var composed = box.value.normalize("NFC");
+      if (composed !== box.value) {
+        var caret = box.value.slice(0, box.selectionEnd || 0).normalize("NFC").length;
+        box.value = composed;
+        box.setSelectionRange(caret, caret);
+      }
+    }
     if (box.value.length > limit) {
       // Set by a script or an input method past maxlength: cut here, on a whole character.
       var cut = box.value.slice(0, limit);
@@ -997,6 +1030,7 @@
     // A rating under way was made on this tablet: queued like those already waiting.
     queueDraft().then(updatePending);
     token = enrol();
+    if (badLink) { block("bad_link", true); return; }
     config = null;
     state = null;
     clearTimeout(refreshTimer);
@@ -1015,6 +1049,7 @@
     askPersistence();
     wire();
     token = enrol();
+    if (badLink) { block("bad_link"); return; }
     if (!token) { block("not_enrolled"); return; }
     updatePending();
     begin();
