@@ -718,6 +718,10 @@ def test_a_citizen_still_there_is_warned_before_the_rating_is_sent(
             expect(warning).to_be_hidden()
             expect(warning).to_be_visible(timeout=5_000)
             assert "cần thêm thời gian" in warning.inner_text()
+            # Above the question, not over it (it covered half the label when fixed).
+            shown = warning.bounding_box()
+            label = page.locator('label[for="comment"]').bounding_box()
+            assert shown and label and shown["y"] + shown["height"] <= label["y"], (shown, label)
             assert accepted == []
             page.keyboard.press("End")  # still there
             expect(warning).to_be_hidden()
@@ -945,3 +949,19 @@ def test_arrow_keys_move_the_score_and_a_screen_reader_hears_criterion_and_score
                 "radio", name="Dissatisfied", exact=True
             )
         ).to_have_attribute("aria-checked", "true")
+
+
+def test_a_ten_inch_tablet_held_upright_keeps_the_tablet_layout(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """At 800 px wide (a 10-inch tablet upright) the phone layout took over: smaller
+    text, faces 3 + 2 with "Hài lòng" and "Rất hài lòng" on a second row."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"], 800, 1280) as (page, _),
+    ):
+        expect(page.locator("#screen-start")).to_be_visible()
+        tops = {round(b["y"]) for b in (f.bounding_box() for f in page.locator(".face").all()) if b}
+        assert len(tops) == 1, tops  # one row, in order
+        assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "22px"
