@@ -965,3 +965,50 @@ def test_a_ten_inch_tablet_held_upright_keeps_the_tablet_layout(
         tops = {round(b["y"]) for b in (f.bounding_box() for f in page.locator(".face").all()) if b}
         assert len(tops) == 1, tops  # one row, in order
         assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "22px"
+
+
+def test_sipas_criteria_below_the_fold_are_not_skipped_unseen(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """On a landscape tablet a section's last criteria sit below the fold while
+    "Tiếp tục" stays in sight: a hurried citizen went on without seeing them. The first
+    press with criteria unrated says how many and shows the first; a second goes on."""
+    kiosk = enrol(tmp_path, "05953", "Quầy SIPAS", "--mode", "sipas", "--field", "ho_tich")
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"], 1280, 800) as (page, accepted),
+    ):
+        page.click('button.face[data-score="4"]')
+        expect(page.locator("#screen-sipas")).to_be_visible()
+        first = page.locator("#sipas-q").inner_text()
+        groups = page.locator("#sipas-list .scores")
+        groups.nth(0).locator('button.score[data-score="4"]').click()
+        groups.nth(1).locator('button.score[data-score="5"]').click()
+        page.click("#sipas-next")
+        note = page.locator("#sipas-missing")
+        expect(note).to_have_text(
+            "Còn 2 tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc bấm"
+            " “Tiếp tục” lần nữa để bỏ qua."
+        )
+        assert page.locator("#sipas-q").inner_text() == first  # still this section
+        third = page.locator("#sipas-list .criterion").nth(2)
+        expect(third).to_be_in_viewport()
+        groups.nth(2).locator('button.score[data-score="3"]').click()
+        expect(note).to_have_text(
+            "Còn 1 tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc bấm"
+            " “Tiếp tục” lần nữa để bỏ qua."
+        )
+        page.click("#sipas-next")  # the fourth is skipped, knowingly
+        expect(page.locator("#sipas-q")).not_to_have_text(first)
+        expect(note).to_be_hidden()
+        for _ in range(4):  # the other sections, every criterion rated
+            expect(page.locator("#screen-sipas")).to_be_visible()
+            for i in range(groups.count()):
+                groups.nth(i).locator('button.score[data-score="4"]').click()
+            page.click("#sipas-next")
+        expect(page.locator("#screen-issues")).to_be_visible()
+        page.click("#issues-next")
+        page.click("#send")
+        _wait_for(page, 1, accepted)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert len(records) == 1 and len(records[0].criteria) == 18

@@ -20,6 +20,10 @@ KIOSK: dict[str, dict[str, str]] = {
         "praise_question": "Ông/Bà hài lòng về điều gì?",
         "choose_many": "Có thể chọn nhiều ý",
         "sipas_intro": "Xin Ông/Bà đánh giá từng tiêu chí",
+        "sipas_missing": (
+            "Còn {n} tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc bấm"
+            " “Tiếp tục” lần nữa để bỏ qua."
+        ),
         "comment_label": "Góp ý thêm (không bắt buộc)",
         "comment_placeholder": "Nhập góp ý của Ông/Bà…",
         "comment_left": "Còn {n} ký tự",
@@ -75,6 +79,9 @@ KIOSK: dict[str, dict[str, str]] = {
         "praise_question": "What went well?",
         "choose_many": "You may choose several",
         "sipas_intro": "Please rate each criterion",
+        "sipas_missing": (
+            "Criteria not rated yet: {n}. Please rate them, or press “Next” again to skip them."
+        ),
         "comment_label": "Anything to add? (optional)",
         "comment_placeholder": "Type your comment…",
         "comment_left": "{n} characters left",

@@ -595,6 +595,7 @@
     $("comment").value = "";
     commentCut = false;
     showCount();
+    $("sipas-missing").hidden = true;
     show("start");
   }
 
@@ -604,6 +605,7 @@
     $("comment").value = "";
     commentCut = false;
     showCount();
+    $("sipas-missing").hidden = true;
     // The next citizen starts in Vietnamese, whatever the last one chose.
     if (lang !== "vi") { lang = "vi"; applyLang(); }
     show("start");
@@ -689,8 +691,18 @@
     });
   }
 
+  function unrated() {
+    return config.sipas[state.dimension].criteria.filter(function (c) { return !state.criteria[c.code]; });
+  }
   function renderSipas() {
     var dim = config.sipas[state.dimension];
+    var note = $("sipas-missing");
+    if (note.dataset.dimension !== String(state.dimension)) { note.hidden = true; }
+    if (!note.hidden) {  // redrawn in the other language: the count stays said
+      var left = unrated().length;
+      note.textContent = t("sipas_missing").replace("{n}", String(left));
+      note.hidden = left === 0;
+    }
     $("sipas-q").textContent = dim[lang] || dim.vi;
     var list = $("sipas-list");
     list.textContent = "";
@@ -743,6 +755,12 @@
     var value = parseInt(b.dataset.score, 10);
     state.criteria[b.dataset.criterion] = value;
     markScores(scores, value);
+    var note = $("sipas-missing");
+    if (!note.hidden) {
+      var left = unrated().length;
+      note.textContent = t("sipas_missing").replace("{n}", String(left));
+      note.hidden = left === 0;
+    }
     keepDraft();
   }
 
@@ -975,6 +993,19 @@
     });
     $("issues-next").addEventListener("click", function () { show("comment"); $("comment").focus(); });
     $("sipas-next").addEventListener("click", function () {
+      // A section's last criteria may be below the fold: the first press with some
+      // left unrated says how many and shows the first of them; a second goes on
+      // without them (each is optional).
+      var missing = unrated();
+      var note = $("sipas-missing");
+      if (missing.length && note.hidden) {
+        note.textContent = t("sipas_missing").replace("{n}", String(missing.length));
+        note.hidden = false;
+        note.dataset.dimension = String(state.dimension);
+        $("crit-" + missing[0].code).scrollIntoView({ block: "center" });
+        return;
+      }
+      note.hidden = true;
       state.dimension += 1;
       ask(state.dimension < config.sipas.length ? "sipas" : "issues");
     });
