@@ -121,6 +121,7 @@ def test_the_text_blanked_is_not_left_in_the_file(tmp_path: Path) -> None:
     store._conn().execute("PRAGMA secure_delete=OFF")
     store._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert store.purge_comments(NOW - dt.timedelta(days=365)) == 20
+    assert store._conn().execute("PRAGMA secure_delete").fetchone()[0] == 0  # put back
     store.close()
     files = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("s.sqlite3"))
     left = [r.comment for r in old if r.comment and r.comment.encode() in files]

@@ -529,7 +529,17 @@ class SqliteStore:
         conn = self._conn()
         # The text blanked is overwritten in the file too (not left in free space for a
         # copy or a backup of the file to carry), and the WAL that held it is emptied.
+        # (The connection's own setting is put back after.)
+        was = int(conn.execute("PRAGMA secure_delete").fetchone()[0])
         conn.execute("PRAGMA secure_delete=ON")
+        try:
+            count = self._blank_comments(cutoff)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.execute(f"PRAGMA secure_delete={was}")
+        return count
+
+    def _blank_comments(self, cutoff: str) -> int:
         with self._tx() as conn:
             cur = conn.execute(
                 "UPDATE responses SET comment = NULL"
@@ -544,8 +554,6 @@ class SqliteStore:
                 " ON CONFLICT (id) DO UPDATE SET before_utc = max(before_utc, excluded.before_utc)",
                 (cutoff,),
             )
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("PRAGMA secure_delete=OFF")
         return int(cur.rowcount)
 
     def comments_purged_before(self) -> dt.datetime | None:

@@ -941,11 +941,11 @@
     announceTimer = setTimeout(function () { $("comment-count-sr").textContent = text; }, commentCut ? 0 : 1000);
   }
   // How long the text would be after this input: longer than the limit, the browser
-  // keeps only what fits.
-  // Text in decomposed form (a keyboard set to "Unicode tổ hợp": "ệ" as e + two marks)
-  // is counted as intake counts it, composed: each letter once, not once per mark.
-  // Text inserted decomposed (pasted, dropped, sent whole by a keyboard app) is put in
-  // composed; what an input method composes is composed after its input.
+  // keeps only what fits (said by commentCut). Text in decomposed form (a keyboard set
+  // to "Unicode tổ hợp": "ệ" as e and two marks) is counted as intake counts it,
+  // composed, each letter once: inserted decomposed (pasted, dropped, sent whole by a
+  // keyboard app) it is put in composed here; what an input method composes is
+  // composed after its input (onCommentInput).
   function onBeforeInput(ev) {
     var box = ev.target;
     var added = ev.data;
