@@ -8,9 +8,10 @@ configuration table.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,6 +23,25 @@ DEFAULT_DATA_DIR = Path(".run/data")
 
 class ConfigError(ValueError):
     """An environment variable holds a value we cannot use."""
+
+
+def says_config_errors(prog: str) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """For a command's ``main``: a :class:`ConfigError` (an environment variable it
+    cannot use) is said in one line on stderr, with exit status 2, instead of a
+    traceback that ends with the one line an operator needs."""
+
+    def wrap(main: Callable[..., int]) -> Callable[..., int]:
+        @functools.wraps(main)
+        def run(*args: object, **kwargs: object) -> int:
+            try:
+                return main(*args, **kwargs)
+            except ConfigError as exc:
+                print(f"{prog}: configuration error: {exc}", file=sys.stderr)
+                return 2
+
+        return run
+
+    return wrap
 
 
 @contextlib.contextmanager

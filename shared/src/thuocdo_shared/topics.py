@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 
-from .config import KafkaSettings
+from .config import KafkaSettings, says_config_errors
 from .kafka import ensure_topics, retention_of
 
 
@@ -18,13 +20,24 @@ def kept(ms: int | None) -> str:
     return f"kept {days} days" if not rest else f"kept {ms / 3_600_000:g} hours"
 
 
-def main() -> int:
+@says_config_errors("thuocdo_shared.topics")
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="python -m thuocdo_shared.topics",
+        description="Create the contract's topics where missing (THUOCDO_TOPIC_PARTITIONS,"
+        " KAFKA_BOOTSTRAP_SERVERS...) and give the responses topic and the DLQ the"
+        " retention of THUOCDO_TOPIC_RETENTION_DAYS, then say what each topic keeps.",
+    ).parse_args(argv)
     settings = KafkaSettings.from_env()
     created = ensure_topics(settings)
     retention = retention_of(settings)
     for name in settings.topics:
-        state = "created" if name in created else "exists"
-        print(f"topic {name}: {state} ({settings.partitions} partitions, {kept(retention[name])})")
+        # An existing topic keeps its partitions whatever THUOCDO_TOPIC_PARTITIONS says.
+        if name in created:
+            shown = f"created ({settings.partitions} partitions, {kept(retention[name])})"
+        else:
+            shown = f"exists ({kept(retention[name])})"
+        print(f"topic {name}: {shown}")
     return 0
 
 

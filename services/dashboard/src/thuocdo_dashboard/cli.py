@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from thuocdo_shared.config import note_missing_store
+from thuocdo_shared.config import note_missing_store, says_config_errors
 from thuocdo_shared.units import local_minute, local_today
 from thuocdo_shared.web import serve
 
@@ -159,6 +159,7 @@ def _iso(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="seconds")
 
 
+@says_config_errors("thuocdo-dashboard")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="thuocdo-dashboard", description="Thước đo dashboard service"

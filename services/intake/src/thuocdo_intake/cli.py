@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from thuocdo_shared.config import closed_pipe_is_fine, note_missing_store
+from thuocdo_shared.config import closed_pipe_is_fine, note_missing_store, says_config_errors
 from thuocdo_shared.units import local_minute, local_today
 from thuocdo_shared.web import serve
 
@@ -134,6 +134,7 @@ def _commune(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+@says_config_errors("thuocdo-intake")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="thuocdo-intake", description="Thước đo intake service")
     sub = parser.add_subparsers(dest="command", required=True)

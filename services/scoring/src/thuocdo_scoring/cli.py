@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from thuocdo_shared.config import says_config_errors
 from thuocdo_shared.web import serve
 
 from .settings import Settings
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@says_config_errors("thuocdo-scoring")
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Command = args.func

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-from thuocdo_shared.config import closed_pipe_is_fine
+from thuocdo_shared.config import closed_pipe_is_fine, says_config_errors
 from thuocdo_shared.units import local_today
 
 from .generator import Options, generate
@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@says_config_errors("thuocdo-sim")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

@@ -1,0 +1,60 @@
+"""A bad environment variable is said in one line (exit 2), not as a traceback; the
+topics command answers --help without touching Kafka."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from thuocdo_dashboard.cli import main as dashboard_main
+from thuocdo_intake.cli import main as intake_main
+from thuocdo_scoring.cli import main as scoring_main
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("main", "argv", "variable", "prog"),
+    [
+        (intake_main, ["kiosk", "list"], "THUOCDO_INTAKE_PORT", "thuocdo-intake"),
+        (scoring_main, ["check-consumer"], "THUOCDO_SCORING_PORT", "thuocdo-scoring"),
+        (dashboard_main, ["user", "list"], "THUOCDO_DASHBOARD_PORT", "thuocdo-dashboard"),
+    ],
+)
+def test_a_bad_variable_is_one_line_and_exit_2(
+    main: object,
+    argv: list[str],
+    variable: str,
+    prog: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: object,
+) -> None:
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(variable, "abc")
+    assert main(argv) == 2  # type: ignore[operator]
+    err = capsys.readouterr().err
+    assert err == f"{prog}: configuration error: {variable} must be an integer, got 'abc'\n"
+
+
+def _topics(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "thuocdo_shared.topics", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        # No broker at this address: neither run below may reach one.
+        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9", **env},
+        check=False,
+    )
+
+
+def test_topics_answers_help_and_says_a_bad_variable() -> None:
+    helped = _topics("--help")
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: python -m thuocdo_shared")
+    bad = _topics(THUOCDO_TOPIC_RETENTION_DAYS="a year")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("thuocdo_shared.topics: configuration error: ")
+    assert "THUOCDO_TOPIC_RETENTION_DAYS" in bad.stderr and "Traceback" not in bad.stderr
