@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
+from pathlib import Path
 
 import pytest
-from thuocdo_dashboard.scoring_client import ScoringClient, ScoringUnavailable
+from thuocdo_dashboard.scoring_client import (
+    Fetched,
+    ScoringClient,
+    ScoringUnavailable,
+    _clean,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -23,3 +30,34 @@ def test_down_without_cache_raises_and_ready_says_why() -> None:
         client.index("05953@2025-07-01", "2025-07")
     ok, detail = client.ready()
     assert not ok and detail["scoring"].startswith("unreachable")
+
+
+def test_citizens_words_are_kept_as_last_good_for_a_day_at_most(tmp_path: Path) -> None:
+    """Scoring down: figures a day old are still shown (marked stale), but comments and
+    themes a day old are not, and are gone from the file: scoring blanks comments past
+    their retention, and this copy held them on (a purged comment was still shown)."""
+    store = tmp_path / "dashboard-last-good.sqlite3"
+    client = ScoringClient(f"http://127.0.0.1:{_closed_port()}", "t", timeout=0.5, store_path=store)
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
+    unit, period = "05953@2025-07-01", "2025-07"
+    words = "Số điện thoại của tôi 0912345678, chờ quá lâu"
+
+    def query(path: str, **params: str | int) -> tuple[str, tuple[tuple[str, str], ...]]:
+        return path, tuple(sorted(_clean(params).items()))
+
+    client._remember(query("index", unit=unit, period=period), Fetched({"n": 3}, old))
+    client._remember(
+        query("comments", unit=unit, period=period, page=1, per_page=20),
+        Fetched({"comments": [{"text": words}]}, old),
+    )
+    assert client.index(unit, period).data == {"n": 3}  # figures: shown, stale
+    with pytest.raises(ScoringUnavailable):
+        client.comments(unit, period)
+    # The next answer kept prunes them from the file.
+    client._remember(query("index", unit=unit, period="2025-08"), Fetched({"n": 1}, old))
+    files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert words.encode() not in files
+    # Comments of today are still kept, for scoring's short outages.
+    fresh = dt.datetime.now(dt.UTC)
+    client._remember(query("themes", unit=unit, period=period), Fetched({"themes": []}, fresh))
+    assert client.themes(unit, period).stale

@@ -70,6 +70,13 @@ def _clean(params: Params) -> dict[str, str]:
     return out
 
 
+# Answers that carry citizens' own words (comments, and themes with their example
+# comments) are kept as "last good" for a day at most: scoring blanks comments past
+# their retention (purge-comments), and a copy here must not outlive that by more.
+CITIZEN_TEXT = ("comments", "themes")
+CITIZEN_TEXT_KEPT = dt.timedelta(days=1)
+
+
 class ScoringClient:
     """Typed access to ``/api/v1/...`` of scoring, with the last-good cache."""
 
@@ -111,6 +118,8 @@ class ScoringClient:
             conn = sqlite3.connect(self._store_path, timeout=5)
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            # What is deleted (citizens' words past a day) is overwritten in the file.
+            conn.execute("PRAGMA secure_delete = ON")
             self._local.db = conn
         return conn
 
@@ -132,12 +141,17 @@ class ScoringClient:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         if self._store_path is not None:
+            expired = (value.fetched_at - CITIZEN_TEXT_KEPT).isoformat()
             try:
                 with self._db() as conn:
                     conn.execute(
                         "INSERT OR REPLACE INTO last_good (query, data, fetched_at)"
                         " VALUES (?, ?, ?)",
                         (json.dumps(key), json.dumps(value.data), value.fetched_at.isoformat()),
+                    )
+                    conn.executemany(
+                        "DELETE FROM last_good WHERE fetched_at < ? AND query LIKE ?",
+                        [(expired, f'["{p}",%') for p in CITIZEN_TEXT],
                     )
             except sqlite3.Error as exc:  # the cache is a convenience, never a failure
                 log.warning("cannot store last good answer: %s", exc)
@@ -164,6 +178,8 @@ class ScoringClient:
                     hit = stored
         if hit is None:
             return None
+        if key[0] in CITIZEN_TEXT and dt.datetime.now(dt.UTC) - hit.fetched_at > CITIZEN_TEXT_KEPT:
+            return None  # citizens' words older than a day: not shown from here
         return Fetched(hit.data, hit.fetched_at, stale=True)
 
     def get(self, path: str, params: Params | None = None, remember: bool = True) -> Fetched:
