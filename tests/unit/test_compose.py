@@ -109,3 +109,18 @@ def test_dockerfile_runs_the_console_script_as_non_root(name: str) -> None:
     assert f'CMD ["thuocdo-{name}", "serve"]' in text
     assert re.search(r"^USER (?!root)\w+", text, re.M)
     assert f"EXPOSE {DEFAULT_PORTS[name]}" in text
+
+
+def test_every_long_running_container_comes_back_after_a_crash_or_reboot(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    for name in ("kafka", "scoring-consumer", *DEFAULT_PORTS):
+        assert services[name].get("restart") == "unless-stopped", name
+    assert services["topics"]["restart"] == "no"  # it runs once
+
+
+def test_enrolment_links_carry_an_address_tablets_can_open(compose: dict[str, Any]) -> None:
+    env = compose["services"]["intake"]["environment"]
+    assert env["THUOCDO_INTAKE_HOST"] == "0.0.0.0"
+    assert env["THUOCDO_INTAKE_PUBLIC_URL"].startswith("${THUOCDO_INTAKE_PUBLIC_URL:-http")
