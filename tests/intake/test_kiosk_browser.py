@@ -1012,3 +1012,29 @@ def test_sipas_criteria_below_the_fold_are_not_skipped_unseen(
         _wait_for(page, 1, accepted)
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert len(records) == 1 and len(records[0].criteria) == 18
+
+
+def test_a_screen_reader_hears_each_question_once(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The start screen's question named the screen (a region), was its heading and
+    named the faces' group: read three times. Now the heading and the group only; and
+    the commune and counter names are marked Vietnamese in the English page."""
+    kiosk = enrol(tmp_path, "05953", "Quầy 1")
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"], 1280, 800) as (page, _),
+    ):
+        expect(page.locator("#screen-start")).to_be_visible()
+        question = "Ông/Bà hài lòng đến mức nào với việc giải quyết thủ tục hôm nay?"
+        nodes = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+        named = [
+            n["role"]["value"]
+            for n in nodes
+            if n.get("name", {}).get("value") == question
+            and not n.get("ignored")
+            and n["role"]["value"] not in ("StaticText", "InlineTextBox")  # the words
+        ]
+        assert sorted(named) == ["group", "heading"], named
+        page.click("#lang")
+        assert page.locator("#place").get_attribute("lang") == "vi"
