@@ -69,3 +69,30 @@ def test_every_service_keeps_its_files_in_the_same_default_directory() -> None:
         assert settings.from_env({}).data_dir == DEFAULT_DATA_DIR, settings.__module__
         moved = settings.from_env({"THUOCDO_DATA_DIR": "/srv/thuocdo"})
         assert moved.data_dir == Path("/srv/thuocdo"), settings.__module__
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        # 0 meant "no limit" to the operator; it was taken as one rating in 100 minutes.
+        ("THUOCDO_INTAKE_RATE_PER_MINUTE", "0", "must be >= 0.01, got 0"),
+        ("THUOCDO_INTAKE_RATE_PER_MINUTE", "-5", "must be >= 0.01, got -5"),
+        ("THUOCDO_INTAKE_RATE_PER_MINUTE", "nan", "must be a finite number"),
+        ("THUOCDO_DASHBOARD_ALERT_THRESHOLD", "170", "must be <= 100, got 170"),
+        ("THUOCDO_SCORING_URL", "127.0.0.1:8002", "must start with http:// or https://"),
+    ],
+)
+def test_values_a_service_cannot_use_are_refused_not_bent(
+    variable: str, value: str, said: str
+) -> None:
+    from thuocdo_dashboard.settings import Settings as DashboardSettings
+    from thuocdo_intake.settings import Settings as IntakeSettings
+
+    settings = IntakeSettings if variable.startswith("THUOCDO_INTAKE") else DashboardSettings
+    with pytest.raises(ConfigError, match=f"{variable} {said}"):
+        settings.from_env({variable: value})
+    assert IntakeSettings.from_env({}).rate_per_minute == 30.0
+    assert (
+        DashboardSettings.from_env({"THUOCDO_DASHBOARD_ALERT_THRESHOLD": "100"}).alert_threshold
+        == 100
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from thuocdo_shared.config import (
     DEFAULT_DATA_DIR,
+    ConfigError,
     KafkaSettings,
     env_bool,
     env_float,
@@ -44,20 +45,27 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        scoring_url = env_str(env, "THUOCDO_SCORING_URL", cls.scoring_url).rstrip("/")
+        if not scoring_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"THUOCDO_SCORING_URL must start with http:// or https://, got {scoring_url!r}"
+            )
         return cls(
             host=env_str(env, "THUOCDO_DASHBOARD_HOST", cls.host),
             port=env_int(env, "THUOCDO_DASHBOARD_PORT", cls.port, minimum=1),
             workers=env_int(env, "THUOCDO_DASHBOARD_WORKERS", cls.workers, minimum=1),
             threads=env_int(env, "THUOCDO_DASHBOARD_THREADS", cls.threads, minimum=2),
-            scoring_url=env_str(env, "THUOCDO_SCORING_URL", cls.scoring_url).rstrip("/"),
+            scoring_url=scoring_url,
             scoring_token=env.get("THUOCDO_SCORING_TOKEN", "").strip(),
-            scoring_timeout=env_float(env, "THUOCDO_DASHBOARD_SCORING_TIMEOUT", 3.0),
+            scoring_timeout=env_float(env, "THUOCDO_DASHBOARD_SCORING_TIMEOUT", 3.0, minimum=0.1),
             data_dir=Path(env_str(env, "THUOCDO_DATA_DIR", str(cls.data_dir))),
             secret_key=env.get("THUOCDO_DASHBOARD_SECRET_KEY", "").strip(),
             secure_cookies=env_bool(env, "THUOCDO_DASHBOARD_SECURE_COOKIES", False),
             proxy_fix=env_bool(env, "THUOCDO_DASHBOARD_PROXY_FIX", False),
-            alert_threshold=env_float(env, "THUOCDO_DASHBOARD_ALERT_THRESHOLD", 70.0),
-            stale_after=env_float(env, "THUOCDO_DASHBOARD_STALE_AFTER", cls.stale_after),
+            alert_threshold=env_float(
+                env, "THUOCDO_DASHBOARD_ALERT_THRESHOLD", 70.0, minimum=0, maximum=100
+            ),
+            stale_after=env_float(env, "THUOCDO_DASHBOARD_STALE_AFTER", cls.stale_after, minimum=1),
             lockout_attempts=env_int(env, "THUOCDO_DASHBOARD_LOCKOUT_ATTEMPTS", 5, minimum=1),
             lockout_minutes=env_int(env, "THUOCDO_DASHBOARD_LOCKOUT_MINUTES", 15, minimum=1),
             lockout_address_attempts=env_int(

@@ -60,8 +60,9 @@ class Settings:
                 0.2, env_float(env, "THUOCDO_INTAKE_PUBLISH_TIMEOUT", cls.publish_timeout)
             ),
             linger_ms=env_int(env, "THUOCDO_INTAKE_LINGER_MS", cls.linger_ms, minimum=0),
-            rate_per_minute=max(
-                0.01, env_float(env, "THUOCDO_INTAKE_RATE_PER_MINUTE", cls.rate_per_minute)
+            # 0 (meant as "no limit") was quietly taken as 0.01 a minute: refused instead.
+            rate_per_minute=env_float(
+                env, "THUOCDO_INTAKE_RATE_PER_MINUTE", cls.rate_per_minute, minimum=0.01
             ),
             rate_burst=env_int(env, "THUOCDO_INTAKE_RATE_BURST", cls.rate_burst, minimum=1),
             flush_batch=env_int(env, "THUOCDO_INTAKE_FLUSH_BATCH", cls.flush_batch, minimum=1),
