@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 import sqlite3
 import stat
@@ -455,3 +456,24 @@ def test_names_stored_with_capitals_are_renamed_on_open(
     rows = {r.split("\t")[0]: r.split("\t") for r in capsys.readouterr().out.splitlines()[1:]}
     assert rows["Nguyễn.Lan"][3] == "disabled, logs in typed exactly as shown"
     assert rows["nguyễn.lan"][3] == "active" and rows["lan"][3] == "active"
+
+
+def test_logins_and_refusals_are_logged_without_the_name_typed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Refused logins and lock-outs were only counted in /metrics: an operator looking
+    into an attack had no line to read. The name typed is not logged (a password is
+    sometimes typed into it)."""
+    settings = Settings(secret_key="k" * 32, data_dir=tmp_path, scoring_url="http://127.0.0.1:9")
+    app = create_app(settings, TESTING=True, WTF_CSRF_ENABLED=False)
+    app.extensions["thuocdo_accounts"].add("tinh", "district", "19", "mật-khẩu-đủ-dài-1")
+    client = app.test_client()
+    caplog.set_level(logging.INFO, logger="thuocdo_dashboard.auth")
+    for _ in range(settings.lockout_attempts + 1):
+        client.post("/login", data={"name": "mat-khau-go-nham", "password": "sai"})
+    client.post("/login", data={"name": "tinh", "password": "mật-khẩu-đủ-dài-1"})
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert ("WARNING", "login refused (bad) from 127.0.0.1") in lines
+    assert ("WARNING", "login refused (locked) from 127.0.0.1") in lines
+    assert lines[-1] == ("INFO", "login: tinh (district) from 127.0.0.1")
+    assert not any("mat-khau-go-nham" in message for _, message in lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from .accounts import AccountStore, LoginResult, User
 from .scope import Scope
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 LOGINS = Counter("thuocdo_dashboard_logins_total", "login attempts by outcome", ["outcome"])
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -125,6 +127,12 @@ def login() -> Any:
         address = request.remote_addr or "-"
         outcome, user = store().authenticate(name, password, address, time.time())
         LOGINS.labels(outcome).inc()
+        # For the operator: who logged in, and refusals by address (not the name typed:
+        # a password is sometimes typed into it).
+        if outcome == LoginResult.OK and user is not None:
+            log.info("login: %s (%s) from %s", user.name, user.role, address)
+        else:
+            log.warning("login refused (%s) from %s", outcome, address)
         if outcome == LoginResult.OK and user is not None:
             lang = session.get("lang")
             session.clear()  # a fresh session on login: no fixation
