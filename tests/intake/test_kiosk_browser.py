@@ -713,15 +713,18 @@ def test_a_citizen_still_there_is_warned_before_the_rating_is_sent(
             expect(page.locator("#screen-comment")).to_be_visible()
             page.locator("#comment").press_sequentially("Chờ lâu")
             warning = page.locator("#idle-warning")
+            label = page.locator('label[for="comment"]')
+            before = label.bounding_box()
             page.wait_for_timeout(2_500)  # past the plain idle time: still here, no warning
             expect(page.locator("#screen-comment")).to_be_visible()
             expect(warning).to_be_hidden()
             expect(warning).to_be_visible(timeout=5_000)
             assert "cần thêm thời gian" in warning.inner_text()
-            # Above the question, not over it (it covered half the label when fixed).
-            shown = warning.bounding_box()
-            label = page.locator('label[for="comment"]').bounding_box()
-            assert shown and label and shown["y"] + shown["height"] <= label["y"], (shown, label)
+            # Over the header, not over the question (it covered half the label); and
+            # nothing moved when it came.
+            shown, after = warning.bounding_box(), label.bounding_box()
+            assert shown and after and shown["y"] + shown["height"] <= after["y"], (shown, after)
+            assert after == before
             assert accepted == []
             page.keyboard.press("End")  # still there
             expect(warning).to_be_hidden()
@@ -1038,3 +1041,27 @@ def test_a_screen_reader_hears_each_question_once(
         assert sorted(named) == ["group", "heading"], named
         page.click("#lang")
         assert page.locator("#place").get_attribute("lang") == "vi"
+
+
+def test_a_tap_while_the_idle_warning_shows_chooses_what_was_under_the_finger(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The warning was put in the page's flow above the question: a tap took it away
+    at pointerdown, the answers moved up, and the click chose the field one row below
+    ("Bảo trợ xã hội" for "Đất đai"). Nothing moves under a tap now."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="6") as server,
+        _kiosk_page(browser, server, kiosk["token"], 1280, 800) as (page, accepted),
+    ):
+        page.click('button.face[data-score="2"]')
+        expect(page.locator("#screen-field")).to_be_visible()
+        expect(page.locator("#idle-warning")).to_be_visible(timeout=6_000)
+        page.click('button.field[data-code="dat_dai"]')
+        expect(page.locator("#screen-issues")).to_be_visible()
+        expect(page.locator("#idle-warning")).to_be_hidden()
+        page.click("#issues-next")
+        page.click("#send")
+        _wait_for(page, 1, accepted)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [r.field for r in records] == ["dat_dai"]

@@ -37,8 +37,8 @@ KIOSK: dict[str, dict[str, str]] = {
         "send": "Gửi đánh giá",
         "thanks": "Cảm ơn Ông/Bà đã đánh giá!",
         "thanks_sub": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
-        "idle_warning": "Ông/Bà có cần thêm thời gian không? Xin chạm vào màn hình để tiếp"
-        " tục. Nếu không, đánh giá sẽ được gửi với những ý Ông/Bà đã chọn.",
+        "idle_warning": "Ông/Bà cần thêm thời gian? Xin chạm vào màn hình. Nếu không,"
+        " đánh giá sẽ được gửi như đã chọn.",
         "pending": "{n} đánh giá đang chờ gửi",
         "pending_kept": "{n} đánh giá không gửi được, vẫn được lưu trên máy này để đối chiếu",
         "offline": (
@@ -95,8 +95,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "send": "Send",
         "thanks": "Thank you for your feedback!",
         "thanks_sub": "Your opinion helps us serve you better.",
-        "idle_warning": "Need more time? Touch the screen to go on."
-        " Otherwise your rating will be sent as it is.",
+        "idle_warning": "Need more time? Touch the screen. Otherwise your rating is sent as it is.",
         "pending": "Ratings waiting to be sent: {n}",
         "pending_kept": "Ratings not sent, kept on this tablet for checking: {n}",
         "offline": "Connection lost for now: ratings are kept on this tablet and sent later.",

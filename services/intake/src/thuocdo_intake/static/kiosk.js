@@ -548,10 +548,10 @@
   }
 
   function idleMs(screen) { return config.idle_reset_seconds * 1000 * (SLOW_SCREENS[screen] || 1); }
-  function armIdle(screen) {
+  function armIdle(screen, keepWarning) {
     clearTimeout(idleTimer);
     clearTimeout(warnTimer);
-    $("idle-warning").hidden = true;
+    if (!keepWarning) { $("idle-warning").hidden = true; }
     if (screen === "thanks") {
       idleTimer = setTimeout(reset, THANKS_MS);
     } else if (state && screen !== "start" && screen !== "blocked" && screen !== "loading") {
@@ -565,9 +565,12 @@
       idleTimer = setTimeout(reset, config.idle_reset_seconds * 1000);
     }
   }
-  function touched() {
+  // A tap takes the warning away at its click, not at its pointerdown: the click then
+  // lands on what the citizen saw under the finger (the warning itself, or the answer
+  // below it), never on what a vanished warning uncovered.
+  function touched(ev) {
     var screen = current();
-    if (screen) { armIdle(screen); }
+    if (screen) { armIdle(screen, ev && ev.type === "pointerdown"); }
     // Still there without answering (reading, scrolling): the draft is dated afresh, at
     // most once a second, so a reload now goes on with this rating (see takeUpDraft).
     if (state && !state.submitted && Date.now() - draftKeptAt > 1000) { keepDraft(); }
@@ -1021,7 +1024,7 @@
       keepDraft();
       touched();  // after the switch: English left alone on the start screen resets
     });
-    ["pointerdown", "keydown", "input", "focusin"].forEach(function (name) {
+    ["pointerdown", "click", "keydown", "input", "focusin"].forEach(function (name) {
       document.addEventListener(name, touched, true);
     });
     window.addEventListener("scroll", touched, { passive: true });
