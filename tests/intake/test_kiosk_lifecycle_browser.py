@@ -671,27 +671,40 @@ def test_a_comment_in_decomposed_letters_is_counted_as_intake_counts_it(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:
     """A keyboard set to "Unicode tổ hợp" writes "ệ" as e and two marks: the page
-    counted each mark against the 1000 characters and cut a 900-letter comment to
-    about 730 letters, while intake counts letters. It is now kept whole, composed."""
+    counted each mark against the 1000 characters (a 900-letter comment was cut to
+    about 730 letters) while intake counts letters. Each letter now counts once, and
+    the text is left as typed (an input tool that edits its own text with backspaces
+    counts on it): "hệ" typed that way stays "hệ"."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
-    sentence = "Phải chờ quá lâu, đề nghị bố trí thêm ghế ngồi và nước uống. "  # 61 letters
-    text = (sentence * 15).strip()  # 914 letters, 1,229 code points decomposed
-    decomposed = unicodedata.normalize("NFD", text)
-    assert len(decomposed) > 1000
+    start = "Phải chờ quá lâu, đề nghị bố trí thêm ghế ngồi và nước uống. " * 16  # 976
     with (
         intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="60") as server,
         _kiosk_page(browser, server, kiosk["token"]) as (page, accepted),
     ):
         page.click('button.face[data-score="2"]')
         page.click("#issues-next")
-        page.locator("#comment").focus()
-        page.keyboard.insert_text(decomposed)
+        box = page.locator("#comment")
+        box.fill(start)
+        box.press("End")
+        # As Unikey sends it: h, e, then over "e" (one backspace) e + circumflex, then
+        # over those (two backspaces) e + circumflex + dot below.
+        for key in ("h", "e"):
+            page.keyboard.type(key)
+        page.keyboard.press("Backspace")
+        page.keyboard.type("e\u0302")
+        page.keyboard.press("Backspace")
+        page.keyboard.press("Backspace")
+        page.keyboard.type("e\u0302\u0323")
         value = page.evaluate("document.getElementById('comment').value")
-        assert value == text
-        expect(page.locator("#comment-count")).to_have_text("Còn 86 ký tự")
-        page.keyboard.type(unicodedata.normalize("NFD", " ệ"))
-        assert page.evaluate("document.getElementById('comment').value") == text + " ệ"
+        assert unicodedata.normalize("NFC", value) == start + "hệ"
+        # Decomposed marks to the limit: 22 more letters fit, each with its marks.
+        page.keyboard.type(unicodedata.normalize("NFD", " Cán bộ hướng dẫn tận tình")[:40])
+        value = unicodedata.normalize(
+            "NFC", page.evaluate("document.getElementById('comment').value")
+        )
+        assert len(value) == 1000, len(value)
+        expect(page.locator("#comment-count")).to_have_text("Còn 0 ký tự")
         page.click("#send")
         _wait_for(page, 1, accepted)
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
-    assert [r.comment for r in records] == [text + " ệ"]
+    assert [r.comment for r in records] == [value.strip()]

@@ -929,11 +929,21 @@
   var COUNT_FROM = 900;
   var commentCut = false;
   var announceTimer = null;
-  function commentLimit() { return parseInt($("comment").getAttribute("maxlength"), 10) || COMMENT_MAX; }
+  // The limit is intake's, in letters as intake counts them: composed. Text in
+  // decomposed form (a keyboard set to "Unicode tổ hợp": "ệ" as e and two marks) is
+  // left as typed (an input tool that edits its own text with backspaces counts on
+  // it), and the box's maxlength is widened by its marks, so that each letter counts
+  // once. It is composed when sent (cleanComment).
+  function commentLimit() { return parseInt($("comment").dataset.limit, 10) || COMMENT_MAX; }
+  function letters(text) { return text.normalize("NFC").length; }
+  function fitMaxLength(box) {
+    box.maxLength = commentLimit() + (box.value.length - letters(box.value));
+  }
   function showCount() {
     var box = $("comment");
     var limit = commentLimit();
-    var left = limit - box.value.length;
+    fitMaxLength(box);  // also after the text is set by the page (a reset, a resume)
+    var left = limit - letters(box.value);
     var el = $("comment-count");
     var text = "";
     if (commentCut) { text = t("comment_cut").replace("{max}", String(limit)); }
@@ -944,21 +954,21 @@
     announceTimer = setTimeout(function () { $("comment-count-sr").textContent = text; }, commentCut ? 0 : 1000);
   }
   // How long the text would be after this input: longer than the limit, the browser
-  // keeps only what fits (said by commentCut). Text in decomposed form (a keyboard set
-  // to "Unicode tổ hợp": "ệ" as e and two marks) is counted as intake counts it,
-  // composed, each letter once: inserted decomposed (pasted, dropped, sent whole by a
-  // keyboard app) it is put in composed here; what an input method composes is
-  // composed after its input (onCommentInput).
+  // keeps only what fits (said by commentCut). A paste or a drop of decomposed text is
+  // put in composed (no input tool is editing it), so that as much of it fits as
+  // intake would take.
   function onBeforeInput(ev) {
     var box = ev.target;
     var added = ev.data;
     if (added == null && ev.dataTransfer) { added = ev.dataTransfer.getData("text/plain"); }
     if (added == null) { return; }
-    var composed = added.normalize("NFC");
     var start = box.selectionStart || 0, end = box.selectionEnd || 0;
-    var room = commentLimit() - (box.value.length - (end - start));
-    commentCut = composed.length > room;
-    if (composed !== added && !ev.isComposing && /^insert/.test(ev.inputType || "")) {
+    var kept = box.value.slice(0, start) + box.value.slice(end);
+    var room = commentLimit() - letters(kept);
+    var composed = added.normalize("NFC");
+    commentCut = letters(added) > room;
+    var pasted = ev.inputType === "insertFromPaste" || ev.inputType === "insertFromDrop";
+    if (pasted && composed !== added) {
       ev.preventDefault();
       var fits = composed.slice(0, Math.max(0, room));
       if (/[\ud800-\udbff]$/.test(fits)) { fits = fits.slice(0, -1); }
@@ -966,24 +976,17 @@
       onCommentInput();
     }
   }
-  function onCommentInput(ev) {
+  function onCommentInput() {
     var box = $("comment");
     var limit = commentLimit();
-    if (!(ev && ev.isComposing)) {
-      var composed = box.value.normalize("NFC");
-      if (composed !== box.value) {
-        var caret = box.value.slice(0, box.selectionEnd || 0).normalize("NFC").length;
-        box.value = composed;
-        box.setSelectionRange(caret, caret);
-      }
-    }
-    if (box.value.length > limit) {
+    var count = letters(box.value);
+    if (count > limit) {
       // Set by a script or an input method past maxlength: cut here, on a whole character.
-      var cut = box.value.slice(0, limit);
+      var cut = box.value.normalize("NFC").slice(0, limit);
       if (/[\ud800-\udbff]$/.test(cut)) { cut = cut.slice(0, -1); }
       box.value = cut;
       commentCut = true;
-    } else if (box.value.length < limit) {
+    } else if (count < limit) {
       commentCut = false;
     }
     showCount();
@@ -1013,6 +1016,7 @@
       ask(state.dimension < config.sipas.length ? "sipas" : "issues");
     });
     $("send").addEventListener("click", submit);
+    $("comment").dataset.limit = $("comment").getAttribute("maxlength");
     $("comment").addEventListener("beforeinput", onBeforeInput);
     $("comment").addEventListener("input", onCommentInput);
     Array.prototype.forEach.call(document.querySelectorAll("button.back"), function (el) {
