@@ -708,3 +708,41 @@ def test_a_comment_in_decomposed_letters_is_counted_as_intake_counts_it(
         _wait_for(page, 1, accepted)
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [r.comment for r in records] == [value.strip()]
+
+
+def test_a_rating_refused_in_between_does_not_hold_the_others(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Something between tablet and intake refuses one rating for good (a proxy's 413
+    on its comment, not marked as intake's): before, it stopped the queue, and every
+    rating after it waited behind it with the red banner up. The others now go on;
+    after a few tries the one refused is kept in the rejected store."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    proxy = "<html><body>413 Request Entity Too Large</body></html>"
+
+    def in_between(route: Any) -> None:
+        if "CHẶN" in (route.request.post_data or ""):
+            route.fulfill(status=413, content_type="text/html", body=proxy)
+        else:
+            route.continue_()
+
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, accepted),
+    ):
+        page.route("**/api/v1/responses", in_between)
+        expect(page.locator("#screen-start")).to_be_visible()
+        posts = _posts(page)
+        _rate(page, 2, "waiting_time", "CHẶN ở giữa đường")
+        page.click("#send")
+        expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+        _rate(page, 4, "staff_attitude", PRAISE)
+        page.click("#send")
+        _wait_for(page, 1, accepted)  # the second, past the first
+        expect(page.locator("body")).to_have_attribute("data-refused", "1", timeout=30_000)
+        expect(page.locator("#pending")).to_be_hidden()
+        expect(page.locator("#offline")).to_be_hidden()
+        blocked = [p for p in posts if "CHẶN" in (p.get("comment") or "")]
+        assert len(blocked) == 5, len(blocked)  # tried five times, then kept aside
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
+    assert [(r.overall, r.comment) for r in records] == [(4, PRAISE)]

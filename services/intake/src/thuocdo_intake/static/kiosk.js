@@ -257,7 +257,9 @@
   // page (any status, often 200 or 403), a proxy's or a gateway's error. It is no
   // answer: the rating keeps waiting and is sent again, never taken as refused.
   function answered(resp) {
-    var reached = resp.headers.get("Thuocdo-Service") === "intake";
+    // (A 202 is intake's whatever its headers: an intake rolled back to a version that
+    // does not mark its answers still takes ratings.)
+    var reached = resp.headers.get("Thuocdo-Service") === "intake" || resp.status === 202;
     if (reached) { setOffline(false); }
     return reached;
   }
@@ -332,7 +334,8 @@
     }).then(function (resp) {
       if (resp === null) { return false; }
       var answeredAt = Date.now();
-      if (!answered(resp)) { throw new Error("HTTP " + resp.status); }
+      if (!answered(resp)) { return notFromIntake(item, resp.status); }
+      drainReached = true;
       if (resp.status === 401 && former) {
         return resp.text().then(function (text) {
           return reject(item, resp.status, text.slice(0, 500)).then(function () { return true; });
@@ -368,20 +371,66 @@
     });
   }
 
+  // An answer not from intake (see answered) for one rating: the way to intake may be
+  // closed (a Wi-Fi login page answers everything), or something in between refuses
+  // this rating alone for good (a proxy's 413, a filter's 403). The next rating is
+  // tried: two such answers in a row with none from intake is "offline" (the banner,
+  // and the drain tried again later); a rating that still gets them while intake
+  // takes the others is kept in the rejected store after UNMARKED_MAX tries, so that
+  // it does not hold the queue for ever.
+  var UNMARKED_MAX = 5;
+  var drainReached = false, unmarkedRun = 0, unmarkedItems = [];
+  function notFromIntake(item, status) {
+    item.unmarked = (item.unmarked || 0) + 1;
+    item.unmarked_status = status;
+    unmarkedItems.push(item);
+    unmarkedRun += 1;
+    if (!drainReached && unmarkedRun >= 2) { throw new Error("HTTP " + status + ", not intake's"); }
+    var kept = unsaved.indexOf(item) >= 0 ? Promise.resolve() : outboxPut(item).catch(function () {});
+    return kept.then(function () { return true; });
+  }
+  function settleUnmarked() {
+    var stuck = unmarkedItems;
+    unmarkedItems = [];
+    if (!stuck.length) { return Promise.resolve(); }
+    // None of this drain's ratings reached intake: does intake answer at all? (Only
+    // ratings refused in between may be left, the others sent by an earlier drain.)
+    var reached = drainReached ? Promise.resolve() : fetchConfig().then(function () {
+      drainReached = true;
+    }, function () { throw new Error("no answer from intake"); });
+    return reached.then(function () { return rejectStuck(stuck); });
+  }
+  function rejectStuck(stuck) {
+    return stuck.filter(function (i) { return i.unmarked >= UNMARKED_MAX; }).reduce(function (p, i) {
+      return p.then(function () {
+        return reject(i, i.unmarked_status, "answered " + UNMARKED_MAX + " times, not by intake");
+      });
+    }, Promise.resolve());
+  }
+
   function drain() {
     if (!token) { return Promise.resolve(); }
     if (sending) { drainAgain = true; return Promise.resolve(); }
     sending = true;
     drainAgain = false;
+    drainReached = false;
+    unmarkedRun = 0;
+    unmarkedItems = [];
     return outboxAll().catch(function () { return []; }).then(function (stored) {
       var ids = stored.map(function (i) { return i.id; });
       var items = stored.concat(unsaved.filter(function (i) { return ids.indexOf(i.id) < 0; }));
       if (items.length === 0) { return probe(); }
       var chain = Promise.resolve(true);
       items.forEach(function (item) {
-        chain = chain.then(function (goOn) { return goOn && send(item); });
+        chain = chain.then(function (goOn) {
+          if (!goOn) { return false; }
+          return send(item).then(function (more) {
+            if (drainReached) { unmarkedRun = 0; }
+            return more;
+          });
+        });
       });
-      return chain;
+      return chain.then(settleUnmarked);
     }).catch(function (err) {
       if (!(err && err.answered)) { setOffline(true); }
       scheduleRetry(backoffMs);
