@@ -746,3 +746,44 @@ def test_a_rating_refused_in_between_does_not_hold_the_others(
         assert len(blocked) == 5, len(blocked)  # tried five times, then kept aside
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=1.0)]
     assert [(r.overall, r.comment) for r in records] == [(4, PRAISE)]
+
+
+def test_a_refusal_of_a_queued_rating_does_not_take_the_screen_from_a_citizen(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A rating queued offline is refused (401) when the way is open again, while the
+    next citizen is answering: the blocked screen took their screen mid-rating. They
+    now finish and are thanked; the tablet is blocked after."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    refused = json.dumps({"error": "Unauthorized", "message": "no", "status": 401})
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, _),
+    ):
+        expect(page.locator("#screen-start")).to_be_visible()
+        page.route("**/api/v1/responses", lambda r: r.abort("connectionrefused"))
+        _rate(page, 2, "waiting_time", COMMENT)
+        page.click("#send")
+        expect(page.locator("#screen-start")).to_be_visible(timeout=10_000)
+        page.click('button.face[data-score="5"]')  # the next citizen
+        expect(page.locator("#screen-field")).to_be_visible()
+        page.unroute("**/api/v1/responses")
+        with page.expect_response(
+            lambda resp: resp.url.endswith("/api/v1/responses") and resp.status == 401,
+            timeout=15_000,
+        ):
+            page.route(
+                "**/api/v1/**",
+                lambda r: r.fulfill(
+                    status=401, content_type="application/json", body=refused, headers=INTAKE_MARK
+                ),
+            )
+        page.wait_for_timeout(300)
+        expect(page.locator("#screen-field")).to_be_visible()  # still theirs
+        page.click('button.field[data-code="ho_tich"]')
+        page.click("#issues-next")
+        page.click("#send")
+        expect(page.locator("#screen-thanks")).to_be_visible()
+        expect(page.locator("#blocked-text")).to_have_attribute(
+            "data-text", "revoked", timeout=10_000
+        )

@@ -544,9 +544,13 @@
   var blockAfterThanks = null;
   function block(reason, atOnce) {
     if (reason === "revoked") { scheduleRecheck(); }
-    // The citizen who just rated is thanked all the same (their rating is kept); the
-    // next one finds the tablet blocked (see reset).
-    if (current() === "thanks" && !atOnce) { blockAfterThanks = reason; return; }
+    // The citizen rating now, or just thanked, finishes (their rating is kept, and
+    // sent if the token is taken again); the next one finds the tablet blocked (see
+    // reset). A queued rating's 401 can come from the drain at any moment.
+    var busy = current() === "thanks" || (state && !state.submitted);
+    if (busy && !atOnce) { blockAfterThanks = reason; return; }
+    // Already saying so: not shown (focused, read out) once more at each refusal.
+    if (current() === "blocked" && $("blocked-text").dataset.text === reason && !atOnce) { return; }
     blockAfterThanks = null;
     $("blocked-text").textContent = t(reason);
     $("blocked-text").dataset.text = reason;
@@ -561,11 +565,12 @@
   // what waits is then sent.
   var recheckTimer = null;
   function scheduleRecheck() {
+    if (recheckTimer) { return; }  // one already due: each refusal does not push it back
     var known = config || storedJson(CONFIG_KEY, null) || {};
-    clearTimeout(recheckTimer);
     recheckTimer = setTimeout(recheck, (known.config_refresh_seconds || 60) * 1000);
   }
   function recheck() {
+    recheckTimer = null;
     var forToken = token;
     fetchConfig().then(function (cfg) {
       if (forToken !== token) { return; }
@@ -647,7 +652,8 @@
     $("comment").value = "";
     commentCut = false;
     showCount();
-    $("sipas-missing").hidden = true;
+    $("sipas-missing").textContent = "";
+    if (blockAfterThanks) { block(blockAfterThanks, true); return; }
     show("start");
   }
 
@@ -657,7 +663,7 @@
     $("comment").value = "";
     commentCut = false;
     showCount();
-    $("sipas-missing").hidden = true;
+    $("sipas-missing").textContent = "";
     // The next citizen starts in Vietnamese, whatever the last one chose.
     if (lang !== "vi") { lang = "vi"; applyLang(); }
     show("start");
@@ -746,15 +752,18 @@
   function unrated() {
     return config.sipas[state.dimension].criteria.filter(function (c) { return !state.criteria[c.code]; });
   }
+  // The note is always in the page (a live region shown and filled at once is often
+  // not read out): empty, it takes no room.
+  function sayUnrated(note) {
+    var left = unrated().length;
+    note.textContent = left ? t("sipas_missing").replace("{n}", String(left)) : "";
+  }
+  var noteAt = 0;
   function renderSipas() {
     var dim = config.sipas[state.dimension];
     var note = $("sipas-missing");
-    if (note.dataset.dimension !== String(state.dimension)) { note.hidden = true; }
-    if (!note.hidden) {  // redrawn in the other language: the count stays said
-      var left = unrated().length;
-      note.textContent = t("sipas_missing").replace("{n}", String(left));
-      note.hidden = left === 0;
-    }
+    if (note.dataset.dimension !== String(state.dimension)) { note.textContent = ""; }
+    if (note.textContent) { sayUnrated(note); }  // redrawn in the other language
     $("sipas-q").textContent = dim[lang] || dim.vi;
     var list = $("sipas-list");
     list.textContent = "";
@@ -808,11 +817,7 @@
     state.criteria[b.dataset.criterion] = value;
     markScores(scores, value);
     var note = $("sipas-missing");
-    if (!note.hidden) {
-      var left = unrated().length;
-      note.textContent = t("sipas_missing").replace("{n}", String(left));
-      note.hidden = left === 0;
-    }
+    if (note.textContent) { sayUnrated(note); }
     keepDraft();
   }
 
@@ -1053,14 +1058,16 @@
       // without them (each is optional).
       var missing = unrated();
       var note = $("sipas-missing");
-      if (missing.length && note.hidden) {
-        note.textContent = t("sipas_missing").replace("{n}", String(missing.length));
-        note.hidden = false;
+      if (missing.length && !note.textContent) {
         note.dataset.dimension = String(state.dimension);
+        sayUnrated(note);
+        noteAt = Date.now();
         $("crit-" + missing[0].code).scrollIntoView({ block: "center" });
         return;
       }
-      note.hidden = true;
+      // The second tap of a double tap is no decision to skip them.
+      if (note.textContent && Date.now() - noteAt < TAP_GUARD_MS) { return; }
+      note.textContent = "";
       state.dimension += 1;
       ask(state.dimension < config.sipas.length ? "sipas" : "issues");
     });
@@ -1123,6 +1130,7 @@
     clearTimeout(refreshTimer);
     clearTimeout(beginTimer);
     clearTimeout(recheckTimer);
+    recheckTimer = null;
     blockAfterThanks = null;
     clearTimeout(retryTimer);
     retryTimer = null;
