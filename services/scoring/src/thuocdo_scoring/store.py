@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -22,6 +23,8 @@ from typing import Any, Protocol
 from thuocdo_shared.sqlite import transaction
 
 from .aggregate import ALL, AggKey, Counts, Levels, Record, fold
+
+log = logging.getLogger(__name__)
 
 LEVEL_COLS = ("l1", "l2", "l3", "l4", "l5")
 # Adding counts is what makes the aggregates incremental.
@@ -534,7 +537,13 @@ class SqliteStore:
         conn.execute("PRAGMA secure_delete=ON")
         try:
             count = self._blank_comments(cutoff)
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # It waits for readers (the API, the consumer) up to the busy timeout (30 s);
+            # one that holds on longer leaves the old pages in the file a while: said.
+            if conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+                log.warning(
+                    "purge: the WAL could not be emptied (readers kept it busy); the blanked"
+                    " text leaves the file at the next checkpoint"
+                )
         finally:
             conn.execute(f"PRAGMA secure_delete={was}")
         return count
