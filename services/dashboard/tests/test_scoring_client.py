@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -41,6 +43,7 @@ def test_citizens_words_are_kept_as_last_good_for_a_day_at_most(tmp_path: Path) 
     old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
     unit, period = "05953@2025-07-01", "2025-07"
     words = "Số điện thoại của tôi 0912345678, chờ quá lâu"
+    phone = b"0912345678"  # as the file holds it (JSON escapes the rest)
 
     def query(path: str, **params: str | int) -> tuple[str, tuple[tuple[str, str], ...]]:
         return path, tuple(sorted(_clean(params).items()))
@@ -56,7 +59,21 @@ def test_citizens_words_are_kept_as_last_good_for_a_day_at_most(tmp_path: Path) 
     # The next answer kept prunes them from the file.
     client._remember(query("index", unit=unit, period="2025-08"), Fetched({"n": 1}, old))
     files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
-    assert words.encode() not in files
+    assert phone not in files
+    # A restart (the dashboard stopped meanwhile, nothing kept since) drops them too:
+    # themes kept yesterday, as the file holds them.
+    with sqlite3.connect(store) as db:
+        db.execute(
+            "INSERT INTO last_good VALUES (?, ?, ?)",
+            (
+                json.dumps(query("themes", unit=unit, period="2025-08")),
+                json.dumps({"themes": [{"examples": [words]}]}),
+                old.isoformat(),
+            ),
+        )
+    assert phone in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    ScoringClient(client.base_url, "t", timeout=0.5, store_path=store)
+    assert phone not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
     # Comments of today are still kept, for scoring's short outages.
     fresh = dt.datetime.now(dt.UTC)
     client._remember(query("themes", unit=unit, period=period), Fetched({"themes": []}, fresh))

@@ -77,6 +77,16 @@ CITIZEN_TEXT = ("comments", "themes")
 CITIZEN_TEXT_KEPT = dt.timedelta(days=1)
 
 
+def _drop_expired_text(conn: sqlite3.Connection, now: dt.datetime) -> int:
+    """Deletes the answers carrying citizens' words older than a day; how many."""
+    expired = (now - CITIZEN_TEXT_KEPT).isoformat()
+    cur = conn.executemany(
+        "DELETE FROM last_good WHERE fetched_at < ? AND query LIKE ?",
+        [(expired, f'["{p}",%') for p in CITIZEN_TEXT],
+    )
+    return cur.rowcount
+
+
 class ScoringClient:
     """Typed access to ``/api/v1/...`` of scoring, with the last-good cache."""
 
@@ -106,6 +116,13 @@ class ScoringClient:
                     "CREATE TABLE IF NOT EXISTS last_good (query TEXT PRIMARY KEY,"
                     " data TEXT NOT NULL, fetched_at TEXT NOT NULL)"
                 )
+            # Citizens' words kept past their day go at each start too (the dashboard
+            # may have been stopped, or scoring down, since the last answer kept), out
+            # of the file and out of its WAL.
+            conn.execute("PRAGMA secure_delete = ON")
+            with conn:
+                _drop_expired_text(conn, dt.datetime.now(dt.UTC))
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
 
     def _db(self) -> sqlite3.Connection:
@@ -141,7 +158,6 @@ class ScoringClient:
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         if self._store_path is not None:
-            expired = (value.fetched_at - CITIZEN_TEXT_KEPT).isoformat()
             try:
                 with self._db() as conn:
                     conn.execute(
@@ -149,10 +165,10 @@ class ScoringClient:
                         " VALUES (?, ?, ?)",
                         (json.dumps(key), json.dumps(value.data), value.fetched_at.isoformat()),
                     )
-                    conn.executemany(
-                        "DELETE FROM last_good WHERE fetched_at < ? AND query LIKE ?",
-                        [(expired, f'["{p}",%') for p in CITIZEN_TEXT],
-                    )
+                    dropped = _drop_expired_text(conn, dt.datetime.now(dt.UTC))
+                if dropped:
+                    # Their text is also in the WAL's older frames: emptied.
+                    self._db().execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as exc:  # the cache is a convenience, never a failure
                 log.warning("cannot store last good answer: %s", exc)
 
