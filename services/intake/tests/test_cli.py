@@ -61,7 +61,8 @@ def test_a_command_on_a_missing_kiosk_file_says_where_it_starts_one(
     assert capsys.readouterr().err == note + "error: no kiosk 'k05941-abc'\n"
     assert not path.exists()
     # 'add' makes it, and says where.
-    assert main(["kiosk", "add", "--commune", "05941", "--name", "Quầy 1"]) == 0
+    base = ["--base-url", "https://intake.example.vn"]
+    assert main(["kiosk", "add", "--commune", "05941", "--name", "Quầy 1", *base]) == 0
     assert capsys.readouterr().err == note.replace(" (intake", "; starting a new one (intake")
     assert path.exists()
 
@@ -193,3 +194,31 @@ def test_kiosk_list_read_by_head_ends_without_a_traceback(tmp_path: Path) -> Non
     assert lister.wait(60) == 0
     assert head.stdout.startswith("id\tcommune\t") and head.stdout.count("\n") == 1
     assert errors == ""
+
+
+@pytest.mark.parametrize(
+    ("base", "warned"),
+    [
+        ([], "127.0.0.1"),  # THUOCDO_INTAKE_PUBLIC_URL unset: http://127.0.0.1:8001
+        (["--base-url", "http://0.0.0.0:8001"], "0.0.0.0"),  # noqa: S104
+        (["--base-url", "https://intake.phubinh.gov.vn"], None),
+        (["--base-url", "http://192.168.1.20:8001"], None),
+    ],
+)
+def test_kiosk_add_says_when_a_tablet_cannot_open_the_link(
+    base: list[str],
+    warned: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Under Compose intake listens on 0.0.0.0 and the link read http://0.0.0.0:8001:
+    no tablet can open that (nor 127.0.0.1, the tablet's own address)."""
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("THUOCDO_INTAKE_PUBLIC_URL", raising=False)
+    assert main(["kiosk", "add", "--commune", "05941", "--name", "Quầy 1", *base]) == 0
+    err = capsys.readouterr().err
+    if warned is None:
+        assert "cannot open" not in err
+    else:
+        assert f"note: {warned} is this machine's own address: a tablet cannot open" in err

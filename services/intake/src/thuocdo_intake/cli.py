@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from thuocdo_shared.config import closed_pipe_is_fine, note_missing_store, says_config_errors
 from thuocdo_shared.units import local_minute, local_today
@@ -44,6 +45,14 @@ def _kiosk_commands(args: argparse.Namespace, settings: Settings) -> int:
         # The token travels in the URL fragment, which browsers never send to a
         # server, so it cannot end up in an access log or a proxy's.
         url = f"{base}/kiosk#token={token}"
+        host = urlsplit(base).hostname or ""
+        if host in ("0.0.0.0", "::", "localhost") or host.startswith("127."):  # noqa: S104
+            print(
+                f"note: {host} is this machine's own address: a tablet cannot open the link."
+                " Give --base-url (or THUOCDO_INTAKE_PUBLIC_URL) with the address tablets"
+                " reach intake at.",
+                file=sys.stderr,
+            )
         if args.json:
             out = {"id": kiosk.id, "token": token, "enrolment_url": url}
             if kiosk.accepts_from is not None:

@@ -139,8 +139,17 @@
     if (bar) { bar.parentNode.removeChild(bar); }
     return probe.textContent === shown.textContent;
   }
+  function dropHeld(el) {
+    var bar = el.querySelector(".held");
+    if (bar) { bar.parentNode.removeChild(bar); }
+    el.pendingHtml = null;
+  }
   function update(el, html) {
-    if (!el.dataset.held || el.lastHtml === html) { replaceKeepingPlace(el, html); return; }
+    if (!el.dataset.held || el.lastHtml === html) {
+      dropHeld(el);  // back to what is shown: nothing new to offer
+      replaceKeepingPlace(el, html);
+      return;
+    }
     if (!onScreen(el) || sameWords(el, html)) {
       replaceKeepingPlace(el, html);  // no reader disturbed; nothing to read differs
       return;
@@ -154,8 +163,12 @@
     button.type = "button";
     button.textContent = el.dataset.held;
     button.addEventListener("click", function () {
-      replaceKeepingPlace(el, el.pendingHtml);
-      el.pendingHtml = null;
+      var html = el.pendingHtml;
+      dropHeld(el);
+      replaceKeepingPlace(el, html);
+      // The reader goes on from the top of what was redrawn, not from a control below.
+      el.setAttribute("tabindex", "-1");
+      el.focus({ preventScroll: true });
     });
     bar.appendChild(button);
     el.insertBefore(bar, el.firstChild);
