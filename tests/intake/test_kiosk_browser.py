@@ -627,6 +627,9 @@ def test_a_double_tap_on_a_face_chooses_no_field_and_back_goes_back(
         with _kiosk_page(browser, server, kiosk["token"], 390, 844) as (page, accepted):
             # (the faces take taps once the start screen has been up for a moment)
             expect(page.locator("#screen-start")).to_be_visible()
+            # Shown (the start screen is hidden while the page loads, and "screen" then
+            # too) and past its tap guard: the focus is on its question.
+            expect(page.locator("#screen-start")).to_be_visible()
             expect(page.locator("#screen-start")).to_have_class("screen")
             box = page.locator('button.face[data-score="3"]').bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -680,6 +683,7 @@ def test_keyboard_focus_follows_the_question_and_a_double_enter_skips_no_section
         intake(kafka_settings, tmp_path) as server,
         _kiosk_page(browser, server, kiosk["token"], 1280, 900) as (page, _),
     ):
+        expect(page.locator("#screen-start")).to_be_visible()  # (hidden while loading)
         expect(page.locator("#screen-start")).to_have_class("screen")
         page.focus('button.face[data-score="4"]')
         page.keyboard.press("Enter")
@@ -813,6 +817,9 @@ def test_a_keyboard_user_rates_every_sipas_criterion_with_one_tab_stop_each(
     expected: dict[str, int] = {}
     with intake(kafka_settings, tmp_path) as server:
         with _kiosk_page(browser, server, kiosk["token"], 1280, 900) as (page, accepted):
+            # Shown (the start screen is hidden while the page loads, and "screen" then
+            # too) and past its tap guard: the focus is on its question.
+            expect(page.locator("#screen-start")).to_be_visible()
             expect(page.locator("#screen-start")).to_have_class("screen")
             for _ in range(5):
                 page.keyboard.press("Tab")
