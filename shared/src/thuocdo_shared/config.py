@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -104,7 +105,7 @@ def env_float(
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):  # nan, inf
+    if not math.isfinite(value):
         raise ConfigError(f"{name} must be a finite number, got {raw!r}")
     if minimum is not None and value < minimum:
         raise ConfigError(f"{name} must be >= {minimum:g}, got {value:g}")

@@ -379,13 +379,12 @@
   // takes the others is kept in the rejected store after UNMARKED_MAX tries, so that
   // it does not hold the queue for ever.
   var UNMARKED_MAX = 5;
-  var drainReached = false, unmarkedRun = 0, unmarkedItems = [];
+  var drainReached = false, unmarkedItems = [];
   function notFromIntake(item, status) {
     item.unmarked = (item.unmarked || 0) + 1;
     item.unmarked_status = status;
     unmarkedItems.push(item);
-    unmarkedRun += 1;
-    if (!drainReached && unmarkedRun >= 2) { throw new Error("HTTP " + status + ", not intake's"); }
+    if (!drainReached && unmarkedItems.length >= 2) { throw new Error("HTTP " + status + ", not intake's"); }
     var kept = unsaved.indexOf(item) >= 0 ? Promise.resolve() : outboxPut(item).catch(function () {});
     return kept.then(function () { return true; });
   }
@@ -395,9 +394,9 @@
     if (!stuck.length) { return Promise.resolve(); }
     // None of this drain's ratings reached intake: does intake answer at all? (Only
     // ratings refused in between may be left, the others sent by an earlier drain.)
-    var reached = drainReached ? Promise.resolve() : fetchConfig().then(function () {
-      drainReached = true;
-    }, function () { throw new Error("no answer from intake"); });
+    var reached = drainReached ? Promise.resolve() : fetchConfig().catch(function () {
+      throw new Error("no answer from intake");
+    });
     return reached.then(function () { return rejectStuck(stuck); });
   }
   function rejectStuck(stuck) {
@@ -414,7 +413,6 @@
     sending = true;
     drainAgain = false;
     drainReached = false;
-    unmarkedRun = 0;
     unmarkedItems = [];
     return outboxAll().catch(function () { return []; }).then(function (stored) {
       var ids = stored.map(function (i) { return i.id; });
@@ -422,13 +420,7 @@
       if (items.length === 0) { return probe(); }
       var chain = Promise.resolve(true);
       items.forEach(function (item) {
-        chain = chain.then(function (goOn) {
-          if (!goOn) { return false; }
-          return send(item).then(function (more) {
-            if (drainReached) { unmarkedRun = 0; }
-            return more;
-          });
-        });
+        chain = chain.then(function (goOn) { return goOn && send(item); });
       });
       return chain.then(settleUnmarked);
     }).catch(function (err) {
@@ -541,17 +533,17 @@
   function current() {
     return SCREENS.filter(function (s) { return !$("screen-" + s).hidden; })[0];
   }
-  var blockAfterThanks = null;
+  var blockWhenDone = null;
   function block(reason, atOnce) {
     if (reason === "revoked") { scheduleRecheck(); }
     // The citizen rating now, or just thanked, finishes (their rating is kept, and
     // sent if the token is taken again); the next one finds the tablet blocked (see
     // reset). A queued rating's 401 can come from the drain at any moment.
     var busy = current() === "thanks" || (state && !state.submitted);
-    if (busy && !atOnce) { blockAfterThanks = reason; return; }
+    if (busy && !atOnce) { blockWhenDone = reason; return; }
     // Already saying so: not shown (focused, read out) once more at each refusal.
     if (current() === "blocked" && $("blocked-text").dataset.text === reason && !atOnce) { return; }
-    blockAfterThanks = null;
+    blockWhenDone = null;
     $("blocked-text").textContent = t(reason);
     $("blocked-text").dataset.text = reason;
     renderBlocked();
@@ -574,10 +566,10 @@
     var forToken = token;
     fetchConfig().then(function (cfg) {
       if (forToken !== token) { return; }
-      var stillBlocked = current() === "blocked" || blockAfterThanks;
+      var stillBlocked = current() === "blocked" || blockWhenDone;
       if (!stillBlocked) { return; }
       if (!cfg) { scheduleRecheck(); return; }
-      blockAfterThanks = null;
+      blockWhenDone = null;
       started(cfg);
     }).catch(function () { if (forToken === token) { scheduleRecheck(); } });
   }
@@ -653,12 +645,12 @@
     commentCut = false;
     showCount();
     $("sipas-missing").textContent = "";
-    if (blockAfterThanks) { block(blockAfterThanks, true); return; }
+    if (blockWhenDone) { block(blockWhenDone, true); return; }
     show("start");
   }
 
   function reset() {
-    if (blockAfterThanks) { state = null; block(blockAfterThanks, true); return; }
+    if (blockWhenDone) { state = null; block(blockWhenDone, true); return; }
     state = null;
     $("comment").value = "";
     commentCut = false;
@@ -1131,7 +1123,7 @@
     clearTimeout(beginTimer);
     clearTimeout(recheckTimer);
     recheckTimer = null;
-    blockAfterThanks = null;
+    blockWhenDone = null;
     clearTimeout(retryTimer);
     retryTimer = null;
     backoffMs = 1000;
