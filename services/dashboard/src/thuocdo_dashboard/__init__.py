@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, Request, g, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from thuocdo_shared import logs
 from thuocdo_shared.web import ops_blueprint
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -77,6 +78,7 @@ def _wants_json(req: Request) -> bool:
 
 def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     """Application factory: a test passes its own settings and Flask config."""
+    logs.setup("thuocdo_dashboard")
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config.update(

@@ -187,7 +187,7 @@ class UpdateListener(threading.Thread):
             try:
                 consumer = self._consumer()
             except Exception as exc:
-                log.warning("updates listener cannot start: %s", exc)
+                log.warning("updates listener cannot start: %s", exc, extra={"repeating": True})
                 time.sleep(2)
                 continue
             self.ready.set()
@@ -198,7 +198,9 @@ class UpdateListener(threading.Thread):
                         for record in records:
                             self._handle(record.value)
             except Exception as exc:
-                log.warning("updates listener failed, restarting: %s", exc)
+                log.warning(
+                    "updates listener failed, restarting: %s", exc, extra={"repeating": True}
+                )
                 time.sleep(1)
             finally:
                 try:

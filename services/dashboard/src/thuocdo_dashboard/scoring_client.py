@@ -276,7 +276,7 @@ class ScoringClient:
             else:
                 reason = f"HTTP {resp.status_code}"
         SCORING_CALLS.labels("unavailable").inc()
-        log.warning("scoring unavailable for %s: %s", path, reason)
+        log.warning("scoring unavailable for %s: %s", path, reason, extra={"repeating": True})
         stale = self._last_good(key)
         if stale is None:
             raise ScoringUnavailable(reason)

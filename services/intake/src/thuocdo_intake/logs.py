@@ -12,6 +12,8 @@ import logging
 import sys
 from typing import Any
 
+from thuocdo_shared import logs as shared_logs
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -32,7 +34,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup(level: int = logging.INFO) -> None:
-    """Send the ``thuocdo_intake`` loggers to stderr as JSON lines (idempotent)."""
+    """Send the ``thuocdo_intake`` loggers to stderr as JSON lines (idempotent); the
+    other loggers' warnings (Kafka's client, thuocdo_shared) become JSON lines too."""
+    shared_logs.setup(formatter=JsonFormatter())
     logger = logging.getLogger("thuocdo_intake")
     if any(getattr(h, "_thuocdo", False) for h in logger.handlers):
         return

@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from flask import Flask
+from thuocdo_shared import logs
 from thuocdo_shared.web import ops_blueprint
 
 from .api import init_api
@@ -21,6 +22,7 @@ def create_app(
     settings: Settings | None = None, store: Store | None = None, **config: Any
 ) -> Flask:
     """Application factory: a test passes its own settings, store and Flask config."""
+    logs.setup("thuocdo_scoring")
     app = Flask(__name__)
     app.config.update(config)
     settings = settings or Settings.from_env()

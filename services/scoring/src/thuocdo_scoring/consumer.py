@@ -27,6 +27,7 @@ from typing import Any
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.errors import MessageSizeTooLargeError, RecordListTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
+from thuocdo_shared import logs as shared_logs
 from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.events import DLQ_SCHEMA_ID, UPDATE_SCHEMA_ID, EnvelopeError, decode_response
 from thuocdo_shared.kafka import close_producer, make_consumer, make_producer
@@ -701,7 +702,7 @@ class ScoringConsumer:
 
 def main(settings: Settings | None = None) -> int:
     """Run the consumer until SIGTERM or SIGINT; returns the exit code."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    shared_logs.setup("thuocdo_scoring")
     settings = settings or Settings.from_env()
     consumer = ScoringConsumer(settings)
 

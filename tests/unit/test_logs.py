@@ -1,0 +1,82 @@
+"""The services' logging: Kafka's retry chatter let through once a minute, with a
+count of what was held back; the services' own lines untouched."""
+
+from __future__ import annotations
+
+import logging
+
+from thuocdo_shared.logs import RepeatFilter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def record(name: str, msg: str, *args: object, level: int = logging.WARNING) -> logging.LogRecord:
+    return logging.LogRecord(name, level, __file__, 1, msg, args, None)
+
+
+def test_kafka_repeats_are_held_for_a_minute_then_counted() -> None:
+    clock = Clock()
+    f = RepeatFilter(interval=60.0, clock=clock)
+    template = "Bootstrap connection to %s failed: %s (backoff %.2f secs)"
+    passed = []
+    for i in range(40):  # one failed attempt every 0.9 s with varying back-off
+        r = record("kafka.net.manager", template, "bootstrap-0", "ECONNREFUSED", 0.8 + i / 100)
+        if f.filter(r):
+            passed.append(r.getMessage())
+        clock.now += 0.9
+    # 40 attempts over 36 s: the first passes, the other 39 are held.
+    assert passed == [
+        "Bootstrap connection to bootstrap-0 failed: ECONNREFUSED (backoff 0.80 secs)"
+    ]
+    clock.now += 24.1  # 60.1 s after the first
+    r = record("kafka.net.manager", template, "bootstrap-0", "ECONNREFUSED", 1.5)
+    assert f.filter(r)
+    assert r.getMessage() == (
+        "Bootstrap connection to bootstrap-0 failed: ECONNREFUSED (backoff 1.50 secs)"
+        " [and 39 more like this in 60 s]"
+    )
+    # The count starts again from there.
+    clock.now += 1
+    assert not f.filter(record("kafka.net.manager", template, "bootstrap-0", "x", 1.0))
+
+
+def test_kinds_are_told_apart_by_logger_level_and_words() -> None:
+    clock = Clock()
+    f = RepeatFilter(clock=clock)
+    assert f.filter(record("kafka.net.manager", "Connection failed: %s", "a", level=logging.ERROR))
+    assert f.filter(record("kafka.cluster", "Connection failed: %s", "a", level=logging.ERROR))
+    assert f.filter(record("kafka.net.manager", "Connection failed: %s", "a"))
+    assert f.filter(record("kafka.net.manager", "No node available for metadata refresh"))
+    # An f-string message from kafka-python differs only in its numbers: one kind.
+    assert f.filter(record("kafka.net.manager", "Bootstrap attempt failed (backoff 0.80 secs)"))
+    assert not f.filter(record("kafka.net.manager", "Bootstrap attempt failed (backoff 1.20 secs)"))
+
+
+def test_other_loggers_pass_unless_their_record_says_it_repeats() -> None:
+    clock = Clock()
+    f = RepeatFilter(clock=clock)
+    for _ in range(3):  # each refused login is its own line, however many come
+        refused = record("thuocdo_dashboard.auth", "login refused (%s) from %s", "bad", "1.2.3.4")
+        assert f.filter(refused)
+        assert f.filter(record("kafkaesque", "not Kafka's client"))
+    looping = [record("thuocdo_dashboard.live", "listener cannot start: %s", "x") for _ in range(3)]
+    for r in looping:
+        r.repeating = True
+    assert [f.filter(r) for r in looping] == [True, False, False]
+
+
+def test_kinds_seen_long_ago_are_forgotten_when_there_are_too_many() -> None:
+    clock = Clock()
+    f = RepeatFilter(clock=clock, max_kinds=3)
+    for word in ("a", "b", "c"):
+        assert f.filter(record("kafka.x", word))
+    clock.now += 61
+    assert f.filter(record("kafka.x", "d"))
+    assert len(f._kinds) == 1
+    assert not f.filter(record("kafka.x", "d"))
