@@ -120,7 +120,7 @@ def test_only_a_section_whose_own_figures_are_missing_says_not_loaded(
     commune = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
     assert NOT_LOADED in section(commune, "themes")
     sipas, comments = section(commune, "sipas"), section(commune, "comments")
-    assert "Kỳ này chưa có phiếu đánh giá đầy đủ các tiêu chí SIPAS." in sipas
+    assert "Kỳ này chưa có phiếu nào trả lời bộ câu hỏi SIPAS." in sipas
     assert "0 góp ý" in comments and "Không có góp ý nào phù hợp." in comments
     assert NOT_LOADED not in sipas + comments
     # the trend card too: the chart has figures, and says nothing of an outage
@@ -268,9 +268,17 @@ def test_the_sipas_table_groups_its_criteria_by_dimension_in_the_html(
     sipas = reference.sipas()
     assert len(bodies) == len(sipas.dimensions) == 5
     for (number, body), dimension in zip(bodies, sipas.dimensions, strict=True):
-        # the <tbody> is named by its dimension's header
-        assert body.startswith(f'<tr class="group"><th scope="rowgroup" id="sipas-group-{number}">')
-        heads = re.findall(r'<tr class="(\w+)"><th scope="(\w+)"[^>]*>([^<]*)</th>', body)
+        # the <tbody> is named by its dimension's name in its header
+        assert body.startswith(
+            f'<tr class="group"><th scope="rowgroup"><span id="sipas-group-{number}">'
+            f"{dimension.label.vi}</span>"
+        )
+        heads = re.findall(
+            r'<tr class="(\w+)"><th scope="(\w+)">(?:<span id="[^"]+">)?([^<]*)(?:</span>)?'
+            r' <span class="tag small"[^>]*>Mẫu nhỏ</span></th>',
+            body,
+        )
+        # 20 answers each: every dimension and criterion is tagged a small sample
         assert heads[0] == ("group", "rowgroup", dimension.label.vi)
         assert heads[1:] == [("sub", "row", criterion.label.vi) for criterion in dimension.criteria]
         # the dimension's row and each criterion's carry their figures (20 answers)
@@ -682,3 +690,37 @@ def test_a_wrong_scoring_token_makes_the_dashboard_not_ready(
     ready = client.get("/readyz")
     assert ready.status_code == 503, ready.get_json()
     assert ready.get_json()["scoring"] == "token refused (HTTP 401): check THUOCDO_SCORING_TOKEN"
+
+
+def test_a_sipas_dimension_with_few_answers_is_shown_apart_from_the_overall_index(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Old Xã Bàn Đạt, June 2025: 40 SIPAS responses rate tc1, tt1, cc1 and kq1 all 5;
+    one of them also rates gy1 (feedback) 1. The overall index stays 100 (it was 80),
+    the feedback dimension shows its 0 % with its interval and "Mẫu nhỏ", and the page
+    says it is not counted."""
+    records = [
+        answer(
+            JUNE_10,
+            i % 15,
+            "05911@-",
+            5,
+            id=f"ban-dat-{i}",
+            criteria={"tc1": 5, "tt1": 5, "cc1": 5, "kq1": 5, **({"gy1": 1} if i == 0 else {})},
+        )
+        for i in range(40)
+    ]
+    scoring.store.apply_batch(records, {("t", 0): 100})
+    page = section(open_page("/commune/05911@-?period=2025-06"), "sipas")
+    assert re.search(r"Chỉ số SIPAS chung: <strong>100,0%</strong>", page), page[:600]
+    assert (
+        '<p class="muted" data-notice="sipas-left-out">Không tính vào chỉ số chung vì có quá ít'
+        " phiếu trả lời (mẫu nhỏ): Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị.</p>"
+    ) in page
+    feedback = page.split('id="sipas-group-5">', 1)[1].split("</tr>", 1)[0]
+    assert "Mẫu nhỏ</span></th>" in feedback
+    # n 1, index 0, Wilson 0 .. 79.35 (0 of 1)
+    values = re.findall(r'data-value="([^"]*)"', feedback)
+    assert values == ["1", "0.0", "0.0", "79.35"]
+    access = page.split('id="sipas-group-1">', 1)[1].split("</tr>", 1)[0]
+    assert "Mẫu nhỏ" not in access

@@ -254,7 +254,7 @@ def test_scoring_down_is_said_plainly_without_a_trace(server: ServiceProcess) ->
     assert "Chưa tải được số liệu" in overview
     for claim in ("Chưa có số liệu cho kỳ này.", "Không có cảnh báo trong kỳ này."):
         assert claim not in page.text and claim not in overview
-    for claim in ("chưa có phiếu đánh giá đầy đủ các tiêu chí SIPAS", "0 góp ý"):
+    for claim in ("chưa có phiếu nào trả lời bộ câu hỏi SIPAS", "0 góp ý"):
         assert claim not in page.text
     # the trend card says it too, not just a blank chart
     trend_card = page.text.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]

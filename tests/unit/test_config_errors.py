@@ -58,3 +58,21 @@ def test_topics_answers_help_and_says_a_bad_variable() -> None:
     assert bad.returncode == 2
     assert bad.stderr.startswith("thuocdo_shared.topics: configuration error: ")
     assert "THUOCDO_TOPIC_RETENTION_DAYS" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_weight_typo_stops_scoring_with_its_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: object
+) -> None:
+    """``acess=2`` was ignored and ``access=nan`` made the overall index NaN (not JSON)."""
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("THUOCDO_SCORING_WEIGHTS", "acess=2")
+    assert scoring_main(["check-consumer"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "thuocdo-scoring: configuration error: THUOCDO_SCORING_WEIGHTS: no dimension or"
+        " criterion acess (dimensions: access, procedures,"
+    )
+    assert err.count("\n") == 1
+    monkeypatch.setenv("THUOCDO_SCORING_WEIGHTS", "access=nan")
+    assert scoring_main(["check-consumer"]) == 2
+    assert "weight for access must be a number >= 0, got nan" in capsys.readouterr().err

@@ -369,3 +369,38 @@ def test_the_heartbeat_is_in_every_answer_a_page_builds_on(app: Flask, client: F
         consumer = client.get(path).get_json()["consumer"]
         assert dt.datetime.fromisoformat(consumer["seen_at"]) == seen, path
         assert consumer["age_s"] >= 300, path
+
+
+def test_a_commune_without_sipas_answers_is_grouped_by_its_own_satisfaction(
+    tmp_path: Path,
+) -> None:
+    """August 2025, the five communes of the former Phú Bình district, 40 responses
+    each. Phú Bình's citizens rate in quick mode, all 5; Tân Thành's answer SIPAS with
+    1 on every criterion; the other three answer SIPAS with 5. Phú Bình's missing
+    dimensions counted as 0 % satisfied and put it with Tân Thành."""
+    sipas_5 = {c: 5 for c in ("tc1", "tt1", "cc1", "kq1", "gy1")}
+    sipas_1 = dict.fromkeys(sipas_5, 1)
+    records: list[Record] = []
+    for code, overall, criteria in (
+        ("05908", 5, None),
+        ("05923", 1, sipas_1),
+        ("05941", 5, sipas_5),
+        ("05953", 5, sipas_5),
+        ("05917", 5, sipas_5),
+    ):
+        for i in range(40):
+            extra = {"criteria": criteria} if criteria else {}
+            records.append(
+                rec(
+                    len(records),
+                    f"2025-08-{i % 9 + 1:02d}T09:00:00+07:00",
+                    f"{code}@2025-07-01",
+                    overall,
+                    **extra,
+                )
+            )
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    store.apply_batch(records, {("t", 0): len(records)})
+    groups = ReadModel(store).groups(Query(unit="19", period=parse_period("2025-08")))["groups"]
+    members = [sorted(u["code"] for u in g["units"]) for g in groups]
+    assert members == [["05908", "05917", "05941", "05953"], ["05923"]]

@@ -208,15 +208,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
     "sipas_overall": ("Chỉ số SIPAS chung", "Overall SIPAS index"),
     "sipas_overall_note": (
-        "Chỉ số này được tính trên các phiếu trả lời đủ bộ câu hỏi SIPAS (5 yếu tố, 19 tiêu"
-        " chí), nên có thể khác chỉ số hài lòng ở đầu trang, vốn tính trên mọi phiếu.",
-        "From the responses that answered the full SIPAS questionnaire (5 dimensions, 19"
-        " criteria), so it can differ from the satisfaction index at the top, which counts"
-        " every response.",
+        "Chỉ số này được tính trên các phiếu trả lời bộ câu hỏi SIPAS (5 yếu tố, 19 tiêu chí;"
+        " người dân có thể bỏ qua một số tiêu chí), nên có thể khác chỉ số hài lòng ở đầu"
+        " trang, vốn tính trên mọi phiếu.",
+        "From the responses that answered the SIPAS questionnaire (5 dimensions, 19"
+        " criteria; a citizen may skip some criteria), so it can differ from the"
+        " satisfaction index at the top, which counts every response.",
+    ),
+    "sipas_left_out": (
+        "Không tính vào chỉ số chung vì có quá ít phiếu trả lời (mẫu nhỏ): {names}.",
+        "Not counted in the overall index, with too few answers (small sample): {names}.",
     ),
     "sipas_none": (
-        "Kỳ này chưa có phiếu đánh giá đầy đủ các tiêu chí SIPAS.",
-        "No full SIPAS questionnaires in this period.",
+        "Kỳ này chưa có phiếu nào trả lời bộ câu hỏi SIPAS.",
+        "No SIPAS questionnaires in this period.",
     ),
     "dimension": ("Yếu tố", "Dimension"),
     "criterion": ("Tiêu chí", "Criterion"),

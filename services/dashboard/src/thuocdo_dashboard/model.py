@@ -584,9 +584,11 @@ def commune(
             text("index_short", lang),
             text("ci_low", lang),
             text("ci_high", lang),
+            text("small_sample", lang),
         ],
         numeric={2, 3, 4, 5},
         merge_first=True,
+        small_col=6,
     )
     page.data["sipas"] = None
     if sipas:
@@ -594,10 +596,23 @@ def commune(
             "overall": sipas.get("overall"),
             "n": sipas.get("n"),
             "small": bool(sipas.get("small_sample")),
+            # Dimensions left out of the overall index for their small sample.
+            "left_out": [dimension_names.get(code, code) for code in sipas.get("left_out") or []],
         }
+        small = text("small_sample", lang)
         for dim in sipas.get("dimensions", []):
             dname = dimension_names.get(dim.get("code"), dim.get("name", ""))
-            sipas_table.rows.append([dname, "", dim.get("n"), dim.get("index"), None, None])
+            sipas_table.rows.append(
+                [
+                    dname,
+                    "",
+                    dim.get("n"),
+                    dim.get("index"),
+                    dim.get("ci_low"),
+                    dim.get("ci_high"),
+                    small if dim.get("small_sample") and dim.get("n") else "",
+                ]
+            )
             for crit in dim.get("criteria", []):
                 est = _estimate(crit)
                 sipas_table.rows.append(
@@ -608,6 +623,7 @@ def commune(
                         est["index"],
                         est["ci_low"],
                         est["ci_high"],
+                        small if est["small_sample"] and est["n"] else "",
                     ]
                 )
     page.tables["sipas"] = sipas_table

@@ -39,14 +39,32 @@ class DimensionOut(Schema):
     code = fields.String()
     name = fields.String()
     index = fields.Float(allow_none=True)
-    n = fields.Integer()
+    n = fields.Integer(metadata={"description": "responses that answered any of its criteria"})
+    ci_low = fields.Float(
+        allow_none=True,
+        metadata={"description": "Wilson 95% bound, on the n of its least-answered criterion"},
+    )
+    ci_high = fields.Float(allow_none=True)
+    small_sample = fields.Boolean(metadata={"description": "n below the threshold (30)"})
+    in_overall = fields.Boolean(metadata={"description": "counted in the overall index"})
     criteria = fields.List(fields.Nested(NamedEstimateOut))
 
 
 class SipasOut(Schema):
     n = fields.Integer()
-    overall = fields.Float(allow_none=True)
-    small_sample = fields.Boolean(metadata={"description": "n below the small-sample threshold"})
+    overall = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "weighted mean of the dimensions with n >= 30 (of every answered"
+            " one when none has 30)"
+        },
+    )
+    small_sample = fields.Boolean(
+        metadata={"description": "n below the threshold, or only small dimensions counted"}
+    )
+    left_out = fields.List(
+        fields.String(), metadata={"description": "answered dimensions not counted: n < 30"}
+    )
     dimensions = fields.List(fields.Nested(DimensionOut))
 
 

@@ -6,14 +6,15 @@ share of answers 4 (Hài lòng) or 5 (Rất hài lòng).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from thuocdo_shared.reference import Sipas
 
 from .aggregate import ZERO, Levels
-from .wilson import wilson_interval
+from .wilson import wilson_interval, wilson_share
 
 SMALL_SAMPLE = 30
 
@@ -67,26 +68,36 @@ def levels_estimate(levels: Levels, small_sample: int = SMALL_SAMPLE) -> Estimat
     return estimate(satisfied_of(levels), sum(levels), small_sample)
 
 
-def mean_score(levels: Levels) -> float | None:
-    """Mean score 1..5 (4 decimals), None without answers."""
+def _mean(levels: Levels) -> float | None:
     n = sum(levels)
     if not n:
         return None
-    return round(
-        sum(score * count for score, count in zip(range(1, 6), levels, strict=True)) / n, 4
-    )
+    return sum(score * count for score, count in zip(range(1, 6), levels, strict=True)) / n
 
 
-def mean_100(mean: float | None) -> float | None:
-    """A 1..5 mean on a 0..100 scale: (mean - 1) / 4 * 100, 2 decimals."""
+def mean_score(levels: Levels) -> float | None:
+    """Mean score 1..5 (4 decimals), None without answers."""
+    mean = _mean(levels)
+    return None if mean is None else round(mean, 4)
+
+
+def mean_100(levels: Levels) -> float | None:
+    """The mean score on a 0..100 scale: (mean - 1) / 4 * 100, 2 decimals, from the
+    exact mean (not from the 4-decimal one: six 1s and a 4 give 10.71, not 10.72)."""
+    mean = _mean(levels)
     return None if mean is None else round((mean - 1.0) / 4.0 * 100.0, 2)
 
 
 def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
+    """Unrounded: a figure made of other figures rounds once, at the end."""
     weight = sum(w for _, w in pairs)
     if not pairs or weight <= 0:
         return None
-    return round(sum(v * w for v, w in pairs) / weight, 2)
+    return sum(v * w for v, w in pairs) / weight
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 2)
 
 
 @dataclass(frozen=True)
@@ -98,34 +109,49 @@ class CriterionResult:
 
 @dataclass(frozen=True)
 class DimensionResult:
+    """A dimension's index with a Wilson interval taken on its least-answered
+    criterion's n (a mean of shares is at most as uncertain as its least precise
+    part); ``in_overall`` says whether the overall index counts it."""
+
     code: str
     name: str
     index: float | None
     n: int
     criteria: tuple[CriterionResult, ...]
+    ci_low: float | None = None
+    ci_high: float | None = None
+    small_sample: bool = False
+    in_overall: bool = False
 
 
 @dataclass(frozen=True)
 class SipasResult:
-    """``overall`` = weighted mean of dimension indices (0..100) over the dimensions
-    with at least one answered criterion."""
+    """``overall`` = weighted mean of the dimension indices (0..100) that it counts:
+    the answered dimensions with enough answers, or every answered one when none has
+    enough. ``left_out`` = answered dimensions not counted for their small sample."""
 
     n: int
     overall: float | None
     dimensions: tuple[DimensionResult, ...]
-    small_sample: bool = False  # fewer responses than the small-sample threshold
+    small_sample: bool = False  # fewer responses than the threshold, or only small dimensions
+    left_out: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "overall": self.overall,
             "small_sample": self.small_sample,
+            "left_out": list(self.left_out),
             "dimensions": [
                 {
                     "code": d.code,
                     "name": d.name,
                     "index": d.index,
                     "n": d.n,
+                    "ci_low": d.ci_low,
+                    "ci_high": d.ci_high,
+                    "small_sample": d.small_sample,
+                    "in_overall": d.in_overall,
                     "criteria": [
                         {"code": c.code, "name": c.name, **c.estimate.to_dict()} for c in d.criteria
                     ],
@@ -147,15 +173,17 @@ def sipas_index(
 
     Criterion index = % of its answers 4 or 5; dimension index = weighted mean of the
     indices of its answered criteria; overall = weighted mean of the answered
-    dimensions. ``weights`` maps a criterion or dimension code to a weight that
-    replaces the questionnaire's (a weight of 0 leaves it out). Returns None when no
-    criterion was answered. ``n_responses`` = responses that answered any criterion.
+    dimensions with at least ``small_sample`` answers (of every answered dimension
+    when none has that many): one answer to a dimension nobody else answered must not
+    move the overall index by a fifth. ``weights`` maps a criterion or dimension code
+    to a weight that replaces the questionnaire's (a weight of 0 leaves it out).
+    Returns None when no criterion was answered. ``n_responses`` = responses that
+    answered any criterion.
     """
     weights = weights or {}
     if not any(sum(lv) for lv in criteria.values()):
         return None
-    dims: list[DimensionResult] = []
-    overall_pairs: list[tuple[float, float]] = []
+    parts: list[tuple[DimensionResult, float | None, float]] = []
     for dim in sipas.dimensions:
         crits: list[CriterionResult] = []
         pairs: list[tuple[float, float]] = []
@@ -164,28 +192,63 @@ def sipas_index(
             crits.append(CriterionResult(crit.code, crit.label.get(lang), est))
             if est.index is not None:
                 pairs.append((100.0 * est.satisfied / est.n, weights.get(crit.code, crit.weight)))
-        dim_index = _weighted_mean(pairs)
+        exact = _weighted_mean(pairs)
         dim_n = max((c.estimate.n for c in crits), default=0)
-        dims.append(DimensionResult(dim.code, dim.label.get(lang), dim_index, dim_n, tuple(crits)))
-        if dim_index is not None:
-            overall_pairs.append((dim_index, weights.get(dim.code, dim.weight)))
+        fewest = min((c.estimate.n for c in crits if c.estimate.n), default=0)
+        ci = wilson_share(min(max(exact / 100.0, 0.0), 1.0), fewest) if exact is not None else None
+        result = DimensionResult(
+            dim.code,
+            dim.label.get(lang),
+            _round(exact),
+            dim_n,
+            tuple(crits),
+            ci_low=_pct(ci[0]) if ci else None,
+            ci_high=_pct(ci[1]) if ci else None,
+            small_sample=dim_n < small_sample,
+        )
+        parts.append((result, exact, weights.get(dim.code, dim.weight)))
+    answered = [(d, x, w) for d, x, w in parts if x is not None and w > 0]
+    counted = [(d, x, w) for d, x, w in answered if not d.small_sample] or answered
+    counted_codes = {d.code for d, _, _ in counted}
     return SipasResult(
         n=n_responses,
-        overall=_weighted_mean(overall_pairs),
-        dimensions=tuple(dims),
-        small_sample=n_responses < small_sample,
+        overall=_round(_weighted_mean([(x, w) for _, x, w in counted if x is not None])),
+        dimensions=tuple(replace(d, in_overall=d.code in counted_codes) for d, _, _ in parts),
+        small_sample=n_responses < small_sample or all(d.small_sample for d, _, _ in counted),
+        left_out=tuple(d.code for d, _, _ in answered if d.code not in counted_codes),
     )
 
 
-def parse_weights(text: str) -> dict[str, float]:
-    """``"access=2,tc1=0.5"`` -> {"access": 2.0, "tc1": 0.5}; raises ValueError."""
+def parse_weights(text: str, sipas: Sipas | None = None) -> dict[str, float]:
+    """``"access=2,tc1=0.5"`` -> {"access": 2.0, "tc1": 0.5}; raises ValueError for a
+    part that is not code=number, a weight that is negative, nan or inf, and, given
+    the questionnaire, for a code it does not have (a typo would be ignored) or for
+    weights that leave every dimension out."""
     out: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         code, sep, value = part.partition("=")
-        if not sep:
+        code = code.strip()
+        if not sep or not code:
             raise ValueError(f"weight {part!r} is not code=number")
-        weight = float(value)
-        if weight < 0:
-            raise ValueError(f"weight for {code} must be >= 0")
-        out[code.strip()] = weight
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(f"weight for {code} is not a number: {value.strip()!r}") from None
+        if not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"weight for {code} must be a number >= 0, got {value.strip()}")
+        out[code] = weight
+    if sipas is not None:
+        known = {d.code for d in sipas.dimensions} | set(sipas.criteria)
+        unknown = sorted(set(out) - known)
+        if unknown:
+            raise ValueError(
+                f"no dimension or criterion {', '.join(unknown)}"
+                f" (dimensions: {', '.join(d.code for d in sipas.dimensions)}; criteria: "
+                + ", ".join(
+                    f"{d.criteria[0].code}..{d.criteria[-1].code}" for d in sipas.dimensions
+                )
+                + ")"
+            )
+        if all(out.get(d.code, d.weight) == 0 for d in sipas.dimensions):
+            raise ValueError("every dimension has weight 0: no overall index could be made")
     return out

@@ -209,7 +209,6 @@ class ReadModel:
         included = [c for (s,), c in by_suspect.items() if q.include_suspect or not s]
         main = sum_counts(included)
         suspect = by_suspect.get((1,))
-        mean = mean_score(main.levels)
         by_field = self.store.sum_rows(self._filters(q, keys), ("field",))
         return {
             "unit": unit_dict(unit),
@@ -219,8 +218,8 @@ class ReadModel:
             "consumer": self._heartbeat(),
             **self._estimate(main),
             "counts": {str(i + 1): main.levels[i] for i in range(5)},
-            "mean": mean,
-            "mean_100": mean_100(mean),
+            "mean": mean_score(main.levels),
+            "mean_100": mean_100(main.levels),
             "suspect_excluded": 0 if q.include_suspect or suspect is None else suspect.n,
             "sipas": self._sipas(main),
             "fields": [
@@ -416,7 +415,10 @@ class ReadModel:
 
     @in_snapshot
     def groups(self, q: Query) -> dict[str, Any]:
-        """Communes grouped by issue shares and SIPAS dimension indices (k-means)."""
+        """Communes grouped by issue shares, satisfaction index and SIPAS dimension
+        indices (k-means). A dimension a commune has no answer for takes the commune's
+        own satisfaction index: as 0 it put a commune whose citizens were all very
+        satisfied, in quick mode, beside one whose SIPAS answers were all 1."""
         parent, keys = self._scope(q)
         totals, cells = self._issue_counts(q, keys, criteria=True)
         codes = list(issues())
@@ -429,9 +431,15 @@ class ReadModel:
                 continue
             # Each issue's share of the unit's responses raising it as a problem (1-3).
             shares = [cells.get((u.key, code), Counts()).unsatisfied / c.n for code in codes]
+            satisfied = 100.0 * (c.levels[3] + c.levels[4]) / c.n
             s = sipas_index(c.criteria, sipas(), c.n_sipas, self.weights)
             dim_index = {d.code: d.index for d in s.dimensions} if s else {}
-            vectors[u.key] = shares + [float(dim_index.get(d) or 0.0) for d in dims]
+            answered = [dim_index.get(d) for d in dims]
+            vectors[u.key] = [
+                *shares,
+                satisfied,
+                *(satisfied if x is None else float(x) for x in answered),
+            ]
             profiles[u.key] = dict(zip(codes, shares, strict=True))
         groups = _group(vectors)
         by_key = {u.key: u for u in keys}

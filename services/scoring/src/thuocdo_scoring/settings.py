@@ -15,6 +15,7 @@ from thuocdo_shared.config import (
     env_int,
     env_str,
 )
+from thuocdo_shared.reference import sipas
 
 from .index import SMALL_SAMPLE, parse_weights
 
@@ -49,7 +50,7 @@ class Settings:
         env = os.environ if env is None else env
         db = env_str(env, "THUOCDO_SCORING_DB", "")
         try:
-            weights = parse_weights(env_str(env, "THUOCDO_SCORING_WEIGHTS", ""))
+            weights = parse_weights(env_str(env, "THUOCDO_SCORING_WEIGHTS", ""), sipas())
         except ValueError as exc:
             raise ConfigError(f"THUOCDO_SCORING_WEIGHTS: {exc}") from None
         return cls(

@@ -17,7 +17,16 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
         raise ValueError(f"need 0 <= successes <= n, got {successes}/{n}")
     if n == 0:
         return None
-    p = successes / n
+    return wilson_share(successes / n, n, z)
+
+
+def wilson_share(p: float, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """Wilson interval around a share ``p`` (0..1) measured on ``n`` answers: the
+    same formula for a share that is not a count over n, such as a mean of shares."""
+    if not 0.0 <= p <= 1.0 or n < 0:
+        raise ValueError(f"need 0 <= p <= 1 and n >= 0, got {p} and {n}")
+    if n == 0:
+        return None
     z2 = z * z
     denom = 1.0 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
