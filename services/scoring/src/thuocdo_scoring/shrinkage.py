@@ -1,25 +1,30 @@
 """Empirical-Bayes beta-binomial shrinkage for ranking units by % satisfied.
 
 Each unit i has s_i satisfied answers out of n_i. We assume p_i ~ Beta(alpha, beta)
-and fit alpha, beta by the method of moments on the observed proportions s_i/n_i:
-with mean m and (population) variance v of the proportions, the part of v that is
-not explained by binomial sampling noise is v_b = v - mean_i(m(1-m)/n_i), and
-alpha + beta = m(1-m)/v_b - 1, alpha = m(alpha + beta). Without the noise
-correction a unit with 2 answers of 2 inflates v, weakens the prior and tops the
-ranking - the very thing shrinkage is for. A unit's shrunk estimate is the
-posterior mean (s + alpha) / (n + alpha + beta): a commune with 3 answers is pulled
-strongly towards the mean, one with 300 barely moves.
+and fit alpha and beta by maximum likelihood of the beta-binomial: each unit weighs
+by what its answers can tell. The method of moments on the shares s_i/n_i (used
+before) weighed a commune with 3 answers like one with 100: 0 of 3 beside four
+communes at 60-85 of 100 made the prior weak (strength 2.2) and the small commune
+ranked last at 24.8 %; the likelihood gives strength 17.8 and 60.5 %. A unit's shrunk
+estimate is the posterior mean (s + alpha) / (n + alpha + beta): a commune with 3
+answers is pulled strongly towards the mean, one with 300 barely moves.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import betaln
 
 MIN_UNITS = 3
 MIN_STRENGTH = 1.0
 MAX_STRENGTH = 1000.0
 FALLBACK_STRENGTH = 2.0
+MIN_MEAN, MAX_MEAN = 0.001, 0.999
 
 
 @dataclass(frozen=True)
@@ -34,29 +39,47 @@ class BetaPrior:
         return (successes + self.alpha) / (n + self.alpha + self.beta)
 
 
+def log_likelihood(counts: Sequence[tuple[int, int]], mean: float, strength: float) -> float:
+    """Beta-binomial log-likelihood of ``(successes, n)`` pairs, without the binomial
+    coefficients (they do not depend on the prior)."""
+    a, b = mean * strength, (1.0 - mean) * strength
+    s = np.asarray([c[0] for c in counts], dtype=float)
+    n = np.asarray([c[1] for c in counts], dtype=float)
+    return float(np.sum(betaln(s + a, n - s + b) - betaln(a, b)))
+
+
 def fit_prior(counts: Sequence[tuple[int, int]]) -> BetaPrior:
-    """Fit a Beta prior to ``(successes, n)`` pairs by the method of moments.
+    """Fit a Beta prior to ``(successes, n)`` pairs by maximum likelihood.
 
     Units with ``n == 0`` are ignored. Fallbacks (so ranking never crashes or lets a
-    tiny unit dominate): no data at all -> Beta(1, 1); fewer than 3 units, or a
-    variance too large for a beta (v >= m(1-m)) -> a weak prior of strength 2 at the
-    mean; no variance beyond sampling noise (v_b <= 0, e.g. identical units) -> the
-    strongest allowed prior (1000).
-    The strength alpha + beta is kept within [1, 1000] and the mean within
-    [0.001, 0.999] so both parameters stay positive.
+    tiny unit dominate): no data at all -> Beta(1, 1); fewer than 3 units -> a weak
+    prior of strength 2 at their pooled share. The strength alpha + beta is kept
+    within [1, 1000] (units no more spread than sampling noise make it 1000) and the
+    mean within [0.001, 0.999], so both parameters stay positive.
     """
-    props = [s / n for s, n in counts if n > 0]
-    if not props:
+    data = [(s, n) for s, n in counts if n > 0]
+    if not data:
         return BetaPrior(1.0, 1.0)
-    m = sum(props) / len(props)
-    m = min(max(m, 0.001), 0.999)
-    v = sum((p - m) ** 2 for p in props) / len(props)
-    noise = sum(m * (1 - m) / n for _, n in counts if n > 0) / len(props)
-    between = v - noise
-    if len(props) < MIN_UNITS or v >= m * (1 - m):
-        strength = FALLBACK_STRENGTH
-    elif between <= 0:
-        strength = MAX_STRENGTH
-    else:
-        strength = min(max(m * (1 - m) / between - 1, MIN_STRENGTH), MAX_STRENGTH)
-    return BetaPrior(alpha=m * strength, beta=(1 - m) * strength)
+    pooled = sum(s for s, _ in data) / sum(n for _, n in data)
+    pooled = min(max(pooled, MIN_MEAN), MAX_MEAN)
+    if len(data) < MIN_UNITS:
+        return BetaPrior(alpha=pooled * FALLBACK_STRENGTH, beta=(1 - pooled) * FALLBACK_STRENGTH)
+
+    def negative(x: np.ndarray) -> float:
+        mean = 1.0 / (1.0 + math.exp(-float(x[0])))
+        return -log_likelihood(data, mean, math.exp(float(x[1])))
+
+    logit = math.log(pooled / (1 - pooled))
+    bounds = [
+        (math.log(MIN_MEAN / (1 - MIN_MEAN)), math.log(MAX_MEAN / (1 - MAX_MEAN))),
+        (math.log(MIN_STRENGTH), math.log(MAX_STRENGTH)),
+    ]
+    # A few starts across the strengths: the likelihood can be flat in strength.
+    fits = [
+        minimize(negative, np.array([logit, math.log(start)]), method="L-BFGS-B", bounds=bounds)
+        for start in (2.0, 30.0, 500.0)
+    ]
+    best = min(fits, key=lambda f: float(f.fun))
+    mean = 1.0 / (1.0 + math.exp(-float(best.x[0])))
+    strength = min(max(math.exp(float(best.x[1])), MIN_STRENGTH), MAX_STRENGTH)
+    return BetaPrior(alpha=mean * strength, beta=(1 - mean) * strength)
