@@ -102,15 +102,16 @@ def test_forms_without_csrf_token_are_refused(server: ServiceProcess) -> None:
         allow_redirects=False,
         timeout=10,
     )
+    # Refused, and answered with the form again (a fresh token), not a dead end.
     assert bare.status_code == 400
-    assert "Biểu mẫu đã hết hạn hoặc không hợp lệ" in bare.text
+    assert "Trang đăng nhập này đã cũ" in bare.text
+    assert 'name="csrf_token"' in bare.text and 'value="kha-son"' in bare.text
+    assert "Set-Cookie" not in bare.headers or "user" not in bare.headers["Set-Cookie"]
     session, resp = login(server.url, "kha-son", headers=_ip())
     assert resp.status_code == 302
-    # Logout is a form too: without the token it is refused and the session stays.
-    assert (
-        session.post(f"{server.url}/logout", allow_redirects=False, timeout=10).status_code == 400
-    )
-    assert session.get(f"{server.url}/api/commune/{OWN_COMMUNE}", timeout=10).status_code == 200
+    # Logout without a token, or with a wrong one, still logs out: a logout pressed
+    # in an old tab must not leave a shared computer logged in, and another site's
+    # form arrives without the session cookie (SameSite=Lax).
     page = session.get(f"{server.url}/commune/{OWN_COMMUNE}", timeout=10)
     token = csrf_token(page.text)
     wrong = session.post(
@@ -119,12 +120,51 @@ def test_forms_without_csrf_token_are_refused(server: ServiceProcess) -> None:
         allow_redirects=False,
         timeout=10,
     )
-    assert wrong.status_code == 400
-    right = session.post(
-        f"{server.url}/logout", data={"csrf_token": token}, allow_redirects=False, timeout=10
-    )
-    assert right.status_code == 302
+    assert wrong.status_code == 302
     assert session.get(f"{server.url}/api/commune/{OWN_COMMUNE}", timeout=10).status_code == 401
+    session, resp = login(server.url, "kha-son", headers=_ip())
+    assert (
+        session.post(f"{server.url}/logout", allow_redirects=False, timeout=10).status_code == 302
+    )
+    assert session.get(f"{server.url}/api/commune/{OWN_COMMUNE}", timeout=10).status_code == 401
+
+
+def test_login_and_logout_forms_of_other_tabs_still_work(server: ServiceProcess) -> None:
+    """One browser, three tabs. Tab B's login form was opened before tab A logged in;
+    tab C's page before tab A logged out and in again. Each login clears the session,
+    and with it the CSRF secret their forms were made from: B's login was a dead-end
+    400 page, C's logout a 400 that left the session logged in."""
+    browser = requests.Session()
+    browser.headers.update(_ip())
+    tab_b = csrf_token(browser.get(f"{server.url}/login", timeout=10).text)
+    tab_a = csrf_token(browser.get(f"{server.url}/login", timeout=10).text)
+    form = {"name": "kha-son", "password": PASSWORD}
+    a = browser.post(
+        f"{server.url}/login", data={**form, "csrf_token": tab_a}, allow_redirects=False
+    )
+    assert a.status_code == 302
+    tab_c = csrf_token(browser.get(f"{server.url}/commune/{OWN_COMMUNE}", timeout=10).text)
+    # Tab A logs out and in again.
+    page_a = browser.get(f"{server.url}/commune/{OWN_COMMUNE}", timeout=10)
+    browser.post(f"{server.url}/logout", data={"csrf_token": csrf_token(page_a.text)})
+    again = csrf_token(browser.get(f"{server.url}/login", timeout=10).text)
+    browser.post(f"{server.url}/login", data={**form, "csrf_token": again})
+    assert browser.get(f"{server.url}/api/commune/{OWN_COMMUNE}", timeout=10).status_code == 200
+    # Tab B: the form again, with a token that works.
+    b = browser.post(
+        f"{server.url}/login", data={**form, "csrf_token": tab_b}, allow_redirects=False
+    )
+    assert b.status_code == 400 and "Trang đăng nhập này đã cũ" in b.text
+    b2 = browser.post(
+        f"{server.url}/login",
+        data={**form, "csrf_token": csrf_token(b.text)},
+        allow_redirects=False,
+    )
+    assert b2.status_code == 302
+    # Tab C's logout ends the session.
+    c = browser.post(f"{server.url}/logout", data={"csrf_token": tab_c}, allow_redirects=False)
+    assert c.status_code == 302 and c.headers["Location"].endswith("/login")
+    assert browser.get(f"{server.url}/api/commune/{OWN_COMMUNE}", timeout=10).status_code == 401
 
 
 def test_session_cookie_flags(server: ServiceProcess) -> None:

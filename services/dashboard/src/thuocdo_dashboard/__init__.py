@@ -17,7 +17,7 @@ from thuocdo_shared.web import ops_blueprint
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import charts, messages, periods
+from . import auth, charts, messages, periods
 from .accounts import AccountStore
 from .live import Hub
 from .scoring_client import ScoringClient
@@ -162,6 +162,12 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
 
     @app.errorhandler(CSRFError)
     def _csrf(_: CSRFError) -> Any:
+        # A login or logout form from a tab opened before the session changed in
+        # another one: answered, not a dead end (see auth.logout).
+        if request.endpoint == "auth.logout":
+            return auth.logout()
+        if request.endpoint == "auth.login":
+            return auth.stale_login_form()
         return _error(400, "csrf_failed")
 
     @app.errorhandler(periods.BadPeriod)

@@ -153,8 +153,24 @@ def login() -> Any:
     )
 
 
+def stale_login_form() -> Any:
+    """A login form whose CSRF token no longer matches the session (the page was
+    opened before a login or logout in another tab): the form again, with a fresh
+    token and the name typed, instead of a dead end."""
+    settings = current_app.extensions["thuocdo_settings"]
+    name = request.form.get("name", "").strip()[:100]
+    return (
+        render_template("login.html", error="stale", name=name, minutes=settings.lockout_minutes),
+        400,
+    )
+
+
 @bp.post("/logout")
 def logout() -> Any:
+    """Ends the session. Also run when the form's CSRF token is stale or missing (see
+    the app's CSRF handler): a "Đăng xuất" pressed in a tab opened before the last
+    login must not leave a shared computer logged in. Nothing is lost by it: the
+    session cookie is SameSite=Lax, so another site's form reaches here without it."""
     lang = session.get("lang")
     sid = session.get("sid")
     if isinstance(sid, str):

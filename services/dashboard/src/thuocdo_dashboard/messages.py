@@ -29,6 +29,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "username": ("Tên đăng nhập", "User name"),
     "password": ("Mật khẩu", "Password"),
     "login_button": ("Đăng nhập", "Log in"),
+    "login_stale": (
+        "Trang đăng nhập này đã cũ (có thể bạn vừa đăng nhập hoặc đăng xuất ở một thẻ khác)."
+        " Vui lòng đăng nhập lại.",
+        "This login page was out of date (perhaps you logged in or out in another tab)."
+        " Please log in again.",
+    ),
     "login_bad": ("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password."),
     "login_locked": (
         "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
