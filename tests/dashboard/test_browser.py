@@ -772,3 +772,25 @@ def test_scoring_down_keeps_the_last_figures(browser: Any, stack: Stack) -> None
         assert page.locator("li.rank-row").count() == 5
         assert "Traceback" not in page.content()
     page.close()
+
+
+def test_back_shows_the_menus_of_the_page_shown(browser: Any, stack: Stack) -> None:
+    """Choose last month, "Xem", then Back: the figures are this month's again, and
+    the period menu said last month; the same for the comments' rating filter."""
+    page = _login(browser, stack, "thai-nguyen")
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
+    last = previous(containing(dt.date.fromisoformat(f"{stack.period}-01"), "month")).label
+    page.select_option("form.picker select[name=period]", last)
+    page.click("form.picker button[type=submit]")
+    page.wait_for_url(f"**period={last}**")
+    page.go_back()
+    page.wait_for_url(f"**period={stack.period}")
+    assert page.locator("form.picker select[name=period]").input_value() == stack.period
+    page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period={stack.period}")
+    page.select_option("form.filters select[name=rating]", "2")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**rating=2**")
+    page.go_back()
+    page.wait_for_url(f"**/commune/{KHA_SON}?period={stack.period}")
+    assert page.locator("form.filters select[name=rating]").input_value() == ""
+    page.close()

@@ -3,6 +3,13 @@
    server-rendered, autoescaped section HTML of the page's own JSON twin. */
 (function () {
   "use strict";
+  // Back and Forward show a page as it was left (or with its fields restored): a
+  // menu changed before leaving would name another period or rating than the page's
+  // figures. Each filter form goes back to what the server marked as chosen.
+  window.addEventListener("pageshow", function () {
+    var forms = document.querySelectorAll("form[method=get]");
+    for (var i = 0; i < forms.length; i++) { forms[i].reset(); }
+  });
   var main = document.getElementById("main");
   if (!main || !main.dataset.api) { return; }
   var api = main.dataset.api;
