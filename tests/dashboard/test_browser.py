@@ -529,9 +529,9 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     header = next(csv.reader(io.StringIO(direct.body().decode("utf-8-sig"))))
     assert header[:4] == [
         "Vấn đề",
-        "Số phiếu có chọn vấn đề (mọi mức đánh giá, 1–5 điểm)",
+        "Số phiếu nêu vấn đề (chọn, hoặc trong góp ý; mọi mức đánh giá, 1–5 điểm)",
         "Trong đó chưa hài lòng (1–3 điểm)",
-        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của đơn vị (%)",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) nêu vấn đề, trên tổng số phiếu của đơn vị (%)",
     ]
 
     sipas = page.locator('.table-wrap:has(table[data-table="sipas"])')

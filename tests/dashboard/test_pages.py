@@ -196,9 +196,9 @@ def test_the_issue_columns_say_what_they_count(
     issue = open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}")
     assert headings(issue, "communes") == [
         "Xã",
-        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của đơn vị (%)",
-        "Số phiếu có chọn vấn đề (mọi mức đánh giá, 1–5 điểm)",
-        "Chỉ số hài lòng của các phiếu có chọn vấn đề (%)",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) nêu vấn đề, trên tổng số phiếu của đơn vị (%)",
+        "Số phiếu nêu vấn đề (chọn, hoặc trong góp ý; mọi mức đánh giá, 1–5 điểm)",
+        "Chỉ số hài lòng của các phiếu nêu vấn đề (%)",
         "Cận dưới (%)",
         "Cận trên (%)",
     ]
@@ -206,17 +206,17 @@ def test_the_issue_columns_say_what_they_count(
     assert re.findall(r'data-value="([^"]+)"', row)[:3] == ["25.0", "10", "50.0"]
     english = open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}", lang="en")
     assert headings(english, "communes")[1:4] == [
-        "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
-        "Responses that ticked the issue (any rating, 1–5)",
-        "Index among the responses that ticked the issue (%)",
+        "Unhappy responses (1–3) that raised the issue, % of all the commune's responses",
+        "Responses that raised the issue (ticked, or in a comment; any rating, 1–5)",
+        "Index among the responses that raised the issue (%)",
     ]
     # the commune page's table of issues says the same
     commune = open_page(f"/commune/{KHA_SON}?period={PERIOD}", lang="en")
     assert headings(commune, "issues")[1:5] == [
-        "Responses that ticked the issue (any rating, 1–5)",
+        "Responses that raised the issue (ticked, or in a comment; any rating, 1–5)",
         "Of which unhappy (1–3)",
-        "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
-        "Index among the responses that ticked the issue (%)",
+        "Unhappy responses (1–3) that raised the issue, % of all the commune's responses",
+        "Index among the responses that raised the issue (%)",
     ]
 
 

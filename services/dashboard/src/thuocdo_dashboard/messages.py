@@ -161,11 +161,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "commune": ("{kinds_heading}", "Commune"),
     "heatmap": ("Vấn đề theo {kinds}", "Issues by commune"),
     "heatmap_note": (
-        "Mỗi ô là tỷ lệ % số phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề ở cột đó, trên"
-        " tổng số phiếu của đơn vị. Vấn đề được chọn kèm đánh giá 4–5 điểm là lời khen"
-        " nên không được tính.",
-        "Each cell is a % of all the commune's responses: those rated 1–3 that ticked the"
-        " issue. A tick on a 4–5 rating is praise and is not counted.",
+        "Mỗi ô là tỷ lệ % số phiếu chưa hài lòng (1–3 điểm) nêu vấn đề ở cột đó (chọn vấn"
+        " đề, hoặc góp ý được phân loại tự động vào vấn đề đó), trên tổng số phiếu của đơn"
+        " vị. Vấn đề nêu kèm đánh giá 4–5 điểm là lời khen nên không được tính.",
+        "Each cell is a % of all the commune's responses: those rated 1–3 that raised the"
+        " issue (ticked it, or wrote a comment classified under it automatically). An issue"
+        " raised with a 4–5 rating is praise and is not counted.",
     ),
     "alerts": ("Cảnh báo", "Alerts"),
     "alert_kind": ("Nội dung cảnh báo", "Alert"),
@@ -256,24 +257,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "issue_or_praise": ("Vấn đề / điểm được khen", "Issue / praise"),
     "predicted_tag": ("phân loại tự động: {tag}", "classified automatically: {tag}"),
     # An issue's figures (scoring's /issues, /units?issue=): "count" is every response
-    # that ticked it, at any rating (a tick on 4-5 is praise); "share" only the 1-3
-    # ones, as a % of all the commune's responses. Each heading says which.
+    # that raised it (ticked, or its comment classified under it), at any rating (on
+    # 4-5 it is praise); "share" only the 1-3 ones, as a % of all the commune's
+    # responses. Each heading says which.
     "count": (
-        "Số phiếu có chọn vấn đề (mọi mức đánh giá, 1–5 điểm)",
-        "Responses that ticked the issue (any rating, 1–5)",
+        "Số phiếu nêu vấn đề (chọn, hoặc trong góp ý; mọi mức đánh giá, 1–5 điểm)",
+        "Responses that raised the issue (ticked, or in a comment; any rating, 1–5)",
     ),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
     "share": (
-        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) có chọn vấn đề, trên tổng số phiếu của đơn vị (%)",
-        "Unhappy responses (1–3) that ticked the issue, % of all the commune's responses",
+        "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) nêu vấn đề, trên tổng số phiếu của đơn vị (%)",
+        "Unhappy responses (1–3) that raised the issue, % of all the commune's responses",
     ),
     "index_among": (
-        "Chỉ số hài lòng của các phiếu có chọn vấn đề (%)",
-        "Index among the responses that ticked the issue (%)",
+        "Chỉ số hài lòng của các phiếu nêu vấn đề (%)",
+        "Index among the responses that raised the issue (%)",
     ),
     "issue_index_over_time": (
-        "Chỉ số hài lòng của các phiếu có chọn vấn đề này (%)",
-        "Index of the responses that ticked this issue (%)",
+        "Chỉ số hài lòng của các phiếu nêu vấn đề này (%)",
+        "Index of the responses that raised this issue (%)",
     ),
     "themes": ("Chủ đề mới nổi trong góp ý", "Emerging themes in comments"),
     "theme": ("Chủ đề", "Theme"),
