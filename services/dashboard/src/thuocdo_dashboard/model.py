@@ -926,7 +926,8 @@ def issue(
     table.rows.sort(key=lambda row: (row[1] is None, -float(row[1] or 0)))  # type: ignore[arg-type]
     page.tables["communes"] = table
     if p_trend is not None:
-        # Over time, the index is that of the responses that raised this issue (ticked, or in its comment).
+        # Over time, the index is that of the responses that raised this issue
+        # (ticked it, or its comment was classified under it).
         page.data["trend"], page.tables["trend"] = _trend(
             status, p_trend, lang, index_key="issue_index_over_time"
         )
