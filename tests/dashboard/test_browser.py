@@ -794,3 +794,30 @@ def test_back_shows_the_menus_of_the_page_shown(browser: Any, stack: Stack) -> N
     page.wait_for_url(f"**/commune/{KHA_SON}?period={stack.period}")
     assert page.locator("form.filters select[name=rating]").input_value() == ""
     page.close()
+
+
+def test_a_page_says_when_its_session_has_ended(browser: Any, stack: Stack) -> None:
+    """Logged out in another tab, the open page kept its figures and an old "Cập nhật
+    lúc" time, with only a grey dot: a leader could read it as live."""
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    page.goto(f"{stack.dashboard.url}/login")
+    page.fill("input[name=name]", "kha-son")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period={stack.period}")
+    page.wait_for_function("document.getElementById('live-state').dataset.state === 'on'")
+    banner = page.locator("#session-ended")
+    assert banner.is_hidden()
+    other = context.new_page()
+    other.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period={stack.period}")
+    other.click("header form.inline button[type=submit]")
+    other.wait_for_url("**/login")
+    banner.wait_for(state="visible", timeout=30_000)
+    assert banner.inner_text().startswith("Phiên đăng nhập đã kết thúc")
+    link = banner.locator("a")
+    assert link.inner_text() == "Đăng nhập lại"
+    assert link.get_attribute("href") == (f"/login?next=/commune/{KHA_SON}?period%3D{stack.period}")
+    assert page.locator("#updated-at").inner_text() == ""
+    context.close()

@@ -29,6 +29,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "username": ("Tên đăng nhập", "User name"),
     "password": ("Mật khẩu", "Password"),
     "login_button": ("Đăng nhập", "Log in"),
+    "session_ended": (
+        "Phiên đăng nhập đã kết thúc (đã đăng xuất ở thẻ khác, tài khoản bị khóa hoặc đã quá"
+        " 8 giờ). Số liệu trên trang này không còn được cập nhật.",
+        "Your session has ended (logged out in another tab, account disabled, or 8 hours"
+        " passed). The figures on this page are no longer updated.",
+    ),
+    "login_again": ("Đăng nhập lại", "Log in again"),
     "login_stale": (
         "Trang đăng nhập này đã cũ (có thể bạn vừa đăng nhập hoặc đăng xuất ở một thẻ khác)."
         " Vui lòng đăng nhập lại.",

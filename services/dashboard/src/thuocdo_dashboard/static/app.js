@@ -186,7 +186,11 @@
     if (inFlight) { again = true; return; }
     inFlight = true;
     fetch(api, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (r) {
+        if (r.status === 401) { sessionEnded(); }
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
       .then(function (data) {
         Object.keys(data.sections || {}).forEach(function (name) {
           var el = main.querySelector('[data-section="' + name + '"]');
@@ -217,8 +221,22 @@
     resizeTimer = setTimeout(function () { drawTrend(latest); markScrolling(); }, 150);
   });
 
-  if (window.EventSource) {
-    var live = document.getElementById("live-state");
+  var live = document.getElementById("live-state");
+  var ended = false;
+  // The session ended (logged out in another tab, account disabled, lifetime over):
+  // the page says so, with a link to log in again, instead of keeping old figures
+  // under a grey dot only.
+  function sessionEnded() {
+    if (ended) { return; }
+    ended = true;
+    var banner = document.getElementById("session-ended");
+    if (banner) { banner.hidden = false; }
+    var stamp = document.getElementById("updated-at");
+    if (stamp) { stamp.textContent = ""; }
+    if (live) { live.dataset.state = "off"; live.dataset.stale = "1"; }
+  }
+
+  function connect() {
     var source = new EventSource("/events");
     source.addEventListener("hello", function (ev) {
       var info = {};
@@ -226,6 +244,16 @@
       if (live) { live.dataset.state = info.listening ? "on" : "waiting"; }
     });
     source.addEventListener("update", function () { refresh(); });
-    source.onerror = function () { if (live) { live.dataset.state = "off"; } };
+    source.onerror = function () {
+      if (live) { live.dataset.state = "off"; }
+      // A dropped connection is retried by the browser; a refused one (401, 503)
+      // closes the stream for good: ask the page's JSON why, then say so or retry.
+      if (source.readyState !== EventSource.CLOSED) { return; }
+      fetch(api, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) {
+          if (r.status === 401) { sessionEnded(); } else { setTimeout(connect, 30000); }
+        }, function () { setTimeout(connect, 30000); });
+    };
   }
+  if (window.EventSource) { connect(); }
 })();
