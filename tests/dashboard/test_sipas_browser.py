@@ -93,3 +93,35 @@ def test_chromium_reads_each_criterion_under_its_dimension(
     assert sub_cell.evaluate("e => getComputedStyle(e).fontWeight") == "400"
     assert sub_cell.evaluate("e => getComputedStyle(e).paddingLeft") == "19.2px"
     page.close()
+
+
+def test_a_long_account_name_leaves_logout_on_a_phone_screen(
+    scoring: Scoring, tmp_path: Path, browser: Any
+) -> None:
+    """A 58-letter account name without a hyphen to break at (names may have 64) made
+    a 390 px page 539 px wide, with "Đăng xuất" at x = 503, off the screen."""
+    name = "canbovanphonguybannhandanxakhasontinhthainguyenhuyenphubin"
+    assert len(name) == 58
+    settings = Settings(
+        secret_key="k" * 32,
+        data_dir=tmp_path / "dashboard",
+        scoring_url=scoring.url,
+        scoring_token=TOKEN,
+    )
+    app = create_app(settings)
+    app.extensions["thuocdo_accounts"].add(name, "district", "19", PASSWORD)
+    with serve_in_thread(app) as url:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
+        page.goto(f"{url}/login")
+        page.fill('input[name="name"]', name)
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"]')
+        page.wait_for_load_state("load")
+        page.goto(f"{url}/commune/{PHU_BINH}?period={PERIOD}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        box = page.locator("header form.inline button").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390
+        who = page.locator("header .who")
+        assert who.get_attribute("title") == name
+        assert who.bounding_box()["width"] < 390 * 0.5  # type: ignore[index]
+        page.close()
