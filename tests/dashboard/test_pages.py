@@ -724,3 +724,16 @@ def test_a_sipas_dimension_with_few_answers_is_shown_apart_from_the_overall_inde
     assert values == ["1", "0.0", "0.0", "79.35"]
     access = page.split('id="sipas-group-1">', 1)[1].split("</tr>", 1)[0]
     assert "Mẫu nhỏ" not in access
+
+
+def test_each_table_offers_its_files_once(open_page: Callable[..., str]) -> None:
+    """The trend's and the ranking's tables, folded under "Xem bảng số liệu…", had
+    "Tải CSV · Tải Excel" inside as well as below: twice once opened."""
+    for path in (f"/?unit=19&period={PERIOD}", f"/commune/{PHU_BINH}?period={PERIOD}"):
+        page = open_page(path)
+        for name in re.findall(r'data-table="(\w+)"', page):
+            if name == "ranking-chart":
+                continue
+            assert page.count(f'data-csv="{name}"') == 1, (path, name)
+            assert page.count(f'data-xlsx="{name}"') == 1, (path, name)
+        assert page.count('data-csv="trend"') == 1
