@@ -737,3 +737,17 @@ def test_each_table_offers_its_files_once(open_page: Callable[..., str]) -> None
             assert page.count(f'data-csv="{name}"') == 1, (path, name)
             assert page.count(f'data-xlsx="{name}"') == 1, (path, name)
         assert page.count('data-csv="trend"') == 1
+
+
+def test_a_merged_communes_user_lands_on_its_last_month(scoring: Scoring, tmp_path: Path) -> None:
+    """Old Xã Lương Phú (05953@-) ended on 2025-06-30. Its user landed on this month:
+    "no longer an administrative unit", no figures. A period asked for is kept, and a
+    commune in force still lands on this month."""
+    old = signed_in(scoring, tmp_path / "a", role="commune", unit="05953@-")
+    resp = old.get("/")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/commune/05953@-?period=2025-06"
+    kept = old.get("/?period=2025-05")
+    assert kept.headers["Location"] == "/commune/05953@-?period=2025-05"
+    new = signed_in(scoring, tmp_path / "b", role="commune", unit="05953@2025-07-01")
+    assert new.get("/").headers["Location"] == "/commune/05953@2025-07-01"
