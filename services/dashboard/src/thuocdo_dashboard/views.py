@@ -232,13 +232,13 @@ def home() -> Any:
     scope = current_scope()
     if scope.role == "commune":
         _unit_arg(scope, _period())  # a unit outside the scope is 403 here too
-        period = request.args.get("period")
+        chosen = request.args.get("period")
         ended = scope.home().valid_to
-        if not period and ended is not None and ended < local_today():
+        if not chosen and ended is not None and ended < local_today():
             # A commune merged away (2025-07-01) has nothing after its end: its user
             # lands on its last month, not on an empty one.
-            period = periods.containing(ended, "month").label
-        return redirect(url_for("views.commune", key=scope.binding, period=period))
+            chosen = periods.containing(ended, "month").label
+        return redirect(url_for("views.commune", key=scope.binding, period=chosen))
     period = _period()
     unit = _unit_arg(scope, period)
     if unit.level == "commune":  # before building the overview it would not show
