@@ -185,12 +185,14 @@ class FakeTheme:
 class FakeModel:
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
+        self.spellings: list[list[str]] = []
 
     def predict(self, texts: list[str]) -> list[tuple[str | None, float]]:
         return [(None, 0.0) for _ in texts]
 
     def themes(self, texts: list[str], spell_from: Sequence[str] = ()) -> list[FakeTheme]:
         self.calls.append(texts)
+        self.spellings.append(list(spell_from))
         return [FakeTheme("t1", "bình thường", ["bình", "thường"], len(texts), texts[:2])]
 
 
@@ -242,6 +244,13 @@ def test_themes_of_complaints_and_praise_are_found_apart(tmp_path: Path) -> None
     )
     # newest first within each group; r2 and r4 carry ticked issues
     assert model.calls == [["Bình thường"], ["Phục vụ tốt", "Rất hài lòng"]]
+    # Labels are spelt from the other tone's comments and from those put under an
+    # issue too (r2, r4): only unassigned ones lent their spelling before.
+    assigned = ["Thái độ kém", "Chờ lâu"]
+    assert model.spellings == [
+        ["Phục vụ tốt", "Rất hài lòng", *assigned],
+        ["Bình thường", *assigned],
+    ]
     assert [(t["tone"], t["size"]) for t in body["themes"]] == [("complaint", 1), ("praise", 2)]
 
 

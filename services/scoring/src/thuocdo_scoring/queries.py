@@ -381,13 +381,18 @@ class ReadModel:
         with self._lock:
             cached = self._themes.get(cache_key)
         if cached is None:
-            # Each tone's labels take their spelling from its own comments and from
-            # the other tone's (see Spellings).
+            # Each tone's labels take their spelling from its own comments, from the
+            # other tone's, and from the comments put under an issue (see Spellings):
+            # a theme of comments typed without diacritics ("nguoi dan rat vat va")
+            # was labelled so although the same words came with them elsewhere.
             unhappy = [c.comment for c in items if c.overall <= 3]
             happy = [c.comment for c in items if c.overall >= 4]
+            own = {c.id for c in items}
+            _, every = self.store.comments(filters, limit=THEME_TEXTS_MAX, offset=0)
+            assigned = [c.comment for c in every if c.id not in own]
             cached = [
-                *self._compute_themes(unhappy, "complaint", happy),
-                *self._compute_themes(happy, "praise", unhappy),
+                *self._compute_themes(unhappy, "complaint", [*happy, *assigned]),
+                *self._compute_themes(happy, "praise", [*unhappy, *assigned]),
             ]
             with self._lock:
                 self._themes[cache_key] = cached
