@@ -388,7 +388,8 @@ class ReadModel:
             unhappy = [c.comment for c in items if c.overall <= 3]
             happy = [c.comment for c in items if c.overall >= 4]
             own = {c.id for c in items}
-            _, every = self.store.comments(filters, limit=THEME_TEXTS_MAX, offset=0)
+            with self.store.snapshot():  # spellings only: a later snapshot will do
+                _, every = self.store.comments(filters, limit=THEME_TEXTS_MAX, offset=0)
             assigned = [c.comment for c in every if c.id not in own]
             cached = [
                 *self._compute_themes(unhappy, "complaint", [*happy, *assigned]),
