@@ -751,3 +751,17 @@ def test_a_merged_communes_user_lands_on_its_last_month(scoring: Scoring, tmp_pa
     assert kept.headers["Location"] == "/commune/05953@-?period=2025-05"
     new = signed_in(scoring, tmp_path / "b", role="commune", unit="05953@2025-07-01")
     assert new.get("/").headers["Location"] == "/commune/05953@2025-07-01"
+
+
+def test_an_error_page_keeps_the_user_and_logout_in_its_header(
+    scoring: Scoring, tmp_path: Path
+) -> None:
+    """A commune user on another commune's page (403), or on an unknown one (404), had
+    a header without their name or "Đăng xuất": no way to log out from there."""
+    client = signed_in(scoring, tmp_path, role="commune", unit="05953@2025-07-01")
+    for path, status in (("/commune/05941@2025-07-01", 403), ("/commune/99999@-", 404)):
+        resp = client.get(path)
+        assert resp.status_code == status
+        page = resp.get_data(as_text=True)
+        assert '<span class="who" title="tinh">tinh</span>' in page, path
+        assert 'action="/logout"' in page and 'name="csrf_token"' in page

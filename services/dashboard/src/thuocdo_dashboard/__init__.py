@@ -158,7 +158,11 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         message = messages.text(key, lang, **values)
         if _wants_json(request):
             return jsonify(error=key, message=message, status=status), status
-        return render_template("error.html", message=message, status=status), status
+        try:  # the header keeps the user's name and "Đăng xuất" on an error page too
+            user = auth.current_user()
+        except Exception:  # an error page must render even if the accounts store fails
+            user = None
+        return render_template("error.html", message=message, status=status, user=user), status
 
     @app.errorhandler(CSRFError)
     def _csrf(_: CSRFError) -> Any:
