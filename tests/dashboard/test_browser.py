@@ -366,7 +366,14 @@ def test_former_district_sees_the_communes_formed_from_it(browser: Any, stack: S
     page.select_option("select[name=period]", this_year)
     with page.expect_navigation():
         page.click(".picker button")
-    assert page.locator("h1").inner_text().endswith(f"Năm {this_year}")
+    today = local_today()
+    assert (
+        page.locator("h1")
+        .inner_text()
+        .endswith(
+            f"Năm {this_year} (đến ngày {today:%d/%m})"  # the year is not over
+        )
+    )
     yearly = stack.scoring_get("index", unit="173", period=this_year)
     assert int(page.locator(".headline").get_attribute("data-n")) == yearly["n"] > 0
     page.goto(f"{stack.dashboard.url}/?period={stack.period}")

@@ -19,6 +19,7 @@ from thuocdo_dashboard import create_app as dashboard_app
 from thuocdo_dashboard.settings import Settings as DashboardSettings
 from thuocdo_scoring.aggregate import Record
 from thuocdo_shared import reference
+from thuocdo_shared.units import local_today
 
 from tests.dashboard.helpers import PASSWORD
 from tests.dashboard.helpers import SCORING_TOKEN as TOKEN
@@ -765,3 +766,17 @@ def test_an_error_page_keeps_the_user_and_logout_in_its_header(
         page = resp.get_data(as_text=True)
         assert '<span class="who" title="tinh">tinh</span>' in page, path
         assert 'action="/logout"' in page and 'name="csrf_token"' in page
+
+
+def test_a_period_not_over_says_up_to_which_day(open_page: Callable[..., str]) -> None:
+    """On the 1st of a month its page showed "Tháng 12/2026" over one day's figures,
+    like a month's. The heading of a period that has not ended names today."""
+    today = local_today()
+    month = f"{today:%Y-%m}"
+    page = open_page(f"/?unit=19&period={month}")
+    heading = page.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert heading.endswith(f"Tháng {today.month}/{today.year} (đến ngày {today:%d/%m})</small>")
+    year = open_page(f"/?unit=19&period={today.year}", lang="en")
+    assert f"{today.year} (to {today:%d/%m})</small></h1>" in year
+    over = open_page(f"/?unit=19&period={PERIOD}")
+    assert "(đến ngày" not in over.split("</h1>", 1)[0]

@@ -99,6 +99,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " that part is not shown yet.",
     ),
     "period": ("Kỳ báo cáo", "Period"),
+    "period_so_far": ("{period} (đến ngày {day})", "{period} (to {day})"),
     "period_future": (
         "Kỳ báo cáo này chưa bắt đầu (từ ngày {start}) nên chưa có phiếu đánh giá nào.",
         "This period has not begun (it starts on {start}), so there are no responses yet.",

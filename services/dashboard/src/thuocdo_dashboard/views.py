@@ -210,6 +210,16 @@ def _context(page: model.Page) -> dict[str, Any]:
         "years": [(p.label, messages.period_label(p, g.lang)) for p in years],
         "period_listed": page.period in (*months, *quarters, *years),
         "period_label": messages.period_label(page.period, g.lang),
+        # The heading's period; one not over yet says so ("đến 28/11"): on the 1st of a
+        # month its figures are a day's.
+        "period_heading": messages.text(
+            "period_so_far",
+            g.lang,
+            period=messages.period_label(page.period, g.lang),
+            day=today.strftime("%d/%m"),
+        )
+        if page.period.start <= today <= page.period.end
+        else messages.period_label(page.period, g.lang),
         # A period that has not begun has no responses: say so rather than show zeros.
         "period_future": page.period.start > today,
         "user": current_user(),
