@@ -301,3 +301,28 @@ def test_kiosks_of_an_older_state_file_are_given_their_accepts_from_day(
     assert {k.accepts_from for k in load(state)} == {"2025-07-01"}  # kept
     ensure_enrolled("thuocdo-intake", tmp_path, state, today)
     assert len(calls) == len(old)  # nothing asked twice
+
+
+def test_backfill_via_intake_says_at_once_when_intake_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """With intake away, each response was retried for about 16 s before counting as
+    failed, under a progress bar that did not move: hours of silence for a month."""
+    import socket
+
+    from thuocdo_sim.cli import main
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("THUOCDO_INTAKE_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    started = time.monotonic()
+    code = main(["backfill", "--from", "2025-08-01", "--to", "2025-08-31", "--via", "intake"])
+    assert code == 1 and time.monotonic() - started < 10
+    err = capsys.readouterr().err
+    assert err == (
+        f"thuocdo-sim: intake cannot take responses: http://127.0.0.1:{port}/healthz does not"
+        " answer (ConnectionError); start it (make up) or set THUOCDO_INTAKE_URL\n"
+    )
+    assert not (tmp_path / "sim-kiosks.json").exists()  # nothing enrolled either

@@ -20,7 +20,7 @@ from .generator import Options, generate
 from .kiosks import EnrolError, ensure_enrolled
 from .profiles import VN_TZ
 from .runner import Tally, backfill_intake, backfill_kafka, live
-from .senders import IntakeClient, KafkaSink
+from .senders import IntakeClient, KafkaSink, intake_problem
 from .settings import Settings
 
 
@@ -125,6 +125,17 @@ def _backfill(settings: Settings, seed: int, args: argparse.Namespace) -> int:
     if args.start > args.end:
         print("thuocdo-sim: --from is after --to", file=sys.stderr)
         return 2
+    if args.via == "intake":
+        # Each response would be retried for about 16 s before counting as failed: with
+        # intake away, the run sat still for hours without a word.
+        problem = intake_problem(settings.intake_url)
+        if problem is not None:
+            print(
+                f"thuocdo-sim: intake cannot take responses: {problem}; start it (make up)"
+                " or set THUOCDO_INTAKE_URL",
+                file=sys.stderr,
+            )
+            return 1
     started = time.monotonic()
     options = Options(scale=args.scale)
     responses = list(generate(seed, args.start, args.end, until=now, options=options))

@@ -182,6 +182,19 @@ class IntakeClient:
         return last
 
 
+def intake_problem(base_url: str, timeout: float = 5.0) -> str | None:
+    """Why intake at ``base_url`` cannot take responses now (its ``/healthz`` does not
+    answer 200), or None when it can."""
+    url = base_url.rstrip("/") + "/healthz"
+    try:
+        answer = requests.get(url, timeout=timeout)
+    except requests.RequestException as exc:
+        return f"{url} does not answer ({type(exc).__name__})"
+    if answer.status_code != 200:
+        return f"{url} answered HTTP {answer.status_code}"
+    return None
+
+
 def _status(answer: requests.Response) -> str:
     try:
         payload: Any = answer.json()
