@@ -693,13 +693,13 @@ def test_a_wrong_scoring_token_makes_the_dashboard_not_ready(
     assert ready.get_json()["scoring"] == "token refused (HTTP 401): check THUOCDO_SCORING_TOKEN"
 
 
-def test_a_sipas_dimension_with_few_answers_is_shown_apart_from_the_overall_index(
+def test_a_sipas_dimension_with_few_answers_counts_in_part_and_is_marked(
     scoring: Scoring, open_page: Callable[..., str]
 ) -> None:
     """Old Xã Bàn Đạt, June 2025: 40 SIPAS responses rate tc1, tt1, cc1 and kq1 all 5;
-    one of them also rates gy1 (feedback) 1. The overall index stays 100 (it was 80),
-    the feedback dimension shows its 0 % with its interval and "Mẫu nhỏ", and the page
-    says it is not counted."""
+    one of them also rates gy1 (feedback) 1. The overall index is 400 / (4 + 1/30) =
+    99.17 (it was 80), the feedback dimension shows its 0 % with its interval and "Mẫu
+    nhỏ", and the page says it counts only in part."""
     records = [
         answer(
             JUNE_10,
@@ -713,10 +713,11 @@ def test_a_sipas_dimension_with_few_answers_is_shown_apart_from_the_overall_inde
     ]
     scoring.store.apply_batch(records, {("t", 0): 100})
     page = section(open_page("/commune/05911@-?period=2025-06"), "sipas")
-    assert re.search(r"Chỉ số SIPAS chung: <strong>100,0%</strong>", page), page[:600]
+    assert re.search(r"Chỉ số SIPAS chung: <strong>99,2%</strong>", page), page[:600]
     assert (
-        '<p class="muted" data-notice="sipas-left-out">Không tính vào chỉ số chung vì có quá ít'
-        " phiếu trả lời (mẫu nhỏ): Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị.</p>"
+        '<p class="muted" data-notice="sipas-damped">Yếu tố có ít phiếu trả lời (mẫu nhỏ) chỉ'
+        " được tính một phần vào chỉ số chung, theo số phiếu: “Tiếp nhận, xử lý góp ý, phản"
+        " ánh, kiến nghị”.</p>"
     ) in page
     feedback = page.split('id="sipas-group-5">', 1)[1].split("</tr>", 1)[0]
     assert "Mẫu nhỏ</span></th>" in feedback

@@ -413,3 +413,12 @@ def test_a_commune_without_sipas_answers_is_grouped_by_its_own_satisfaction(
     groups = ReadModel(store).groups(Query(unit="19", period=parse_period("2025-08")))["groups"]
     members = [sorted(u["code"] for u in g["units"]) for g in groups]
     assert members == [["05908", "05917", "05941", "05953"], ["05923"]]
+
+
+def test_a_dimension_with_few_answers_is_mixed_with_the_communes_satisfaction() -> None:
+    from thuocdo_scoring.queries import _blend
+
+    # 0 % from one answer, in a commune 80 % satisfied: 0 * 1/30 + 80 * 29/30 = 77.33
+    assert _blend(0.0, 1, 80.0, 30) == pytest.approx(77.3333, abs=1e-4)
+    assert _blend(50.0, 30, 80.0, 30) == 50.0  # enough answers: its own
+    assert _blend(None, 0, 80.0, 30) == 80.0  # none: the commune's

@@ -230,9 +230,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " criteria; a citizen may skip some criteria), so it can differ from the"
         " satisfaction index at the top, which counts every response.",
     ),
-    "sipas_left_out": (
-        "Không tính vào chỉ số chung vì có quá ít phiếu trả lời (mẫu nhỏ): {names}.",
-        "Not counted in the overall index, with too few answers (small sample): {names}.",
+    "sipas_damped": (
+        "Yếu tố có ít phiếu trả lời (mẫu nhỏ) chỉ được tính một phần vào chỉ số chung, theo"
+        " số phiếu: {names}.",
+        "Counted in the overall index only in part, by their number of answers (small"
+        " sample): {names}.",
     ),
     "sipas_none": (
         "Kỳ này chưa có phiếu nào trả lời bộ câu hỏi SIPAS.",

@@ -596,8 +596,11 @@ def commune(
             "overall": sipas.get("overall"),
             "n": sipas.get("n"),
             "small": bool(sipas.get("small_sample")),
-            # Dimensions left out of the overall index for their small sample.
-            "left_out": [dimension_names.get(code, code) for code in sipas.get("left_out") or []],
+            # Dimensions counted at less than their weight for their small sample, each
+            # in quotes: a name has commas of its own ("Tiếp nhận, xử lý góp ý, …").
+            "damped": "; ".join(
+                f"“{dimension_names.get(code, code)}”" for code in sipas.get("damped") or []
+            ),
         }
         small = text("small_sample", lang)
         for dim in sipas.get("dimensions", []):

@@ -39,14 +39,20 @@ class DimensionOut(Schema):
     code = fields.String()
     name = fields.String()
     index = fields.Float(allow_none=True)
-    n = fields.Integer(metadata={"description": "responses that answered any of its criteria"})
+    n = fields.Integer(metadata={"description": "answers to its best-answered criterion"})
     ci_low = fields.Float(
         allow_none=True,
-        metadata={"description": "Wilson 95% bound, on the n of its least-answered criterion"},
+        metadata={"description": "Wilson 95% bound on the dimension's effective n"},
     )
     ci_high = fields.Float(allow_none=True)
-    small_sample = fields.Boolean(metadata={"description": "n below the threshold (30)"})
-    in_overall = fields.Boolean(metadata={"description": "counted in the overall index"})
+    small_sample = fields.Boolean(
+        metadata={
+            "description": "n below the small-sample threshold (THUOCDO_SCORING_SMALL_SAMPLE)"
+        }
+    )
+    overall_weight = fields.Float(
+        metadata={"description": "its share 0..1 of the overall index's weight"}
+    )
     criteria = fields.List(fields.Nested(NamedEstimateOut))
 
 
@@ -55,15 +61,16 @@ class SipasOut(Schema):
     overall = fields.Float(
         allow_none=True,
         metadata={
-            "description": "weighted mean of the dimensions with n >= 30 (of every answered"
-            " one when none has 30)"
+            "description": "mean of the dimension indices, each weight damped to n/threshold"
+            " below the small-sample threshold"
         },
     )
     small_sample = fields.Boolean(
-        metadata={"description": "n below the threshold, or only small dimensions counted"}
+        metadata={"description": "n below the threshold, or every dimension small"}
     )
-    left_out = fields.List(
-        fields.String(), metadata={"description": "answered dimensions not counted: n < 30"}
+    damped = fields.List(
+        fields.String(),
+        metadata={"description": "answered dimensions counted at less than their weight"},
     )
     dimensions = fields.List(fields.Nested(DimensionOut))
 

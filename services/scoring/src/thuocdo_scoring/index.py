@@ -109,9 +109,9 @@ class CriterionResult:
 
 @dataclass(frozen=True)
 class DimensionResult:
-    """A dimension's index with a Wilson interval taken on its least-answered
-    criterion's n (a mean of shares is at most as uncertain as its least precise
-    part); ``in_overall`` says whether the overall index counts it."""
+    """A dimension's index and its Wilson interval (on its effective n, see
+    :func:`sipas_index`); ``overall_weight`` is its share of the overall index's
+    weight (0..1, 0 when it is not counted)."""
 
     code: str
     name: str
@@ -121,27 +121,27 @@ class DimensionResult:
     ci_low: float | None = None
     ci_high: float | None = None
     small_sample: bool = False
-    in_overall: bool = False
+    overall_weight: float = 0.0
 
 
 @dataclass(frozen=True)
 class SipasResult:
-    """``overall`` = weighted mean of the dimension indices (0..100) that it counts:
-    the answered dimensions with enough answers, or every answered one when none has
-    enough. ``left_out`` = answered dimensions not counted for their small sample."""
+    """``overall`` = mean of the dimension indices (0..100) weighted by their weights,
+    each damped by its sample (see :func:`sipas_index`). ``damped`` = the answered
+    dimensions with a small sample, so counted at less than their weight."""
 
     n: int
     overall: float | None
     dimensions: tuple[DimensionResult, ...]
     small_sample: bool = False  # fewer responses than the threshold, or only small dimensions
-    left_out: tuple[str, ...] = ()
+    damped: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "overall": self.overall,
             "small_sample": self.small_sample,
-            "left_out": list(self.left_out),
+            "damped": list(self.damped),
             "dimensions": [
                 {
                     "code": d.code,
@@ -151,7 +151,7 @@ class SipasResult:
                     "ci_low": d.ci_low,
                     "ci_high": d.ci_high,
                     "small_sample": d.small_sample,
-                    "in_overall": d.in_overall,
+                    "overall_weight": d.overall_weight,
                     "criteria": [
                         {"code": c.code, "name": c.name, **c.estimate.to_dict()} for c in d.criteria
                     ],
@@ -159,6 +159,27 @@ class SipasResult:
                 for d in self.dimensions
             ],
         }
+
+
+def damped_weight(weight: float, n: int, small_sample: int = SMALL_SAMPLE) -> float:
+    """``weight`` in full from ``small_sample`` answers up, in proportion below: one
+    answer weighs 1/30 of thirty. A hard cut-off would move a mean by a whole part's
+    weight at the thirtieth answer; this moves it a thirtieth at each."""
+    if small_sample <= 1:
+        return weight
+    return weight * min(1.0, n / small_sample)
+
+
+def _effective_n(parts: list[tuple[int, float]]) -> int:
+    """The n a weighted mean of shares rests on: (sum w)^2 / sum(w^2 / n) for shares
+    from different people, at most the largest n (the criteria of a dimension are
+    answered by the same people, so their mean is no surer than its best part)."""
+    parts = [(n, w) for n, w in parts if n > 0 and w > 0]
+    if not parts:
+        return 0
+    total = sum(w for _, w in parts)
+    spread = sum(w * w / n for n, w in parts)
+    return min(max(n for n, _ in parts), round(total * total / spread))
 
 
 def sipas_index(
@@ -171,14 +192,16 @@ def sipas_index(
 ) -> SipasResult | None:
     """SIPAS indices from answers per level for each criterion.
 
-    Criterion index = % of its answers 4 or 5; dimension index = weighted mean of the
-    indices of its answered criteria; overall = weighted mean of the answered
-    dimensions with at least ``small_sample`` answers (of every answered dimension
-    when none has that many): one answer to a dimension nobody else answered must not
-    move the overall index by a fifth. ``weights`` maps a criterion or dimension code
-    to a weight that replaces the questionnaire's (a weight of 0 leaves it out).
-    Returns None when no criterion was answered. ``n_responses`` = responses that
-    answered any criterion.
+    Criterion index = % of its answers 4 or 5; dimension index = mean of the indices
+    of its answered criteria, overall = mean of the answered dimensions' indices, each
+    mean weighted by the questionnaire's weights (or ``weights``: a criterion or
+    dimension code -> weight; 0 leaves it out) damped by sample size
+    (:func:`damped_weight`; a dimension's n is that of its best-answered criterion).
+    From ``small_sample`` answers up that is the documented plain weighted mean; one
+    answer to a dimension nobody else answered no longer moves the overall index by
+    a fifth. A dimension's interval is Wilson's on its effective n
+    (:func:`_effective_n`). Returns None when no criterion was answered.
+    ``n_responses`` = responses that answered any criterion.
     """
     weights = weights or {}
     if not any(sum(lv) for lv in criteria.values()):
@@ -187,15 +210,22 @@ def sipas_index(
     for dim in sipas.dimensions:
         crits: list[CriterionResult] = []
         pairs: list[tuple[float, float]] = []
+        sizes: list[tuple[int, float]] = []
         for crit in dim.criteria:
             est = levels_estimate(criteria.get(crit.code, ZERO), small_sample)
             crits.append(CriterionResult(crit.code, crit.label.get(lang), est))
-            if est.index is not None:
-                pairs.append((100.0 * est.satisfied / est.n, weights.get(crit.code, crit.weight)))
+            weight = weights.get(crit.code, crit.weight)
+            if est.index is not None and weight > 0:
+                damped = damped_weight(weight, est.n, small_sample)
+                pairs.append((100.0 * est.satisfied / est.n, damped))
+                sizes.append((est.n, damped))
         exact = _weighted_mean(pairs)
-        dim_n = max((c.estimate.n for c in crits), default=0)
-        fewest = min((c.estimate.n for c in crits if c.estimate.n), default=0)
-        ci = wilson_share(min(max(exact / 100.0, 0.0), 1.0), fewest) if exact is not None else None
+        dim_n = max((n for n, _ in sizes), default=0)
+        ci = (
+            wilson_share(min(max(exact / 100.0, 0.0), 1.0), _effective_n(sizes))
+            if exact is not None
+            else None
+        )
         result = DimensionResult(
             dim.code,
             dim.label.get(lang),
@@ -206,16 +236,17 @@ def sipas_index(
             ci_high=_pct(ci[1]) if ci else None,
             small_sample=dim_n < small_sample,
         )
-        parts.append((result, exact, weights.get(dim.code, dim.weight)))
-    answered = [(d, x, w) for d, x, w in parts if x is not None and w > 0]
-    counted = [(d, x, w) for d, x, w in answered if not d.small_sample] or answered
-    counted_codes = {d.code for d, _, _ in counted}
+        weight = weights.get(dim.code, dim.weight)
+        parts.append((result, exact, damped_weight(weight, dim_n, small_sample)))
+    counted = [(d, x, w) for d, x, w in parts if x is not None and w > 0]
+    total = sum(w for _, _, w in counted)
+    shares = {d.code: round(w / total, 4) for d, _, w in counted} if total > 0 else {}
     return SipasResult(
         n=n_responses,
         overall=_round(_weighted_mean([(x, w) for _, x, w in counted if x is not None])),
-        dimensions=tuple(replace(d, in_overall=d.code in counted_codes) for d, _, _ in parts),
+        dimensions=tuple(replace(d, overall_weight=shares.get(d.code, 0.0)) for d, _, _ in parts),
         small_sample=n_responses < small_sample or all(d.small_sample for d, _, _ in counted),
-        left_out=tuple(d.code for d, _, _ in answered if d.code not in counted_codes),
+        damped=tuple(d.code for d, _, _ in counted if d.small_sample),
     )
 
 
@@ -249,6 +280,12 @@ def parse_weights(text: str, sipas: Sipas | None = None) -> dict[str, float]:
                 )
                 + ")"
             )
-        if all(out.get(d.code, d.weight) == 0 for d in sipas.dimensions):
-            raise ValueError("every dimension has weight 0: no overall index could be made")
+        if not any(
+            out.get(d.code, d.weight) > 0 and any(out.get(c.code, c.weight) > 0 for c in d.criteria)
+            for d in sipas.dimensions
+        ):
+            raise ValueError(
+                "no dimension is left with a weight above 0 and a criterion weighing above 0:"
+                " no overall index could be made"
+            )
     return out

@@ -423,8 +423,9 @@ class ReadModel:
     def groups(self, q: Query) -> dict[str, Any]:
         """Communes grouped by issue shares, satisfaction index and SIPAS dimension
         indices (k-means). A dimension a commune has no answer for takes the commune's
-        own satisfaction index: as 0 it put a commune whose citizens were all very
-        satisfied, in quick mode, beside one whose SIPAS answers were all 1."""
+        own satisfaction index (as 0 it put a commune whose citizens were all very
+        satisfied, in quick mode, beside one whose SIPAS answers were all 1); one with
+        few answers, a mix of the two (see _blend)."""
         parent, keys = self._scope(q)
         totals, cells = self._issue_counts(q, keys, criteria=True)
         codes = list(issues())
@@ -438,13 +439,17 @@ class ReadModel:
             # Each issue's share of the unit's responses raising it as a problem (1-3).
             shares = [cells.get((u.key, code), Counts()).unsatisfied / c.n for code in codes]
             satisfied = 100.0 * (c.levels[3] + c.levels[4]) / c.n
-            s = sipas_index(c.criteria, sipas(), c.n_sipas, self.weights)
-            dim_index = {d.code: d.index for d in s.dimensions} if s else {}
-            answered = [dim_index.get(d) for d in dims]
+            s = sipas_index(c.criteria, sipas(), c.n_sipas, self.weights, self.small_sample)
+            found = {d.code: d for d in s.dimensions} if s else {}
             vectors[u.key] = [
                 *shares,
                 satisfied,
-                *(satisfied if x is None else float(x) for x in answered),
+                *(
+                    _blend(f.index, f.n, satisfied, self.small_sample)
+                    if (f := found.get(d)) is not None
+                    else satisfied
+                    for d in dims
+                ),
             ]
             profiles[u.key] = dict(zip(codes, shares, strict=True))
         groups = _group(vectors)
@@ -466,6 +471,16 @@ class ReadModel:
                 }
             )
         return {"parent": unit_dict(parent), "period": q.period.to_dict(), "groups": out}
+
+
+def _blend(index: float | None, n: int, fallback: float, small_sample: int) -> float:
+    """A dimension's index for a commune's profile: its own from ``small_sample``
+    answers up, the commune's satisfaction index ``fallback`` without any, and in
+    between a mix by n (one answer's 0 or 100 would stand far out once scaled)."""
+    if index is None or n <= 0:
+        return fallback
+    trust = min(1.0, n / small_sample) if small_sample > 1 else 1.0
+    return trust * index + (1.0 - trust) * fallback
 
 
 def _share(issue: Counts, total: int) -> float | None:
