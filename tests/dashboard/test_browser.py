@@ -536,7 +536,7 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     header = next(csv.reader(io.StringIO(direct.body().decode("utf-8-sig"))))
     assert header[:4] == [
         "Vấn đề",
-        "Số phiếu nêu vấn đề (chọn, hoặc trong góp ý; mọi mức đánh giá, 1–5 điểm)",
+        "Số phiếu nêu vấn đề (đánh dấu, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
         "Trong đó chưa hài lòng (1–3 điểm)",
         "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) nêu vấn đề, trên tổng số phiếu của đơn vị (%)",
     ]
@@ -823,6 +823,8 @@ def test_a_page_says_when_its_session_has_ended(browser: Any, stack: Stack) -> N
     other.wait_for_url("**/login")
     banner.wait_for(state="visible", timeout=30_000)
     assert banner.inner_text().startswith("Phiên đăng nhập đã kết thúc")
+    assert "phiên đã kéo dài quá 8 tiếng" in banner.inner_text()
+    assert banner.evaluate("e => getComputedStyle(e).position") == "sticky"
     link = banner.locator("a")
     assert link.inner_text() == "Đăng nhập lại"
     assert link.get_attribute("href") == (f"/login?next=/commune/{KHA_SON}?period%3D{stack.period}")

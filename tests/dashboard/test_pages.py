@@ -198,7 +198,7 @@ def test_the_issue_columns_say_what_they_count(
     assert headings(issue, "communes") == [
         "Xã",
         "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) nêu vấn đề, trên tổng số phiếu của đơn vị (%)",
-        "Số phiếu nêu vấn đề (chọn, hoặc trong góp ý; mọi mức đánh giá, 1–5 điểm)",
+        "Số phiếu nêu vấn đề (đánh dấu, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
         "Chỉ số hài lòng của các phiếu nêu vấn đề (%)",
         "Cận dưới (%)",
         "Cận trên (%)",

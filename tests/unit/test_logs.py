@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from thuocdo_shared.logs import RepeatFilter
+from thuocdo_shared.logs import PlainFormatter, RepeatFilter
 
 
 class Clock:
@@ -37,13 +37,23 @@ def test_kafka_repeats_are_held_for_a_minute_then_counted() -> None:
     clock.now += 24.1  # 60.1 s after the first
     r = record("kafka.net.manager", template, "bootstrap-0", "ECONNREFUSED", 1.5)
     assert f.filter(r)
+    # The count goes beside the record (other handlers see its message untouched),
+    # and the formatter adds it.
     assert r.getMessage() == (
         "Bootstrap connection to bootstrap-0 failed: ECONNREFUSED (backoff 1.50 secs)"
-        " [and 39 more like this in 60 s]"
+    )
+    assert (getattr(r, "held_back", None), getattr(r, "held_for", None)) == (39, 60)
+    assert (
+        PlainFormatter()
+        .format(r)
+        .endswith(
+            " WARNING kafka.net.manager Bootstrap connection to bootstrap-0 failed: ECONNREFUSED"
+            " (backoff 1.50 secs) [and 39 more like this in 60 s]"
+        )
     )
     # The count starts again from there.
     clock.now += 1
-    assert not f.filter(record("kafka.net.manager", template, "bootstrap-0", "x", 1.0))
+    assert not f.filter(record("kafka.net.manager", template, "bootstrap-0", "ECONNREFUSED", 1.0))
 
 
 def test_kinds_are_told_apart_by_logger_level_and_words() -> None:
@@ -56,6 +66,10 @@ def test_kinds_are_told_apart_by_logger_level_and_words() -> None:
     # An f-string message from kafka-python differs only in its numbers: one kind.
     assert f.filter(record("kafka.net.manager", "Bootstrap attempt failed (backoff 0.80 secs)"))
     assert not f.filter(record("kafka.net.manager", "Bootstrap attempt failed (backoff 1.20 secs)"))
+    # The same words about another broker, or another page, are another kind.
+    assert f.filter(record("kafka.conn", "Connection error to %s", "broker-a"))
+    assert f.filter(record("kafka.conn", "Connection error to %s", "broker-b"))
+    assert not f.filter(record("kafka.conn", "Connection error to %s", "broker-a"))
 
 
 def test_other_loggers_pass_unless_their_record_says_it_repeats() -> None:

@@ -78,6 +78,9 @@ def test_fallbacks() -> None:
     same = fit_prior([(5, 10), (10, 20), (1, 2)])
     assert same.alpha + same.beta == pytest.approx(1000.0)
     assert same.posterior_mean(2, 2) == pytest.approx(502 / 1002, abs=1e-4)
+    # One answer per unit says nothing of the spread between units: the weak prior.
+    ones = fit_prior([(1, 1), (0, 1), (1, 1), (1, 1)])
+    assert (ones.alpha, ones.beta) == pytest.approx((1.5, 0.5))
     # Units wider apart than any beta with a strength of 1 or more: the weakest prior.
     wide = fit_prior([(0, 10), (10, 10), (0, 10), (10, 10)])
     assert wide.alpha + wide.beta == pytest.approx(1.0)

@@ -28,7 +28,11 @@ class RepeatFilter(logging.Filter):
 
     It acts on records of the ``kafka`` loggers, and on others logged with
     ``extra={"repeating": True}`` (a loop that retries and says so each time). A kind
-    is the logger, the level and the message with its numbers left out.
+    is the logger, the level and the message as written with its numbers left out
+    (another broker's address or another page is another kind). The count held back
+    goes on the next record of its kind let through, as ``held_back`` and
+    ``held_for`` (seconds), which the formatters add; the record's message is not
+    touched, for other handlers. Repeats that stop are not reported afterwards.
     """
 
     def __init__(
@@ -56,7 +60,11 @@ class RepeatFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._applies(record):
             return True
-        kind = (record.name, record.levelno, _NUMBERS.sub("#", str(record.msg)))
+        try:
+            words = record.getMessage()
+        except Exception:  # a bad format: logging reports it itself
+            words = str(record.msg)
+        kind = (record.name, record.levelno, _NUMBERS.sub("#", words))
         now = self.clock()
         with self._lock:
             seen = self._kinds.get(kind)
@@ -67,11 +75,29 @@ class RepeatFilter(logging.Filter):
                 self._kinds = {k: v for k, v in self._kinds.items() if now - v[0] < self.interval}
             self._kinds[kind] = [now, 0]
         held = int(seen[1]) if seen is not None else 0
-        if held:
-            since = round(now - seen[0]) if seen is not None else 0
-            record.msg = f"{record.getMessage()} [and {held} more like this in {since} s]"
-            record.args = None
+        if held and seen is not None:
+            record.held_back = held
+            record.held_for = round(now - seen[0])
         return True
+
+
+def held_note(record: logging.LogRecord) -> str:
+    """ " [and N more like this in S s]" for a record :class:`RepeatFilter` let through
+    after holding others of its kind back; "" otherwise."""
+    held = getattr(record, "held_back", 0)
+    if not held:
+        return ""
+    return f" [and {held} more like this in {getattr(record, 'held_for', 0)} s]"
+
+
+class PlainFormatter(logging.Formatter):
+    """``PLAIN_FORMAT`` and the held-back note."""
+
+    def __init__(self) -> None:
+        super().__init__(PLAIN_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return super().formatMessage(record) + held_note(record)
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -89,7 +115,7 @@ def setup(*packages: str, formatter: logging.Formatter | None = None) -> None:
     root = logging.getLogger()
     if not any(getattr(h, "_thuocdo", False) for h in root.handlers):
         handler = _StderrHandler()
-        handler.setFormatter(formatter or logging.Formatter(PLAIN_FORMAT))
+        handler.setFormatter(formatter or PlainFormatter())
         handler.addFilter(RepeatFilter())
         handler._thuocdo = True  # type: ignore[attr-defined]
         root.addHandler(handler)

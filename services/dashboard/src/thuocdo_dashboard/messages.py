@@ -30,10 +30,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "password": ("Mật khẩu", "Password"),
     "login_button": ("Đăng nhập", "Log in"),
     "session_ended": (
-        "Phiên đăng nhập đã kết thúc (đã đăng xuất ở thẻ khác, tài khoản bị khóa hoặc đã quá"
-        " 8 giờ). Số liệu trên trang này không còn được cập nhật.",
-        "Your session has ended (logged out in another tab, account disabled, or 8 hours"
-        " passed). The figures on this page are no longer updated.",
+        "Phiên đăng nhập đã kết thúc (đã đăng xuất ở thẻ khác, tài khoản bị vô hiệu hóa hoặc"
+        " phiên đã kéo dài quá {hours} tiếng). Số liệu trên trang này không còn được cập nhật.",
+        "Your session has ended (logged out in another tab, account disabled, or the session"
+        " passed {hours} hours). The figures on this page are no longer updated.",
     ),
     "login_again": ("Đăng nhập lại", "Log in again"),
     "login_stale": (
@@ -271,7 +271,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # 4-5 it is praise); "share" only the 1-3 ones, as a % of all the commune's
     # responses. Each heading says which.
     "count": (
-        "Số phiếu nêu vấn đề (chọn, hoặc trong góp ý; mọi mức đánh giá, 1–5 điểm)",
+        "Số phiếu nêu vấn đề (đánh dấu, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
         "Responses that raised the issue (ticked, or in a comment; any rating, 1–5)",
     ),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),

@@ -28,6 +28,10 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             out.update(fields)
+        held = getattr(record, "held_back", 0)  # see thuocdo_shared.logs.RepeatFilter
+        if held:
+            out["held_back"] = held
+            out["held_for_s"] = getattr(record, "held_for", 0)
         if record.exc_info and record.exc_info[0] is not None:
             out["exc"] = record.exc_info[0].__name__
         return json.dumps(out, ensure_ascii=False, default=str)

@@ -145,8 +145,9 @@ def units(args: dict[str, Any]) -> ResponseReturnValue:
 @blp.response(200, api_schemas.IssuesOut)
 @blp.arguments(UnitQuery, location="query", error_status_code=400)
 def issues(args: dict[str, Any]) -> ResponseReturnValue:
-    """Per issue: responses that ticked it, those rated 1-3 (complaints), the share of
-    complaints among all responses, and the index among those that ticked it."""
+    """Per issue: responses that raised it (ticked it, or their comment was classified
+    under it), those rated 1-3 (complaints), the share of complaints among all
+    responses, and the index among those that raised it."""
     return _run(_model().issues, _query(args))
 
 

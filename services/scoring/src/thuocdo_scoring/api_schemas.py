@@ -132,7 +132,11 @@ class UnitsOut(Schema):
 
 
 class IssueRowOut(NamedEstimateOut):
-    count = fields.Integer(metadata={"description": "responses that ticked it (any rating)"})
+    count = fields.Integer(
+        metadata={
+            "description": "responses that raised it: ticked, or comment classified (any rating)"
+        }
+    )
     complaints = fields.Integer(
         metadata={"description": "of those, rated 1-3: the issue raised as a problem"}
     )

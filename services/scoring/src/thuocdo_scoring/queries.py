@@ -286,7 +286,7 @@ class ReadModel:
     def _issue_counts(
         self, q: Query, keys: list[Unit], criteria: bool = False
     ) -> tuple[dict[tuple[Any, ...], Counts], dict[tuple[Any, ...], Counts]]:
-        """Per unit: all its responses, and those that ticked each issue (any rating)."""
+        """Per unit: all its responses, and those that raised each issue (any rating)."""
         totals = self.store.sum_rows(
             self._filters(q, keys, issue=""), ("unit_key",), criteria=criteria
         )
@@ -485,7 +485,8 @@ def _blend(index: float | None, n: int, fallback: float, small_sample: int) -> f
 
 def _share(issue: Counts, total: int) -> float | None:
     """% of a unit's ``total`` responses that raised the issue as a problem (rated 1-3
-    and ticked it); a tick on a 4-5 answer is praise and is not counted. None without
+    and raised it: ticked, or in a comment classified under it); raised with a 4-5
+    answer it is praise and is not counted. None without
     a response: no share at all, not 0 %."""
     return round(100 * issue.unsatisfied / total, 2) if total else None
 

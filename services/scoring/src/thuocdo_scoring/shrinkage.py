@@ -12,6 +12,7 @@ answers is pulled strongly towards the mean, one with 300 barely moves.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,17 +53,25 @@ def fit_prior(counts: Sequence[tuple[int, int]]) -> BetaPrior:
     """Fit a Beta prior to ``(successes, n)`` pairs by maximum likelihood.
 
     Units with ``n == 0`` are ignored. Fallbacks (so ranking never crashes or lets a
-    tiny unit dominate): no data at all -> Beta(1, 1); fewer than 3 units -> a weak
-    prior of strength 2 at their pooled share. The strength alpha + beta is kept
-    within [1, 1000] (units no more spread than sampling noise make it 1000) and the
-    mean within [0.001, 0.999], so both parameters stay positive.
+    tiny unit dominate): no data at all -> Beta(1, 1); fewer than 3 units, or one
+    answer each -> a weak prior of strength 2 at their pooled share. The strength
+    alpha + beta is kept within [1, 1000] (units no more spread than sampling noise
+    make it 1000) and the mean within [0.001, 0.999], so both parameters stay positive.
     """
-    data = [(s, n) for s, n in counts if n > 0]
+    return _fit(tuple(sorted((s, n) for s, n in counts if n > 0)))
+
+
+@functools.lru_cache(maxsize=256)
+def _fit(data: tuple[tuple[int, int], ...]) -> BetaPrior:
+    """:func:`fit_prior` of the units with answers, sorted: the same counts (a page
+    refreshed, the CSV of the ranking shown) are fitted once."""
     if not data:
         return BetaPrior(1.0, 1.0)
     pooled = sum(s for s, _ in data) / sum(n for _, n in data)
     pooled = min(max(pooled, MIN_MEAN), MAX_MEAN)
-    if len(data) < MIN_UNITS:
+    # With one answer per unit the spread between units cannot be told from chance:
+    # any strength is as likely (the optimiser would return where it started).
+    if len(data) < MIN_UNITS or all(n == 1 for _, n in data):
         return BetaPrior(alpha=pooled * FALLBACK_STRENGTH, beta=(1 - pooled) * FALLBACK_STRENGTH)
 
     def negative(x: np.ndarray) -> float:

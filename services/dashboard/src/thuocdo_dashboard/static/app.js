@@ -5,8 +5,12 @@
   "use strict";
   // Back and Forward show a page as it was left (or with its fields restored): a
   // menu changed before leaving would name another period or rating than the page's
-  // figures. Each filter form goes back to what the server marked as chosen.
-  window.addEventListener("pageshow", function () {
+  // figures. Each filter form goes back to what the server marked as chosen; only
+  // then, not on a first load (a choice made while a slow page loads is kept).
+  window.addEventListener("pageshow", function (ev) {
+    var nav = window.performance && performance.getEntriesByType ?
+      performance.getEntriesByType("navigation")[0] : null;
+    if (!ev.persisted && !(nav && nav.type === "back_forward")) { return; }
     var forms = document.querySelectorAll("form[method=get]");
     for (var i = 0; i < forms.length; i++) { forms[i].reset(); }
   });
@@ -201,6 +205,13 @@
           if (data.status && data.status.down) { banner.textContent = data.status.text; banner.hidden = false; }
           else { banner.hidden = true; banner.textContent = ""; }
         }
+        if (ended) {  // logged in again (another tab): the figures move again
+          ended = false;
+          var gone = document.getElementById("session-ended");
+          if (gone) { gone.hidden = true; }
+          if (live) { delete live.dataset.stale; }
+          if (!source) { connect(); }
+        }
         drawTrend(data.trend);
         markScrolling();
         markUpdated();
@@ -229,6 +240,7 @@
   function sessionEnded() {
     if (ended) { return; }
     ended = true;
+    // Sticky (app.css): whoever reads further down sees it at the top of the window.
     var banner = document.getElementById("session-ended");
     if (banner) { banner.hidden = false; }
     var stamp = document.getElementById("updated-at");
@@ -236,8 +248,10 @@
     if (live) { live.dataset.state = "off"; live.dataset.stale = "1"; }
   }
 
+  var source = null;  // the live stream; null once refused for a session ended
   function connect() {
-    var source = new EventSource("/events");
+    source = new EventSource("/events");
+    var mine = source;
     source.addEventListener("hello", function (ev) {
       var info = {};
       try { info = JSON.parse(ev.data); } catch (e) { info = {}; }
@@ -246,12 +260,16 @@
     source.addEventListener("update", function () { refresh(); });
     source.onerror = function () {
       if (live) { live.dataset.state = "off"; }
-      // A dropped connection is retried by the browser; a refused one (401, 503)
-      // closes the stream for good: ask the page's JSON why, then say so or retry.
-      if (source.readyState !== EventSource.CLOSED) { return; }
+      // A dropped connection is retried by the browser; a refused one (401; any
+      // other answer than an event stream) closes it for good: ask the page's JSON
+      // why, then say so or retry.
+      if (mine.readyState !== EventSource.CLOSED) { return; }
       fetch(api, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
         .then(function (r) {
-          if (r.status === 401) { sessionEnded(); } else { setTimeout(connect, 30000); }
+          if (r.status === 401) {
+            if (source === mine) { source = null; }
+            sessionEnded();
+          } else { setTimeout(connect, 30000); }
         }, function () { setTimeout(connect, 30000); });
     };
   }
