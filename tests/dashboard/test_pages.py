@@ -648,6 +648,23 @@ def test_an_excel_file_says_what_it_covers(scoring: Scoring, tmp_path: Path) -> 
     assert about_en["Period"] == "Aug 2025" and about_en["Field"] == "All fields"
 
 
+def test_an_excel_file_made_from_kept_figures_says_so(scoring: Scoring, tmp_path: Path) -> None:
+    """With scoring away, a file is made from the last figures kept, as the page shows
+    them under its banner; the file said nothing of it, and was forwarded as current."""
+    scoring.store.note_consumer(dt.datetime.now(dt.UTC), 0, 0)  # figures moving
+    client = signed_in(scoring, tmp_path)
+    path = f"/xlsx/overview/ranking.xlsx?period={PERIOD}"
+    _, fresh = _about(client, path)
+    assert "Lưu ý về số liệu" not in fresh
+    scoring.failing = {"/api/v1/units"}
+    _, kept = _about(client, path)
+    note = kept["Lưu ý về số liệu"]
+    assert note.startswith(
+        "Không kết nối được hệ thống tính chỉ số; số liệu hiển thị cập nhật lúc "
+    ), note
+    assert list(kept)[-2:] == ["Lưu ý về số liệu", "Xem trên trang"]
+
+
 def _dashboard(scoring: Scoring, data_dir: Path, url: str, token: str) -> FlaskClient:
     settings = DashboardSettings(
         secret_key="k" * 32,

@@ -261,6 +261,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "file_about": ("Thông tin", "About"),
     "file_table": ("Bảng", "Table"),
     "file_made": ("Tạo tệp lúc", "File made at"),
+    "file_status": ("Lưu ý về số liệu", "About the figures"),
     "file_page": ("Xem trên trang", "On the page"),
     "issues": ("Vấn đề người dân nêu", "Issues raised"),
     "issue": ("Vấn đề", "Issue"),

@@ -431,6 +431,11 @@ def _about(page: model.Page, found: model.Table, chosen: dict[str, Any]) -> list
     if "issue" in chosen:
         lines.append((t("issue_or_praise"), reference.issues()[chosen["issue"]].label.get(lang)))
     lines.append((t("file_made"), messages.local_time(dt.datetime.now(dt.UTC))))
+    # Made from the last figures kept while scoring does not answer (or while they
+    # stopped moving): the file says so, as the page's banner does.
+    status = _status_text(page)
+    if status:
+        lines.append((t("file_status"), status))
     lines.append((t("file_page"), _page_url(page)))
     return lines
 
