@@ -25,7 +25,7 @@ from functools import cached_property
 from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
-from kafka.errors import MessageSizeTooLargeError, RecordListTooLargeError
+from kafka.errors import KafkaError, MessageSizeTooLargeError, RecordListTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from thuocdo_shared import logs as shared_logs
 from thuocdo_shared.config import KafkaSettings
@@ -43,6 +43,12 @@ log = logging.getLogger(__name__)
 # How often the consumer writes its heartbeat (last good poll, lag) into the store,
 # where the read API and the dashboard see whether the figures still move.
 HEARTBEAT_S = 5.0
+CONNECT_RETRY_S = 5  # seconds between tries of a broker that does not answer at start
+
+
+class Stopped(Exception):
+    """Asked to stop before Kafka answered (see ScoringConsumer._connect)."""
+
 
 # How far a response's submitted_at may lie after its record's Kafka timestamp. Looser
 # than intake's own check (10 minutes after it received the response, which is before
@@ -465,11 +471,16 @@ class SeekToStore(ConsumerRebalanceListener):  # type: ignore[misc]
 class ScoringConsumer:
     """The loop: poll -> decode -> DLQ -> apply -> commit -> publish update."""
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store | None = None,
+        stopping: threading.Event | None = None,
+    ) -> None:
         self.settings = settings
+        self.stopping = stopping or threading.Event()
         self.store = store or SqliteStore(settings.store_path)
         self.model = load_model() if settings.classify else None
-        self.stopping = threading.Event()
         extra: dict[str, Any] = {
             "max_poll_records": settings.max_poll_records,
             "session_timeout_ms": settings.session_timeout_ms,
@@ -477,19 +488,46 @@ class ScoringConsumer:
         }
         if settings.instance_id:
             extra["group_instance_id"] = settings.instance_id
-        self.consumer = make_consumer(settings.kafka, settings.group_id, **extra)
-        forget_stale_offsets(self.consumer, self.store, settings.kafka.responses_topic)
-        self.consumer.subscribe(
-            [settings.kafka.responses_topic], listener=SeekToStore(self.consumer, self.store)
-        )
-        self.producer: KafkaProducer = make_producer(settings.kafka, linger_ms=5)
+        self.consumer, self.producer = self._connect(extra)
         # Sources already in the DLQ: written before a crash (read back now), or by a
         # batch of this process that failed after its DLQ write and is being retried.
         self._dead_sources = dead_lettered_sources(settings.kafka, self.store)
         self.applied = 0
         self.retry_delay_s = 1.0
+        self._lag_failed = False  # the broker stopped answering the lag query
         self._beat_at = float("-inf")  # monotonic time of the last heartbeat
         self._dead_since_beat = 0
+
+    def _connect(self, extra: dict[str, Any]) -> tuple[KafkaConsumer, KafkaProducer]:
+        """The consumer (subscribed) and the DLQ/update producer. A broker that does not
+        answer at start is waited for, said once a minute: the consumer used to die
+        with a traceback, and nothing started it again when Kafka came back."""
+        settings = self.settings
+        while True:
+            consumer: KafkaConsumer | None = None
+            try:
+                consumer = make_consumer(settings.kafka, settings.group_id, **extra)
+                forget_stale_offsets(consumer, self.store, settings.kafka.responses_topic)
+                consumer.subscribe(
+                    [settings.kafka.responses_topic], listener=SeekToStore(consumer, self.store)
+                )
+                producer: KafkaProducer = make_producer(settings.kafka, linger_ms=5)
+            except KafkaError as exc:
+                if consumer is not None:
+                    consumer.close(autocommit=False)
+                log.warning(
+                    "Kafka at %s does not answer (%s); trying again every %d s",
+                    settings.kafka.bootstrap_servers,
+                    type(exc).__name__,
+                    CONNECT_RETRY_S,
+                    extra={"repeating": True},
+                )
+                if self.stopping.wait(CONNECT_RETRY_S):
+                    self.store.close()
+                    raise Stopped("stopped before Kafka answered") from None
+                continue
+            log.info("connected to Kafka at %s", settings.kafka.bootstrap_servers)
+            return consumer, producer
 
     def step(self, timeout_ms: int = 500) -> int:
         """One poll and its batch; returns the number of new responses applied."""
@@ -623,12 +661,16 @@ class ScoringConsumer:
             unread = [tp for tp, offset in stored.items() if offset is None]
             starts = self.consumer.beginning_offsets(unread, timeout_ms=2000) if unread else {}
         except Exception as exc:
-            log.info("lag unknown (no heartbeat): %s", exc)
+            log.warning("lag unknown (no heartbeat): %s", exc, extra={"repeating": True})
+            self._lag_failed = True
             return None
         behind = 0
         for tp, end in ends.items():
             done = stored.get(tp)
             behind += max(0, end - (done if done is not None else int(starts.get(tp, 0))))
+        if self._lag_failed:  # the operator reads when it healed, not only when it broke
+            self._lag_failed = False
+            log.info("Kafka answers again (%d records to count)", behind)
         return behind
 
     def _commit_to_kafka(self, offsets: Mapping[tuple[str, int], int]) -> None:
@@ -704,14 +746,20 @@ def main(settings: Settings | None = None) -> int:
     """Run the consumer until SIGTERM or SIGINT; returns the exit code."""
     shared_logs.setup("thuocdo_scoring")
     settings = settings or Settings.from_env()
-    consumer = ScoringConsumer(settings)
+    stopping = threading.Event()
 
     def _stop(signum: int, _frame: Any) -> None:
         log.info("signal %s: stopping after the current batch", signum)
-        consumer.stop()
+        stopping.set()
 
+    # Before connecting: a stop while Kafka is awaited ends the wait.
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    try:
+        consumer = ScoringConsumer(settings, stopping=stopping)
+    except Stopped as exc:
+        log.info("%s", exc)
+        return 0
     log.info(
         "consuming %s as group %s into %s (comment model: %s)",
         settings.kafka.responses_topic,
