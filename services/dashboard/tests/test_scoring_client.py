@@ -78,3 +78,30 @@ def test_citizens_words_are_kept_as_last_good_for_a_day_at_most(tmp_path: Path) 
     fresh = dt.datetime.now(dt.UTC)
     client._remember(query("themes", unit=unit, period=period), Fetched({"themes": []}, fresh))
     assert client.themes(unit, period).stale
+
+
+def test_the_log_says_when_scoring_answers_again(caplog: pytest.LogCaptureFixture) -> None:
+    """An operator read "scoring unavailable" lines, never when it healed (and the
+    line did not say which address failed)."""
+    from tests.dashboard.helpers import serve_in_thread
+
+    answers = {"up": False}
+
+    def wsgi(environ: dict[str, object], start_response: object) -> list[bytes]:
+        status = "200 OK" if answers["up"] else "503 Service Unavailable"
+        start_response(status, [("Content-Type", "application/json")])  # type: ignore[operator]
+        return [b'{"n": 1}']
+
+    caplog.set_level("INFO", logger="thuocdo_dashboard.scoring_client")
+    with serve_in_thread(wsgi) as url:
+        client = ScoringClient(url, "t", timeout=2)
+        with pytest.raises(ScoringUnavailable):
+            client.index("05953@2025-07-01", "2025-07")
+        answers["up"] = True
+        assert client.index("05953@2025-07-01", "2025-07").data == {"n": 1}
+        client.index("05953@2025-07-01", "2025-07")  # said once, not at every answer
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("thuocdo_dashboard")]
+    assert lines == [
+        f"scoring unavailable for index at {url}: HTTP 503",
+        f"scoring answers again at {url}",
+    ]

@@ -183,13 +183,18 @@ class UpdateListener(threading.Thread):
         return consumer
 
     def run(self) -> None:
+        failed = False
         while not self.hub.closing.is_set():
             try:
                 consumer = self._consumer()
             except Exception as exc:
                 log.warning("updates listener cannot start: %s", exc, extra={"repeating": True})
+                failed = True
                 time.sleep(2)
                 continue
+            if failed:  # the log says when it healed, not only when it broke
+                log.info("updates listener connected again")
+                failed = False
             self.ready.set()
             try:
                 while not self.hub.closing.is_set():
@@ -201,6 +206,7 @@ class UpdateListener(threading.Thread):
                 log.warning(
                     "updates listener failed, restarting: %s", exc, extra={"repeating": True}
                 )
+                failed = True
                 time.sleep(1)
             finally:
                 try:

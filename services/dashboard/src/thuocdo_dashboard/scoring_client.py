@@ -107,6 +107,7 @@ class ScoringClient:
         self._local = threading.local()
         self._store_path = store_path
         self._in_flight: dict[tuple[str, tuple[tuple[str, str], ...]], threading.Event] = {}
+        self._failing = False  # the last call found scoring unavailable (see _fetch)
         if store_path is not None:
             store_path.parent.mkdir(parents=True, exist_ok=True)
             # Its own connection: the per-thread ones are opened where they are used.
@@ -257,6 +258,9 @@ class ScoringClient:
                     reason = "answer is not JSON"
                 else:
                     SCORING_CALLS.labels("ok").inc()
+                    if self._failing:  # the log says when it healed, not only when it broke
+                        self._failing = False
+                        log.info("scoring answers again at %s", self.base_url)
                     fetched = Fetched(data, dt.datetime.now(dt.UTC))
                     if remember:
                         self._remember(key, fetched)
@@ -276,7 +280,14 @@ class ScoringClient:
             else:
                 reason = f"HTTP {resp.status_code}"
         SCORING_CALLS.labels("unavailable").inc()
-        log.warning("scoring unavailable for %s: %s", path, reason, extra={"repeating": True})
+        self._failing = True
+        log.warning(
+            "scoring unavailable for %s at %s: %s",
+            path,
+            self.base_url,
+            reason,
+            extra={"repeating": True},
+        )
         stale = self._last_good(key)
         if stale is None:
             raise ScoringUnavailable(reason)

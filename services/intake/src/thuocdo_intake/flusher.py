@@ -123,7 +123,15 @@ class Flusher:
             metrics.SPOOL_DEPTH.set(max(0, depth - len(acked)))
             log.info(
                 "flushed spooled responses",
-                extra={"fields": {"event": "flushed", "count": len(acked), "depth": depth}},
+                # "left": what waits after this round ("depth", read before it, could
+                # be smaller than the count and read as still waiting).
+                extra={
+                    "fields": {
+                        "event": "flushed",
+                        "count": len(acked),
+                        "left": max(0, depth - len(acked)),
+                    }
+                },
             )
         if failed:
             self.producer.reset()

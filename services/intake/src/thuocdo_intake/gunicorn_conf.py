@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 # The path without the query string: an enrolment link must never land in a log.
-access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
+# With its time, like every other line of the log.
+access_log_format = '%(t)s %(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
 
 
 def child_exit(server: Any, worker: Any) -> None:
