@@ -6,6 +6,7 @@ and the table must look as it did (a screenshot is kept)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from tests.dashboard.scoring_api import PERIOD, PHU_BINH, Scoring
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def dashboard_url(scoring: Scoring, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def _served(scoring: Scoring, tmp_path: Path, user: str = "tinh") -> Iterator[str]:
+    """The dashboard over ``scoring``, with ``user`` a district user of province 19."""
     settings = Settings(
         secret_key="k" * 32,
         data_dir=tmp_path / "dashboard",
@@ -30,8 +32,14 @@ def dashboard_url(scoring: Scoring, tmp_path: Path) -> Iterator[str]:
         scoring_token=TOKEN,
     )
     app = create_app(settings)
-    app.extensions["thuocdo_accounts"].add("tinh", "district", "19", PASSWORD)
+    app.extensions["thuocdo_accounts"].add(user, "district", "19", PASSWORD)
     with serve_in_thread(app) as url:
+        yield url
+
+
+@pytest.fixture
+def dashboard_url(scoring: Scoring, tmp_path: Path) -> Iterator[str]:
+    with _served(scoring, tmp_path) as url:
         yield url
 
 
@@ -102,15 +110,7 @@ def test_a_long_account_name_leaves_logout_on_a_phone_screen(
     a 390 px page 539 px wide, with "Đăng xuất" at x = 503, off the screen."""
     name = "canbovanphonguybannhandanxakhasontinhthainguyenhuyenphubin"
     assert len(name) == 58
-    settings = Settings(
-        secret_key="k" * 32,
-        data_dir=tmp_path / "dashboard",
-        scoring_url=scoring.url,
-        scoring_token=TOKEN,
-    )
-    app = create_app(settings)
-    app.extensions["thuocdo_accounts"].add(name, "district", "19", PASSWORD)
-    with serve_in_thread(app) as url:
+    with _served(scoring, tmp_path, name) as url:
         page = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
         page.goto(f"{url}/login")
         page.fill('input[name="name"]', name)

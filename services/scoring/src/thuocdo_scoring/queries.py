@@ -19,7 +19,7 @@ from thuocdo_shared.units import Unit, UnitRegistry, registry
 from .aggregate import Counts
 from .aggregate import total as sum_counts
 from .classifier import IssueModel, load_model
-from .index import levels_estimate, mean_100, mean_score, sipas_index
+from .index import damped_weight, levels_estimate, mean_100, mean_score, sipas_index
 from .periods import Period, buckets
 from .shrinkage import fit_prior
 from .store import ConsumerState, Filters, Store
@@ -479,7 +479,7 @@ def _blend(index: float | None, n: int, fallback: float, small_sample: int) -> f
     between a mix by n (one answer's 0 or 100 would stand far out once scaled)."""
     if index is None or n <= 0:
         return fallback
-    trust = min(1.0, n / small_sample) if small_sample > 1 else 1.0
+    trust = damped_weight(1.0, n, small_sample)  # the index's own weight rule
     return trust * index + (1.0 - trust) * fallback
 
 

@@ -40,12 +40,10 @@ class BetaPrior:
         return (successes + self.alpha) / (n + self.alpha + self.beta)
 
 
-def log_likelihood(counts: Sequence[tuple[int, int]], mean: float, strength: float) -> float:
-    """Beta-binomial log-likelihood of ``(successes, n)`` pairs, without the binomial
-    coefficients (they do not depend on the prior)."""
+def log_likelihood(s: np.ndarray, n: np.ndarray, mean: float, strength: float) -> float:
+    """Beta-binomial log-likelihood of successes ``s`` out of ``n`` (arrays, one entry
+    per unit), without the binomial coefficients (they do not depend on the prior)."""
     a, b = mean * strength, (1.0 - mean) * strength
-    s = np.asarray([c[0] for c in counts], dtype=float)
-    n = np.asarray([c[1] for c in counts], dtype=float)
     return float(np.sum(betaln(s + a, n - s + b) - betaln(a, b)))
 
 
@@ -74,9 +72,13 @@ def _fit(data: tuple[tuple[int, int], ...]) -> BetaPrior:
     if len(data) < MIN_UNITS or all(n == 1 for _, n in data):
         return BetaPrior(alpha=pooled * FALLBACK_STRENGTH, beta=(1 - pooled) * FALLBACK_STRENGTH)
 
+    # Made once: the optimiser evaluates the likelihood a hundred times or so.
+    s = np.asarray([c[0] for c in data], dtype=float)
+    n = np.asarray([c[1] for c in data], dtype=float)
+
     def negative(x: np.ndarray) -> float:
         mean = 1.0 / (1.0 + math.exp(-float(x[0])))
-        return -log_likelihood(data, mean, math.exp(float(x[1])))
+        return -log_likelihood(s, n, mean, math.exp(float(x[1])))
 
     logit = math.log(pooled / (1 - pooled))
     bounds = [
