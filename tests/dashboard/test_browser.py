@@ -730,16 +730,16 @@ def test_comments_being_read_are_not_moved_under_the_reader(browser: Any, stack:
 def test_a_stopped_consumer_is_said_on_the_page(browser: Any, stack: Stack) -> None:
     """Runs second to last: it stops scoring's consumer for good. The API still
     answers with the figures as they were; the page must say they stopped moving
-    (the dashboard here calls figures stale after 15 s without a heartbeat)."""
-    stack.consumer.stop()
-    stopped = dt.datetime.now(VN)
+    (the dashboard here calls figures stale after 15 s without a heartbeat). A page
+    left open says it too, without a reload: no update event comes any more, and it
+    asks for its figures every 7.5 s (half the limit) when none came."""
     page = _login(browser, stack, "kha-son")
     banner = page.locator("#scoring-status")
-    for _ in range(40):
-        page.reload()
-        if banner.is_visible():
-            break
-        page.wait_for_timeout(1000)
+    assert not banner.is_visible()
+    assert page.locator("#main").get_attribute("data-recheck") == "7500"
+    stack.consumer.stop()
+    stopped = dt.datetime.now(VN)
+    banner.wait_for(state="visible", timeout=60_000)
     text = banner.inner_text()
     assert text.startswith("Số liệu đã ngừng cập nhật từ lúc ")
     assert "Vui lòng báo cho quản trị viên hệ thống" in text

@@ -226,9 +226,18 @@ def _context(page: model.Page) -> dict[str, Any]:
         "scope": current_scope(),
         "args": _page_args(),
         "threshold": current_app.extensions["thuocdo_settings"].alert_threshold,
+        "recheck_ms": recheck_ms(current_app.extensions["thuocdo_settings"].stale_after),
         "fields_ref": [(c, f.label.get(g.lang)) for c, f in reference.fields().items()],
         "issues_ref": [(c, i.label.get(g.lang)) for c, i in reference.issues().items()],
     }
+
+
+def recheck_ms(stale_after: float) -> int:
+    """How often (ms) an open page with no update asks for its figures anyway: updates
+    stop when Kafka or scoring's consumer does, and the page must then say that its
+    figures stopped moving (at most this long after it becomes true), not go on
+    showing them as current. Half the staleness limit, between 5 s and 60 s."""
+    return int(min(60.0, max(5.0, stale_after / 2)) * 1000)
 
 
 def _render(template: str, page: model.Page) -> str:

@@ -185,10 +185,11 @@
     el.insertBefore(bar, el.firstChild);
   }
 
-  var inFlight = false, again = false;
+  var inFlight = false, again = false, asked = Date.now();
   function refresh() {
     if (inFlight) { again = true; return; }
     inFlight = true;
+    asked = Date.now();
     fetch(api, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (r) {
         if (r.status === 401) { sessionEnded(); }
@@ -231,6 +232,19 @@
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () { drawTrend(latest); markScrolling(); }, 150);
   });
+
+  // Updates stop coming when Kafka or scoring's consumer stops, and so would the
+  // page's: with no update for a while (data-recheck ms) it asks for its figures
+  // anyway, so that the banner says they stopped moving. A hidden tab asks when it
+  // is shown again.
+  var recheck = Number(main.dataset.recheck) || 0;
+  function recheckIfQuiet() {
+    if (recheck && !document.hidden && Date.now() - asked >= recheck) { refresh(); }
+  }
+  if (recheck) {
+    setInterval(recheckIfQuiet, Math.min(recheck, 5000));
+    document.addEventListener("visibilitychange", recheckIfQuiet);
+  }
 
   var live = document.getElementById("live-state");
   var ended = false;
