@@ -798,3 +798,20 @@ def test_a_period_not_over_says_up_to_which_day(open_page: Callable[..., str]) -
     assert f"{today.year} (to {today:%d/%m})</small></h1>" in year
     over = open_page(f"/?unit=19&period={PERIOD}")
     assert "(đến ngày" not in over.split("</h1>", 1)[0]
+
+
+def test_a_trend_without_any_answer_says_so_instead_of_an_empty_chart(
+    open_page: Callable[..., str],
+) -> None:
+    """A period whose chart reaches back over no answer at all (here June 2024, a year
+    before the store's first response) drew a blank grid, which reads as broken. The
+    chart's card says why it is empty; with answers, that line is hidden."""
+    empty = open_page("/?unit=173&period=2024-06")
+    card = empty.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
+    note = re.search(r'<p id="trend-empty" class="muted"( hidden)?>([^<]*)</p>', card)
+    assert note is not None, card
+    assert note.group(1) is None
+    assert note.group(2) == "Chưa có câu trả lời nào trong khoảng thời gian của biểu đồ."
+    full = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+    card = full.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
+    assert '<p id="trend-empty" class="muted" hidden>' in card

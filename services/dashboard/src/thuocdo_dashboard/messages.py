@@ -191,6 +191,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "previous_index": ("Chỉ số kỳ trước (%)", "Previous index (%)"),
     "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
     "no_data": ("Chưa có số liệu cho kỳ này.", "No figures for this period."),
+    "trend_empty": (
+        "Chưa có câu trả lời nào trong khoảng thời gian của biểu đồ.",
+        "No responses in the time span of the chart.",
+    ),
     "not_loaded": (
         "Chưa tải được số liệu: hệ thống tính chỉ số không trả lời.",
         "The figures could not be loaded: the scoring service does not answer.",

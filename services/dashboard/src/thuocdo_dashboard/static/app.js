@@ -65,7 +65,11 @@
     if (chart) { chart.destroy(); chart = null; }
     box.textContent = "";
     points = (points || []).filter(function (p) { return p.from; });
-    if (!points.length) { return; }
+    // Periods without an answer only: the note says so instead of an empty grid.
+    var answered = points.some(function (p) { return p.n; });
+    var note = document.getElementById("trend-empty");
+    if (note) { note.hidden = answered; }
+    if (!answered) { return; }
     var width = Math.max(260, box.clientWidth || 600);
     // x is the period's position, labelled "month/year" from the period's own date:
     // uPlot's time axis follows the browser's time zone, and in another one than
