@@ -451,6 +451,49 @@ def test_times_are_vietnam_time_in_a_browser_elsewhere(browser: Any, stack: Stac
     page.close()
 
 
+def test_the_trend_chart_gives_the_figures_of_the_period_pointed_at(
+    browser: Any, stack: Stack, output_dir: Path
+) -> None:
+    """The chart had no values at all: a leader could only guess a month's index from
+    the grid. Its legend gives the last period's figures, and those of the period under
+    the pointer (the same numbers as the trend's table, Vietnamese decimal comma)."""
+    page = _login(browser, stack, "thai-nguyen")
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
+    page.wait_for_selector("#trend-chart canvas")
+    points = json.loads(page.locator("#trend-chart").get_attribute("data-trend") or "[]")
+    answered = [i for i, p in enumerate(points) if p["n"]]
+    assert len(answered) >= 2, points
+
+    def legend() -> list[str]:
+        return list(
+            page.locator("#trend-chart .u-legend .u-series").evaluate_all(
+                "rows => rows.map(r => r.querySelector('.u-value').textContent)"
+            )
+        )
+
+    def expected(p: dict[str, Any]) -> list[str]:
+        d = dt.date.fromisoformat(p["from"])
+        return [
+            f"{d.month}/{d.year} · {p['n']} phiếu",
+            *(f"{p[k]:.1f}%".replace(".", ",") for k in ("index", "ci_low", "ci_high")),
+        ]
+
+    assert legend() == expected(points[-1])
+    first = answered[0]
+    x, y = page.evaluate(
+        """i => { const u = document.getElementById('trend-chart').uplot;
+                  const r = u.over.getBoundingClientRect();
+                  return [r.left + u.valToPos(i, 'x'), r.top + r.height / 2]; }""",
+        first,
+    )
+    page.mouse.move(x, y)
+    assert legend() == expected(points[first])
+    page.locator("#trend-chart").screenshot(path=str(output_dir / "trend-legend.png"))
+    page.mouse.move(1, 1)  # pointer gone: the last period again
+    assert legend() == expected(points[-1])
+    page.close()
+
+
 def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_dir: Path) -> None:
     page = _login(browser, stack, "kha-son")
     assert f"/commune/{KHA_SON}" in page.url

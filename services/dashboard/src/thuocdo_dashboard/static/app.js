@@ -74,24 +74,43 @@
     // x is the period's position, labelled "month/year" from the period's own date:
     // uPlot's time axis follows the browser's time zone, and in another one than
     // Vietnam's the last month began after the axis end and had no label.
-    var xs = [], labels = [], idx = [], lo = [], hi = [];
+    var xs = [], labels = [], idx = [], lo = [], hi = [], ns = [];
     points.forEach(function (p, i) {
       xs.push(i); labels.push(axisLabel(p));
-      idx.push(p.index); lo.push(p.ci_low); hi.push(p.ci_high);
+      idx.push(p.index); lo.push(p.ci_low); hi.push(p.ci_high); ns.push(p.n);
     });
+    // The legend under the chart gives the figures of the period under the pointer
+    // (a tap on a touch screen), and of the last period otherwise.
+    var vi = (document.documentElement.lang || "vi") !== "en";
+    function pct(v) {
+      if (v == null) { return "–"; }
+      var shown = v.toFixed(1);
+      return (vi ? shown.replace(".", ",") : shown) + "%";
+    }
+    function answers(n) {
+      if (n === 1 && box.dataset.labelNOne) { return box.dataset.labelNOne; }
+      return (box.dataset.labelN || "{n}").replace("{n}", String(n));
+    }
+    function periodValue(u, v, s, i) { return i == null ? "–" : labels[i] + " · " + answers(ns[i] || 0); }
+    function pctValue(u, v) { return pct(v); }
     var every = Math.max(1, Math.ceil(xs.length / Math.max(2, Math.floor(width / 70))));
     chart = new uPlot({
       width: width,
       height: 220,
       scales: { x: { time: false }, y: { range: [0, 100] } },
       series: [
-        {},
-        { label: box.dataset.labelIndex || "%", stroke: "#0b5cad", width: 2, points: { size: 6 } },
-        { label: box.dataset.labelLow || "", stroke: "rgba(11,92,173,0.25)", dash: [4, 4] },
-        { label: box.dataset.labelHigh || "", stroke: "rgba(11,92,173,0.25)", dash: [4, 4] }
+        { label: box.dataset.labelPeriod || "", value: periodValue },
+        { label: box.dataset.labelIndex || "%", stroke: "#0b5cad", width: 2, points: { size: 6 }, value: pctValue },
+        { label: box.dataset.labelLow || "", stroke: "rgba(11,92,173,0.25)", dash: [4, 4], value: pctValue },
+        { label: box.dataset.labelHigh || "", stroke: "rgba(11,92,173,0.25)", dash: [4, 4], value: pctValue }
       ],
       bands: [{ series: [3, 2], fill: "rgba(11,92,173,0.10)" }],
-      legend: { show: false },
+      legend: { show: true, live: true },
+      hooks: {
+        // Pointer gone: back to the last period's figures, not dashes.
+        setCursor: [function (u) { if (u.cursor.idx == null) { u.setLegend({ idx: xs.length - 1 }); } }],
+        ready: [function (u) { u.setLegend({ idx: xs.length - 1 }); }]
+      },
       axes: [{
         // every period when they fit, else every n-th counted back from the last
         splits: function () { return xs.filter(function (i) { return (xs.length - 1 - i) % every === 0; }); },
