@@ -45,15 +45,24 @@ def test_units_follow_the_local_date_and_poison_is_dead_lettered() -> None:
         RawMessage("t", 1, 6, None, None),
         # 05911 (Bàn Đạt) ended on 30 June; on local 1 July it no longer exists.
         RawMessage("t", 1, 7, None, value(commune_code="05911", submitted_at="2025-06-30T18:00Z")),
-        RawMessage("t", 2, 0, None, value(comment="Chờ lâu quá", issues=["fees"])),
+        RawMessage("t", 2, 0, None, value(comment="Chờ lâu quá", issues=["other"])),
+        # Ticked fees: the words are about that; no guess is added beside the tick.
+        RawMessage("t", 2, 1, None, value(comment="Lót tay mới được làm lâu", issues=["fees"])),
     ]
     batch = decode_batch(msgs, model=FakeModel())
-    assert [r.unit_key for r in batch.records] == ["05953@-", "05953@2025-07-01", "05953@-"]
+    assert [r.unit_key for r in batch.records] == [
+        "05953@-",
+        "05953@2025-07-01",
+        "05953@-",
+        "05953@-",
+    ]
     assert batch.records[2].predicted_issue == "waiting_time"
-    assert batch.records[2].raised_issues == ("fees", "waiting_time")
+    assert batch.records[2].raised_issues == ("other", "waiting_time")
+    assert batch.records[3].predicted_issue is None
+    assert batch.records[3].raised_issues == ("fees",)
     assert batch.records[0].predicted_issue is None
     # Offsets move past the poison too, so it never blocks the partition.
-    assert batch.offsets == {("t", 0): 12, ("t", 1): 8, ("t", 2): 1}
+    assert batch.offsets == {("t", 0): 12, ("t", 1): 8, ("t", 2): 2}
     reasons = [d.reason for d in batch.dead]
     assert reasons[0].startswith("value is not UTF-8 JSON")
     assert "empty value" in reasons[1]

@@ -36,7 +36,7 @@ from thuocdo_shared.units import UnitRegistry, local_date, registry
 from .aggregate import Record
 from .classifier import IssueModel, load_model, predict_issues
 from .settings import Settings
-from .store import SqliteStore, Store
+from .store import CATCH_ALL_ISSUE, SqliteStore, Store
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,15 @@ def decode_batch(
             batch.dead.append(DeadLetter(m, record, {"commune_code": [record]}))
             continue
         batch.records.append(record)
-    with_comment = [i for i, rec in enumerate(batch.records) if rec.comment]
+    # The classifier speaks only for a comment whose citizen ticked no specific issue
+    # (none, or only "other"): the ticks say what the words are about, and a guess
+    # added beside them counted a complaint under an issue its citizen did not raise
+    # ("phải lót tay mới được làm nhanh", ticked fees, also under waiting time).
+    with_comment = [
+        i
+        for i, rec in enumerate(batch.records)
+        if rec.comment and set(rec.issues) <= {CATCH_ALL_ISSUE}
+    ]
     predicted = predict_issues(model, [batch.records[i].comment or "" for i in with_comment])
     for i, code in zip(with_comment, predicted, strict=True):
         batch.records[i] = replace(batch.records[i], predicted_issue=code)
