@@ -334,17 +334,42 @@ def test_theme_label_keeps_what_fits() -> None:
 
 
 def test_cluster_themes_label_is_the_shared_expression() -> None:
-    thanks = [
-        "Cảm ơn cán bộ xã.",
-        "cam on can bo xa",
-        "Cảm ơn cán bộ xã, mong giữ được như vậy.",
-        "Rất hài lòng, cảm ơn cán bộ xã",
+    far = [
+        "Trụ sở xã mới xa quá.",
+        "tru so xa moi xa qua",
+        "Trụ sở xã mới xa quá, mong giữ được như vậy.",
+        "Rất hài lòng, trụ sở xã mới xa quá",
     ]
-    themes, which = cluster_themes(ROADS + thanks, max_themes=4)
-    thank = themes[which[-1]]
-    assert set(which[4:]) == {which[-1]} and thank.size == 4
-    assert thank.top_terms[0] == "cảm ơn cán bộ xã"  # spelt as most citizens did
-    assert thank.label.startswith("cảm ơn cán bộ xã")
+    themes, which = cluster_themes(ROADS + far, max_themes=4)
+    theme = themes[which[-1]]
+    assert set(which[4:]) == {which[-1]} and theme.size == 4
+    assert theme.top_terms[0] == "trụ sở xã mới xa quá"  # spelt as most citizens did
+    assert theme.label.startswith("trụ sở xã mới xa quá")
+
+
+def test_comments_are_grouped_by_what_they_say_not_by_boilerplate() -> None:
+    """Comments that share only a procedure's name and a closing phrase ("Đăng ký
+    kết hôn … Mong xã cải thiện.") were grouped as one theme; what is left of them
+    once such phrases go is what groups them, and a comment of nothing else (helper
+    walkthrough: "cần cải thiện nhiều", "không ổn") is in no theme."""
+    from thuocdo_scoring.comments import load_default_model
+
+    said = [
+        "Đăng ký kết hôn, đường vào xã ổ gà quá. Mong xã cải thiện.",
+        "Chứng thực chữ ký, đường vào xã ổ gà, đi xe máy nguy hiểm.",
+        "duong vao xa o ga qua",
+        "Đăng ký kết hôn, mong mở cửa làm việc sáng thứ bảy. Mong xã cải thiện.",
+        "Chứng thực chữ ký, mở cửa làm việc sáng thứ bảy cho dân đi làm.",
+        "mong mo cua lam viec sang thu bay",
+    ]
+    themes, which = cluster_themes(said, max_themes=3)
+    assert which[:3] == [which[0]] * 3 and which[3:] == [which[3]] * 3, (which, themes)
+    assert which[0] != which[3]
+    model = load_default_model()
+    empty = ["Cần cải thiện nhiều.", "Đăng ký kết hôn, không ổn. Mong xã cải thiện.", "Mệt quá."]
+    assert model.predict(empty) == [(None, 0.0)] * 3
+    _, ids = model.assign_themes([*empty, *ROADS])
+    assert ids[:3] == [None] * 3 and all(ids[3:]), ids
 
 
 def test_a_lone_comment_is_no_theme() -> None:

@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from .features import comment_features
 from .seeds import seed_examples, single_tag_examples
-from .text import fold_accents, has_diacritics
+from .text import fold_accents, has_content, has_diacritics
 from .themes import Theme, cluster_themes
 
 OTHER = "other"  # the taxonomy's catch-all code; "fits no specific issue"
@@ -126,6 +126,12 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
         if len(set(labels)) < 2:
             raise ValueError("need examples of at least two issues")
+        # An example of nothing but boilerplate ("rất hài lòng" among the catch-all's
+        # seeds) would teach that saying nothing is an issue.
+        kept = [i for i, t in enumerate(texts) if has_content(t)]
+        texts, labels = [texts[i] for i in kept], [labels[i] for i in kept]
+        if len(set(labels)) < 2:
+            raise ValueError("need examples of at least two issues")
         all_t, all_l, groups = self._augment(texts, labels)
         self.pipeline_ = self._make_pipeline().fit(all_t, all_l)
         self.classes_ = self.pipeline_.classes_
@@ -172,6 +178,9 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
             return out
         best = proba.argmax(axis=1)
         for i, j in enumerate(best):
+            if not has_content(texts[i]):  # "Cần cải thiện nhiều.": no issue named
+                out.append((None, 0.0))
+                continue
             conf = float(proba[i, j])
             code = str(self.classes_[j]) if conf >= self.threshold_ else None
             out.append((code, round(conf, 4)))
@@ -185,13 +194,20 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
         max_themes: int = 8,
         spell_from: Sequence[str] = (),
     ) -> tuple[list[Theme], list[str | None]]:
-        """Themes among the comments that fit no specific issue (None or "other"),
-        and for each comment its theme id (None for comments with an issue, and for
-        those in no theme). Every comment of ``texts``, and those of ``spell_from``,
-        lend their spelling to the labels."""
+        """Themes among the comments that fit no specific issue (None or "other")
+        and say something (:func:`has_content`), and for each comment its theme id
+        (None for comments with an issue, and for those in no theme). Every comment
+        of ``texts``, and those of ``spell_from``, lend their spelling to the labels."""
         if predictions is None:
             predictions = self.predict(texts)
-        open_idx = [i for i, (code, _) in enumerate(predictions) if code in (None, OTHER)]
+        # A comment of nothing but boilerplate ("Không ổn. Mong xã cải thiện.") fits no
+        # issue and is no theme either: grouped, such comments were themes of their own
+        # ("cần cải thiện nhiều") above what citizens really raised.
+        open_idx = [
+            i
+            for i, (code, _) in enumerate(predictions)
+            if code in (None, OTHER) and has_content(texts[i])
+        ]
         opened = set(open_idx)
         themes, which = cluster_themes(
             [texts[i] for i in open_idx],

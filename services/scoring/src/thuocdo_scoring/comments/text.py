@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -104,6 +104,53 @@ def abbreviations() -> dict[str, str]:
     return {k: v for k, v in raw.items() if not k.startswith("_")}
 
 
+@cache
+def _boilerplate() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """``data/boilerplate.txt`` as accent-folded syllable runs, by first syllable,
+    longest first (so "chứng thực chữ ký" goes whole, not only "chứng thực")."""
+    found: dict[str, set[tuple[str, ...]]] = {}
+    for line in _data_text("boilerplate.txt").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        run = tuple(fold_accents(s) for s in syllables(line, expand=False))
+        if len(run) < 2:
+            raise ValueError(f"boilerplate phrase {line!r}: one syllable matches other words")
+        found.setdefault(run[0], set()).add(run)
+    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in found.items()}
+
+
+def strip_boilerplate(sylls: Sequence[str]) -> list[str]:
+    """``sylls`` (from :func:`syllables`) without the phrases that name no issue
+    (``data/boilerplate.txt``: "cần cải thiện nhiều", "mệt quá", the procedure's
+    name), whichever way they were typed."""
+    table = _boilerplate()
+    folded = [fold_accents(s) for s in sylls]
+    out: list[str] = []
+    i = 0
+    while i < len(sylls):
+        for run in table.get(folded[i], ()):
+            if tuple(folded[i : i + len(run)]) == run:
+                i += len(run)
+                break
+        else:
+            out.append(sylls[i])
+            i += 1
+    return out
+
+
+# Going to do something ("đi", "lên", "làm", "xin" before a procedure's name) and
+# how much ("rất", "quá", "lắm"): left alone once boilerplate is gone, they say nothing.
+_EMPTY_ALONE = frozenset({"di", "den", "len", "lam", "xin", "rat", "qua"})
+
+
+def has_content(text: str) -> bool:
+    """Whether ``text`` says anything once boilerplate, stop words and errand or
+    degree words are gone ("Xin giấy phép xây dựng: không ổn." does not)."""
+    empty = stop_words() | _EMPTY_ALONE
+    return any(fold_accents(s) not in empty for s in strip_boilerplate(syllables(text)))
+
+
 def syllables(text: str, *, expand: bool = True) -> list[str]:
     """NFC, lower-cased syllables of ``text`` with digits collapsed to "0" and one
     tone placement (:func:`classic_tone`).
@@ -127,8 +174,9 @@ def syllables(text: str, *, expand: bool = True) -> list[str]:
 
 
 def normalize(text: str, *, fold: bool = True, expand: bool = True) -> str:
-    """Space-joined syllables of ``text`` (see :func:`syllables`), folded if ``fold``."""
-    joined = " ".join(syllables(text, expand=expand))
+    """Space-joined syllables of ``text`` (see :func:`syllables`) without boilerplate
+    (:func:`strip_boilerplate`), folded if ``fold``."""
+    joined = " ".join(strip_boilerplate(syllables(text, expand=expand)))
     return fold_accents(joined) if fold else joined
 
 

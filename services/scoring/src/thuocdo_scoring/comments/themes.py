@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 from .accents import Spellings, reference_texts
 from .features import syllable_vectorizer
-from .text import CLAUSE_BREAK, fold_accents, has_diacritics, syllables
+from .text import CLAUSE_BREAK, fold_accents, has_diacritics, strip_boilerplate, syllables
 
 SILHOUETTE_SAMPLE = 2000  # silhouette is O(n^2); a sample estimates it well enough
 LSA_COMPONENTS = 100
@@ -388,7 +388,12 @@ def _cluster_themes(
     # Clauses of folded syllables (for the labels); joined, they are the normalised
     # text the vectorizer takes (clause marks are not word characters).
     docs = clauses(texts)
-    folded = [" ".join(s for clause in doc for s in clause) for doc in docs]
+    # What the comments are grouped by leaves out what names no issue ("mong xã cải
+    # thiện", the procedure's name): grouped by it, the themes were "khai sinh" and
+    # "cần cải thiện nhiều". The labels still grow over whole clauses.
+    folded = [
+        " ".join(fold_accents(s) for s in strip_boilerplate(syllables(text))) for text in texts
+    ]
     many = len(texts) >= 20
     # with many comments, words in over a third of them ("có", "không") name no theme
     vectorizer = syllable_vectorizer((1, 2), min_df=2 if many else 1, max_df=0.35 if many else 1.0)
