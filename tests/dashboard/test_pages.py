@@ -815,3 +815,13 @@ def test_a_trend_without_any_answer_says_so_instead_of_an_empty_chart(
     full = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
     card = full.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
     assert '<p id="trend-empty" class="muted" hidden>' in card
+
+
+def test_a_commune_has_no_overview_file_nor_json(open_page: Callable[..., str]) -> None:
+    """A commune's overview files read "Hạng 1" of a ranking of one (helper-63): the
+    page redirects to the commune's own, and its JSON and files are not found."""
+    mine = {"role": "commune", "unit": KHA_SON}
+    for path in ("/csv/overview/ranking.csv", "/xlsx/overview/ranking.xlsx", "/api/overview"):
+        open_page(path, status=404, **mine)
+        open_page(f"{path}?unit={KHA_SON}&period={PERIOD}", status=404)
+    assert "Xã Phú Bình" in open_page(f"/csv/overview/ranking.csv?period={PERIOD}")

@@ -138,6 +138,10 @@ def _build(kind: str, **kw: Any) -> model.Page:
     lang = g.lang
     if kind == "overview":
         unit = _unit_arg(scope, period)
+        if unit.level == "commune":
+            # A commune has no overview (the page itself redirects to its own); its
+            # JSON and files were a one-row ranking, "Hạng 1", forwarded as such.
+            abort(404)
         threshold = current_app.extensions["thuocdo_settings"].alert_threshold
         return model.overview(
             _client(),
