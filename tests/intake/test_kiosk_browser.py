@@ -671,6 +671,56 @@ def test_a_double_tap_on_a_face_chooses_no_field_and_back_goes_back(
     assert [(r.overall, r.field, r.comment) for r in records] == [(4, "dat_dai", PRAISE)]
 
 
+def test_a_slow_double_tap_answers_no_question_unseen(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """An elderly hand taps twice, half a second apart (past the 350 ms guard a new
+    screen had): the second tap chose the field under the finger, and on the next
+    screen an issue, none of which the citizen saw (helper-62). A new screen now takes
+    no tap for 0.8 s."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="60") as server,
+        _kiosk_page(browser, server, kiosk["token"], 800, 1280) as (page, accepted),
+    ):
+        expect(page.locator("#screen-start")).to_be_visible()
+        expect(page.locator("#screen-start")).to_have_class("screen")
+
+        def slow_double_tap(selector: str) -> tuple[float, float]:
+            box = page.locator(selector).bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.click(x, y)
+            page.wait_for_timeout(500)
+            page.mouse.click(x, y)
+            return x, y
+
+        def under(x: float, y: float) -> str:
+            return str(
+                page.evaluate(
+                    f"document.elementFromPoint({x}, {y}).closest('button')?.className || ''"
+                )
+            )
+
+        x, y = slow_double_tap('button.face[data-score="2"]')
+        expect(page.locator("#screen-field")).to_be_visible()
+        expect(page.locator('button.field[aria-pressed="true"]')).to_have_count(0)
+        page.wait_for_timeout(500)  # (past the guard, the button under the finger shows)
+        assert "field" in under(x, y)  # (a field button was under the finger)
+        x, y = slow_double_tap('button.field[data-code="dat_dai"]')
+        expect(page.locator("#screen-issues")).to_be_visible()
+        expect(page.locator('#screen-issues button[aria-pressed="true"]')).to_have_count(0)
+        # Later the same spot takes a tap: a deliberate answer.
+        page.wait_for_timeout(500)
+        assert "issue" in under(x, y)
+        page.mouse.click(x, y)
+        expect(page.locator('#screen-issues button[aria-pressed="true"]')).to_have_count(1)
+        page.click("#issues-next")
+        page.click("#send")
+        _wait_for(page, 1, accepted)
+    records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [(r.overall, r.field, len(r.issues)) for r in records] == [(2, "dat_dai", 1)]
+
+
 def test_keyboard_focus_follows_the_question_and_a_double_enter_skips_no_section(
     browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
 ) -> None:
@@ -1011,7 +1061,7 @@ def test_sipas_criteria_below_the_fold_are_not_skipped_unseen(
             "Còn 1 tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc bấm"
             " “Tiếp tục” lần nữa để bỏ qua."
         )
-        page.wait_for_timeout(400)  # read: past the double-tap guard
+        page.wait_for_timeout(900)  # read: past the double-tap guard (0.8 s)
         page.click("#sipas-next")  # the fourth is skipped, knowingly
         expect(page.locator("#sipas-q")).not_to_have_text(first)
         expect(note).to_be_hidden()

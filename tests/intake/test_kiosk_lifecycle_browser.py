@@ -787,3 +787,58 @@ def test_a_refusal_of_a_queued_rating_does_not_take_the_screen_from_a_citizen(
         expect(page.locator("#blocked-text")).to_have_attribute(
             "data-text", "revoked", timeout=10_000
         )
+
+
+def test_back_from_the_questionnaire_forgets_its_unrated_note(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """ "Tiếp tục" with nothing rated says how many criteria are left; "Quay lại" to
+    the field question and a field again showed the first section with that note
+    still there, and one tap on "Tiếp tục" skipped the section (helper-62)."""
+    kiosk = enrol(tmp_path, "05953", "Quầy SIPAS", "--mode", "sipas")
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="60") as server,
+        _kiosk_page(browser, server, kiosk["token"], 800, 1280) as (page, _),
+    ):
+        page.click('button.face[data-score="3"]')
+        page.click('button.field[data-code="ho_tich"]')
+        first = page.locator("#sipas-q").inner_text()
+        page.wait_for_timeout(400)
+        page.click("#sipas-next")
+        note = page.locator("#sipas-missing")
+        expect(note).to_contain_text("tiêu chí chưa được đánh giá")
+        page.click("#screen-sipas button.back")
+        expect(page.locator("#screen-field")).to_be_visible()
+        page.click('button.field[data-code="dat_dai"]')
+        expect(page.locator("#sipas-q")).to_have_text(first)
+        expect(note).to_have_text("")
+        page.wait_for_timeout(400)
+        page.click("#sipas-next")  # says what is left again, and stays
+        expect(note).to_contain_text("tiêu chí chưa được đánh giá")
+        expect(page.locator("#sipas-q")).to_have_text(first)
+
+
+def test_an_emoji_counts_as_one_letter_of_the_comment(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Intake takes 1000 letters (code points); the box counted UTF-16 units, so a
+    comment with emoji stopped at about half (506 letters, "Còn 1 ký tự")."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="60") as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, accepted),
+    ):
+        page.click('button.face[data-score="5"]')
+        page.click("#issues-next")
+        text = "Tuyệt vời " + "😀" * 900  # 910 letters, 1810 UTF-16 units
+        page.locator("#comment").fill(text)
+        expect(page.locator("#comment-count")).to_have_text("Còn 90 ký tự")
+        page.locator("#comment").press("End")
+        page.keyboard.insert_text("😀" * 200)  # 110 past the limit: cut, and said
+        value = page.evaluate("document.getElementById('comment').value")
+        assert len(value) == 1000 and value == text + "😀" * 90
+        expect(page.locator("#comment-count")).to_contain_text("tối đa 1000 ký tự")
+        page.click("#send")
+        _wait_for(page, 1, accepted)
+    records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
+    assert [r.comment for r in records] == [value]

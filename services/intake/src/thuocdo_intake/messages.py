@@ -37,7 +37,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "send": "Gửi đánh giá",
         "thanks": "Cảm ơn Ông/Bà đã đánh giá!",
         "thanks_sub": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
-        "idle_warning": "Ông/Bà cần thêm thời gian? Xin chạm vào màn hình. Nếu không,"
+        "idle_warning": "Ông/Bà có cần thêm thời gian không? Xin chạm vào màn hình. Nếu không,"
         " đánh giá sẽ được gửi như đã chọn.",
         "pending": "{n} đánh giá đang chờ gửi",
         "pending_kept": "{n} đánh giá không gửi được, vẫn được lưu trên máy này để đối chiếu",

@@ -37,7 +37,7 @@ class Settings:
     flush_interval: float = 0.5
     lease_ttl: float = 5.0
     dedupe_days: int = 30
-    idle_reset_seconds: int = 20
+    idle_reset_seconds: int = 30
     # How often an idle kiosk page asks for its configuration again: a revoked tablet
     # then says so before a citizen rates on it, and a changed mode takes effect.
     config_refresh_seconds: int = 60

@@ -494,7 +494,10 @@
 
   // ---- screens ---------------------------------------------------------------------
   var SCREENS = ["loading", "blocked", "start", "field", "sipas", "issues", "comment", "thanks"];
-  var TAP_GUARD_MS = 350;
+  // An elderly hand's double tap is up to half a second apart or more (helper-62
+  // measured 400-600 ms): at 350 ms its second tap chose the field, then the issue,
+  // under the finger on the next question. No one reads a question in 0.8 s.
+  var TAP_GUARD_MS = 800;
   var guardTimer = null;
   // Reading 19 criteria or typing a comment takes longer than the other questions.
   var SLOW_SCREENS = { sipas: 4, comment: 4 };
@@ -505,7 +508,7 @@
       $("screen-" + s).classList.remove("arming");
     });
     // The second tap of a double tap lands on the new screen: it takes none for a
-    // moment (no one reads a question and answers it in a third of a second).
+    // moment (TAP_GUARD_MS).
     var shown = $("screen-" + name);
     shown.classList.add("arming");
     clearTimeout(guardTimer);
@@ -633,6 +636,12 @@
     }
     if (screen === "sipas" && state.dimension > 0) {
       state.dimension -= 1; ask("sipas"); return;
+    }
+    if (screen === "sipas") {
+      // Leaving the questionnaire: its "n criteria not rated" note goes too, or the
+      // first section, shown again, took one tap on "Tiếp tục" as the second.
+      $("sipas-missing").textContent = "";
+      delete $("sipas-missing").dataset.dimension;
     }
     if (screen !== "field" && !config.kiosk.field) { ask("field"); return; }
     // The rating is dropped, and what was typed with it: the next citizen starts afresh.
@@ -981,7 +990,9 @@
   // it), and the box's maxlength is widened by its marks, so that each letter counts
   // once. It is composed when sent (cleanComment).
   function commentLimit() { return parseInt($("comment").dataset.limit, 10) || COMMENT_MAX; }
-  function letters(text) { return text.normalize("NFC").length; }
+  // Code points, as intake counts (an emoji is two UTF-16 units, one letter there).
+  function letters(text) { return Array.from(text.normalize("NFC")).length; }
+  function firstLetters(text, n) { return Array.from(text).slice(0, Math.max(0, n)).join(""); }
   function fitMaxLength(box) {
     box.maxLength = commentLimit() + (box.value.length - letters(box.value));
   }
@@ -1013,12 +1024,14 @@
     var room = commentLimit() - letters(kept);
     var composed = added.normalize("NFC");
     commentCut = letters(added) > room;
+    // maxlength counts UTF-16 units: widened now for what comes, or the browser cuts
+    // an insert of emoji (two units, one letter) at half the letters intake takes.
+    var after = kept + added;
+    box.maxLength = commentLimit() + (after.length - letters(after));
     var pasted = ev.inputType === "insertFromPaste" || ev.inputType === "insertFromDrop";
     if (pasted && composed !== added) {
       ev.preventDefault();
-      var fits = composed.slice(0, Math.max(0, room));
-      if (/[\ud800-\udbff]$/.test(fits)) { fits = fits.slice(0, -1); }
-      box.setRangeText(fits, start, end, "end");
+      box.setRangeText(firstLetters(composed, room), start, end, "end");
       onCommentInput();
     }
   }
@@ -1028,9 +1041,7 @@
     var count = letters(box.value);
     if (count > limit) {
       // Set by a script or an input method past maxlength: cut here, on a whole character.
-      var cut = box.value.normalize("NFC").slice(0, limit);
-      if (/[\ud800-\udbff]$/.test(cut)) { cut = cut.slice(0, -1); }
-      box.value = cut;
+      box.value = firstLetters(box.value.normalize("NFC"), limit);
       commentCut = true;
     } else if (count < limit) {
       commentCut = false;
