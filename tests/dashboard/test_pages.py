@@ -825,3 +825,22 @@ def test_a_commune_has_no_overview_file_nor_json(open_page: Callable[..., str]) 
         open_page(path, status=404, **mine)
         open_page(f"{path}?unit={KHA_SON}&period={PERIOD}", status=404)
     assert "Xã Phú Bình" in open_page(f"/csv/overview/ranking.csv?period={PERIOD}")
+
+
+def test_a_heatmap_row_of_few_responses_says_so(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """A commune of 5 responses, one of which waited, showed "20" under waiting time,
+    shaded like a finding of 300 (helper-63); the ranking above marks it "Mẫu nhỏ",
+    the heatmap did not. Its row now says so and its cells are striped; from 30
+    responses up, and without any, a row is plain."""
+    few = [answer(JUNE_10, i, "05911@-", 2 if i else 5, issues=("waiting_time",)) for i in range(5)]
+    many = [answer(JUNE_10, i % 20, "05917@-", 4, id=f"many-{i}") for i in range(30)]
+    scoring.store.apply_batch([*few, *many], {("t", 0): 3_000})
+    heat = section(open_page("/?unit=173&period=2025-06"), "heatmap")
+    rows = dict(re.findall(r'<tr data-unit="([^"]+)"( class="small")?>', heat))
+    assert rows["05911@-"] == ' class="small"'
+    assert rows["05917@-"] == "" and rows["05908@-"] == ""  # 30 responses; none
+    small = heat.split('data-unit="05911@-" class="small">', 1)[1].split("</th>", 1)[0]
+    assert '<span class="tag small"' in small and "Mẫu nhỏ" in small
+    assert heat.count("Mẫu nhỏ</span>") == 1

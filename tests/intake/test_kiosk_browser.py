@@ -136,6 +136,8 @@ def test_kiosk_flow_online_then_offline(
         page.click("#send")
         expect(page.locator("#pending")).to_have_text("1 đánh giá đang chờ gửi")
         expect(page.locator("#offline")).to_be_visible()
+        # said to a screen reader too, not only shown in red
+        expect(page.get_by_role("status").filter(has_text="Tạm thời mất kết nối")).to_be_visible()
         page.screenshot(path=str(output_dir / "kiosk-offline.png"), full_page=True)
         # The tablet restarts the page while intake is still down: it comes back from
         # the service worker's cache, with the response still waiting.
@@ -218,8 +220,10 @@ def test_idle_rating_is_sent_and_identical_burst_is_flagged(
             expect(page.locator("#screen-start")).to_be_visible(timeout=15_000)
             page.click("#lang")
             expect(page.locator("html")).to_have_attribute("lang", "en")
+            expect(page).to_have_title("Satisfaction survey")  # the tab's name too
             expect(page.locator("html")).to_have_attribute("lang", "vi", timeout=10_000)
             expect(page.locator("#screen-start")).to_be_visible()
+            expect(page).to_have_title("Đánh giá mức độ hài lòng")
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
     assert [(r.overall, r.field) for r in records] == [(3, "chung_thuc")] * 2
     assert sorted(r.suspect for r in records) == [(), ("identical_burst",)]

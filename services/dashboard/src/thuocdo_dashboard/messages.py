@@ -170,11 +170,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "heatmap": ("Vấn đề theo {kinds}", "Issues by commune"),
     "heatmap_note": (
         "Mỗi ô là tỷ lệ % số phiếu chưa hài lòng (1–3 điểm) nêu vấn đề ở cột đó (chọn vấn"
-        " đề, hoặc góp ý được phân loại tự động vào vấn đề đó), trên tổng số phiếu của đơn"
-        " vị. Vấn đề nêu kèm đánh giá 4–5 điểm là lời khen nên không được tính.",
+        " đề, hoặc không chọn vấn đề nào nhưng có góp ý được phân loại tự động vào vấn đề"
+        " đó), trên tổng số phiếu của đơn vị. Vấn đề nêu kèm đánh giá 4–5 điểm là lời khen"
+        " nên không được tính. Dòng “Mẫu nhỏ” có ít phiếu (ô kẻ sọc): tỷ lệ chưa đủ tin cậy.",
         "Each cell is a % of all the commune's responses: those rated 1–3 that raised the"
-        " issue (ticked it, or wrote a comment classified under it automatically). An issue"
-        " raised with a 4–5 rating is praise and is not counted.",
+        " issue (ticked it, or ticked none and wrote a comment classified under it"
+        " automatically). An issue raised with a 4–5 rating is praise and is not counted."
+        " A “Small sample” row has few responses (striped cells): its shares are not precise.",
     ),
     "alerts": ("Cảnh báo", "Alerts"),
     "alert_kind": ("Nội dung cảnh báo", "Alert"),

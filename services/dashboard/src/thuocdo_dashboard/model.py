@@ -457,6 +457,9 @@ def overview(
                 "label": label,
                 "href": url_for_unit(key),
                 "n": row.get("n"),
+                # few responses: the row says so and its colours are paler (a share of 5
+                # responses, one of them, read as a finding beside ones of 300)
+                "small": bool(row.get("small_sample")),
                 "shares": row.get("shares", []),
             }
         )

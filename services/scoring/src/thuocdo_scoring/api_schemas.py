@@ -160,6 +160,9 @@ class IssuesOut(Schema):
 class MatrixRowOut(Schema):
     unit = fields.Nested(UnitOut)
     n = fields.Integer()
+    small_sample = fields.Boolean(
+        metadata={"description": "1 to 29 responses (under the threshold): shares of few"}
+    )
     shares = fields.List(
         fields.Float(allow_none=True),
         metadata={

@@ -302,7 +302,8 @@ class ReadModel:
         for u in keys:
             n = totals.get((u.key,), Counts()).n
             shares = [_share(cells.get((u.key, code), Counts()), n) for code in codes]
-            rows.append({"unit": unit_dict(u), "n": n, "shares": shares})
+            small = 0 < n < self.small_sample
+            rows.append({"unit": unit_dict(u), "n": n, "small_sample": small, "shares": shares})
         return {
             "parent": unit_dict(parent),
             "period": q.period.to_dict(),
