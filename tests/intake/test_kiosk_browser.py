@@ -234,7 +234,7 @@ def test_a_rating_left_at_the_field_question_says_field_not_given(
 ) -> None:
     """A citizen taps a face and walks away at "which field?": the rating is sent with
     the field "chua_chon" (not "other fields", which it would inflate), a field the
-    kiosk never offers as a choice."""
+    kiosk never offers as a choice. "Bỏ qua" on that question gives the same."""
     kiosk = enrol(tmp_path, "05941", "Quầy 1")
     with intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="2") as server:
         with _kiosk_page(browser, server, kiosk["token"], 1024, 768) as (page, accepted):
@@ -243,8 +243,14 @@ def test_a_rating_left_at_the_field_question_says_field_not_given(
             codes = page.locator("button.field").evaluate_all("bs => bs.map(b => b.dataset.code)")
             assert "khac" in codes and "chua_chon" not in codes
             _wait_for(page, 1, accepted)
-        records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
-    assert [(r.overall, r.field) for r in records] == [(2, "chua_chon")]
+            # Someone unsure of the field skips it rather than guess "Lĩnh vực khác".
+            expect(page.locator("#screen-start")).to_be_visible(timeout=15_000)
+            page.click('button.face[data-score="4"]')
+            page.click("#field-skip")
+            expect(page.locator("#screen-issues")).to_be_visible()
+            _wait_for(page, 2, accepted)  # (left there: sent after the idle time)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=0.5)]
+    assert [(r.overall, r.field) for r in records] == [(2, "chua_chon"), (4, "chua_chon")]
 
 
 def test_a_rating_under_way_outlives_a_page_reload(

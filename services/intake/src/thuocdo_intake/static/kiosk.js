@@ -1075,6 +1075,9 @@
       ask(state.dimension < config.sipas.length ? "sipas" : "issues");
     });
     $("send").addEventListener("click", submit);
+    // Not sure which field the procedure was in: no guess ("Lĩnh vực khác" would count
+    // it there); the rating goes on with the field not given (chua_chon).
+    $("field-skip").addEventListener("click", function () { state.field = null; afterField(); });
     $("comment").dataset.limit = $("comment").getAttribute("maxlength");
     $("comment").addEventListener("beforeinput", onBeforeInput);
     $("comment").addEventListener("input", onCommentInput);
