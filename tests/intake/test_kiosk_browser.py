@@ -172,8 +172,9 @@ def test_kiosk_full_sipas_mode_with_fixed_field(
             page.click('button.face[data-score="4"]')
             # The field is fixed: straight to the SIPAS criteria, one dimension a screen.
             rated = 0
-            for _ in range(5):
+            for part in range(1, 6):
                 expect(page.locator("#screen-sipas")).to_be_visible()
+                expect(page.locator("#sipas-step")).to_have_text(f"Phần {part}/5")
                 groups = page.locator("#sipas-list .scores")
                 for i in range(groups.count()):
                     score = 3 + (rated % 3)  # 3, 4, 5, 3, ...
@@ -1060,7 +1061,7 @@ def test_sipas_criteria_below_the_fold_are_not_skipped_unseen(
         page.locator("#sipas-next").dblclick()  # a double tap is one press, not a skip
         note = page.locator("#sipas-missing")
         expect(note).to_have_text(
-            "Còn 2 tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc bấm"
+            "Còn 2 tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc chạm"
             " “Tiếp tục” lần nữa để bỏ qua."
         )
         assert page.locator("#sipas-q").inner_text() == first  # still this section
@@ -1068,7 +1069,7 @@ def test_sipas_criteria_below_the_fold_are_not_skipped_unseen(
         expect(third).to_be_in_viewport()
         groups.nth(2).locator('button.score[data-score="3"]').click()
         expect(note).to_have_text(
-            "Còn 1 tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc bấm"
+            "Còn 1 tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc chạm"
             " “Tiếp tục” lần nữa để bỏ qua."
         )
         page.wait_for_timeout(900)  # read: past the double-tap guard (0.8 s)

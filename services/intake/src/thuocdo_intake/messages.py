@@ -20,8 +20,9 @@ KIOSK: dict[str, dict[str, str]] = {
         "praise_question": "Ông/Bà hài lòng về điều gì?",
         "choose_many": "Có thể chọn nhiều ý",
         "sipas_intro": "Xin Ông/Bà đánh giá từng tiêu chí",
+        "sipas_step": "Phần {i}/{n}",
         "sipas_missing": (
-            "Còn {n} tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc bấm"
+            "Còn {n} tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc chạm"
             " “Tiếp tục” lần nữa để bỏ qua."
         ),
         "comment_label": "Góp ý thêm (không bắt buộc)",
@@ -79,6 +80,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "praise_question": "What went well?",
         "choose_many": "You may choose several",
         "sipas_intro": "Please rate each criterion",
+        "sipas_step": "Part {i} of {n}",
         "sipas_missing": (
             "Criteria not rated yet: {n}. Please rate them, or press “Next” again to skip them."
         ),

@@ -766,6 +766,9 @@
     if (note.dataset.dimension !== String(state.dimension)) { note.textContent = ""; }
     if (note.textContent) { sayUnrated(note); }  // redrawn in the other language
     $("sipas-q").textContent = dim[lang] || dim.vi;
+    // Five sections of 19 criteria: how far along the citizen is ("Phần 2/5").
+    $("sipas-step").textContent = t("sipas_step")
+      .replace("{i}", String(state.dimension + 1)).replace("{n}", String(config.sipas.length));
     var list = $("sipas-list");
     list.textContent = "";
     dim.criteria.forEach(function (c) {
