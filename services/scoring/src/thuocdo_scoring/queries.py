@@ -369,8 +369,8 @@ class ReadModel:
     def themes(self, q: Query) -> dict[str, Any]:
         """Emerging themes among comments that fit no issue, found apart in the
         comments of unsatisfied citizens (ratings 1-3, ``tone`` "complaint") and of
-        satisfied ones (4-5, "praise"): clustered together, "chưa hài lòng" and
-        "rất hài lòng" fall into one theme. Complaints come first."""
+        satisfied ones (4-5, "praise"): clustered together, "phòng chờ chật" and
+        "phòng chờ rộng rãi" fall into one theme. Complaints come first."""
         unit, keys = self._scope(q)
         filters = self._filters(q, keys, issue="")
         # Count and page from one snapshot; the themes are computed outside it.

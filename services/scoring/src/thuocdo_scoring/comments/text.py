@@ -106,49 +106,76 @@ def abbreviations() -> dict[str, str]:
 
 @cache
 def _boilerplate() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """``data/boilerplate.txt`` as accent-folded syllable runs, by first syllable,
-    longest first (so "chứng thực chữ ký" goes whole, not only "chứng thực")."""
+    """``data/boilerplate.txt`` as syllable runs (with their marks), by the folded
+    first syllable, longest first (so "chứng thực chữ ký" goes whole)."""
     found: dict[str, set[tuple[str, ...]]] = {}
     for line in _data_text("boilerplate.txt").splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        run = tuple(fold_accents(s) for s in syllables(line, expand=False))
+        run = tuple(syllables(line, expand=False))
         if len(run) < 2:
             raise ValueError(f"boilerplate phrase {line!r}: one syllable matches other words")
-        found.setdefault(run[0], set()).add(run)
+        found.setdefault(fold_accents(run[0]), set()).add(run)
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in found.items()}
 
 
-def strip_boilerplate(sylls: Sequence[str]) -> list[str]:
-    """``sylls`` (from :func:`syllables`) without the phrases that name no issue
-    (``data/boilerplate.txt``: "cần cải thiện nhiều", "mệt quá", the procedure's
-    name), whichever way they were typed."""
+# Words that, beside boilerplate only, say nothing: going to do something ("đi",
+# "lên", "xin" before a procedure's name), how much ("rất", "quá", "nhiều": "Cảm ơn
+# nhiều." was paperwork 0.91 by its "nhiều"), who, linking words. Typed with marks
+# they are compared with them ("đèn" is no "đến", "tối" no "tôi"); typed without,
+# only those that spell no other common word count.
+_EMPTY_MARKED = frozenset(
+    {"đi", "đến", "lên", "làm", "xin", "rất", "quá", "lắm", "nhiều", "tôi", "em", "thì", "là"}
+    | {"và"}
+    | {"mà", "ạ", "à", "nhé", "ơi", "nhỉ"}
+)
+_EMPTY_BARE = frozenset({"di", "len", "xin", "rat", "nhieu", "em", "thi", "nhe", "oi"})
+
+
+def _same(typed: str, listed: str) -> bool:
+    """A typed syllable is a listed one: the same when typed with marks ("sơ đồ" is
+    no "sổ đỏ"), the same letters when typed without any ("so do" may be)."""
+    return typed == listed if has_diacritics(typed) else typed == fold_accents(listed)
+
+
+def _all_boilerplate(sylls: Sequence[str]) -> bool:
+    """Whether a clause's syllables are listed phrases and empty words through and
+    through ("Đi chứng thực chữ ký", "cần cải thiện nhiều")."""
     table = _boilerplate()
-    folded = [fold_accents(s) for s in sylls]
-    out: list[str] = []
     i = 0
     while i < len(sylls):
-        for run in table.get(folded[i], ()):
-            if tuple(folded[i : i + len(run)]) == run:
+        typed = sylls[i]
+        for run in table.get(fold_accents(typed), ()):
+            if len(run) <= len(sylls) - i and all(
+                _same(sylls[i + k], run[k]) for k in range(len(run))
+            ):
                 i += len(run)
                 break
         else:
-            out.append(sylls[i])
+            if typed not in (_EMPTY_MARKED if has_diacritics(typed) else _EMPTY_BARE):
+                return False
             i += 1
+    return True
+
+
+def strip_boilerplate(text: str, *, expand: bool = True) -> list[str]:
+    """The syllables of ``text`` (:func:`syllables`) without its clauses that name no
+    issue: each made only of phrases of ``data/boilerplate.txt`` ("cần cải thiện
+    nhiều", "mệt quá", the procedure's name) and empty words. A clause that says
+    anything else is kept whole ("mạng không ổn định", "cảm ơn nhiều")."""
+    out: list[str] = []
+    for clause in CLAUSE_BREAK.split(text):
+        sylls = syllables(clause, expand=expand)
+        if sylls and not _all_boilerplate(sylls):
+            out.extend(sylls)
     return out
 
 
-# Going to do something ("đi", "lên", "làm", "xin" before a procedure's name) and
-# how much ("rất", "quá", "lắm"): left alone once boilerplate is gone, they say nothing.
-_EMPTY_ALONE = frozenset({"di", "den", "len", "lam", "xin", "rat", "qua"})
-
-
 def has_content(text: str) -> bool:
-    """Whether ``text`` says anything once boilerplate, stop words and errand or
-    degree words are gone ("Xin giấy phép xây dựng: không ổn." does not)."""
-    empty = stop_words() | _EMPTY_ALONE
-    return any(fold_accents(s) not in empty for s in strip_boilerplate(syllables(text)))
+    """Whether ``text`` says anything beyond boilerplate ("Xin giấy phép xây dựng:
+    không ổn." does not)."""
+    return bool(strip_boilerplate(text))
 
 
 def syllables(text: str, *, expand: bool = True) -> list[str]:
@@ -176,7 +203,7 @@ def syllables(text: str, *, expand: bool = True) -> list[str]:
 def normalize(text: str, *, fold: bool = True, expand: bool = True) -> str:
     """Space-joined syllables of ``text`` (see :func:`syllables`) without boilerplate
     (:func:`strip_boilerplate`), folded if ``fold``."""
-    joined = " ".join(strip_boilerplate(syllables(text, expand=expand)))
+    joined = " ".join(strip_boilerplate(text, expand=expand))
     return fold_accents(joined) if fold else joined
 
 

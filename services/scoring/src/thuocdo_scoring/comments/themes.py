@@ -385,15 +385,12 @@ def _cluster_themes(
 ) -> tuple[list[Theme], list[int]]:
     if len(texts) < 2:
         return [], [-1] * len(texts)  # one comment is no theme: it is in the comments list
-    # Clauses of folded syllables (for the labels); joined, they are the normalised
-    # text the vectorizer takes (clause marks are not word characters).
+    # Clauses of folded syllables, for the labels, which grow over whole clauses.
     docs = clauses(texts)
-    # What the comments are grouped by leaves out what names no issue ("mong xã cải
-    # thiện", the procedure's name): grouped by it, the themes were "khai sinh" and
-    # "cần cải thiện nhiều". The labels still grow over whole clauses.
-    folded = [
-        " ".join(fold_accents(s) for s in strip_boilerplate(syllables(text))) for text in texts
-    ]
+    # What the comments are grouped by (folded syllables) leaves out the clauses that
+    # name no issue ("Mong xã cải thiện.", "Đi đăng ký khai sinh,"): grouped by them,
+    # the themes were "khai sinh" and "cần cải thiện nhiều".
+    folded = [" ".join(fold_accents(s) for s in strip_boilerplate(text)) for text in texts]
     many = len(texts) >= 20
     # with many comments, words in over a third of them ("có", "không") name no theme
     vectorizer = syllable_vectorizer((1, 2), min_df=2 if many else 1, max_df=0.35 if many else 1.0)
