@@ -815,6 +815,10 @@ def test_a_trend_without_any_answer_says_so_instead_of_an_empty_chart(
     full = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
     card = full.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
     assert '<p id="trend-empty" class="muted" hidden>' in card
+    # An issue's trend counts the responses raising it: its note says that much.
+    issue = open_page("/issue/fees?unit=173&period=2024-06")
+    card = issue.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
+    assert "Không có phiếu nào nêu vấn đề này trong khoảng thời gian của biểu đồ." in card
 
 
 def test_a_commune_has_no_overview_file_nor_json(open_page: Callable[..., str]) -> None:

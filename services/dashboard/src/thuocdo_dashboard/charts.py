@@ -39,15 +39,17 @@ def bar(
     )
 
 
-def heat_colour(share: float | None) -> str:
-    """Background of a heatmap cell: near white at 0 %, deep red at 50 % and above."""
+def heat_colour(share: float | None, small: bool = False) -> str:
+    """Background of a heatmap cell: near white at 0 %, deep red at 50 % and above;
+    a ``small`` sample's only as far as a light red (its share is of few responses,
+    and must not read as a finding as firm as its neighbours')."""
     if share is None:
         return "#f4f4f4"
     t = clamp(share) / 50.0 if share < 50 else 1.0
-    lightness = 97 - 52 * t
+    lightness = 97 - (22 if small else 52) * t
     return f"hsl(8, 75%, {lightness:.0f}%)"
 
 
-def heat_text_colour(share: float | None) -> str:
-    """Readable text colour on :func:`heat_colour`."""
-    return "#fff" if share is not None and share >= 30 else "#222"
+def heat_text_colour(share: float | None, small: bool = False) -> str:
+    """Readable text colour on :func:`heat_colour` (dark on every small sample's)."""
+    return "#fff" if share is not None and share >= 30 and not small else "#222"

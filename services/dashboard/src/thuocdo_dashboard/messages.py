@@ -170,13 +170,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "heatmap": ("Vấn đề theo {kinds}", "Issues by commune"),
     "heatmap_note": (
         "Mỗi ô là tỷ lệ % số phiếu chưa hài lòng (1–3 điểm) nêu vấn đề ở cột đó (chọn vấn"
-        " đề, hoặc không chọn vấn đề nào nhưng có góp ý được phân loại tự động vào vấn đề"
-        " đó), trên tổng số phiếu của đơn vị. Vấn đề nêu kèm đánh giá 4–5 điểm là lời khen"
-        " nên không được tính. Dòng “Mẫu nhỏ” có ít phiếu (ô kẻ sọc): tỷ lệ chưa đủ tin cậy.",
+        " đề đó, hoặc không chọn vấn đề cụ thể nào nhưng có góp ý được phân loại tự động vào"
+        " vấn đề đó), trên tổng số phiếu của đơn vị. Vấn đề nêu kèm đánh giá 4–5 điểm là lời"
+        " khen nên không được tính. Dòng “Mẫu nhỏ” có ít phiếu (màu nhạt hơn): tỷ lệ chưa đủ"
+        " tin cậy.",
         "Each cell is a % of all the commune's responses: those rated 1–3 that raised the"
-        " issue (ticked it, or ticked none and wrote a comment classified under it"
-        " automatically). An issue raised with a 4–5 rating is praise and is not counted."
-        " A “Small sample” row has few responses (striped cells): its shares are not precise.",
+        " issue (ticked it, or ticked no specific issue and wrote a comment classified under"
+        " it automatically). An issue raised with a 4–5 rating is praise and is not counted."
+        " A “Small sample” row has few responses (paler colours): its shares are not precise.",
     ),
     "alerts": ("Cảnh báo", "Alerts"),
     "alert_kind": ("Nội dung cảnh báo", "Alert"),
@@ -196,6 +197,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trend_empty": (
         "Chưa có câu trả lời nào trong khoảng thời gian của biểu đồ.",
         "No responses in the time span of the chart.",
+    ),
+    "trend_empty_issue": (
+        "Không có phiếu nào nêu vấn đề này trong khoảng thời gian của biểu đồ.",
+        "No response raised this issue in the time span of the chart.",
     ),
     "not_loaded": (
         "Chưa tải được số liệu: hệ thống tính chỉ số không trả lời.",

@@ -937,8 +937,9 @@ def issue(
         page.data["trend"], page.tables["trend"] = _trend(
             status, p_trend, lang, index_key="issue_index_over_time"
         )
-    else:
+    else:  # (no trend for this page: no note that it has no answers either)
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
+        page.data["trend_asked"] = False
     page.tables["trend"].title = text("over_time", lang)
     _freshness(page, None)
     return page

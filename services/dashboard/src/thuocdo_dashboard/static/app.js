@@ -58,10 +58,16 @@
     return Number(ymd[1]) + "/" + ymd[0];
   }
 
+  // Drawn again only when its points or its width changed: a refresh with the same
+  // figures (the quiet page's recheck) leaves the period pointed at in the legend.
+  var drawn = null;
   function drawTrend(points) {
     latest = points;
     var box = document.getElementById("trend-chart");
-    if (!box || typeof uPlot === "undefined") { return; }
+    if (!box || typeof uPlot === "undefined") { return false; }
+    var key = JSON.stringify(points || []) + "@" + box.clientWidth;
+    if (key === drawn) { return false; }
+    drawn = key;
     if (chart) { chart.destroy(); chart = null; }
     box.textContent = "";
     points = (points || []).filter(function (p) { return p.from; });
@@ -69,7 +75,7 @@
     var answered = points.some(function (p) { return p.n; });
     var note = document.getElementById("trend-empty");
     if (note) { note.hidden = answered; }
-    if (!answered) { return; }
+    if (!answered) { return true; }
     var width = Math.max(260, box.clientWidth || 600);
     // x is the period's position, labelled "month/year" from the period's own date:
     // uPlot's time axis follows the browser's time zone, and in another one than
@@ -93,6 +99,10 @@
     }
     function periodValue(u, v, s, i) { return i == null ? "–" : labels[i] + " · " + answers(ns[i] || 0); }
     function pctValue(u, v) { return pct(v); }
+    // The legend's period when nothing is pointed at: the last with answers (a month
+    // just begun has none, and would show dashes only).
+    var lastAnswered = 0;
+    ns.forEach(function (n, i) { if (n) { lastAnswered = i; } });
     var every = Math.max(1, Math.ceil(xs.length / Math.max(2, Math.floor(width / 70))));
     chart = new uPlot({
       width: width,
@@ -107,9 +117,9 @@
       bands: [{ series: [3, 2], fill: "rgba(11,92,173,0.10)" }],
       legend: { show: true, live: true },
       hooks: {
-        // Pointer gone: back to the last period's figures, not dashes.
-        setCursor: [function (u) { if (u.cursor.idx == null) { u.setLegend({ idx: xs.length - 1 }); } }],
-        ready: [function (u) { u.setLegend({ idx: xs.length - 1 }); }]
+        // Pointer gone: back to the last answered period's figures, not dashes.
+        setCursor: [function (u) { if (u.cursor.idx == null) { u.setLegend({ idx: lastAnswered }); } }],
+        ready: [function (u) { u.setLegend({ idx: lastAnswered }); }]
       },
       axes: [{
         // every period when they fit, else every n-th counted back from the last
@@ -118,6 +128,7 @@
       }, { values: function (u, vals) { return vals.map(function (v) { return v + "%"; }); } }]
     }, [xs, idx, lo, hi], box);
     box.uplot = chart;  // for the browser tests, which read the axis labels
+    return true;
   }
 
   function readTrend() {
@@ -139,8 +150,10 @@
   // out: the focused control (by its place among the section's controls) and the
   // open <details> are the same after the redraw. An unchanged section is left alone.
   var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
+  var changed = false;  // whether a refresh redrew anything
   function replaceKeepingPlace(el, html) {
     if (el.lastHtml === html) { return; }  // (a property: no copy of it in the DOM)
+    changed = true;
     var controls = el.querySelectorAll(FOCUSABLE);
     var focused = Array.prototype.indexOf.call(controls, document.activeElement);
     var open = [];
@@ -209,10 +222,13 @@
   }
 
   var inFlight = false, again = false, asked = Date.now();
-  function refresh() {
+  // ``quiet``: asked by the recheck, not by an update; then "updated at" moves only
+  // if something on the page did (the same figures checked again are no update).
+  function refresh(quiet) {
     if (inFlight) { again = true; return; }
     inFlight = true;
     asked = Date.now();
+    changed = false;
     fetch(api, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
       .then(function (r) {
         if (r.status === 401) { sessionEnded(); }
@@ -225,8 +241,10 @@
           if (el) { update(el, data.sections[name]); }
         });
         var banner = document.getElementById("scoring-status");
+        var down = !!(data.status && data.status.down);
+        var wasDown = !!(banner && !banner.hidden);
         if (banner) {
-          if (data.status && data.status.down) { banner.textContent = data.status.text; banner.hidden = false; }
+          if (down) { banner.textContent = data.status.text; banner.hidden = false; }
           else { banner.hidden = true; banner.textContent = ""; }
         }
         if (ended) {  // logged in again (another tab): the figures move again
@@ -236,9 +254,11 @@
           if (live) { delete live.dataset.stale; }
           if (!source) { connect(); }
         }
-        drawTrend(data.trend);
+        // Scoring away and no trend kept: the chart drawn stays (an empty one would
+        // say "no answers in its span", which nobody knows now).
+        if (!(down && !(data.trend || []).length) && drawTrend(data.trend)) { changed = true; }
         markScrolling();
-        markUpdated();
+        if (!quiet || changed || down || down !== wasDown) { markUpdated(); }
       })
       .catch(function () { /* keep the figures shown; the next event retries */ })
       .then(function () {
@@ -262,7 +282,7 @@
   // is shown again.
   var recheck = Number(main.dataset.recheck) || 0;
   function recheckIfQuiet() {
-    if (recheck && !document.hidden && Date.now() - asked >= recheck) { refresh(); }
+    if (recheck && !document.hidden && Date.now() - asked >= recheck) { refresh(true); }
   }
   if (recheck) {
     setInterval(recheckIfQuiet, Math.min(recheck, 5000));
