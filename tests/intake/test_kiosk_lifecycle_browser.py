@@ -838,6 +838,10 @@ def test_an_emoji_counts_as_one_letter_of_the_comment(
         value = page.evaluate("document.getElementById('comment').value")
         assert len(value) == 1000 and value == text + "😀" * 90
         expect(page.locator("#comment-count")).to_contain_text("tối đa 1000 ký tự")
+        # Full: words typed in the middle do not push the end of the text out.
+        page.evaluate("document.getElementById('comment').setSelectionRange(10, 10)")
+        page.keyboard.insert_text("rất 👍 ")
+        assert page.evaluate("document.getElementById('comment').value") == value
         page.click("#send")
         _wait_for(page, 1, accepted)
     records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]

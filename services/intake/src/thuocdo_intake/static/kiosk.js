@@ -1027,10 +1027,18 @@
     var room = commentLimit() - letters(kept);
     var composed = added.normalize("NFC");
     commentCut = letters(added) > room;
-    // maxlength counts UTF-16 units: widened now for what comes, or the browser cuts
-    // an insert of emoji (two units, one letter) at half the letters intake takes.
-    var after = kept + added;
-    box.maxLength = commentLimit() + (after.length - letters(after));
+    // maxlength counts UTF-16 units: set now to what of this input fits in letters.
+    // Left as it was, the browser cut an insert of emoji (two units, one letter) at
+    // half the letters intake takes; widened for the whole input, it let in more than
+    // fits, which was then cut off the end: the citizen's own words after the cursor.
+    var points = Array.from(added), lo = 0, hi = points.length;
+    var before = box.value.slice(0, start), rest = box.value.slice(end);
+    while (lo < hi) {  // the longest start of the input within the limit
+      var mid = Math.ceil((lo + hi) / 2);
+      if (letters(before + points.slice(0, mid).join("") + rest) <= commentLimit()) { lo = mid; }
+      else { hi = mid - 1; }
+    }
+    box.maxLength = kept.length + points.slice(0, lo).join("").length;
     var pasted = ev.inputType === "insertFromPaste" || ev.inputType === "insertFromDrop";
     if (pasted && composed !== added) {
       ev.preventDefault();
