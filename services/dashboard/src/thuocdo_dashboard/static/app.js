@@ -86,7 +86,7 @@
       idx.push(p.index); lo.push(p.ci_low); hi.push(p.ci_high); ns.push(p.n);
     });
     // The legend under the chart gives the figures of the period under the pointer
-    // (a tap on a touch screen), and of the last period otherwise.
+    // (a tap on a touch screen), and of the last period with answers otherwise.
     var vi = (document.documentElement.lang || "vi") !== "en";
     function pct(v) {
       if (v == null) { return "–"; }

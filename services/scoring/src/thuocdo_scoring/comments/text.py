@@ -163,7 +163,7 @@ def strip_boilerplate(text: str, *, expand: bool = True) -> list[str]:
     """The syllables of ``text`` (:func:`syllables`) without its clauses that name no
     issue: each made only of phrases of ``data/boilerplate.txt`` ("cần cải thiện
     nhiều", "mệt quá", the procedure's name) and empty words. A clause that says
-    anything else is kept whole ("mạng không ổn định", "cảm ơn nhiều")."""
+    anything else is kept whole ("mạng không ổn định", "cảm ơn cán bộ nhiệt tình")."""
     out: list[str] = []
     for clause in CLAUSE_BREAK.split(text):
         sylls = syllables(clause, expand=expand)
