@@ -222,3 +222,20 @@ def test_kiosk_add_says_when_a_tablet_cannot_open_the_link(
         assert "cannot open" not in err
     else:
         assert f"note: {warned} is this machine's own address: a tablet cannot open" in err
+
+
+def test_an_enrolment_drawing_an_id_already_taken_draws_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kiosk ids have six random hex digits a commune: 1,000 kiosks of one commune
+    share one about 3 times in 100, and `kiosk add` then failed with an
+    IntegrityError traceback (CI, test above). A taken id is drawn again."""
+    import secrets
+
+    registry = KioskRegistry(tmp_path / "intake-kiosks.sqlite3")
+    draws = iter(["aaaaaa", "aaaaaa", "aaaaaa", "bbbbbb"])
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(draws))
+    first, _ = registry.add("05941", "Quầy 1")
+    second, _ = registry.add("05941", "Quầy 2")
+    assert (first.id, second.id) == ("k05941-aaaaaa", "k05941-bbbbbb")
+    assert [k.name for k, _, _ in registry.list()] == ["Quầy 1", "Quầy 2"]
