@@ -172,18 +172,19 @@ class CommentModel(BaseEstimator):  # type: ignore[misc]
         The confidence is the probability of the best issue; below ``threshold_`` the
         code is None (the confidence is still that best probability).
         """
-        proba = self.predict_proba(texts)
-        out: list[tuple[str | None, float]] = []
-        if len(proba) == 0:
+        self._check_fitted()
+        # A comment of nothing but boilerplate ("Cần cải thiện nhiều.") names no issue,
+        # and is not run through the model at all (the consumer's hot path).
+        said = [i for i, t in enumerate(texts) if has_content(t)]
+        out: list[tuple[str | None, float]] = [(None, 0.0)] * len(texts)
+        if not said:
             return out
-        best = proba.argmax(axis=1)
-        for i, j in enumerate(best):
-            if not has_content(texts[i]):  # "Cần cải thiện nhiều.": no issue named
-                out.append((None, 0.0))
-                continue
-            conf = float(proba[i, j])
+        proba = self.predict_proba([texts[i] for i in said])
+        for i, row in zip(said, proba, strict=True):
+            j = int(row.argmax())
+            conf = float(row[j])
             code = str(self.classes_[j]) if conf >= self.threshold_ else None
-            out.append((code, round(conf, 4)))
+            out[i] = (code, round(conf, 4))
         return out
 
     def assign_themes(

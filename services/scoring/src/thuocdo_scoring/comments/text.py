@@ -133,27 +133,26 @@ _EMPTY_MARKED = frozenset(
 _EMPTY_BARE = frozenset({"di", "len", "xin", "rat", "nhieu", "em", "thi", "nhe", "oi"})
 
 
-def _same(typed: str, listed: str) -> bool:
-    """A typed syllable is a listed one: the same when typed with marks ("sơ đồ" is
-    no "sổ đỏ"), the same letters when typed without any ("so do" may be)."""
-    return typed == listed if has_diacritics(typed) else typed == fold_accents(listed)
-
-
 def _all_boilerplate(sylls: Sequence[str]) -> bool:
     """Whether a clause's syllables are listed phrases and empty words through and
-    through ("Đi chứng thực chữ ký", "cần cải thiện nhiều")."""
+    through ("Đi chứng thực chữ ký", "cần cải thiện nhiều"). A syllable typed with
+    marks is a listed one only with the same marks ("sơ đồ" is no "sổ đỏ"); one typed
+    without any, with the same letters ("so do" may be)."""
     table = _boilerplate()
+    folded = [fold_accents(s) for s in sylls]  # (syllables are NFC already)
+    marked = [f != s for f, s in zip(folded, sylls, strict=True)]
+
+    def same(at: int, listed: str) -> bool:
+        return sylls[at] == listed if marked[at] else folded[at] == fold_accents(listed)
+
     i = 0
     while i < len(sylls):
-        typed = sylls[i]
-        for run in table.get(fold_accents(typed), ()):
-            if len(run) <= len(sylls) - i and all(
-                _same(sylls[i + k], run[k]) for k in range(len(run))
-            ):
+        for run in table.get(folded[i], ()):
+            if len(run) <= len(sylls) - i and all(same(i + k, run[k]) for k in range(len(run))):
                 i += len(run)
                 break
         else:
-            if typed not in (_EMPTY_MARKED if has_diacritics(typed) else _EMPTY_BARE):
+            if sylls[i] not in (_EMPTY_MARKED if marked[i] else _EMPTY_BARE):
                 return False
             i += 1
     return True
