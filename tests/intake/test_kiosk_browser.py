@@ -1145,3 +1145,82 @@ def test_a_tap_while_the_idle_warning_shows_chooses_what_was_under_the_finger(
         _wait_for(page, 1, accepted)
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [r.field for r in records] == ["dat_dai"]
+
+
+def test_each_question_after_the_faces_shows_the_rating_under_way(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path, output_dir: Path
+) -> None:
+    """A citizen leaves mid-rating; the next one saw a question with no sign of the face
+    chosen, and answered someone else's rating (helper-62). Each question after the faces
+    now shows it, in the language shown, and the faces screen and the thanks do not."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, accepted),
+    ):
+        chosen = page.locator("#chosen")
+        expect(page.locator("#screen-start")).to_be_visible()
+        expect(chosen).to_be_hidden()
+        page.click('button.face[data-score="2"]')
+        expect(page.locator("#screen-field")).to_be_visible()
+        expect(chosen).to_be_visible()
+        expect(chosen).to_have_text("Ông/Bà đã chọn: Không hài lòng")
+        assert chosen.locator(".chosen-face.face-2 svg").count() == 1
+        page.click('button.field[data-code="ho_tich"]')
+        expect(page.locator("#screen-issues")).to_be_visible()
+        expect(chosen).to_have_text("Ông/Bà đã chọn: Không hài lòng")
+        page.click("#lang")
+        english = page.locator('button.face[data-score="2"]').get_attribute("data-en")
+        expect(chosen).to_have_text(f"Your rating: {english}")
+        page.click("#issues-next")
+        expect(page.locator("#screen-comment")).to_be_visible()
+        expect(chosen).to_have_text(f"Your rating: {english}")
+        page.screenshot(path=str(output_dir / "kiosk-chosen.png"), full_page=True)
+        # Back to the faces: the rating is dropped, and the strip with it.
+        page.click("#screen-comment button.back")
+        page.click("#screen-issues button.back")
+        page.click("#screen-field button.back")
+        expect(page.locator("#screen-start")).to_be_visible()
+        expect(chosen).to_be_hidden()
+        page.click('button.face[data-score="5"]')
+        expect(chosen).to_contain_text(
+            page.locator('button.face[data-score="5"]').get_attribute("data-en") or "?"
+        )
+        page.click('button.field[data-code="ho_tich"]')
+        page.click("#issues-next")
+        page.click("#send")
+        expect(page.locator("#screen-thanks")).to_be_visible()
+        expect(chosen).to_be_hidden()
+        _wait_for(page, 1, accepted)
+
+
+def test_a_tap_opens_no_keyboard_on_the_comment_and_a_key_goes_into_the_box(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """The comment box took the focus whenever its screen came, so a tablet's keyboard
+    covered half the screen for every citizen, though most write nothing. A tap now
+    leaves the focus on the question; Enter on "Tiếp tục" (a keyboard user) still puts
+    it in the box."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"]) as (page, _),
+    ):
+        expect(page.locator("#screen-start")).to_be_visible()
+        page.click('button.face[data-score="4"]')
+        page.click('button.field[data-code="ho_tich"]')
+        page.click("#issues-next")
+        expect(page.locator("#screen-comment")).to_be_visible()
+        focused = "(() => { const e = document.activeElement; return e.id || e.tagName; })()"
+        assert page.evaluate(focused) == "LABEL"
+        assert page.evaluate("document.activeElement.htmlFor") == "comment"
+        # A tap on the question's words still lands in the box.
+        page.click("#screen-comment label.big")
+        assert page.evaluate(focused) == "comment"
+        page.click("#screen-comment button.back")
+        expect(page.locator("#screen-issues")).to_be_visible()
+        page.wait_for_timeout(900)  # past the new screen's tap guard
+        page.focus("#issues-next")
+        page.keyboard.press("Enter")
+        expect(page.locator("#screen-comment")).to_be_visible()
+        assert page.evaluate(focused) == "comment"

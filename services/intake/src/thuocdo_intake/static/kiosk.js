@@ -509,6 +509,7 @@
     });
     // The second tap of a double tap lands on the new screen: it takes none for a
     // moment (TAP_GUARD_MS).
+    showChosen(name);
     var shown = $("screen-" + name);
     shown.classList.add("arming");
     clearTimeout(guardTimer);
@@ -520,11 +521,28 @@
     window.scrollTo(0, 0);
     var heading = shown.querySelector("h2, label.big, .thanks, p.big");
     if (heading) {
-      if (!heading.hasAttribute("tabindex") && heading.tagName !== "LABEL") { heading.setAttribute("tabindex", "-1"); }
+      if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
       heading.focus({ preventScroll: true });
     }
     armIdle(name);
     if (state && !state.submitted && RESUMABLE.indexOf(name) >= 0) { keepDraft(); }
+  }
+  // Above each question after the faces: the face chosen, small, and its label. A
+  // tablet left mid-rating showed the next citizen a question with no sign that a
+  // rating was under way (they answered it, or thought their face was lost).
+  function showChosen(name) {
+    var strip = $("chosen");
+    var face = state && RESUMABLE.indexOf(name) >= 0
+      ? document.querySelector('.face[data-score="' + state.overall + '"]') : null;
+    strip.hidden = !face;
+    if (!face) { return; }
+    var label = face.dataset[lang] || face.dataset.vi;
+    $("chosen-text").textContent = t("chosen").replace("{label}", label);
+    strip.dataset.score = String(state.overall);
+    var icon = $("chosen-face");
+    icon.className = "chosen-face face-" + state.overall;
+    icon.textContent = "";
+    icon.appendChild(face.querySelector("svg").cloneNode(true));
   }
   // A question drawn afresh (in the language now, the answers given marked) and shown.
   function ask(screen) {
@@ -968,6 +986,7 @@
     $("comment").lang = lang;
     if (config) {
       showPlace();
+      showChosen(current());
       if (state && !$("screen-issues").hidden) { renderIssues(); }
       if (state && !$("screen-field").hidden) { renderFields(); }
       if (state && !$("screen-sipas").hidden) { renderSipas(); }
@@ -1065,7 +1084,14 @@
     Array.prototype.forEach.call(document.querySelectorAll(".face"), function (el) {
       el.addEventListener("click", onFace);
     });
-    $("issues-next").addEventListener("click", function () { show("comment"); $("comment").focus(); });
+    // The comment box takes the focus only from a keyboard (a click's detail is 0 when
+    // Enter or Space made it): on a tablet the focus opened the on-screen keyboard for
+    // every citizen, covering half the screen, though most leave no comment. A tap
+    // leaves the focus on the question, which a screen reader reads.
+    $("issues-next").addEventListener("click", function (ev) {
+      show("comment");
+      if (ev.detail === 0) { $("comment").focus(); }
+    });
     $("sipas-next").addEventListener("click", function () {
       // A section's last criteria may be below the fold: the first press with some
       // left unrated says how many and shows the first of them; a second goes on
