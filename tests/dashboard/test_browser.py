@@ -873,3 +873,30 @@ def test_a_page_says_when_its_session_has_ended(browser: Any, stack: Stack) -> N
     assert link.get_attribute("href") == (f"/login?next=/commune/{KHA_SON}?period%3D{stack.period}")
     assert page.locator("#updated-at").inner_text() == ""
     context.close()
+
+
+def test_a_keyboard_skips_the_header_and_the_heatmap_in_one_tab_each(
+    browser: Any, stack: Stack
+) -> None:
+    """The first Tab shows "Bỏ qua phần đầu trang"; Enter on it, and the next Tab is in
+    the page's own controls, not the header's. Enter on the heatmap's skip link, and the
+    next Tab is on the heatmap's download, past every commune and issue in it."""
+    page = _login(browser, stack, "thai-nguyen")
+    page.goto(f"{stack.dashboard.url}/?period={stack.period}")
+    focused = (
+        "(() => { const e = document.activeElement;"
+        " return e.className + '|' + e.getAttribute('href'); })()"
+    )
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "skip|#main"
+    box = page.locator("a.skip[href='#main']").bounding_box()
+    assert box and box["width"] > 50 and 0 <= box["y"] < 100  # seen, not off screen
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('main')")
+    assert not page.evaluate("!!document.activeElement.closest('header')")
+    page.focus("a.skip-table[href='#after-heatmap']")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.csv") == "heatmap"
+    page.close()

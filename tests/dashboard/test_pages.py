@@ -442,7 +442,8 @@ def test_a_heatmap_share_under_one_percent_is_not_shown_as_zero(
     scoring.store.apply_batch([*happy, one], {("t", 0): 1_000})
     heat = section(open_page("/?unit=173&period=2025-06"), "heatmap")
     row = heat.split('data-unit="05911@-">', 1)[1].split("</tr>", 1)[0]
-    shown = re.findall(r'data-value="([^"]*)">([^<]*)</td>', row)
+    cell = r'data-value="([^"]*)">(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>'  # (a share: a link)
+    shown = re.findall(cell, row)
     assert ("0.5", "0,5") in shown and ("0.0", "0") in shown, shown
     # one in 103 (0,97 %) reads "1" like its whole-percent neighbours, not "1,0"
     more = [answer(JUNE_10, 0, "05917@-", 5, id=f"happy2-{k}") for k in range(102)]
@@ -450,7 +451,7 @@ def test_a_heatmap_share_under_one_percent_is_not_shown_as_zero(
     scoring.store.apply_batch(more, {("t", 0): 2_000})
     heat = section(open_page("/?unit=173&period=2025-06"), "heatmap")
     row = heat.split('data-unit="05917@-">', 1)[1].split("</tr>", 1)[0]
-    cells = re.findall(r'data-value="([^"]*)">([^<]*)</td>', row)
+    cells = re.findall(cell, row)
     assert [shown for value, shown in cells if value and float(value) > 0] == ["1"], cells
 
 
@@ -515,7 +516,7 @@ def test_query_words_the_pages_do_not_know_are_ignored(open_page: Callable[..., 
     for path in (f"/commune/{KHA_SON}?period={PERIOD}", "/?unit=173&period=2025-08"):
         shown = links(path)
         assert "period=" in shown and "csv" in shown, shown
-        assert not re.search(r"key=x|table=y|code=z|_external|#a", shown), shown
+        assert not re.search(r"key=x|table=y|code=z|_external|#a\b", shown), shown
     assert "code=z" not in links(f"/issue/waiting_time?unit=173&period={PERIOD}")
 
 
@@ -848,3 +849,103 @@ def test_a_heatmap_row_of_few_responses_says_so(
     small = heat.split('data-unit="05911@-" class="small">', 1)[1].split("</th>", 1)[0]
     assert '<span class="tag small"' in small and "Mẫu nhỏ" in small
     assert heat.count("Mẫu nhỏ</span>") == 1
+
+
+def test_a_keyboard_can_skip_the_header_and_each_long_table(
+    open_page: Callable[..., str],
+) -> None:
+    """Every row of a table is a link or two, and the heatmap has one at each column:
+    a keyboard user crossed 37 Tab stops to get past it. The page now opens with a link
+    past its header, and the heatmap and each table of more than 8 rows with one past
+    them, to a mark just before the table's files; a short table has none (one Tab stop
+    more for nothing)."""
+    overview = open_page(f"/?unit=19&period={PERIOD}", lang="vi")
+    assert re.search(r'<body>\s*<a class="skip" href="#main">Bỏ qua phần đầu trang</a>', overview)
+    assert 'id="main"' in overview
+    heat = section(overview, "heatmap")
+    title = html_lib.unescape(re.search(r"<h2>([^<]+)</h2>", heat).group(1))  # type: ignore[union-attr]
+    skip = re.search(r'<a class="skip skip-table" href="#after-heatmap">([^<]+)</a>', heat)
+    assert skip and html_lib.unescape(skip.group(1)) == f"Bỏ qua bảng “{title}”"
+    # the mark comes after the table, right before its files
+    assert heat.index(skip.group(0)) < heat.index('data-table="heatmap"')
+    after = heat.index('<span id="after-heatmap"></span>')
+    assert heat.index("</table>") < after < heat.index('data-csv="heatmap"')
+    # two communes ranked: no skip link there
+    assert "#after-ranking" not in overview and 'id="after-ranking"' not in overview
+    # the SIPAS table (5 dimensions, 19 criteria) has one, and its mark
+    commune = open_page(f"/commune/{PHU_BINH}?period={PERIOD}", lang="en")
+    assert re.search(r'<a class="skip skip-table" href="#after-sipas">Skip the table “', commune)
+    sipas = commune.split('href="#after-sipas"', 1)[1]
+    assert sipas.index("</table>") < sipas.index('<span id="after-sipas"></span>')
+    assert '<a class="skip" href="#main">Skip to the page&#39;s content</a>' in commune
+
+
+def test_a_heatmap_cell_leads_to_the_communes_comments_on_its_issue(
+    open_page: Callable[..., str],
+) -> None:
+    """A leader sees that a quarter of Kha Sơn's responses complain of waiting time,
+    and wants to know why: the cell now leads to Kha Sơn's page at its comments, of
+    the unsatisfied (1-3, what the share counts) raising that issue. A cell no
+    response raised leads nowhere."""
+    heat = section(open_page(f"/?unit=19&period={PERIOD}"), "heatmap")
+    row = heat.split(f'data-unit="{KHA_SON}"', 1)[1].split("</tr>", 1)[0]
+    codes = list(reference.issues())
+    cells = re.findall(r'<td class="heat"[^>]*data-value="([^"]*)">(.*?)</td>', row)
+    assert len(cells) == len(codes)
+    for code, (value, inner) in zip(codes, cells, strict=True):
+        link = re.fullmatch(r'<a href="([^"]+)" title="([^"]+)">([^<]+)</a>', inner)
+        if code == "waiting_time":
+            assert float(value) == 25.0  # 5 of its 20 rated 2 and ticked it
+            assert link, inner
+            href = html_lib.unescape(link.group(1))
+            path, query = href.split("#")[0].split("?")
+            assert path == f"/commune/{KHA_SON}" and href.endswith("#comments")
+            assert sorted(query.split("&")) == sorted(
+                [f"period={PERIOD}", "issue=waiting_time", "rating=1-3"]
+            )
+            issue = reference.issues()["waiting_time"].label.vi
+            assert html_lib.unescape(link.group(2)) == (
+                f"Xem góp ý của người dân chưa hài lòng ở Xã Kha Sơn về “{issue}”"
+            )
+        else:
+            assert float(value or 0) == 0 and link is None, (code, inner)
+    target = open_page(href.split("#")[0])
+    assert '<section class="card" id="comments">' in target
+    chosen = re.search(r'<select name="issue">.*?</select>', target, re.S)
+    assert chosen and '<option value="waiting_time" selected>' in chosen.group(0)
+    rating = re.search(r'<select name="rating">.*?</select>', target, re.S)
+    assert rating and '<option value="1-3" selected>Chưa hài lòng (1–3)</option>' in rating.group(0)
+
+
+def test_comments_can_be_filtered_to_the_unsatisfied_or_the_satisfied(
+    scoring: Scoring, tmp_path: Path
+) -> None:
+    """Beside one rating, the comments' filter offers "Chưa hài lòng (1–3)" and "Hài lòng
+    (4–5)": a leader reads the complaints about an issue without its praise. The file
+    made from such a list is named and described by it."""
+    comments = [
+        answer(
+            dt.date(2025, 8, 2), i, KHA_SON, overall, id=f"m{overall}", comment=f"Ý kiến {overall}."
+        )
+        for i, overall in enumerate((1, 2, 3, 4, 5))
+    ]
+    scoring.store.apply_batch(comments, {("t", 0): 1_000})
+    client = signed_in(scoring, tmp_path)
+    base = f"/commune/{KHA_SON}?period={PERIOD}"
+
+    def shown(query: str) -> list[str]:
+        page = client.get(base + query).get_data(as_text=True)
+        return sorted(re.findall(r"Ý kiến (\d)\.", section(page, "comments")))
+
+    assert shown("") == ["1", "2", "3", "4", "5"]
+    assert shown("&rating=1-3") == ["1", "2", "3"]
+    assert shown("&rating=4-5") == ["4", "5"]
+    assert shown("&rating=2") == ["2"]
+    assert client.get(base + "&rating=1-4").status_code == 400
+    resp = client.get(f"/csv/commune/{KHA_SON}/comments.csv?period={PERIOD}&rating=1-3")
+    assert resp.headers["Content-Disposition"] == (
+        f'attachment; filename="thuocdo-commune-comments-05953-rating1-3-{PERIOD}.csv"'
+    )
+    assert sorted(re.findall(r"Ý kiến (\d)\.", resp.get_data(as_text=True))) == ["1", "2", "3"]
+    _, about = _about(client, f"/xlsx/commune/{KHA_SON}/comments.xlsx?period={PERIOD}&rating=4-5")
+    assert about["Mức đánh giá"] == "Hài lòng (4–5)"

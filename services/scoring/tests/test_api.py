@@ -173,6 +173,33 @@ def test_issues_matrix_trend_comments(client: FlaskClient) -> None:
     assert [c["id"] for c in only["items"]] == ["r4"]
 
 
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        # r4 rated 1, r7 3 and r2 4 (r6, rated 1, has no comment)
+        ("max_rating=3", ["r4", "r7"]),  # the unsatisfied
+        ("min_rating=4", ["r2"]),
+        ("min_rating=2&max_rating=3", ["r7"]),
+        ("rating=3", ["r7"]),
+        ("rating=1&max_rating=3", ["r4"]),
+        ("rating=4&max_rating=3", []),  # an empty range: none, not all
+        ("min_rating=1&max_rating=5", ["r4", "r7", "r2"]),
+    ],
+)
+def test_comments_of_a_range_of_ratings(client: FlaskClient, query: str, ids: list[str]) -> None:
+    """A leader opening a heatmap cell wants the complaints (1-3), not the praise beside
+    them: comments can be asked for a range of ratings as well as for one."""
+    page = client.get(f"/api/v1/comments?unit=19&period=2025&{query}").get_json()
+    assert ([c["id"] for c in page["items"]], page["total"]) == (ids, len(ids))
+
+
+def test_a_rating_bound_off_the_scale_is_refused(client: FlaskClient) -> None:
+    for query in ("min_rating=0", "max_rating=6", "max_rating=x"):
+        resp = client.get(f"/api/v1/comments?unit=19&period=2025&{query}")
+        assert resp.status_code == 400
+        assert list(resp.get_json()["errors"]) == [query.split("=")[0]]
+
+
 @dataclass
 class FakeTheme:
     id: str

@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
         unit_name=lambda name: messages.unit_name(name, _current_lang()),
         num=lambda value, digits=1: messages.number(value, _current_lang(), digits),
         rating_label=lambda score: messages.rating_label(score, _current_lang()),
+        rating_choices=lambda: messages.rating_choices(_current_lang()),
         current_lang=_current_lang,
         local_time=messages.local_time,
         bar=charts.bar,

@@ -206,6 +206,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Chưa tải được số liệu: hệ thống tính chỉ số không trả lời.",
         "The figures could not be loaded: the scoring service does not answer.",
     ),
+    "heat_link": (
+        "Xem góp ý của người dân chưa hài lòng ở {unit} về “{issue}”",
+        "Comments of the unsatisfied in {unit} on “{issue}”",
+    ),
+    "skip_to_main": ("Bỏ qua phần đầu trang", "Skip to the page's content"),
+    "skip_table": ("Bỏ qua bảng “{what}”", "Skip the table “{what}”"),
     "download_csv": ("Tải CSV", "Download CSV"),
     "download_xlsx": ("Tải Excel", "Download Excel"),
     "scroll_hint": ("Vuốt ngang để xem thêm cột →", "Swipe sideways for more columns →"),
@@ -408,6 +414,28 @@ def unit_name(name: str, lang: str = "vi") -> Markup:
 def rating_label(score: int, lang: str = "vi") -> str:
     vi, en = RATING_LABELS[score]
     return en if lang == "en" else vi
+
+
+# The comments' rating filter: one rating, or the unsatisfied (1-3, what an issue's
+# share counts) or the satisfied (4-5) together.
+RATING_RANGES: dict[str, tuple[int, int, tuple[str, str]]] = {
+    "1-3": (1, 3, ("Chưa hài lòng (1–3)", "Not satisfied (1–3)")),
+    "4-5": (4, 5, ("Hài lòng (4–5)", "Satisfied (4–5)")),
+}
+
+
+def rating_choices(lang: str = "vi") -> list[tuple[str, str]]:
+    """The rating filter's choices, as (value, label): the two ranges, then 5 to 1."""
+    ranges = [(v, label[lang == "en"]) for v, (_, _, label) in RATING_RANGES.items()]
+    return ranges + [(str(s), f"{s} – {rating_label(s, lang)}") for s in (5, 4, 3, 2, 1)]
+
+
+def rating_bounds(choice: str) -> tuple[int, int]:
+    """The lowest and highest rating a filter choice ("1-3", "4") takes in."""
+    if choice in RATING_RANGES:
+        low, high, _ = RATING_RANGES[choice]
+        return low, high
+    return int(choice), int(choice)
 
 
 _VI_MARKS = str.maketrans({",": ".", ".": ","})

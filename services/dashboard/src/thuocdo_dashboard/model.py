@@ -10,13 +10,20 @@ import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from thuocdo_shared import reference
 from thuocdo_shared.units import LOCAL_TZ, Unit, registry
 
 from . import alerts as alert_rules
-from .messages import commune_kinds, number, rating_label, scoring_period_label, text
+from .messages import (
+    commune_kinds,
+    number,
+    rating_bounds,
+    rating_label,
+    scoring_period_label,
+    text,
+)
 from .periods import Period, trend_window
 from .scope import Scope
 from .scoring_client import Fetched, ScoringClient, ScoringRejected, ScoringUnavailable
@@ -267,6 +274,12 @@ def _trend(
     return points, table
 
 
+class UnitHref(Protocol):
+    """The address of a commune's page (``issue``: at its comments raising it)."""
+
+    def __call__(self, key: str, issue: str | None = None) -> str: ...
+
+
 def overview(
     client: ScoringClient,
     scope: Scope,
@@ -275,7 +288,7 @@ def overview(
     previous: Period,
     threshold: float,
     lang: str,
-    url_for_unit: Callable[[str], str],
+    url_for_unit: UnitHref,
     field: str | None = None,
 ) -> Page:
     """Overview of ``unit`` (a district/province, or what remains of it) for ``period``;
@@ -461,6 +474,12 @@ def overview(
                 # responses, one of them, read as a finding beside ones of 300)
                 "small": bool(row.get("small_sample")),
                 "shares": row.get("shares", []),
+                # A cell leads to the commune's comments that raise its issue: why,
+                # beside how often (none where no response raised it).
+                "links": [
+                    url_for_unit(key, issue=i["code"]) if share else None
+                    for i, share in zip(issues_meta, row.get("shares", []), strict=False)
+                ],
             }
         )
         heat.rows.append([Link(label, url_for_unit(key)), row.get("n"), *row.get("shares", [])])
@@ -554,10 +573,12 @@ def commune(
     wanted = 1 if everything else int(filters.get("comments_page", 1))
 
     def comments_page(number: int, remember: bool = True) -> Fetched:
+        low, high = rating_bounds(filters["rating"]) if "rating" in filters else (1, 5)
         return client.comments(
             unit.key,
             period.label,
-            rating=filters.get("rating"),
+            min_rating=low if low > 1 else None,
+            max_rating=high if high < 5 else None,
             field=filters.get("field"),
             issue=filters.get("issue"),
             page=number,

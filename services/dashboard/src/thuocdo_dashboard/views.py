@@ -78,9 +78,9 @@ def _filters() -> dict[str, Any]:
     out: dict[str, Any] = {}
     rating = request.args.get("rating", "")
     if rating:
-        if rating not in {"1", "2", "3", "4", "5"}:
+        if rating not in dict(messages.rating_choices()):
             abort(400)
-        out["rating"] = int(rating)
+        out["rating"] = rating
     field = request.args.get("field", "")
     if field:
         if field not in reference.fields():
@@ -110,14 +110,18 @@ def _unit_link(scope: Scope, period: periods.Period) -> Callable[[Unit], str | N
     return link
 
 
-def _commune_href(key: str) -> str:
+def _commune_href(key: str, issue: str | None = None) -> str:
     # A field chosen on the overview goes along: the commune page's comments open
-    # filtered to it (its figures are the commune's, with a line per field).
+    # filtered to it (its figures are the commune's, with a line per field). With an
+    # issue (a heatmap cell), they open at the unsatisfied comments that raise it.
     return url_for(
         "views.commune",
         key=key,
         period=request.args.get("period") or None,
         field=request.args.get("field") or None,
+        issue=issue,
+        rating="1-3" if issue else None,  # the share counts these: complaints, not praise
+        _anchor="comments" if issue else None,
     )
 
 
@@ -439,8 +443,7 @@ def _about(page: model.Page, found: model.Table, chosen: dict[str, Any]) -> list
         field_name = reference.fields()[chosen["field"]].label.get(lang)
     lines.append((t("field"), field_name or t("all_fields")))
     if "rating" in chosen:
-        score = chosen["rating"]
-        lines.append((t("rating"), f"{score} – {messages.rating_label(score, lang)}"))
+        lines.append((t("rating"), dict(messages.rating_choices(lang))[chosen["rating"]]))
     if "issue" in chosen:
         lines.append((t("issue_or_praise"), reference.issues()[chosen["issue"]].label.get(lang)))
     lines.append((t("file_made"), messages.local_time(dt.datetime.now(dt.UTC))))

@@ -87,6 +87,13 @@ class TrendQuery(UnitQuery):
 
 class CommentsQuery(UnitQuery):
     rating = fields.Integer(validate=validate.Range(1, 5))
+    min_rating = fields.Integer(
+        validate=validate.Range(1, 5), metadata={"description": "lowest rating (inclusive)"}
+    )
+    max_rating = fields.Integer(
+        validate=validate.Range(1, 5),
+        metadata={"description": "highest rating (inclusive): 3 for the unsatisfied (1-3)"},
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
@@ -193,8 +200,12 @@ def trend(args: dict[str, Any]) -> ResponseReturnValue:
 @blp.response(200, api_schemas.CommentsOut)
 @blp.arguments(CommentsQuery, location="query", error_status_code=400)
 def comments(args: dict[str, Any]) -> ResponseReturnValue:
-    """Comments, newest first, paginated and filterable."""
-    return _run(_model().comments, _query(args), args.get("rating"), args["page"], args["per_page"])
+    """Comments, newest first, paginated and filterable (by one rating, or a range)."""
+    low, high = args.get("min_rating", 1), args.get("max_rating", 5)
+    if "rating" in args:
+        low, high = max(low, args["rating"]), min(high, args["rating"])
+    ratings = None if (low, high) == (1, 5) else (low, high)
+    return _run(_model().comments, _query(args), ratings, args["page"], args["per_page"])
 
 
 class ErrorBody(Schema):

@@ -337,10 +337,14 @@ class ReadModel:
         }
 
     @in_snapshot
-    def comments(self, q: Query, rating: int | None, page: int, per_page: int) -> dict[str, Any]:
+    def comments(
+        self, q: Query, ratings: tuple[int, int] | None, page: int, per_page: int
+    ) -> dict[str, Any]:
+        """A page of comments; ``ratings``: only those rated in that range (inclusive;
+        an empty range, none)."""
         _, keys = self._scope(q)
         total, items = self.store.comments(
-            self._filters(q, keys), rating=rating, limit=per_page, offset=(page - 1) * per_page
+            self._filters(q, keys), ratings=ratings, limit=per_page, offset=(page - 1) * per_page
         )
         by_key = {u.key: u for u in keys}
         purged = self.store.comments_purged_before()

@@ -171,7 +171,7 @@ class Store(Protocol):
     def comments(
         self,
         filters: Filters,
-        rating: int | None = None,
+        ratings: tuple[int, int] | None = None,
         limit: int = 20,
         offset: int = 0,
         unassigned_only: bool = False,
@@ -424,7 +424,7 @@ class SqliteStore:
     def comments(
         self,
         filters: Filters,
-        rating: int | None = None,
+        ratings: tuple[int, int] | None = None,
         limit: int = 20,
         offset: int = 0,
         unassigned_only: bool = False,
@@ -437,9 +437,9 @@ class SqliteStore:
         if filters.issue:
             where += " AND (issues LIKE ? OR predicted_issue = ?)"
             params += [f"%,{filters.issue},%", filters.issue]
-        if rating is not None:
-            where += " AND overall = ?"
-            params.append(rating)
+        if ratings is not None:
+            where += " AND overall BETWEEN ? AND ?"
+            params += list(ratings)
         if unassigned_only:
             # "other" is the taxonomy's catch-all: a comment there fits no known issue.
             where += (
