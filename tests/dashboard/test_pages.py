@@ -949,3 +949,25 @@ def test_comments_can_be_filtered_to_the_unsatisfied_or_the_satisfied(
     assert sorted(re.findall(r"Ý kiến (\d)\.", resp.get_data(as_text=True))) == ["1", "2", "3"]
     _, about = _about(client, f"/xlsx/commune/{KHA_SON}/comments.xlsx?period={PERIOD}&rating=4-5")
     assert about["Mức đánh giá"] == "Hài lòng (4–5)"
+
+
+@pytest.mark.parametrize(
+    ("path", "marked"),
+    [
+        (f"/?unit=19&period={PERIOD}", True),  # the province, across the reform
+        (f"/commune/{KHA_SON}?period={PERIOD}", True),  # formed on 1 July 2025
+        ("/commune/05953@-?period=2025-06", False),  # ended 30 June: the day after is later
+        ("/?unit=19&period=2026-10", False),  # a window after the reform
+        (f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}", True),
+    ],
+)
+def test_a_trend_across_the_2025_reform_says_so(
+    open_page: Callable[..., str], path: str, marked: bool
+) -> None:
+    page = open_page(path)
+    marks = re.search(r"data-marks='([^']*)'", page)
+    assert marks, path
+    assert html_lib.unescape(marks.group(1)) == (
+        '[{"date": "2025-07-01", "shown": "01/07/2025"}]' if marked else "[]"
+    )
+    assert ('<p class="muted trend-marks">' in page) == marked

@@ -5,6 +5,7 @@ and the table must look as it did (a screenshot is kept)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,3 +127,41 @@ def test_a_long_account_name_leaves_logout_on_a_phone_screen(
         who_box = who.bounding_box()
         assert who_box is not None and who_box["width"] < 390 * 0.5
         page.close()
+
+
+def test_the_trend_marks_the_2025_reform_between_june_and_july(
+    browser: Any, dashboard_url: str, output_dir: Path
+) -> None:
+    """The province's trend to August 2025 crosses the reform of 1 July 2025: the
+    communes before and after it differ, and nothing on the chart said so. A dashed
+    orange line now stands between June and July, named at its top, and a note under
+    the chart says what it is. A window after the reform has neither."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page.goto(f"{dashboard_url}/login")
+    page.fill('input[name="name"]', "tinh")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.goto(f"{dashboard_url}/?unit=19&period={PERIOD}")
+    page.wait_for_selector("#trend-chart canvas")
+    chart = page.locator("#trend-chart")
+    labels = [p["label"] for p in json.loads(chart.get_attribute("data-trend") or "[]")]
+    july = labels.index("2025-07")
+    assert json.loads(chart.get_attribute("data-mark-xs") or "[]") == [july - 0.5]
+    note = page.locator("p.trend-marks")
+    assert "ngày 01/07/2025 sắp xếp đơn vị hành chính" in note.inner_text()
+    # The line is drawn: orange pixels down the plot at its x, none half a period off.
+    orange = """x => { const u = document.getElementById('trend-chart').uplot;
+        const px = Math.round(u.valToPos(x, 'x', true)), c = u.ctx;
+        let n = 0;
+        for (let y = u.bbox.top; y < u.bbox.top + u.bbox.height; y += 2) {
+          const [r, g, b] = c.getImageData(px, y, 1, 1).data;
+          if (r > 150 && g > 60 && g < 120 && b < 40) { n += 1; }
+        }
+        return n; }"""
+    assert page.evaluate(orange, july - 0.5) > 20
+    assert page.evaluate(orange, july - 1) == 0
+    chart.screenshot(path=str(output_dir / "trend-reform-mark.png"))
+    page.goto(f"{dashboard_url}/?unit=19&period=2026-10")
+    assert page.locator("p.trend-marks").count() == 0
+    assert json.loads(page.locator("#trend-chart").get_attribute("data-marks") or "") == []
+    page.close()

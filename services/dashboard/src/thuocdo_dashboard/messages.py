@@ -150,6 +150,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Biểu đồ chỉ số hài lòng theo thời gian; số liệu có trong bảng xu hướng ngay bên dưới.",
         "Chart of the satisfaction index over time; the figures are in the trend table below.",
     ),
+    "trend_mark": (
+        "Đường đứt nét màu cam: ngày {dates} sắp xếp đơn vị hành chính; số liệu trước và"
+        " sau ngày đó là của các đơn vị khác nhau.",
+        "Dashed orange line: units were reorganised on {dates}; the figures before and"
+        " after are those of different units.",
+    ),
+    "trend_mark_short": ("Sắp xếp ĐVHC", "Units reorganised"),
     "rank": ("Hạng", "Rank"),
     "ranking_mixed": (
         "Kỳ này có đơn vị chỉ có hiệu lực trong một phần của kỳ (trước hoặc sau khi sắp xếp"

@@ -274,6 +274,23 @@ def _trend(
     return points, table
 
 
+def _unit_changes(key: str | None, period: Period) -> list[dict[str, str]]:
+    """The days within the trend's window on which the unit charted, or a unit under
+    it, began or ended (the 2025 reform: 01/07/2025). The chart marks them: the
+    figures before and after are those of different units."""
+    unit = registry().by_key(key) if key else None
+    if unit is None:
+        return []
+    start, end, _ = trend_window(period)
+    days: set[dt.date] = set()
+    for u in [unit, *registry().descendants_between(unit.code, start, end)]:
+        if u.valid_from is not None and start < u.valid_from <= end:
+            days.add(u.valid_from)
+        if u.valid_to is not None and start <= u.valid_to < end:
+            days.add(u.valid_to + dt.timedelta(days=1))
+    return [{"date": d.isoformat(), "shown": _dmy(d)} for d in sorted(days)]
+
+
 class UnitHref(Protocol):
     """The address of a commune's page (``issue``: at its comments raising it)."""
 
@@ -495,6 +512,7 @@ def overview(
     page.tables["heatmap"] = heat
 
     page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
+    page.data["trend_marks"] = _unit_changes(unit.key, period)
     return page
 
 
@@ -856,6 +874,7 @@ def commune(
         )
     page.tables["comments"] = comments_table
     page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
+    page.data["trend_marks"] = _unit_changes(unit.key, period)
     return page
 
 
@@ -958,6 +977,7 @@ def issue(
         page.data["trend"], page.tables["trend"] = _trend(
             status, p_trend, lang, index_key="issue_index_over_time"
         )
+        page.data["trend_marks"] = _unit_changes(trend_key, period)
     else:  # (no trend for this page: no note that it has no answers either)
         page.data["trend"], page.tables["trend"] = [], Table("trend", text("over_time", lang), [])
         page.data["trend_asked"] = False

@@ -104,6 +104,41 @@
     var lastAnswered = 0;
     ns.forEach(function (n, i) { if (n) { lastAnswered = i; } });
     var every = Math.max(1, Math.ceil(xs.length / Math.max(2, Math.floor(width / 70))));
+    // Days units began or ended (the 2025 reform): a dashed line between the periods
+    // before and after (through a period the day falls inside), named at its top.
+    var marks = [];
+    try { marks = JSON.parse(box.dataset.marks || "[]"); } catch (e) { marks = []; }
+    var markXs = [];
+    marks.forEach(function (m) {
+      var at = -1;
+      points.forEach(function (p, i) { if (p.from <= m.date) { at = i; } });
+      if (at < 0) { return; }
+      markXs.push(points[at].from === m.date && at > 0 ? at - 0.5 : at);
+    });
+    box.dataset.markXs = JSON.stringify(markXs);  // for the browser tests
+    function drawMarks(u) {
+      var ctx = u.ctx, top = u.bbox.top, bottom = u.bbox.top + u.bbox.height;
+      var ratio = window.devicePixelRatio || 1;
+      markXs.forEach(function (x) {
+        var px = Math.round(u.valToPos(x, "x", true));
+        ctx.save();
+        ctx.strokeStyle = "#b35900";
+        ctx.lineWidth = 2 * ratio;
+        ctx.setLineDash([6 * ratio, 4 * ratio]);
+        ctx.beginPath(); ctx.moveTo(px, top); ctx.lineTo(px, bottom); ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = "#8a4500";
+        ctx.font = (12 * ratio) + "px sans-serif";
+        ctx.textAlign = "left";  // (uPlot leaves its axes' alignment set)
+        ctx.textBaseline = "alphabetic";
+        var label = box.dataset.labelMark || "";
+        var w = ctx.measureText(label).width;
+        // right of the line, or left of it where it would leave the plot
+        var lx = px + 4 * ratio + w > u.bbox.left + u.bbox.width ? px - 4 * ratio - w : px + 4 * ratio;
+        ctx.fillText(label, lx, top + 12 * ratio);
+        ctx.restore();
+      });
+    }
     chart = new uPlot({
       width: width,
       height: 220,
@@ -117,6 +152,7 @@
       bands: [{ series: [3, 2], fill: "rgba(11,92,173,0.10)" }],
       legend: { show: true, live: true },
       hooks: {
+        draw: [drawMarks],
         // Pointer gone: back to the last answered period's figures, not dashes.
         setCursor: [function (u) { if (u.cursor.idx == null) { u.setLegend({ idx: lastAnswered }); } }],
         ready: [function (u) { u.setLegend({ idx: lastAnswered }); }]
