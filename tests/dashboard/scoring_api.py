@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,6 +66,10 @@ class Scoring:
     store: SqliteStore
     calls: collections.Counter[str] = field(default_factory=collections.Counter)
     failing: set[str] = field(default_factory=set)
+    # Once, right after answering this path: e.g. the consumer counting a batch
+    # between two calls of one page. Until it has run, every other call waits.
+    after_first: tuple[str, Callable[[], object]] | None = None
+    _ran: threading.Event = field(default_factory=threading.Event)
 
 
 @contextmanager
@@ -84,7 +89,17 @@ def serve_scoring(tmp_path: Path) -> Iterator[Scoring]:
         if path in state.failing:
             start_response("503 Service Unavailable", [("Content-Type", "application/json")])
             return [b'{"error": "down for the test"}']
-        return api(environ, start_response)
+        hook = state.after_first
+        if hook is None:
+            return api(environ, start_response)
+        if path != hook[0]:
+            state._ran.wait(timeout=10)
+            return api(environ, start_response)
+        body = list(api(environ, start_response))  # read before the hook's write
+        if not state._ran.is_set():
+            hook[1]()
+            state._ran.set()
+        return body
 
     try:
         with serve_in_thread(wsgi) as url:

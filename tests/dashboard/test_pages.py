@@ -971,3 +971,25 @@ def test_a_trend_across_the_2025_reform_says_so(
         '[{"date": "2025-07-01", "shown": "01/07/2025"}]' if marked else "[]"
     )
     assert ('<p class="muted trend-marks">' in page) == marked
+
+
+def test_a_batch_counted_between_a_pages_calls_does_not_split_its_figures(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Each of scoring's answers is read from one snapshot, but a page makes several
+    calls: with a batch counted between them, the headline said 40 responses beside a
+    ranking and a heatmap of 41 (helper-63 saw 420 beside 421 under live traffic).
+    The answer read before the newest is now asked again, and every part agrees."""
+    late = answer(dt.date(2025, 8, 20), 0, KHA_SON, 5, id="late")
+    scoring.after_first = (
+        "/api/v1/index",
+        lambda: scoring.store.apply_batch([late], {("t", 0): 1_000}),
+    )
+    page = open_page(f"/?unit=19&period={PERIOD}")
+    headline = int(re.search(r'class="headline" data-n="(\d+)"', page).group(1))  # type: ignore[union-attr]
+    ranking = [int(n) for n in re.findall(r'class="rank-row[^"]*"[^>]*data-n="(\d+)"', page)]
+    heat = section(page, "heatmap")
+    heat_n = [int(n) for n in re.findall(r'</th><td class="num">(\d+)</td>', heat)]
+    assert (headline, sum(ranking), sum(heat_n)) == (41, 41, 41)
+    assert scoring.calls["/api/v1/index"] == 2  # read at 40, asked again
+    assert scoring.calls["/api/v1/matrix"] == 1  # read after the batch: once

@@ -4,7 +4,6 @@ quarter) in Vietnamese and English; the CSV keeps the ISO code beside them."""
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -40,9 +39,9 @@ def _trend_table(lang: str, labels: list[str]) -> tuple[list[dict[str, Any]], Ta
         {"period": {"label": label, "from": "2025-07-14"}, "n": 10, "satisfied": 8, "index": 80.0}
         for label in labels
     ]
-    answer: Future[Fetched] = Future()
-    answer.set_result(Fetched({"points": points}, dt.datetime.now(dt.UTC)))
-    return _trend(Status(), answer, lang)
+    status = Status()
+    answer = status.start(lambda: Fetched({"points": points}, dt.datetime.now(dt.UTC)))
+    return _trend(status, answer, lang)
 
 
 def test_trend_table_shows_readable_periods_and_csv_keeps_the_code() -> None:

@@ -98,6 +98,9 @@ class WriteBetweenReads:
     def consumer_state(self) -> Any:
         return self.inner.consumer_state()
 
+    def version(self) -> int:
+        return self.inner.version()
+
     def comments_purged_before(self) -> Any:
         return self.inner.comments_purged_before()
 
@@ -120,7 +123,10 @@ def test_index_counts_and_fields_come_from_one_batch(
     # Without the snapshot: n = 2 but the field row, read after the batch, said 5.
     assert body["n"] == 2
     assert [(f["code"], f["n"]) for f in body["fields"]] == [("ho_tich", 2)]
-    assert model.index(QUERY)["n"] == 5  # the next answer sees the new batch
+    # its version is that of its counts (2 responses), not of the batch after them
+    assert body["version"] == 2
+    after = model.index(QUERY)
+    assert (after["n"], after["version"]) == (5, 5)  # the next answer sees the new batch
 
 
 @pytest.mark.parametrize(
@@ -168,5 +174,6 @@ def test_every_use_case_reads_inside_a_snapshot(
     model = ReadModel(Recording(), model_loader=lambda: None)
     parent = Query(unit="173", period=parse_period("2025-07"))
     q = parent if method in ("units_ranking", "matrix", "groups") else QUERY
-    getattr(model, method)(q, *args)
+    body = getattr(model, method)(q, *args)
     assert outside == []
+    assert body["version"] == 2  # (two responses counted, in rowids 1 and 2)

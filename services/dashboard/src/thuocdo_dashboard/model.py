@@ -110,6 +110,36 @@ def stalled(consumer: Any, stale_after: float) -> tuple[bool, dt.datetime | None
         return True, None
 
 
+class Pending:
+    """One scoring call sent in the background (:meth:`Status.start`), that can be
+    sent again (:meth:`again`) when its answer turns out older than its page's
+    others."""
+
+    def __init__(self, fn: Callable[[], Fetched]) -> None:
+        self.fn = fn
+        self.future: Future[Fetched] = _POOL.submit(fn)
+
+    def result(self) -> Fetched:
+        return self.future.result()
+
+    def version(self) -> int | None:
+        """The store version of a fresh answer (None: no answer now, a kept one, or
+        one from a scoring that gives none)."""
+        try:
+            fetched = self.future.result()
+        except (ScoringUnavailable, ScoringRejected):
+            return None
+        version = None if fetched.stale else fetched.data.get("version")
+        return version if isinstance(version, int) else None
+
+    def again(self) -> None:
+        self.future = _POOL.submit(self.fn)
+
+
+# How many times a page asks again the answers read before its newest one.
+SETTLE_ROUNDS = 2
+
+
 @dataclass
 class Status:
     """How fresh the figures are: ``down`` when scoring did not answer now;
@@ -123,27 +153,52 @@ class Status:
     missing_parts: set[str] = field(default_factory=set)
     # Scoring's consumer heartbeat from the answers (MISSING: none carried one).
     heartbeat: Any = MISSING
+    # The calls started for the page, made consistent before the first is read.
+    started: list[Pending] = field(default_factory=list)
+    settled: bool = False
 
     def lacks(self, part: str) -> bool:
         """Whether ``part`` (a section or table name) lost a call it is built from."""
         return part in self.missing_parts
 
-    def start(self, fn: Callable[[], Fetched]) -> Future[Fetched]:
+    def start(self, fn: Callable[[], Fetched]) -> Pending:
         """Send one scoring call now, in the background: a page's calls are
         independent, so they go out together and the page waits for the slowest,
         not for their sum."""
-        return _POOL.submit(fn)
+        pending = Pending(fn)
+        self.started.append(pending)
+        return pending
+
+    def settle(self) -> None:
+        """Make the page's answers agree: each is read in one snapshot of scoring's
+        store, but the calls of a page are separate, and a batch counted between
+        them made the ranking say 420 responses beside 421 in the heatmap. Answers
+        read at an older version than the newest are asked again (up to
+        SETTLE_ROUNDS times: under steady traffic a newer batch may come meanwhile)."""
+        self.settled = True
+        for _ in range(SETTLE_ROUNDS):
+            versions = [(p, p.version()) for p in self.started]
+            known = [v for _, v in versions if v is not None]
+            if len(set(known)) <= 1:
+                return
+            newest = max(known)
+            for p, v in versions:
+                if v is not None and v < newest:
+                    p.again()
 
     def call(
-        self, fn: Callable[[], Fetched] | Future[Fetched] | None, *parts: str
+        self, fn: Callable[[], Fetched] | Pending | None, *parts: str
     ) -> dict[str, Any] | None:
         """The data of one scoring call (run now, or started with :meth:`start`);
         None when there is no call, scoring rejected it, or nothing is cached.
-        ``parts`` are the sections and tables built from it."""
+        ``parts`` are the sections and tables built from it. The first call waits
+        for every call started and makes them agree (:meth:`settle`)."""
         if fn is None:
             return None
+        if isinstance(fn, Pending) and not self.settled:
+            self.settle()
         try:
-            fetched = fn.result() if isinstance(fn, Future) else fn()
+            fetched = fn.result() if isinstance(fn, Pending) else fn()
         except ScoringUnavailable:
             self.down = True
             self.missing_parts.update(parts)
@@ -245,7 +300,7 @@ def _ended(unit: Unit) -> str:
 
 
 def _trend(
-    status: Status, pending: Future[Fetched] | None, lang: str, index_key: str = "index_short"
+    status: Status, pending: Pending | None, lang: str, index_key: str = "index_short"
 ) -> tuple[list[dict[str, Any]], Table]:
     """The trend's points and its table; ``index_key`` names the index column."""
     data = status.call(pending, "trend")

@@ -96,6 +96,15 @@ def _heartbeat_field() -> fields.Nested:
     )
 
 
+def _version_field() -> fields.Integer:
+    return fields.Integer(
+        metadata={
+            "description": "the store's version the answer was read at: it grows with each"
+            " batch counted; answers of one version come from the same counts"
+        }
+    )
+
+
 class IndexOut(EstimateOut):
     unit = fields.Nested(UnitOut)
     period = fields.Nested(PeriodOut)
@@ -108,6 +117,7 @@ class IndexOut(EstimateOut):
     suspect_excluded = fields.Integer()
     sipas = fields.Nested(SipasOut, allow_none=True)
     fields_ = fields.List(fields.Nested(NamedEstimateOut), data_key="fields")
+    version = _version_field()
 
 
 class RankedUnitOut(EstimateOut):
@@ -129,6 +139,7 @@ class UnitsOut(Schema):
     prior = fields.Nested(PriorOut)
     units = fields.List(fields.Nested(RankedUnitOut))
     consumer = _heartbeat_field()
+    version = _version_field()
 
 
 class IssueRowOut(NamedEstimateOut):
@@ -155,6 +166,7 @@ class IssuesOut(Schema):
     n = fields.Integer()
     issues = fields.List(fields.Nested(IssueRowOut))
     consumer = _heartbeat_field()
+    version = _version_field()
 
 
 class MatrixRowOut(Schema):
@@ -183,6 +195,7 @@ class MatrixOut(Schema):
     issues = fields.List(fields.Nested(CodeNameOut))
     rows = fields.List(fields.Nested(MatrixRowOut))
     consumer = _heartbeat_field()
+    version = _version_field()
 
 
 class GroupOut(Schema):
@@ -195,6 +208,7 @@ class GroupsOut(Schema):
     parent = fields.Nested(UnitOut)
     period = fields.Nested(PeriodOut)
     groups = fields.List(fields.Nested(GroupOut))
+    version = _version_field()
 
 
 class ThemeOut(Schema):
@@ -215,6 +229,7 @@ class ThemesOut(Schema):
     unit = fields.Nested(UnitOut)
     period = fields.Nested(PeriodOut)
     themes = fields.List(fields.Nested(ThemeOut))
+    version = _version_field()
 
 
 class TrendPointOut(EstimateOut):
@@ -226,6 +241,7 @@ class TrendOut(Schema):
     granularity = fields.String()
     points = fields.List(fields.Nested(TrendPointOut))
     consumer = _heartbeat_field()
+    version = _version_field()
 
 
 class CommentOut(Schema):
@@ -251,3 +267,4 @@ class CommentsOut(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     items = fields.List(fields.Nested(CommentOut))
+    version = _version_field()

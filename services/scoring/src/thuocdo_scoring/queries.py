@@ -130,12 +130,18 @@ def in_snapshot(
     method: Callable[Concatenate[ReadModel, P], T],
 ) -> Callable[Concatenate[ReadModel, P], T]:
     """Run a :class:`ReadModel` use case inside one ``store.snapshot()``, so all its
-    SELECTs see the same committed batches (an answer never mixes two)."""
+    SELECTs see the same committed batches (an answer never mixes two). An answer
+    (a dict) also says the store's ``version`` it was read at: a client that asks
+    several questions for one page can tell answers read before and after a batch
+    was counted, and ask the older ones again."""
 
     @functools.wraps(method)
     def wrapper(model: ReadModel, /, *args: P.args, **kwargs: P.kwargs) -> T:
         with model.store.snapshot():
-            return method(model, *args, **kwargs)
+            out = method(model, *args, **kwargs)
+            if isinstance(out, dict):
+                out["version"] = model.store.version()
+            return out
 
     return wrapper
 
@@ -382,6 +388,7 @@ class ReadModel:
             total, items = self.store.comments(
                 filters, limit=THEME_TEXTS_MAX, offset=0, unassigned_only=True
             )
+            version = self.store.version()
         cache_key = (filters, total, items[0].id if items else None)
         with self._lock:
             cached = self._themes.get(cache_key)
@@ -404,7 +411,12 @@ class ReadModel:
                 self._themes[cache_key] = cached
                 while len(self._themes) > 128:
                     self._themes.popitem(last=False)
-        return {"unit": unit_dict(unit), "period": q.period.to_dict(), "themes": cached}
+        return {
+            "unit": unit_dict(unit),
+            "period": q.period.to_dict(),
+            "themes": cached,
+            "version": version,
+        }
 
     def _compute_themes(
         self, texts: list[str], tone: str, spell_from: list[str]

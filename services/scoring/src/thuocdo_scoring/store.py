@@ -179,6 +179,12 @@ class Store(Protocol):
 
     def response_count(self) -> int: ...
 
+    def version(self) -> int:
+        """A number that grows with every batch of responses counted (and only
+        then): two answers read with the same version were read from the same
+        counts."""
+        ...
+
     def note_consumer(self, seen_at: dt.datetime, lag: int | None, dead_added: int) -> None:
         """The consumer's heartbeat: it polled at ``seen_at``, is ``lag`` records
         behind, and dead-lettered ``dead_added`` more records since the last one."""
@@ -504,6 +510,13 @@ class SqliteStore:
 
     def response_count(self) -> int:
         return int(self._conn().execute("SELECT count(*) FROM responses").fetchone()[0])
+
+    def version(self) -> int:
+        # Responses are only ever inserted (never deleted; retention blanks their
+        # text), each batch's with its aggregates in one transaction: the highest
+        # rowid moves with each batch counted. An index lookup, not a count.
+        row = self._conn().execute("SELECT coalesce(max(rowid), 0) FROM responses").fetchone()
+        return int(row[0])
 
     def note_consumer(self, seen_at: dt.datetime, lag: int | None, dead_added: int) -> None:
         with self._tx() as conn:
