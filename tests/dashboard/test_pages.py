@@ -856,11 +856,13 @@ def test_a_keyboard_can_skip_the_header_and_each_long_table(
 ) -> None:
     """Every row of a table is a link or two, and the heatmap has one at each column:
     a keyboard user crossed 37 Tab stops to get past it. The page now opens with a link
-    past its header, and the heatmap and each table of more than 8 rows with one past
-    them, to a mark just before the table's files; a short table has none (one Tab stop
-    more for nothing)."""
+    past its header, and the heatmap and each table of more than 8 rows of links with one
+    past them, to a mark just before the table's files; a short table, or one without
+    links (SIPAS' 19 criteria), has none (one Tab stop more for nothing)."""
     overview = open_page(f"/?unit=19&period={PERIOD}", lang="vi")
-    assert re.search(r'<body>\s*<a class="skip" href="#main">Bỏ qua phần đầu trang</a>', overview)
+    assert re.search(
+        r'<body>\s*<a class="skip" href="#main">Chuyển đến nội dung chính</a>', overview
+    )
     assert 'id="main"' in overview
     heat = section(overview, "heatmap")
     title = html_lib.unescape(re.search(r"<h2>([^<]+)</h2>", heat).group(1))  # type: ignore[union-attr]
@@ -872,12 +874,15 @@ def test_a_keyboard_can_skip_the_header_and_each_long_table(
     assert heat.index("</table>") < after < heat.index('data-csv="heatmap"')
     # two communes ranked: no skip link there
     assert "#after-ranking" not in overview and 'id="after-ranking"' not in overview
-    # the SIPAS table (5 dimensions, 19 criteria) has one, and its mark
+    # the commune's issues (nine, each a link to the issue's page) have one, and its
+    # mark; the SIPAS table (19 criteria, no link) none
     commune = open_page(f"/commune/{PHU_BINH}?period={PERIOD}", lang="en")
-    assert re.search(r'<a class="skip skip-table" href="#after-sipas">Skip the table “', commune)
-    sipas = commune.split('href="#after-sipas"', 1)[1]
-    assert sipas.index("</table>") < sipas.index('<span id="after-sipas"></span>')
-    assert '<a class="skip" href="#main">Skip to the page&#39;s content</a>' in commune
+    assert re.search(r'<a class="skip skip-table" href="#after-issues">Skip the table “', commune)
+    issues = commune.split('href="#after-issues"', 1)[1]
+    assert issues.index('data-table="issues"') < issues.index("</table>")
+    assert issues.index("</table>") < issues.index('<span id="after-issues"></span>')
+    assert "after-sipas" not in commune and 'data-table="sipas"' in commune
+    assert '<a class="skip" href="#main">Skip to main content</a>' in commune
 
 
 def test_a_heatmap_cell_leads_to_the_communes_comments_on_its_issue(
@@ -893,7 +898,9 @@ def test_a_heatmap_cell_leads_to_the_communes_comments_on_its_issue(
     cells = re.findall(r'<td class="heat"[^>]*data-value="([^"]*)">(.*?)</td>', row)
     assert len(cells) == len(codes)
     for code, (value, inner) in zip(codes, cells, strict=True):
-        link = re.fullmatch(r'<a href="([^"]+)" title="([^"]+)">([^<]+)</a>', inner)
+        link = re.fullmatch(
+            r'<a href="([^"]+)" title="([^"]+)" aria-label="([^"]+)">([^<]+)</a>', inner
+        )
         if code == "waiting_time":
             assert float(value) == 25.0  # 5 of its 20 rated 2 and ticked it
             assert link, inner
@@ -904,9 +911,10 @@ def test_a_heatmap_cell_leads_to_the_communes_comments_on_its_issue(
                 [f"period={PERIOD}", "issue=waiting_time", "rating=1-3"]
             )
             issue = reference.issues()["waiting_time"].label.vi
-            assert html_lib.unescape(link.group(2)) == (
-                f"Xem góp ý của người dân chưa hài lòng ở Xã Kha Sơn về “{issue}”"
-            )
+            what = f"Xem góp ý của người dân chưa hài lòng ở Xã Kha Sơn về “{issue}”"
+            assert html_lib.unescape(link.group(2)) == what
+            # a screen reader hears the share and where it leads, not "25" alone
+            assert html_lib.unescape(link.group(3)) == f"25 %. {what}"
         else:
             assert float(value or 0) == 0 and link is None, (code, inner)
     target = open_page(href.split("#")[0])
@@ -915,6 +923,27 @@ def test_a_heatmap_cell_leads_to_the_communes_comments_on_its_issue(
     assert chosen and '<option value="waiting_time" selected>' in chosen.group(0)
     rating = re.search(r'<select name="rating">.*?</select>', target, re.S)
     assert rating and '<option value="1-3" selected>Chưa hài lòng (1–3)</option>' in rating.group(0)
+    # no comment among them: the page says how many responses raised it (5, rated 2)
+    notice = re.search(r'data-notice="issue-responses">([^<]+)<', target)
+    assert notice and notice.group(1) == (
+        "Trong kỳ có 5 phiếu chưa hài lòng nêu vấn đề này; dưới đây chỉ có những phiếu kèm"
+        " góp ý bằng lời."
+    )
+    # without the rating filter, every response raising it (5 rated 2, 5 rated 5)
+    every = open_page(f"/commune/{KHA_SON}?period={PERIOD}&issue=waiting_time")
+    assert "Trong kỳ có 10 phiếu nêu vấn đề này;" in every
+    # with a field, or one rating, the commune's counts (of every field, every rating)
+    # would not be those of the list: no such line
+    for query in ("&field=ho_tich", "&rating=2"):
+        assert "issue-responses" not in open_page(
+            f"/commune/{KHA_SON}?period={PERIOD}&issue=waiting_time{query}"
+        )
+    # an issue's page leads to each commune's complaints on it, at the page's top
+    issue_page = open_page(f"/issue/waiting_time?unit=19&period={PERIOD}")
+    links = re.findall(r'href="(/commune/[^"]+)"', issue_page)
+    kha_son = [html_lib.unescape(h) for h in links if KHA_SON in h]
+    assert kha_son and all("issue=waiting_time" in h and "rating=1-3" in h for h in kha_son)
+    assert not any("#" in h for h in kha_son)
 
 
 def test_comments_can_be_filtered_to_the_unsatisfied_or_the_satisfied(
@@ -948,7 +977,7 @@ def test_comments_can_be_filtered_to_the_unsatisfied_or_the_satisfied(
     )
     assert sorted(re.findall(r"Ý kiến (\d)\.", resp.get_data(as_text=True))) == ["1", "2", "3"]
     _, about = _about(client, f"/xlsx/commune/{KHA_SON}/comments.xlsx?period={PERIOD}&rating=4-5")
-    assert about["Mức đánh giá"] == "Hài lòng (4–5)"
+    assert about["Mức đánh giá"] == "Hài lòng và rất hài lòng (4–5)"
 
 
 @pytest.mark.parametrize(

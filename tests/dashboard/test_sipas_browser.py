@@ -5,6 +5,7 @@ and the table must look as it did (a screenshot is kept)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,23 +15,27 @@ from typing import Any
 import pytest
 from thuocdo_dashboard import create_app
 from thuocdo_dashboard.settings import Settings
+from thuocdo_scoring.aggregate import Record
 from thuocdo_shared import reference
 
 from tests.dashboard.helpers import PASSWORD, serve_in_thread
 from tests.dashboard.helpers import SCORING_TOKEN as TOKEN
-from tests.dashboard.scoring_api import PERIOD, PHU_BINH, Scoring
+from tests.dashboard.scoring_api import KHA_SON, PERIOD, PHU_BINH, VN, Scoring
 
 pytestmark = pytest.mark.browser
 
 
 @contextmanager
-def _served(scoring: Scoring, tmp_path: Path, user: str = "tinh") -> Iterator[str]:
+def _served(
+    scoring: Scoring, tmp_path: Path, user: str = "tinh", stale_after: float = 120.0
+) -> Iterator[str]:
     """The dashboard over ``scoring``, with ``user`` a district user of province 19."""
     settings = Settings(
         secret_key="k" * 32,
         data_dir=tmp_path / "dashboard",
         scoring_url=scoring.url,
         scoring_token=TOKEN,
+        stale_after=stale_after,
     )
     app = create_app(settings)
     app.extensions["thuocdo_accounts"].add(user, "district", "19", PASSWORD)
@@ -165,3 +170,42 @@ def test_the_trend_marks_the_2025_reform_between_june_and_july(
     assert page.locator("p.trend-marks").count() == 0
     assert json.loads(page.locator("#trend-chart").get_attribute("data-marks") or "") == []
     page.close()
+
+
+def test_a_refresh_keeps_the_focus_on_the_same_heatmap_share(
+    scoring: Scoring, tmp_path: Path, browser: Any
+) -> None:
+    """A keyboard user on Kha Sơn's waiting-time share; a first complaint about fees
+    comes in Phú Bình, whose row is above: its 0 becomes a link, and the refresh put
+    the focus back by place, on the link before the one it was on (helper-65). It is
+    put back on the same address."""
+    # the page rechecks its figures after 5 s without an update (half of 10 s)
+    with _served(scoring, tmp_path, stale_after=10) as url:
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+        page.goto(f"{url}/login")
+        page.fill('input[name="name"]', "tinh")
+        page.fill('input[name="password"]', PASSWORD)
+        page.click('button[type="submit"]')
+        page.goto(f"{url}/?unit=19&period={PERIOD}")
+        cell = f'tr[data-unit="{KHA_SON}"] td.heat a[href*="issue=waiting_time"]'
+        rows = page.locator("table.heatmap tbody tr").evaluate_all(
+            "rs => rs.map(r => r.dataset.unit)"
+        )
+        assert rows.index(PHU_BINH) < rows.index(KHA_SON), rows
+        page.focus(cell)
+        href = page.evaluate("document.activeElement.getAttribute('href')")
+        fees = Record(
+            id="fees-1",
+            submitted_at=dt.datetime(2025, 8, 25, 9, tzinfo=VN),
+            unit_key=PHU_BINH,
+            commune_code=PHU_BINH.split("@")[0],
+            field="ho_tich",
+            overall=1,
+            issues=("fees",),
+        )
+        scoring.store.apply_batch([fees], {("t", 0): 5_000})
+        page.wait_for_selector(
+            f'tr[data-unit="{PHU_BINH}"] td.heat a[href*="issue=fees"]', timeout=20_000
+        )
+        assert page.evaluate("document.activeElement.getAttribute('href')") == href
+        page.close()

@@ -180,11 +180,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " đề đó, hoặc không chọn vấn đề cụ thể nào nhưng có góp ý được phân loại tự động vào"
         " vấn đề đó), trên tổng số phiếu của đơn vị. Vấn đề nêu kèm đánh giá 4–5 điểm là lời"
         " khen nên không được tính. Dòng “Mẫu nhỏ” có ít phiếu (màu nhạt hơn): tỷ lệ chưa đủ"
-        " tin cậy.",
+        " tin cậy. Chọn một ô để xem góp ý bằng lời của những phiếu đó (không phải phiếu nào"
+        " cũng có góp ý).",
         "Each cell is a % of all the commune's responses: those rated 1–3 that raised the"
         " issue (ticked it, or ticked no specific issue and wrote a comment classified under"
         " it automatically). An issue raised with a 4–5 rating is praise and is not counted."
-        " A “Small sample” row has few responses (paler colours): its shares are not precise.",
+        " A “Small sample” row has few responses (paler colours): its shares are not precise."
+        " Choose a cell for the written comments of those responses (not every response has"
+        " one).",
     ),
     "alerts": ("Cảnh báo", "Alerts"),
     "alert_kind": ("Nội dung cảnh báo", "Alert"),
@@ -217,7 +220,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Xem góp ý của người dân chưa hài lòng ở {unit} về “{issue}”",
         "Comments of the unsatisfied in {unit} on “{issue}”",
     ),
-    "skip_to_main": ("Bỏ qua phần đầu trang", "Skip to the page's content"),
+    "skip_to_main": ("Chuyển đến nội dung chính", "Skip to main content"),
     "skip_table": ("Bỏ qua bảng “{what}”", "Skip the table “{what}”"),
     "download_csv": ("Tải CSV", "Download CSV"),
     "download_xlsx": ("Tải Excel", "Download Excel"),
@@ -336,6 +339,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " and all figures are kept.",
     ),
     "comments_total": ("{n} góp ý", "{n} comment|{n} comments"),
+    "issue_responses": (
+        "Trong kỳ có {n} phiếu nêu vấn đề này; dưới đây chỉ có những phiếu kèm góp ý bằng lời.",
+        "{n} response raised this issue in the period; only one with a written comment would"
+        " be listed below.|{n} responses raised this issue in the period; only those with a"
+        " written comment are listed below.",
+    ),
+    "issue_responses_unsatisfied": (
+        "Trong kỳ có {n} phiếu chưa hài lòng nêu vấn đề này; dưới đây chỉ có những phiếu"
+        " kèm góp ý bằng lời.",
+        "{n} unsatisfied response raised this issue in the period; only one with a written"
+        " comment would be listed below.|{n} unsatisfied responses raised this issue in the"
+        " period; only those with a written comment are listed below.",
+    ),
     "page_of": ("trang {page}/{pages}", "page {page} of {pages}"),
     "page_prev": ("Trang trước", "Previous page"),
     "page_next": ("Trang sau", "Next page"),
@@ -427,7 +443,7 @@ def rating_label(score: int, lang: str = "vi") -> str:
 # share counts) or the satisfied (4-5) together.
 RATING_RANGES: dict[str, tuple[int, int, tuple[str, str]]] = {
     "1-3": (1, 3, ("Chưa hài lòng (1–3)", "Not satisfied (1–3)")),
-    "4-5": (4, 5, ("Hài lòng (4–5)", "Satisfied (4–5)")),
+    "4-5": (4, 5, ("Hài lòng và rất hài lòng (4–5)", "Satisfied and very satisfied (4–5)")),
 }
 
 

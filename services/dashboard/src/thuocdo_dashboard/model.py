@@ -76,6 +76,11 @@ class Table:
     # keeps the column.
     small_col: int | None = None
 
+    @property
+    def linked(self) -> bool:
+        """Whether its rows hold links (Tab stops a keyboard may want to skip)."""
+        return any(isinstance(c, Link) for row in self.rows for c in row)
+
     def csv_header(self) -> list[str]:
         return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
 
@@ -347,9 +352,10 @@ def _unit_changes(key: str | None, period: Period) -> list[dict[str, str]]:
 
 
 class UnitHref(Protocol):
-    """The address of a commune's page (``issue``: at its comments raising it)."""
+    """The address of a commune's page (``issue``: its comments filtered to those of
+    the unsatisfied raising it, and opened there ``at_comments``)."""
 
-    def __call__(self, key: str, issue: str | None = None) -> str: ...
+    def __call__(self, key: str, issue: str | None = None, at_comments: bool = True) -> str: ...
 
 
 def overview(
@@ -650,8 +656,11 @@ def commune(
         return client.comments(
             unit.key,
             period.label,
-            min_rating=low if low > 1 else None,
-            max_rating=high if high < 5 else None,
+            # One rating as rating= (a scoring from before the ranges ignores
+            # min_rating/max_rating: update scoring first), a range as its bounds.
+            rating=low if low == high else None,
+            min_rating=low if low != high and low > 1 else None,
+            max_rating=high if low != high and high < 5 else None,
             field=filters.get("field"),
             issue=filters.get("issue"),
             page=number,
@@ -759,6 +768,19 @@ def commune(
     page.tables["fields"] = fields_table
 
     issues = status.call(p_issues, "issues")
+    # Comments filtered to an issue (where a heatmap share leads): how many responses
+    # raised it, of which only those with words are listed (often far fewer, or none).
+    # Only without a field filter: the commune's issue counts are of every field.
+    chosen, rating = filters.get("issue"), filters.get("rating")
+    entry = next(
+        (i for i in (issues or {}).get("issues", []) if chosen and i.get("code") == chosen), None
+    )
+    page.data["issue_responses"] = None
+    if entry is not None and not filters.get("field") and rating in (None, "1-3"):
+        page.data["issue_responses"] = {
+            "n": entry.get("complaints" if rating else "count") or 0,
+            "unsatisfied": bool(rating),
+        }
     issues_table = Table(
         "issues",
         text("issues", lang),
@@ -940,7 +962,7 @@ def issue(
     code: str,
     period: Period,
     lang: str,
-    url_for_unit: Callable[[str], str],
+    url_for_unit: UnitHref,
     field: str | None = None,
 ) -> Page:
     """One issue across the communes of ``unit`` and over time; with ``field``, among
@@ -1014,7 +1036,8 @@ def issue(
         est = _estimate(r)
         table.rows.append(
             [
-                Link(_title_of(r["unit"], lang), url_for_unit(key)),
+                # its complaints on this issue among its comments (what the share counts)
+                Link(_title_of(r["unit"], lang), url_for_unit(key, issue=code, at_comments=False)),
                 shares.get(key),
                 est["n"],
                 est["index"],

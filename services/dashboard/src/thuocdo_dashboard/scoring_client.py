@@ -359,6 +359,7 @@ class ScoringClient:
         self,
         unit: str,
         period: str,
+        rating: int | None = None,
         min_rating: int | None = None,
         max_rating: int | None = None,
         field: str | None = None,
@@ -372,6 +373,7 @@ class ScoringClient:
             {
                 "unit": unit,
                 "period": period,
+                "rating": rating,
                 "min_rating": min_rating,
                 "max_rating": max_rating,
                 "field": field,

@@ -110,10 +110,11 @@ def _unit_link(scope: Scope, period: periods.Period) -> Callable[[Unit], str | N
     return link
 
 
-def _commune_href(key: str, issue: str | None = None) -> str:
+def _commune_href(key: str, issue: str | None = None, at_comments: bool = True) -> str:
     # A field chosen on the overview goes along: the commune page's comments open
     # filtered to it (its figures are the commune's, with a line per field). With an
-    # issue (a heatmap cell), they open at the unsatisfied comments that raise it.
+    # issue (a heatmap cell), they open at the unsatisfied comments that raise it (from
+    # the issue's own page, at the top: the commune's figures, those comments below).
     return url_for(
         "views.commune",
         key=key,
@@ -121,7 +122,7 @@ def _commune_href(key: str, issue: str | None = None) -> str:
         field=request.args.get("field") or None,
         issue=issue,
         rating="1-3" if issue else None,  # the share counts these: complaints, not praise
-        _anchor="comments" if issue else None,
+        _anchor="comments" if issue and at_comments else None,
     )
 
 

@@ -25,7 +25,8 @@ KIOSK: dict[str, dict[str, str]] = {
             "Còn {n} tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc chạm"
             " “Tiếp tục” lần nữa để bỏ qua."
         ),
-        "chosen": "Ông/Bà đã chọn: {label}",
+        # (the overall rating: above SIPAS criteria scored with the same labels)
+        "chosen": "Đánh giá chung của Ông/Bà: {label}",
         "comment_label": "Góp ý thêm (không bắt buộc)",
         "comment_placeholder": "Nhập góp ý của Ông/Bà…",
         "comment_left": "Còn {n} ký tự",
@@ -85,7 +86,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "sipas_missing": (
             "Criteria not rated yet: {n}. Please rate them, or press “Next” again to skip them."
         ),
-        "chosen": "Your rating: {label}",
+        "chosen": "Your overall rating: {label}",
         "comment_label": "Anything to add? (optional)",
         "comment_placeholder": "Type your comment…",
         "comment_left": "{n} characters left",

@@ -86,7 +86,13 @@ class TrendQuery(UnitQuery):
 
 
 class CommentsQuery(UnitQuery):
-    rating = fields.Integer(validate=validate.Range(1, 5))
+    rating = fields.Integer(
+        validate=validate.Range(1, 5),
+        metadata={
+            "description": "one rating; with min_rating/max_rating, what is in both (an"
+            " empty range gives no comment)"
+        },
+    )
     min_rating = fields.Integer(
         validate=validate.Range(1, 5), metadata={"description": "lowest rating (inclusive)"}
     )

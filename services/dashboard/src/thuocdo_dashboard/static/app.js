@@ -183,8 +183,11 @@
   }
 
   // A section redrawn under a keyboard or screen-reader user must not throw them
-  // out: the focused control (by its place among the section's controls) and the
-  // open <details> are the same after the redraw. An unchanged section is left alone.
+  // out: the focused control and the open <details> are the same after the redraw.
+  // A link is found again by its address (a ranking row moves when the ranks change,
+  // and a heatmap share becomes a link when its first complaint comes: by place, the
+  // focus went to another commune); other controls by their place among the
+  // section's. An unchanged section is left alone.
   var FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]";
   var changed = false;  // whether a refresh redrew anything
   function replaceKeepingPlace(el, html) {
@@ -192,6 +195,7 @@
     changed = true;
     var controls = el.querySelectorAll(FOCUSABLE);
     var focused = Array.prototype.indexOf.call(controls, document.activeElement);
+    var href = focused >= 0 ? document.activeElement.getAttribute("href") : null;
     var open = [];
     Array.prototype.forEach.call(el.querySelectorAll("details"), function (d, i) {
       if (d.open) { open.push(i); }
@@ -201,7 +205,12 @@
     var details = el.querySelectorAll("details");
     open.forEach(function (i) { if (details[i]) { details[i].open = true; } });
     if (focused >= 0) {
-      var again = el.querySelectorAll(FOCUSABLE)[focused];
+      var now = el.querySelectorAll(FOCUSABLE);
+      var again = null;
+      if (href) {
+        again = Array.prototype.filter.call(now, function (c) { return c.getAttribute("href") === href; })[0];
+      }
+      again = again || now[focused];
       if (again) { again.focus({ preventScroll: true }); }
     }
   }

@@ -537,7 +537,14 @@
     strip.hidden = !face;
     if (!face) { return; }
     var label = face.dataset[lang] || face.dataset.vi;
-    $("chosen-text").textContent = t("chosen").replace("{label}", label);
+    // The label kept on one line ("Không hài lòng", not "Không hài / lòng" on a phone).
+    var parts = t("chosen").split("{label}");
+    var strong = document.createElement("span");
+    strong.className = "chosen-label";
+    strong.textContent = label;
+    var text = $("chosen-text");
+    text.textContent = "";
+    text.append(parts[0], strong, parts.slice(1).join(""));
     strip.dataset.score = String(state.overall);
     var icon = $("chosen-face");
     icon.className = "chosen-face face-" + state.overall;
