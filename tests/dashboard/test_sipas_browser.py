@@ -49,6 +49,15 @@ def dashboard_url(scoring: Scoring, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+def _log_in(page: Any, url: str, name: str = "tinh") -> None:
+    """Through the login form, as ``name``; back on the page it leads to."""
+    page.goto(f"{url}/login")
+    page.fill('input[name="name"]', name)
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('button[type="submit"]')
+    page.wait_for_load_state("load")
+
+
 def _ax_tree(page: Any, selector: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Chromium's own accessibility node for the element at ``selector``, and every
     node of the page's tree by id (DevTools protocol)."""
@@ -66,10 +75,7 @@ def test_chromium_reads_each_criterion_under_its_dimension(
     browser: Any, dashboard_url: str, output_dir: Path
 ) -> None:
     page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{dashboard_url}/login")
-    page.fill('input[name="name"]', "tinh")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
+    _log_in(page, dashboard_url)
     page.goto(f"{dashboard_url}/commune/{PHU_BINH}?period={PERIOD}")
     table = page.locator('table[data-table="sipas"]')
     table.scroll_into_view_if_needed()
@@ -118,11 +124,7 @@ def test_a_long_account_name_leaves_logout_on_a_phone_screen(
     assert len(name) == 58
     with _served(scoring, tmp_path, name) as url:
         page = browser.new_page(viewport={"width": 390, "height": 844}, locale="vi-VN")
-        page.goto(f"{url}/login")
-        page.fill('input[name="name"]', name)
-        page.fill('input[name="password"]', PASSWORD)
-        page.click('button[type="submit"]')
-        page.wait_for_load_state("load")
+        _log_in(page, url, name)
         page.goto(f"{url}/commune/{PHU_BINH}?period={PERIOD}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         box = page.locator("header form.inline button").bounding_box()
@@ -142,10 +144,7 @@ def test_the_trend_marks_the_2025_reform_between_june_and_july(
     orange line now stands between June and July, named at its top, and a note under
     the chart says what it is. A window after the reform has neither."""
     page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
-    page.goto(f"{dashboard_url}/login")
-    page.fill('input[name="name"]', "tinh")
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
+    _log_in(page, dashboard_url)
     page.goto(f"{dashboard_url}/?unit=19&period={PERIOD}")
     page.wait_for_selector("#trend-chart canvas")
     chart = page.locator("#trend-chart")
@@ -182,10 +181,7 @@ def test_a_refresh_keeps_the_focus_on_the_same_heatmap_share(
     # the page rechecks its figures after 5 s without an update (half of 10 s)
     with _served(scoring, tmp_path, stale_after=10) as url:
         page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
-        page.goto(f"{url}/login")
-        page.fill('input[name="name"]', "tinh")
-        page.fill('input[name="password"]', PASSWORD)
-        page.click('button[type="submit"]')
+        _log_in(page, url)
         page.goto(f"{url}/?unit=19&period={PERIOD}")
         cell = f'tr[data-unit="{KHA_SON}"] td.heat a[href*="issue=waiting_time"]'
         rows = page.locator("table.heatmap tbody tr").evaluate_all(
