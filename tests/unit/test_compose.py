@@ -124,3 +124,12 @@ def test_enrolment_links_carry_an_address_tablets_can_open(compose: dict[str, An
     env = compose["services"]["intake"]["environment"]
     assert env["THUOCDO_INTAKE_HOST"] == "0.0.0.0"
     assert env["THUOCDO_INTAKE_PUBLIC_URL"].startswith("${THUOCDO_INTAKE_PUBLIC_URL:-http")
+
+
+def test_every_containers_log_is_rotated(compose: dict[str, Any]) -> None:
+    """Docker's default json-file log of a container grows for ever (an access line per
+    rating and per page, for months): each service's is capped."""
+    for name, service in compose["services"].items():
+        logging = service.get("logging", {})
+        assert logging.get("driver") == "json-file", name
+        assert logging["options"]["max-size"] == "20m" and logging["options"]["max-file"] == "5"
