@@ -174,7 +174,14 @@ def test_kiosk_full_sipas_mode_with_fixed_field(
             rated = 0
             for part in range(1, 6):
                 expect(page.locator("#screen-sipas")).to_be_visible()
-                expect(page.locator("#sipas-step")).to_have_text(f"Phần {part}/5")
+                # "Phần 2/5" seen; "Phần 2 trong 5 phần" heard ("2/5" may be read
+                # as a date by a Vietnamese voice)
+                expect(page.locator("#sipas-step [aria-hidden=true]")).to_have_text(
+                    f"Phần {part}/5"
+                )
+                expect(page.locator("#sipas-step .visually-hidden")).to_have_text(
+                    f"Phần {part} trong 5 phần"
+                )
                 groups = page.locator("#sipas-list .scores")
                 for i in range(groups.count()):
                     score = 3 + (rated % 3)  # 3, 4, 5, 3, ...

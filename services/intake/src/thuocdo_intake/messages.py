@@ -21,6 +21,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "choose_many": "Có thể chọn nhiều ý",
         "sipas_intro": "Xin Ông/Bà đánh giá từng tiêu chí",
         "sipas_step": "Phần {i}/{n}",
+        "sipas_step_said": "Phần {i} trong {n} phần",
         "sipas_missing": (
             "Còn {n} tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc chạm"
             " “Tiếp tục” lần nữa để bỏ qua."
@@ -83,6 +84,7 @@ KIOSK: dict[str, dict[str, str]] = {
         "choose_many": "You may choose several",
         "sipas_intro": "Please rate each criterion",
         "sipas_step": "Part {i} of {n}",
+        "sipas_step_said": "Part {i} of {n}",
         "sipas_missing": (
             "Criteria not rated yet: {n}. Please rate them, or press “Next” again to skip them."
         ),

@@ -791,9 +791,21 @@
     if (note.dataset.dimension !== String(state.dimension)) { note.textContent = ""; }
     if (note.textContent) { sayUnrated(note); }  // redrawn in the other language
     $("sipas-q").textContent = dim[lang] || dim.vi;
-    // Five sections of 19 criteria: how far along the citizen is ("Phần 2/5").
-    $("sipas-step").textContent = t("sipas_step")
-      .replace("{i}", String(state.dimension + 1)).replace("{n}", String(config.sipas.length));
+    // Five sections of 19 criteria: how far along the citizen is, "Phần 2/5" on screen
+    // and "Phần 2 trong 5 phần" for a screen reader (whose Vietnamese voice may read
+    // "2/5" as a date, "ngày 2 tháng 5").
+    function step(key) {
+      return t(key).replace("{i}", String(state.dimension + 1))
+        .replace("{n}", String(config.sipas.length));
+    }
+    var shown = document.createElement("span");
+    shown.setAttribute("aria-hidden", "true");
+    shown.textContent = step("sipas_step");
+    var said = document.createElement("span");
+    said.className = "visually-hidden";
+    said.textContent = step("sipas_step_said");
+    $("sipas-step").textContent = "";
+    $("sipas-step").append(shown, said);
     var list = $("sipas-list");
     list.textContent = "";
     dim.criteria.forEach(function (c) {
