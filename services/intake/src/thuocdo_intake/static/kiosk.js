@@ -749,7 +749,10 @@
     var list = $("field-list");
     list.textContent = "";
     config.fields.forEach(function (f) {
-      var b = button("choice field", f[lang] || f.vi, state && state.field === f.code);
+      // A field answers and goes on (one choice, not a toggle: no aria-pressed); the
+      // one chosen before, when the citizen comes back, is marked aria-current.
+      var b = button("choice field", f[lang] || f.vi);
+      if (state && state.field === f.code) { b.setAttribute("aria-current", "true"); }
       b.dataset.code = f.code;
       b.addEventListener("click", function () { state.field = f.code; afterField(); });
       list.appendChild(b);
