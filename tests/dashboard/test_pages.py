@@ -8,14 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import html as html_lib
 import io
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from thuocdo_dashboard import create_app as dashboard_app
+from thuocdo_dashboard.scoring_client import ScoringClient
 from thuocdo_dashboard.settings import Settings as DashboardSettings
 from thuocdo_scoring.aggregate import Record
 from thuocdo_shared import reference
@@ -980,26 +983,45 @@ def test_comments_can_be_filtered_to_the_unsatisfied_or_the_satisfied(
     assert about["Mức đánh giá"] == "Hài lòng và rất hài lòng (4–5)"
 
 
+UNDER = "các đơn vị trực thuộc trước và sau mốc này không giống nhau."
+FORMED = "đơn vị này được thành lập từ mốc đó nên trước đó không có số liệu."
+
+
 @pytest.mark.parametrize(
-    ("path", "marked"),
+    ("path", "note"),
     [
-        (f"/?unit=19&period={PERIOD}", True),  # the province, across the reform
-        (f"/commune/{KHA_SON}?period={PERIOD}", True),  # formed on 1 July 2025
-        ("/commune/05953@-?period=2025-06", False),  # ended 30 June: the day after is later
-        ("/?unit=19&period=2026-10", False),  # a window after the reform
-        (f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}", True),
+        (f"/?unit=19&period={PERIOD}", UNDER),  # the province: its communes changed
+        (f"/commune/{KHA_SON}?period={PERIOD}", FORMED),  # formed on 1 July 2025
+        ("/commune/05953@-?period=2025-06", None),  # ended 30 June: the day after is later
+        ("/?unit=19&period=2026-10", None),  # a window after the reform
+        (f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}", FORMED),
     ],
 )
 def test_a_trend_across_the_2025_reform_says_so(
-    open_page: Callable[..., str], path: str, marked: bool
+    open_page: Callable[..., str], path: str, note: str | None
 ) -> None:
     page = open_page(path)
     marks = re.search(r"data-marks='([^']*)'", page)
     assert marks, path
-    assert html_lib.unescape(marks.group(1)) == (
-        '[{"date": "2025-07-01", "shown": "01/07/2025"}]' if marked else "[]"
+    assert json.loads(html_lib.unescape(marks.group(1))) == (
+        [{"date": "2025-07-01", "shown": "01/07/2025", "formed": note == FORMED}] if note else []
     )
-    assert ('<p class="muted trend-marks">' in page) == marked
+    shown = re.search(r'<p id="trend-marks" class="muted trend-marks"( hidden)?>([^<]*)</p>', page)
+    assert bool(shown) == bool(note)
+    if shown:
+        assert shown.group(2) == (
+            "Đường đứt nét màu cam đánh dấu ngày sắp xếp đơn vị hành chính (01/07/2025); " + note  # type: ignore[operator]
+        )
+        assert not shown.group(1)  # (the chart has an answered period: shown)
+
+
+def test_a_reform_mark_is_hidden_with_a_chart_that_has_no_answer(
+    open_page: Callable[..., str],
+) -> None:
+    """A window across the reform without a single response draws no chart: its note,
+    naming a line nobody sees, is hidden like the chart."""
+    page = open_page("/?unit=173&period=2025-07")
+    assert '<p id="trend-marks" class="muted trend-marks" hidden>' in page
 
 
 def test_a_batch_counted_between_a_pages_calls_does_not_split_its_figures(
@@ -1022,3 +1044,33 @@ def test_a_batch_counted_between_a_pages_calls_does_not_split_its_figures(
     assert (headline, sum(ranking), sum(heat_n)) == (41, 41, 41)
     assert scoring.calls["/api/v1/index"] == 2  # read at 40, asked again
     assert scoring.calls["/api/v1/matrix"] == 1  # read after the batch: once
+
+
+def test_a_comment_counted_during_a_comments_export_neither_doubles_nor_drops_a_row(
+    scoring: Scoring, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comments file reads scoring's pages one after the other, newest first: a
+    comment counted between pages 1 and 2 moved page 2 down by one, so a comment came
+    twice and the oldest was left out (helper-66)."""
+    base = dt.date(2025, 8, 1)
+    old = [
+        answer(base, i % 28, KHA_SON, 2, id=f"c{i:03d}", comment=f"Ý kiến số {i}.")
+        for i in range(150)
+    ]
+    scoring.store.apply_batch(old, {("t", 0): 500})
+    newest = answer(base, 29, KHA_SON, 2, id="newest", comment="Mới nhất.")
+    real = ScoringClient.comments
+    counted: list[str] = []
+
+    def comments(self: ScoringClient, *args: Any, **kw: Any) -> Any:
+        if kw.get("page") == 2 and not counted:  # the consumer, between pages 1 and 2
+            counted.extend(r.id for r in scoring.store.apply_batch([newest], {("t", 0): 600}))
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(ScoringClient, "comments", comments)
+    client = signed_in(scoring, tmp_path)
+    resp = client.get(f"/csv/commune/{KHA_SON}/comments.csv?period={PERIOD}")
+    assert resp.status_code == 200
+    texts = re.findall(r"Ý kiến số (\d+)\.", resp.get_data(as_text=True))
+    assert sorted(texts, key=int) == [str(i) for i in range(150)]  # each once, none left
+    assert counted == ["newest"]  # (it did come in between)

@@ -152,7 +152,7 @@ def test_the_trend_marks_the_2025_reform_between_june_and_july(
     july = labels.index("2025-07")
     assert json.loads(chart.get_attribute("data-mark-xs") or "[]") == [july - 0.5]
     note = page.locator("p.trend-marks")
-    assert "ngày 01/07/2025 sắp xếp đơn vị hành chính" in note.inner_text()
+    assert "ngày sắp xếp đơn vị hành chính (01/07/2025)" in note.inner_text()
     # The line is drawn: orange pixels down the plot at its x, none half a period off.
     orange = """x => { const u = document.getElementById('trend-chart').uplot;
         const px = Math.round(u.valToPos(x, 'x', true)), c = u.ctx;

@@ -35,9 +35,9 @@ def test_a_restart_keeps_the_log_of_the_process_before(tmp_path: Path) -> None:
     assert lines.index("first-run-died-here") < marks[1] < lines.index("second-run")
 
 
-def test_a_log_grown_past_20_mb_is_set_aside_at_the_next_start(tmp_path: Path) -> None:
+def test_a_log_grown_past_20_mib_is_set_aside_at_the_next_start(tmp_path: Path) -> None:
     """Logs were appended to across restarts for ever (an access line per rating and per
-    page). At a start, one over 20 MB becomes job.log.1, replacing the one before; a
+    page). At a start, one over 20 MiB becomes job.log.1, replacing the one before; a
     smaller one is appended to as before."""
     log = tmp_path / "job.log"
     log.write_text("small\n")
@@ -45,8 +45,8 @@ def test_a_log_grown_past_20_mb_is_set_aside_at_the_next_start(tmp_path: Path) -
     assert log.read_text().startswith("small\n") and not (tmp_path / "job.log.1").exists()
     (tmp_path / "job.log.1").write_text("oldest\n")
     with log.open("ab") as f:
-        f.truncate(20_000_001)  # (sparse: no 20 MB written)
+        f.truncate(20 * 2**20 + 1)  # (sparse: no 20 MB written)
     _start(tmp_path, "after-rotation")
-    assert (tmp_path / "job.log.1").stat().st_size == 20_000_001  # the oldest dropped
+    assert (tmp_path / "job.log.1").stat().st_size == 20 * 2**20 + 1  # the oldest dropped
     lines = log.read_text().splitlines()
     assert len(lines) == 2 and lines[0].startswith("=== ") and lines[1] == "after-rotation"

@@ -32,6 +32,7 @@ class Comments:
         first = (page - 1) * per_page
         items: list[dict[str, Any]] = [
             {
+                "id": f"c{i}",
                 "submitted_at": "2025-08-01T08:00:00+07:00",
                 "overall": 2,
                 "field": "ho_tich",

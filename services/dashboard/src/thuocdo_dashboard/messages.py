@@ -151,10 +151,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Chart of the satisfaction index over time; the figures are in the trend table below.",
     ),
     "trend_mark": (
-        "Đường đứt nét màu cam: ngày {dates} sắp xếp đơn vị hành chính; số liệu trước và"
-        " sau ngày đó là của các đơn vị khác nhau.",
-        "Dashed orange line: units were reorganised on {dates}; the figures before and"
-        " after are those of different units.",
+        "Đường đứt nét màu cam đánh dấu ngày sắp xếp đơn vị hành chính ({dates}); các đơn"
+        " vị trực thuộc trước và sau mốc này không giống nhau.",
+        "The dashed orange line marks the reorganisation of administrative units ({dates});"
+        " the units under this one differ before and after it.",
+    ),
+    "trend_mark_formed": (
+        "Đường đứt nét màu cam đánh dấu ngày sắp xếp đơn vị hành chính ({dates}); đơn vị"
+        " này được thành lập từ mốc đó nên trước đó không có số liệu.",
+        "The dashed orange line marks the reorganisation of administrative units ({dates});"
+        " this unit was formed then and has no figures before it.",
     ),
     "trend_mark_short": ("Sắp xếp ĐVHC", "Units reorganised"),
     "rank": ("Hạng", "Rank"),
@@ -341,15 +347,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "comments_total": ("{n} góp ý", "{n} comment|{n} comments"),
     "issue_responses": (
         "Trong kỳ có {n} phiếu nêu vấn đề này; dưới đây chỉ có những phiếu kèm góp ý bằng lời.",
-        "{n} response raised this issue in the period; only one with a written comment would"
-        " be listed below.|{n} responses raised this issue in the period; only those with a"
+        "{n} response raised this issue in the period; it is listed below only if it has a"
+        " written comment.|{n} responses raised this issue in the period; only those with a"
         " written comment are listed below.",
     ),
     "issue_responses_unsatisfied": (
         "Trong kỳ có {n} phiếu chưa hài lòng nêu vấn đề này; dưới đây chỉ có những phiếu"
         " kèm góp ý bằng lời.",
-        "{n} unsatisfied response raised this issue in the period; only one with a written"
-        " comment would be listed below.|{n} unsatisfied responses raised this issue in the"
+        "{n} unsatisfied response raised this issue in the period; it is listed below only"
+        " if it has a written comment.|{n} unsatisfied responses raised this issue in the"
         " period; only those with a written comment are listed below.",
     ),
     "page_of": ("trang {page}/{pages}", "page {page} of {pages}"),

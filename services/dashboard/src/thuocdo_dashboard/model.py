@@ -7,8 +7,10 @@ downloads, so a table and its export can never differ in scope or numbers.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -115,34 +117,57 @@ def stalled(consumer: Any, stale_after: float) -> tuple[bool, dt.datetime | None
         return True, None
 
 
+def _version(fetched: Fetched) -> int | None:
+    """The store version of a fresh answer (None: a kept one, or one from a scoring
+    that gives none)."""
+    version = None if fetched.stale else fetched.data.get("version")
+    return version if isinstance(version, int) else None
+
+
 class Pending:
     """One scoring call sent in the background (:meth:`Status.start`), that can be
     sent again (:meth:`again`) when its answer turns out older than its page's
-    others."""
+    others. The answer asked again replaces the first only if it comes fresh, no
+    older, and by the deadline: a re-ask that fails or is slow leaves the first
+    answer (a good page must not turn into a "scoring is down" one)."""
 
     def __init__(self, fn: Callable[[], Fetched]) -> None:
         self.fn = fn
         self.future: Future[Fetched] = _POOL.submit(fn)
+        self.kept: Fetched | None = None  # the answer before a re-ask
+        self.deadline: float | None = None
 
     def result(self) -> Fetched:
-        return self.future.result()
+        if self.kept is None:
+            return self.future.result()
+        wait = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+        try:
+            again = self.future.result(timeout=wait)
+        except (ScoringUnavailable, ScoringRejected, FutureTimeout):
+            return self.kept
+        now, before = _version(again), _version(self.kept)
+        if now is None or (before is not None and now < before):
+            return self.kept
+        return again
 
     def version(self) -> int | None:
-        """The store version of a fresh answer (None: no answer now, a kept one, or
-        one from a scoring that gives none)."""
+        """The store version of the answer (None: no answer now, a kept one, or one
+        from a scoring that gives none)."""
         try:
-            fetched = self.future.result()
+            return _version(self.result())
         except (ScoringUnavailable, ScoringRejected):
             return None
-        version = None if fetched.stale else fetched.data.get("version")
-        return version if isinstance(version, int) else None
 
-    def again(self) -> None:
+    def again(self, deadline: float) -> None:
+        self.kept = self.result()
+        self.deadline = deadline
         self.future = _POOL.submit(self.fn)
 
 
-# How many times a page asks again the answers read before its newest one.
+# How many times, and for how long at most (s), a page asks again the answers read
+# before its newest one.
 SETTLE_ROUNDS = 2
+SETTLE_BUDGET_S = 1.0
 
 
 @dataclass
@@ -178,18 +203,25 @@ class Status:
         """Make the page's answers agree: each is read in one snapshot of scoring's
         store, but the calls of a page are separate, and a batch counted between
         them made the ranking say 420 responses beside 421 in the heatmap. Answers
-        read at an older version than the newest are asked again (up to
-        SETTLE_ROUNDS times: under steady traffic a newer batch may come meanwhile)."""
+        read at an older version than the newest are asked again: up to
+        SETTLE_ROUNDS times (under steady traffic a newer batch may come meanwhile),
+        within SETTLE_BUDGET_S after the first answers (a re-ask slower than that
+        leaves the answer it was to replace). The version is the whole store's: a
+        batch of another commune's also makes a page ask again."""
         self.settled = True
+        deadline: float | None = None
         for _ in range(SETTLE_ROUNDS):
             versions = [(p, p.version()) for p in self.started]
             known = [v for _, v in versions if v is not None]
             if len(set(known)) <= 1:
                 return
+            deadline = deadline or time.monotonic() + SETTLE_BUDGET_S
+            if time.monotonic() >= deadline:
+                return
             newest = max(known)
             for p, v in versions:
                 if v is not None and v < newest:
-                    p.again()
+                    p.again(deadline)
 
     def call(
         self, fn: Callable[[], Fetched] | Pending | None, *parts: str
@@ -334,10 +366,10 @@ def _trend(
     return points, table
 
 
-def _unit_changes(key: str | None, period: Period) -> list[dict[str, str]]:
+def _unit_changes(key: str | None, period: Period) -> list[dict[str, Any]]:
     """The days within the trend's window on which the unit charted, or a unit under
-    it, began or ended (the 2025 reform: 01/07/2025). The chart marks them: the
-    figures before and after are those of different units."""
+    it, began or ended (the 2025 reform: 01/07/2025). The chart marks them; ``formed``
+    when it is the day the unit charted began (it has no figures before)."""
     unit = registry().by_key(key) if key else None
     if unit is None:
         return []
@@ -348,7 +380,10 @@ def _unit_changes(key: str | None, period: Period) -> list[dict[str, str]]:
             days.add(u.valid_from)
         if u.valid_to is not None and start <= u.valid_to < end:
             days.add(u.valid_to + dt.timedelta(days=1))
-    return [{"date": d.isoformat(), "shown": _dmy(d)} for d in sorted(days)]
+    return [
+        {"date": d.isoformat(), "shown": _dmy(d), "formed": d == unit.valid_from}
+        for d in sorted(days)
+    ]
 
 
 class UnitHref(Protocol):
@@ -883,12 +918,16 @@ def commune(
         # The rest, one fresh call at a time, up to COMMENTS_CSV_MAX. A page scoring
         # does not answer now (or answers from an old copy) would make a file that
         # looks complete and is not: the export is then refused (views).
+        # Comments are newest first: one counted between two calls moves the later
+        # pages down by one, and a comment came twice while the last was left out
+        # (helper-66). What is seen again is skipped, and the pages are read until
+        # one is not full, not up to the first page's total.
         number = 1
-        while (
-            comments
-            and not page.data["comments_partial"]
-            and len(items) < min(total, COMMENTS_CSV_MAX)
-        ):
+        seen = {c.get("id") for c in items}
+        full = len(items) >= per_page
+        while comments and not page.data["comments_partial"] and full:
+            if len(items) >= COMMENTS_CSV_MAX:
+                break
             number += 1
             try:
                 more = comments_page(number, remember=False)
@@ -897,9 +936,10 @@ def commune(
             if more is None or more.stale:
                 page.data["comments_partial"] = True
                 break
-            if not more.data.get("items"):  # fewer than counted (e.g. purged meanwhile)
-                break
-            items.extend(more.data["items"])
+            got = more.data.get("items") or []
+            items.extend(c for c in got if c.get("id") is None or c["id"] not in seen)
+            seen.update(c.get("id") for c in got)
+            full = len(got) >= per_page
         items = items[:COMMENTS_CSV_MAX]
     page.data["comments_total"] = total
     # Comments blanked by the retention rule: a period from before then has fewer, or

@@ -75,6 +75,8 @@
     var answered = points.some(function (p) { return p.n; });
     var note = document.getElementById("trend-empty");
     if (note) { note.hidden = answered; }
+    var marksNote = document.getElementById("trend-marks");
+    if (marksNote) { marksNote.hidden = !answered; }
     if (!answered) { return true; }
     var width = Math.max(260, box.clientWidth || 600);
     // x is the period's position, labelled "month/year" from the period's own date:
