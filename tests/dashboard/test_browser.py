@@ -857,7 +857,9 @@ def test_a_page_says_when_its_session_has_ended(browser: Any, stack: Stack) -> N
     page.click("button[type=submit]")
     page.wait_for_load_state("load")
     page.goto(f"{stack.dashboard.url}/commune/{KHA_SON}?period={stack.period}")
-    page.wait_for_function("document.getElementById('live-state').dataset.state === 'on'")
+    # (a selector, not a string expression: polling one evaluates it with eval, which
+    # the page's CSP refuses; it failed in CI when the state was not yet "on")
+    page.wait_for_selector('#live-state[data-state="on"]', timeout=15000)
     banner = page.locator("#session-ended")
     assert banner.is_hidden()
     other = context.new_page()
