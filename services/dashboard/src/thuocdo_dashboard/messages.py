@@ -453,10 +453,21 @@ RATING_RANGES: dict[str, tuple[int, int, tuple[str, str]]] = {
 }
 
 
+# Its values, in the order offered: the two ranges, then 5 to 1.
+RATING_CHOICES = (*RATING_RANGES, "5", "4", "3", "2", "1")
+
+
 def rating_choices(lang: str = "vi") -> list[tuple[str, str]]:
-    """The rating filter's choices, as (value, label): the two ranges, then 5 to 1."""
-    ranges = [(v, label[lang == "en"]) for v, (_, _, label) in RATING_RANGES.items()]
-    return ranges + [(str(s), f"{s} – {rating_label(s, lang)}") for s in (5, 4, 3, 2, 1)]
+    """The rating filter's choices (RATING_CHOICES), as (value, label)."""
+    return [
+        (
+            v,
+            RATING_RANGES[v][2][lang == "en"]
+            if v in RATING_RANGES
+            else f"{v} – {rating_label(int(v), lang)}",
+        )
+        for v in RATING_CHOICES
+    ]
 
 
 def rating_bounds(choice: str) -> tuple[int, int]:

@@ -140,15 +140,21 @@ class Pending:
     def result(self) -> Fetched:
         if self.kept is None:
             return self.future.result()
+        chosen = self.kept
         wait = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
         try:
             again = self.future.result(timeout=wait)
         except (ScoringUnavailable, ScoringRejected, FutureTimeout):
-            return self.kept
-        now, before = _version(again), _version(self.kept)
-        if now is None or (before is not None and now < before):
-            return self.kept
-        return again
+            pass
+        else:
+            now, before = _version(again), _version(self.kept)
+            if now is not None and (before is None or now >= before):
+                chosen = again
+        # Decided once: a re-ask back after the deadline does not change an answer
+        # the page may already have read.
+        self.future, self.kept = Future(), None
+        self.future.set_result(chosen)
+        return chosen
 
     def version(self) -> int | None:
         """The store version of the answer (None: no answer now, a kept one, or one

@@ -78,7 +78,7 @@ def _filters() -> dict[str, Any]:
     out: dict[str, Any] = {}
     rating = request.args.get("rating", "")
     if rating:
-        if rating not in dict(messages.rating_choices()):
+        if rating not in messages.RATING_CHOICES:
             abort(400)
         out["rating"] = rating
     field = request.args.get("field", "")
