@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
 import uuid
 
@@ -80,3 +81,27 @@ def test_kafka_values_hold_only_the_response_fields(stack: Stack) -> None:
     for r in updates:
         data = json.loads(r.value)["data"]
         assert set(data) == {"units", "codes", "count", "up_to", "committed_at"}
+
+
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d")
+
+
+def test_every_log_line_starts_with_the_same_time_stamp(stack: Stack) -> None:
+    """gunicorn's lines, its access log, the services' own lines and intake's JSON
+    lines carry one time stamp, so that logs can be set side by side."""
+    seen = 0
+    odd = []
+    for path in sorted(stack.logs.glob("*.log")):
+        for line in path.read_text(errors="replace").splitlines():
+            if not line.strip():
+                continue
+            seen += 1
+            if line.startswith("{"):
+                stamp = str(json.loads(line).get("ts", ""))
+            else:
+                stamp = line.split(" ", 1)[0]
+            if not STAMP.fullmatch(stamp):
+                odd.append(f"{path.name}: {line[:120]}")
+    print(f"[logs] {seen} lines read, {len(odd)} without the stamp")
+    assert seen > 100
+    assert not odd, "\n".join(odd[:20])

@@ -3,9 +3,14 @@ count of what was held back; the services' own lines untouched."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import io
 import logging
+import os
+import re
 
-from thuocdo_shared.logs import PlainFormatter, RepeatFilter
+from thuocdo_shared.logs import PlainFormatter, RepeatFilter, stamp
 
 
 class Clock:
@@ -94,3 +99,59 @@ def test_kinds_seen_long_ago_are_forgotten_when_there_are_too_many() -> None:
     assert f.filter(record("kafka.x", "d"))
     assert len(f._kinds) == 1
     assert not f.filter(record("kafka.x", "d"))
+
+
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$")
+
+
+def test_a_stamp_is_iso_local_time_with_milliseconds_and_offset() -> None:
+    created = 1_764_322_533.1239  # 2025-11-28 09:35:33.1239 UTC
+    shown = stamp(created)
+    assert STAMP.match(shown), shown
+    # The offset is the server's own, and the stamp names the same instant.
+    assert dt.datetime.fromisoformat(shown).timestamp() == 1_764_322_533.123
+    r = record("thuocdo_scoring.consumer", "started")
+    r.created = created
+    assert PlainFormatter().format(r) == f"{shown} WARNING thuocdo_scoring.consumer started"
+
+
+def test_gunicorn_lines_and_access_lines_carry_the_same_stamp() -> None:
+    from gunicorn.config import Config
+    from thuocdo_shared.gunicorn_logging import GunicornLogger
+    from thuocdo_shared.web import ACCESS_LOG_FORMAT
+
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set("access_log_format", ACCESS_LOG_FORMAT)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        log = GunicornLogger(cfg)
+        for handler in log.error_log.handlers + log.access_log.handlers:
+            handler.setStream(err if handler in log.error_log.handlers else out)
+        log.info("Booting worker with pid: %s", 4242)
+        environ = {
+            "REMOTE_ADDR": "127.0.0.1",
+            "REQUEST_METHOD": "GET",
+            "RAW_URI": "/kiosk?x=1",
+            "PATH_INFO": "/kiosk",
+            "QUERY_STRING": "x=1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+        }
+
+        class Resp:
+            status = "200 OK"
+            sent = 512
+            headers = ()
+
+        log.access(Resp(), [], environ, dt.timedelta(seconds=0, microseconds=1500))
+    error_line, access_line = err.getvalue().strip(), out.getvalue().strip()
+    first, rest = error_line.split(" ", 1)
+    assert STAMP.match(first), error_line
+    assert rest == f"INFO gunicorn [{os.getpid()}] Booting worker with pid: 4242"
+    first, rest = access_line.split(" ", 1)
+    assert STAMP.match(first), access_line
+    # No query string: an enrolment link's token or a search never lands in a log.
+    assert rest == 'access 127.0.0.1 "GET /kiosk HTTP/1.1" 200 512 0.001500s'
+    assert GunicornLogger(cfg).now().startswith("[") and STAMP.match(
+        GunicornLogger(cfg).now()[1:-1]
+    )

@@ -5,10 +5,16 @@ dashboard login, a consumer's start) went nowhere, and its warnings reached stde
 through logging's last resort without a time. Kafka's client, for its part, logs
 each failed connection attempt several times a second while a broker is away; the
 same message from it is let through once a minute, with how many were held back.
+
+Every line of every service starts with the same time stamp (:func:`stamp`): ISO 8601
+with milliseconds and the UTC offset, in the server's local time. gunicorn's own lines
+and its access log use it too (:class:`GunicornLogger`), so that one service's lines
+can be sorted and set beside another's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import sys
@@ -17,6 +23,12 @@ import time
 from collections.abc import Callable
 
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def stamp(created: float) -> str:
+    """A record's time as every log line shows it: 2026-11-28T16:35:33.123+07:00."""
+    return dt.datetime.fromtimestamp(created).astimezone().isoformat(timespec="milliseconds")
+
 
 # Numbers vary between two records of one kind (ports, node ids, back-off seconds).
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?")
@@ -93,8 +105,13 @@ def held_note(record: logging.LogRecord) -> str:
 class PlainFormatter(logging.Formatter):
     """``PLAIN_FORMAT`` and the held-back note."""
 
-    def __init__(self) -> None:
-        super().__init__(PLAIN_FORMAT)
+    def __init__(self, fmt: str = PLAIN_FORMAT) -> None:
+        super().__init__(fmt)
+
+    def formatTime(  # noqa: N802 - logging's name
+        self, record: logging.LogRecord, datefmt: str | None = None
+    ) -> str:
+        return stamp(record.created)
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
         return super().formatMessage(record) + held_note(record)

@@ -20,6 +20,10 @@ from werkzeug.exceptions import HTTPException
 
 ReadyCheck = Callable[[], tuple[bool, dict[str, Any]]]
 
+# One access log line: client, method, path (never the query string), protocol, status,
+# bytes and seconds; gunicorn_logging.GunicornLogger puts the time before it.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss'
+
 
 def _registry() -> CollectorRegistry | None:
     # Under gunicorn each worker is a process: metrics are summed over the files in
@@ -156,6 +160,12 @@ def serve(
         str(workers),
         "--access-logfile",
         "-",
+        # The path without the query string: an enrolment link or a search must never
+        # land in a log. The time comes first, as on every other line.
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
+        "--logger-class",
+        "thuocdo_shared.gunicorn_logging.GunicornLogger",
         "--graceful-timeout",
         "10",
         *_no_control_socket(),

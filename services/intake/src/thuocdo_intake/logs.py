@@ -6,7 +6,6 @@ never pass a comment, a token or anything typed by a citizen.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import sys
@@ -18,9 +17,7 @@ from thuocdo_shared import logs as shared_logs
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "ts": shared_logs.stamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
