@@ -442,6 +442,91 @@ def test_a_commune_without_sipas_answers_is_grouped_by_its_own_satisfaction(
     assert members == [["05908", "05917", "05941", "05953"], ["05923"]]
 
 
+def _quick_month(plan: dict[str, list[tuple[int, tuple[str, ...]]]]) -> list[Record]:
+    """Quick-mode responses of June 2025, before the reform (20 communes under the
+    district 173): commune code -> [(rating, issues), ...]."""
+    records: list[Record] = []
+    for code, answers in plan.items():
+        for i, (overall, raised) in enumerate(answers):
+            records.append(
+                rec(
+                    len(records),
+                    f"2025-06-{i % 9 + 1:02d}T09:00:00+07:00",
+                    f"{code}@-",
+                    overall,
+                    issues=raised,
+                )
+            )
+    return records
+
+
+def _answers(satisfied: int, unhappy_on: str, raised: int, n: int = 40) -> list[Any]:
+    """``n`` answers: ``satisfied`` rated 5, the rest 2, ``raised`` of those 2s
+    raising ``unhappy_on``."""
+    rest = n - satisfied
+    return [(5, ())] * satisfied + [(2, (unhappy_on,))] * raised + [(2, ())] * (rest - raised)
+
+
+def test_communes_are_grouped_by_what_they_complain_of_not_by_a_repeated_index(
+    tmp_path: Path,
+) -> None:
+    """Six quick-mode communes, 40 responses each: three raise waiting time, three
+    fees, 16 of 40 each; their satisfaction indices differ a little (70-75 %) and
+    do not follow the issues. The index filled in for the five missing SIPAS
+    dimensions weighed six columns against each issue's one, and grouped them by
+    satisfaction: 05908 with 05917 (both 70 %), one raising waiting, one fees."""
+    plan = {
+        "05908": _answers(28, "waiting_time", 12),  # 70 %
+        "05941": _answers(29, "waiting_time", 11),  # 72.5 %
+        "05953": _answers(30, "waiting_time", 10),  # 75 %
+        "05917": _answers(28, "fees", 12),
+        "05923": _answers(29, "fees", 11),
+        "05932": _answers(30, "fees", 10),
+    }
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    records = _quick_month(plan)
+    store.apply_batch(records, {("t", 0): len(records)})
+    answer = ReadModel(store).groups(Query(unit="173", period=parse_period("2025-06")))
+    members = [sorted(u["code"] for u in g["units"]) for g in answer["groups"]]
+    assert sorted(members) == [["05908", "05941", "05953"], ["05917", "05923", "05932"]]
+    waiting = next(g for g in answer["groups"] if "05908" in [u["code"] for u in g["units"]])
+    # Pooled by hand: 120 responses, 28 + 29 + 30 = 87 rated 5 -> 72.5 %;
+    # 12 + 11 + 10 = 33 raised waiting time -> 27.5 %.
+    assert waiting["n"] == 120
+    assert waiting["profile"]["satisfaction_index"] == 72.5
+    assert waiting["profile"]["shares"]["waiting_time"] == 27.5
+    assert waiting["profile"]["shares"]["fees"] == 0.0
+    assert waiting["profile"]["top_issues"] == ["waiting_time"]
+    assert answer["ungrouped"] == []
+
+
+def test_a_commune_with_few_responses_is_listed_apart_not_made_a_group(
+    tmp_path: Path,
+) -> None:
+    """One citizen of 05920 rated 1 and raised waiting time: as a group of its own
+    its profile said 100 % of citizens complain of waiting. Below the small-sample
+    threshold (30) it is not grouped; the groups' profiles pool by n."""
+    plan = {
+        "05908": _answers(32, "fees", 4),
+        "05941": _answers(30, "fees", 5),
+        "05953": _answers(31, "fees", 3),
+        "05917": _answers(20, "staff_attitude", 20, n=60),
+        "05920": [(1, ("waiting_time",))],
+        "05926": _answers(20, "fees", 0, n=29),
+    }
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    records = _quick_month(plan)
+    store.apply_batch(records, {("t", 0): len(records)})
+    answer = ReadModel(store).groups(Query(unit="173", period=parse_period("2025-06")))
+    grouped = sorted(u["code"] for g in answer["groups"] for u in g["units"])
+    assert grouped == ["05908", "05917", "05941", "05953"]
+    assert [(u["code"], u["n"]) for u in answer["ungrouped"]] == [("05920", 1), ("05926", 29)]
+    assert answer["small_sample"] == 30
+    sizes = {u["code"]: u["n"] for g in answer["groups"] for u in g["units"]}
+    assert sizes == {"05908": 40, "05941": 40, "05953": 40, "05917": 60}
+    assert sum(g["n"] for g in answer["groups"]) == 180
+
+
 def test_a_dimension_with_few_answers_is_mixed_with_the_communes_satisfaction() -> None:
     from thuocdo_scoring.queries import _blend
 

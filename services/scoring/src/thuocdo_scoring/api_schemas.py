@@ -198,16 +198,38 @@ class MatrixOut(Schema):
     version = _version_field()
 
 
+class UnitCountOut(UnitOut):
+    n = fields.Integer(metadata={"description": "responses of the unit in the period"})
+
+
+class GroupProfileOut(Schema):
+    satisfaction_index = fields.Float(
+        metadata={"description": "% rated 4-5 of the group's responses pooled"}
+    )
+    top_issues = fields.List(fields.String())
+    shares = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        metadata={"description": "issue -> % of the group's responses raising it (1-3)"},
+    )
+
+
 class GroupOut(Schema):
     id = fields.Integer()
-    units = fields.List(fields.Nested(UnitOut))
-    profile = fields.Dict()
+    n = fields.Integer(metadata={"description": "responses of the group's communes"})
+    units = fields.List(fields.Nested(UnitCountOut))
+    profile = fields.Nested(GroupProfileOut)
 
 
 class GroupsOut(Schema):
     parent = fields.Nested(UnitOut)
     period = fields.Nested(PeriodOut)
     groups = fields.List(fields.Nested(GroupOut))
+    ungrouped = fields.List(
+        fields.Nested(UnitCountOut),
+        metadata={"description": "communes with fewer than small_sample responses"},
+    )
+    small_sample = fields.Integer()
     version = _version_field()
 
 

@@ -438,62 +438,92 @@ class ReadModel:
 
     @in_snapshot
     def groups(self, q: Query) -> dict[str, Any]:
-        """Communes grouped by issue shares, satisfaction index and SIPAS dimension
-        indices (k-means). A dimension a commune has no answer for takes the commune's
-        own satisfaction index (as 0 it put a commune whose citizens were all very
-        satisfied, in quick mode, beside one whose SIPAS answers were all 1); one with
-        few answers, a mix of the two (see _blend)."""
+        """Communes grouped by their profile (k-means over standardised columns):
+        each issue's share, the satisfaction index once, and the index of each SIPAS
+        dimension some commune of the set was answered on.
+
+        A commune with fewer than ``small_sample`` responses is not grouped: one
+        citizen's answer would make it a group of its own, 100 % on one issue. It is
+        listed under ``ungrouped`` with its n. A dimension a commune has no answer
+        for takes the mean of the communes that have one, which is neutral once the
+        column is standardised (the commune's own satisfaction index there weighed
+        it up to six times, and 0 put a commune whose citizens were all very
+        satisfied, in quick mode, beside one whose SIPAS answers were all 1); one
+        with few answers, a mix of its own and that mean (see _blend). A group's
+        profile pools its communes' responses, so a commune weighs by its n.
+        """
         parent, keys = self._scope(q)
         totals, cells = self._issue_counts(q, keys, criteria=True)
         codes = list(issues())
         dims = [d.code for d in sipas().dimensions]
-        vectors: dict[str, list[float]] = {}
-        profiles: dict[str, dict[str, float]] = {}
+        placed: list[tuple[Unit, Counts, dict[str, Any]]] = []
+        ungrouped: list[dict[str, Any]] = []
         for u in keys:
             c = totals.get((u.key,))
             if c is None or c.n == 0:
                 continue
-            # Each issue's share of the unit's responses raising it as a problem (1-3).
-            shares = [cells.get((u.key, code), Counts()).unsatisfied / c.n for code in codes]
-            satisfied = 100.0 * (c.levels[3] + c.levels[4]) / c.n
+            if c.n < self.small_sample:
+                ungrouped.append({**unit_dict(u), "n": c.n})
+                continue
             s = sipas_index(c.criteria, sipas(), c.n_sipas, self.weights, self.small_sample)
-            found = {d.code: d for d in s.dimensions} if s else {}
+            found = {d.code: d for d in s.dimensions if d.index is not None} if s else {}
+            placed.append((u, c, found))
+        answered = {d: [f[d].index for _, _, f in placed if d in f] for d in dims}
+        means = {d: sum(v) / len(v) for d, v in answered.items() if v}
+        vectors: dict[str, list[float]] = {}
+        unhappy: dict[str, list[int]] = {}
+        for u, c, found in placed:
+            # Each issue's responses raising it as a problem (rated 1-3).
+            unhappy[u.key] = [cells.get((u.key, code), Counts()).unsatisfied for code in codes]
             vectors[u.key] = [
-                *shares,
-                satisfied,
+                *(k / c.n for k in unhappy[u.key]),
+                _satisfied(c),
                 *(
-                    _blend(f.index, f.n, satisfied, self.small_sample)
+                    _blend(f.index, f.n, mean, self.small_sample)
                     if (f := found.get(d)) is not None
-                    else satisfied
-                    for d in dims
+                    else mean
+                    for d, mean in means.items()
                 ),
             ]
-            profiles[u.key] = dict(zip(codes, shares, strict=True))
-        groups = _group(vectors)
-        by_key = {u.key: u for u in keys}
+        counts = {u.key: c for u, c, _ in placed}
+        by_key = {u.key: u for u, _, _ in placed}
         out = []
-        for i, members in enumerate(groups, 1):
-            mean_share = {
-                code: sum(profiles[k][code] for k in members) / len(members) for code in codes
-            }
-            top = sorted(codes, key=lambda code: -mean_share[code])[:3]
+        for i, members in enumerate(_group(vectors), 1):
+            n = sum(counts[k].n for k in members)
+            share = {code: sum(unhappy[k][j] for k in members) / n for j, code in enumerate(codes)}
+            top = sorted(codes, key=lambda code: -share[code])[:3]
+            satisfied = sum(counts[k].levels[3] + counts[k].levels[4] for k in members)
             out.append(
                 {
                     "id": i,
-                    "units": [unit_dict(by_key[k]) for k in members],
+                    "n": n,
+                    "units": [{**unit_dict(by_key[k]), "n": counts[k].n} for k in members],
                     "profile": {
-                        "top_issues": [c for c in top if mean_share[c] > 0],
-                        "shares": {c: round(100 * v, 2) for c, v in mean_share.items()},
+                        "satisfaction_index": round(100.0 * satisfied / n, 2),
+                        "top_issues": [c for c in top if share[c] > 0],
+                        "shares": {c: round(100 * v, 2) for c, v in share.items()},
                     },
                 }
             )
-        return {"parent": unit_dict(parent), "period": q.period.to_dict(), "groups": out}
+        return {
+            "parent": unit_dict(parent),
+            "period": q.period.to_dict(),
+            "groups": out,
+            "ungrouped": ungrouped,
+            "small_sample": self.small_sample,
+        }
+
+
+def _satisfied(c: Counts) -> float:
+    """% of a unit's responses rated 4 or 5."""
+    return 100.0 * (c.levels[3] + c.levels[4]) / c.n
 
 
 def _blend(index: float | None, n: int, fallback: float, small_sample: int) -> float:
     """A dimension's index for a commune's profile: its own from ``small_sample``
-    answers up, the commune's satisfaction index ``fallback`` without any, and in
-    between a mix by n (one answer's 0 or 100 would stand far out once scaled)."""
+    answers up, ``fallback`` (the mean of the communes answered on it) without any,
+    and in between a mix by n (one answer's 0 or 100 would stand far out once
+    scaled)."""
     if index is None or n <= 0:
         return fallback
     trust = damped_weight(1.0, n, small_sample)  # the index's own weight rule
