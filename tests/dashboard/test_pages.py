@@ -370,6 +370,8 @@ def test_a_small_sipas_sample_is_flagged_like_the_index(
     page = open_page("/commune/05911@-?period=2025-05")
     line = page.split("Chỉ số SIPAS chung", 1)[1].split("</p>", 1)[0]
     assert "Số phiếu: 2" in line and "Mẫu nhỏ" in line, line
+    # Its 95% interval beside it: 2 of 2 satisfied -> Wilson 34.24 .. 100.
+    assert 'Khoảng tin cậy 95%: <span id="sipas-ci">34,2–100,0%</span>' in line, line
 
 
 def test_a_filtered_comments_file_is_named_by_its_filters(scoring: Scoring, tmp_path: Path) -> None:

@@ -75,6 +75,28 @@ def test_sipas_dimension_and_overall() -> None:
     assert sipas_index(criteria, sipas(), n_responses=29).small_sample  # type: ignore[union-attr]
 
 
+def test_the_overall_sipas_index_has_its_interval() -> None:
+    """ "Every index carries n and a 95% interval (Wilson)": the overall one too, on
+    the effective n of its dimensions, at most the responses that answered."""
+    # One dimension: tc1 8/10 -> overall 80 on n 10 -> Wilson 49.02 .. 94.33
+    # (centre 0.716744 +- 0.226574, as for any 8 of 10).
+    one = sipas_index({"tc1": (0, 2, 0, 0, 8)}, sipas(), n_responses=10)
+    assert one is not None
+    assert (one.overall, one.ci_low, one.ci_high) == (80.0, 49.02, 94.33)
+    assert one.to_dict()["ci_low"] == 49.02 and one.to_dict()["ci_high"] == 94.33
+    # Two: access tc1 24/30 (80 %, weight 1), feedback gy1 5/10 (50 %, weight 10/30):
+    # overall = (80 + 50/3) / (4/3) = 72.5. Effective n = (4/3)^2 / (1/30 + (1/9)/10)
+    # = 1.7778 / 0.04444 = 40, at most the best part's 30 and the 30 responses:
+    # Wilson(0.725, 30) = 54.69 .. 85.21.
+    two = sipas_index({"tc1": (0, 6, 0, 0, 24), "gy1": (5, 0, 0, 0, 5)}, sipas(), n_responses=30)
+    assert two is not None
+    assert (two.overall, two.ci_low, two.ci_high) == (72.5, 54.69, 85.21)
+    # Fewer responses than the effective n would say: the responses bound it.
+    capped = sipas_index({"tc1": (0, 6, 0, 0, 24), "gy1": (5, 0, 0, 0, 5)}, sipas(), n_responses=10)
+    assert capped is not None and capped.overall == 72.5
+    assert (capped.ci_low, capped.ci_high) == (41.92, 90.59)  # Wilson(0.725, 10)
+
+
 def test_small_samples_weigh_by_their_answers() -> None:
     # Under 30 answers a weight counts n/30 of itself:
     # access: tc1 4/5 (80 %, weight 5/30), tc2 1/4 (25 %, 4/30)

@@ -741,6 +741,8 @@ def commune(
     if sipas:
         page.data["sipas"] = {
             "overall": sipas.get("overall"),
+            "ci_low": sipas.get("ci_low"),  # None from a scoring older than the interval
+            "ci_high": sipas.get("ci_high"),
             "n": sipas.get("n"),
             "small": bool(sipas.get("small_sample")),
             # Dimensions counted at less than their weight for their small sample, each

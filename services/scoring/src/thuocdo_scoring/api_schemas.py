@@ -65,6 +65,14 @@ class SipasOut(Schema):
             " below the small-sample threshold"
         },
     )
+    ci_low = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "95% Wilson interval of the overall index, on the effective n"
+            " of its dimensions (at most n)"
+        },
+    )
+    ci_high = fields.Float(allow_none=True)
     small_sample = fields.Boolean(
         metadata={"description": "n below the threshold, or every dimension small"}
     )

@@ -127,19 +127,24 @@ class DimensionResult:
 @dataclass(frozen=True)
 class SipasResult:
     """``overall`` = mean of the dimension indices (0..100) weighted by their weights,
-    each damped by its sample (see :func:`sipas_index`). ``damped`` = the answered
-    dimensions with a small sample, so counted at less than their weight."""
+    each damped by its sample (see :func:`sipas_index`), with its Wilson interval
+    ``ci_low``..``ci_high``. ``damped`` = the answered dimensions with a small sample,
+    so counted at less than their weight."""
 
     n: int
     overall: float | None
     dimensions: tuple[DimensionResult, ...]
     small_sample: bool = False  # fewer responses than the threshold, or only small dimensions
     damped: tuple[str, ...] = ()
+    ci_low: float | None = None
+    ci_high: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "overall": self.overall,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
             "small_sample": self.small_sample,
             "damped": list(self.damped),
             "dimensions": [
@@ -200,7 +205,9 @@ def sipas_index(
     From ``small_sample`` answers up that is the documented plain weighted mean; one
     answer to a dimension nobody else answered no longer moves the overall index by
     a fifth. A dimension's interval is Wilson's on its effective n
-    (:func:`_effective_n`). Returns None when no criterion was answered.
+    (:func:`_effective_n`), and so is the overall index's, over the counted
+    dimensions and at most ``n_responses`` (the same people answer them all).
+    Returns None when no criterion was answered.
     ``n_responses`` = responses that answered any criterion.
     """
     weights = weights or {}
@@ -241,9 +248,18 @@ def sipas_index(
     counted = [(d, x, w) for d, x, w in parts if x is not None and w > 0]
     total = sum(w for _, _, w in counted)
     shares = {d.code: round(w / total, 4) for d, _, w in counted} if total > 0 else {}
+    overall = _weighted_mean([(x, w) for _, x, w in counted if x is not None])
+    overall_n = min(n_responses, _effective_n([(d.n, w) for d, _, w in counted]))
+    overall_ci = (
+        wilson_share(min(max(overall / 100.0, 0.0), 1.0), overall_n)
+        if overall is not None and overall_n > 0
+        else None
+    )
     return SipasResult(
         n=n_responses,
-        overall=_round(_weighted_mean([(x, w) for _, x, w in counted if x is not None])),
+        overall=_round(overall),
+        ci_low=_pct(overall_ci[0]) if overall_ci else None,
+        ci_high=_pct(overall_ci[1]) if overall_ci else None,
         dimensions=tuple(replace(d, overall_weight=shares.get(d.code, 0.0)) for d, _, _ in parts),
         small_sample=n_responses < small_sample or all(d.small_sample for d, _, _ in counted),
         damped=tuple(d.code for d, _, _ in counted if d.small_sample),
