@@ -527,6 +527,26 @@ def test_a_commune_with_few_responses_is_listed_apart_not_made_a_group(
     assert sum(g["n"] for g in answer["groups"]) == 180
 
 
+def test_communes_showing_the_same_adjusted_index_share_a_rank(tmp_path: Path) -> None:
+    """Bàn Đạt and Tân Khánh, 8 of 10 satisfied each, have the same adjusted index:
+    they were ranked 2 and 3 by their codes; now both 2, and the next is 4."""
+    plan = {
+        "05911": _answers(8, "fees", 0, n=10),
+        "05917": _answers(8, "fees", 0, n=10),
+        "05920": _answers(9, "fees", 0, n=10),
+        "05926": _answers(3, "fees", 0, n=10),
+    }
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    records = _quick_month(plan)
+    store.apply_batch(records, {("t", 0): len(records)})
+    rows = ReadModel(store).units_ranking(Query(unit="173", period=parse_period("2025-06")))
+    ranked = [(r["unit"]["code"], r["rank"]) for r in rows["units"] if r["n"]]
+    assert ranked == [("05920", 1), ("05911", 2), ("05917", 2), ("05926", 4)]
+    by_code = {r["unit"]["code"]: r for r in rows["units"]}
+    assert by_code["05911"]["shrunk"] == by_code["05917"]["shrunk"]
+    assert [r["rank"] for r in rows["units"] if not r["n"]] == [None] * 16
+
+
 def test_a_dimension_with_few_answers_is_mixed_with_the_communes_satisfaction() -> None:
     from thuocdo_scoring.queries import _blend
 

@@ -251,9 +251,18 @@ class ReadModel:
             key=lambda r: (r["shrunk"] is None, -(r["shrunk"] or 0), -r["n"], r["unit"]["key"])
         )
         # A unit without a response in the period has no place in the ranking (it is
-        # listed last, unranked): a rank would read as a result.
+        # listed last, unranked): a rank would read as a result. Units showing the
+        # same adjusted index share a rank, the next one skipping (1, 2, 2, 4): which
+        # of two equals came first was the order of their codes.
+        shown_before: float | None = None
         for i, r in enumerate(rows, 1):
-            r["rank"] = i if r["n"] else None
+            if not r["n"]:
+                r["rank"] = None
+            elif i > 1 and r["shrunk"] == shown_before:
+                r["rank"] = rows[i - 2]["rank"]
+            else:
+                r["rank"] = i
+            shown_before = r["shrunk"]
         return {
             "parent": unit_dict(parent),
             "period": q.period.to_dict(),
