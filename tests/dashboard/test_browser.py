@@ -475,7 +475,8 @@ def test_the_trend_chart_gives_the_figures_of_the_period_pointed_at(
         d = dt.date.fromisoformat(p["from"])
         return [
             f"{d.month}/{d.year} · {p['n']} phiếu",
-            *(f"{p[k]:.1f}%".replace(".", ",") for k in ("index", "ci_low", "ci_high")),
+            # Rounded in the browser as the server rounds (a half up).
+            *(f"{number(p[k], 'vi')}%" for k in ("index", "ci_low", "ci_high")),
         ]
 
     assert legend() == expected(points[answered[-1]])

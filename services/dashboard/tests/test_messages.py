@@ -27,6 +27,11 @@ def test_numbers_and_periods() -> None:
     assert messages.number(82.456, "vi") == "82,5"
     assert messages.number(82.456, "en", 2) == "82.46"
     assert messages.number(None) == "–"
+    # A half goes up, from the figure as written, as a spreadsheet's ROUND() does:
+    # format() gave 6,2 (half to even) and 72,3 (72.35 is 72.3499... in binary).
+    assert messages.number(6.25, "vi") == "6,3"
+    assert messages.number(72.35, "vi") == "72,4"
+    assert messages.number(2.675, "en", 2) == "2.68"
     # Thousands grouped: a dot in Vietnamese (its decimal mark is the comma), a comma in English.
     assert messages.number(13350, "vi", 0) == "13.350"
     assert messages.number(1234567.891, "vi", 2) == "1.234.567,89"

@@ -75,6 +75,15 @@ def test_sipas_dimension_and_overall() -> None:
     assert sipas_index(criteria, sipas(), n_responses=29).small_sample  # type: ignore[union-attr]
 
 
+def test_a_half_is_rounded_up_as_in_a_spreadsheet() -> None:
+    # 1 of 32 satisfied = 3.125 %: round() gave 3.12 (half to even); Excel's ROUND
+    # gives 3.13. 1 of 160 = 0.625 -> 0.63.
+    assert levels_estimate((31, 0, 0, 0, 1)).index == 3.13
+    assert levels_estimate((159, 0, 0, 0, 1)).index == 0.63
+    # 1, 2, 2, 2 -> mean 1.75 -> (1.75 - 1) / 4 = 18.75 % exactly, as written.
+    assert mean_100((1, 3, 0, 0, 0)) == 18.75
+
+
 def test_the_overall_sipas_index_has_its_interval() -> None:
     """ "Every index carries n and a 95% interval (Wilson)": the overall one too, on
     the effective n of its dimensions, at most the responses that answered."""

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
+from thuocdo_shared.numbers import half_up
 from thuocdo_shared.units import LOCAL_TZ
 
 from .periods import Period
@@ -486,7 +487,8 @@ def number(value: float | None, lang: str = "vi", digits: int = 1) -> str:
     English 13,350 and 82.5; "–" for None."""
     if value is None:
         return "–"
-    shown = f"{value:,.{digits}f}"
+    # A half goes up, as in the leader's own spreadsheet (6.25 -> 6.3, not 6.2).
+    shown = f"{half_up(value, digits):,.{digits}f}"
     return shown.translate(_VI_MARKS) if lang == "vi" else shown
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from thuocdo_shared.numbers import round_half_up
 from thuocdo_shared.reference import Sipas
 
 from .aggregate import ZERO, Levels
@@ -20,7 +21,7 @@ SMALL_SAMPLE = 30
 
 
 def _pct(x: float | None) -> float | None:
-    return None if x is None else round(100.0 * x, 2)
+    return None if x is None else round_half_up(100.0 * x, 2)
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,14 @@ def _mean(levels: Levels) -> float | None:
 def mean_score(levels: Levels) -> float | None:
     """Mean score 1..5 (4 decimals), None without answers."""
     mean = _mean(levels)
-    return None if mean is None else round(mean, 4)
+    return None if mean is None else round_half_up(mean, 4)
 
 
 def mean_100(levels: Levels) -> float | None:
     """The mean score on a 0..100 scale: (mean - 1) / 4 * 100, 2 decimals, from the
     exact mean (not from the 4-decimal one: six 1s and a 4 give 10.71, not 10.72)."""
     mean = _mean(levels)
-    return None if mean is None else round((mean - 1.0) / 4.0 * 100.0, 2)
+    return None if mean is None else round_half_up((mean - 1.0) / 4.0 * 100.0, 2)
 
 
 def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
@@ -97,7 +98,7 @@ def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:
 
 
 def _round(x: float | None) -> float | None:
-    return None if x is None else round(x, 2)
+    return None if x is None else round_half_up(x, 2)
 
 
 @dataclass(frozen=True)

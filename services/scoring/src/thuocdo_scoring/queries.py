@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from thuocdo_shared.numbers import round_half_up
 from thuocdo_shared.reference import fields, issues, sipas
 from thuocdo_shared.units import Unit, UnitRegistry, registry
 
@@ -245,7 +246,9 @@ class ReadModel:
         for u in keys:
             c = pairs[u.key]
             est = self._estimate(c)
-            shrunk = round(100 * prior.posterior_mean(est["satisfied"], c.n), 2) if c.n else None
+            shrunk = (
+                round_half_up(100 * prior.posterior_mean(est["satisfied"], c.n), 2) if c.n else None
+            )
             rows.append({"unit": unit_dict(u), **est, "shrunk": shrunk})
         rows.sort(
             key=lambda r: (r["shrunk"] is None, -(r["shrunk"] or 0), -r["n"], r["unit"]["key"])
@@ -508,9 +511,9 @@ class ReadModel:
                     "n": n,
                     "units": [{**unit_dict(by_key[k]), "n": counts[k].n} for k in members],
                     "profile": {
-                        "satisfaction_index": round(100.0 * satisfied / n, 2),
+                        "satisfaction_index": round_half_up(100.0 * satisfied / n, 2),
                         "top_issues": [c for c in top if share[c] > 0],
-                        "shares": {c: round(100 * v, 2) for c, v in share.items()},
+                        "shares": {c: round_half_up(100 * v, 2) for c, v in share.items()},
                     },
                 }
             )
@@ -544,7 +547,7 @@ def _share(issue: Counts, total: int) -> float | None:
     and raised it: ticked, or in a comment classified under it); raised with a 4-5
     answer it is praise and is not counted. None without
     a response: no share at all, not 0 %."""
-    return round(100 * issue.unsatisfied / total, 2) if total else None
+    return round_half_up(100 * issue.unsatisfied / total, 2) if total else None
 
 
 def _group(vectors: dict[str, list[float]]) -> list[list[str]]:

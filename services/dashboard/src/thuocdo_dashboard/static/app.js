@@ -92,7 +92,10 @@
     var vi = (document.documentElement.lang || "vi") !== "en";
     function pct(v) {
       if (v == null) { return "–"; }
-      var shown = v.toFixed(1);
+      // A half goes up from the figure as written (72.35 -> 72.4), as the server
+      // and a spreadsheet round it; toFixed works on the binary value (72.3).
+      var tenths = Math.round(Number(v + "e1"));  // NaN for a figure written as 1e-7
+      var shown = isFinite(tenths) ? (tenths / 10).toFixed(1) : v.toFixed(1);
       return (vi ? shown.replace(".", ",") : shown) + "%";
     }
     function answers(n) {
