@@ -553,6 +553,14 @@ def test_a_former_commune_says_until_when_it_was_in_force(open_page: Callable[..
     new = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
     assert '<p class="muted">Hiệu lực: 01/07/2025 – nay</p>' in new
     assert '<label>Vấn đề / điểm được khen <select name="issue">' in new
+    assert 'id="in-force-part"' not in new
+    # The year of the reform: the new commune's figures are half a year's.
+    year = open_page(f"/commune/{KHA_SON}?period=2025")
+    banner = year.split('id="in-force-part">', 1)[1].split("</p>", 1)[0]
+    assert banner.startswith(
+        "Xã Kha Sơn được thành lập từ ngày 01/07/2025; số liệu kỳ này chỉ tính từ ngày đó."
+    ), banner
+    assert "Số liệu của các đơn vị cũ: " in banner and "Xã Lương Phú (cũ)" in banner
 
 
 def test_an_issue_opened_from_the_heatmap_keeps_its_unit_and_field(

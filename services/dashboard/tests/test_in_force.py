@@ -42,3 +42,20 @@ def test_after_it_ended_it_names_what_came_next_and_in_force_is_none() -> None:
     assert in_force(KHA_SON, month(2025, 7), every) is None
     assert in_force(LUONG_PHU, parse("2025-Q2"), every) is None
     assert in_force(LUONG_PHU, parse("2025-Q3"), every)["when"] == "after"  # type: ignore[index]
+
+
+def test_a_period_holding_the_reform_says_its_figures_are_of_part_of_it() -> None:
+    """The year 2025 of Xã Kha Sơn (formed 01/07/2025) counts half a year: its page
+    said nothing, and read as a whole year's."""
+    assert KHA_SON is not None and LUONG_PHU is not None
+    year = in_force(KHA_SON, parse("2025"), every)
+    assert year is not None and (year["when"], year["since"]) == ("formed_within", "01/07/2025")
+    assert ("Xã Lương Phú (cũ)", "/commune/05953@-") in year["links"]
+    ended = in_force(LUONG_PHU, parse("2025"), every)
+    assert ended == {
+        "when": "ended_within",
+        "since": "01/07/2025",
+        "links": [("Xã Kha Sơn", "/commune/05953@2025-07-01")],
+    }
+    assert in_force(KHA_SON, parse("2026"), every) is None
+    assert in_force(LUONG_PHU, parse("2025-Q2"), every) is None

@@ -251,6 +251,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{unit} (former) has not been an administrative unit since {since}; it has no"
         " figures for this period.",
     ),
+    "commune_formed_within": (
+        "{unit} được thành lập từ ngày {since}; số liệu kỳ này chỉ tính từ ngày đó.",
+        "{unit} was formed on {since}; this period's figures count from that day only.",
+    ),
+    "commune_ended_within": (
+        "{unit} (cũ) không còn là đơn vị hành chính từ ngày {since}; số liệu kỳ này chỉ"
+        " tính đến trước ngày đó.",
+        "{unit} (former) has not been an administrative unit since {since}; this period's"
+        " figures count up to the day before.",
+    ),
     "former_name": ("{name} (cũ)", "{name} (former)"),
     "earlier_figures": ("Số liệu của các đơn vị cũ", "Figures of the former units"),
     "later_figures": ("Số liệu của đơn vị mới", "Figures of the new unit(s)"),

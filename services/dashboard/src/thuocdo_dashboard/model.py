@@ -318,14 +318,21 @@ def _title_of(entry: dict[str, Any], lang: str) -> str:
 def in_force(
     unit: Unit, period: Period, link_for_unit: Callable[[Unit], str | None], lang: str = "vi"
 ) -> dict[str, Any] | None:
-    """None when ``unit`` was in force during ``period``; else whether the period
-    is ``before`` it was formed or ``after`` it ended, the day that happened
-    (dd/mm/yyyy), and links to the versions before or after it that the user may see
-    (a commune of the 2025 reform and the communes it was formed from)."""
+    """None when ``unit`` was in force during the whole of ``period``; else whether
+    the period is ``before`` it was formed, ``after`` it ended, or holds the day it
+    was formed (``formed_within``: its figures count from that day) or ended
+    (``ended_within``), the day that happened (dd/mm/yyyy), and links to the
+    versions before or after it that the user may see (a commune of the 2025 reform
+    and the communes it was formed from)."""
     if unit.valid_from is not None and period.end < unit.valid_from:
         near, when, since = registry().predecessors(unit), "before", _dmy(unit.valid_from)
     elif unit.valid_to is not None and period.start > unit.valid_to:
         near, when, since = registry().successors(unit), "after", _ended(unit)
+    elif unit.valid_from is not None and period.start < unit.valid_from:
+        near, when = registry().predecessors(unit), "formed_within"
+        since = _dmy(unit.valid_from)
+    elif unit.valid_to is not None and period.end > unit.valid_to:
+        near, when, since = registry().successors(unit), "ended_within", _ended(unit)
     else:
         return None
     links = [(unit_title(u, lang), link_for_unit(u)) for u in near]
