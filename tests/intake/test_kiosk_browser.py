@@ -843,6 +843,20 @@ def test_a_phone_shows_every_sipas_score_and_both_bar_buttons(
             _label, left, right, height = box
             assert left >= 0 and right <= 360, box
             assert height >= 57, box  # 15 mm at 96 dpi
+        # The scores' labels were 14 px, the smallest text on the page (helper-69):
+        # 16 px at least, and no word cut across two lines or past the button's edge.
+        for label, size, inner, room in page.locator("#screen-sipas .score").evaluate_all(
+            "bs => bs.map(b => [b.textContent.trim(), parseFloat(getComputedStyle(b).fontSize),"
+            " b.scrollWidth, b.clientWidth])"
+        ):
+            assert size >= 16, (label, size)
+            assert inner <= room, (label, inner, room)
+        # The header's place: a second line began with "·"; each part is now whole,
+        # the dot ending the commune's.
+        parts = page.locator("#place .place-part").evaluate_all(
+            "ps => ps.map(p => [p.textContent, p.getClientRects().length])"
+        )
+        assert parts == [["Xã Kha Sơn ·", 1], ["Quầy Hộ tịch", 1]], parts
 
 
 def _focused(page: Any) -> dict[str, Any]:
@@ -1153,6 +1167,78 @@ def test_a_tap_while_the_idle_warning_shows_chooses_what_was_under_the_finger(
         _wait_for(page, 1, accepted)
         records = [decode_response(r.value) for r in read_topic(kafka_settings, 1, settle=0.5)]
     assert [r.field for r in records] == ["dat_dai"]
+
+
+def test_a_rating_left_behind_is_sent_when_back_is_tapped_not_erased(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """A citizen taps "Rất không hài lòng" and walks away; the warning says the rating
+    will be sent as chosen. Whoever taps "Quay lại" then (the next citizen, the official
+    at the counter) erased it (helper-69). It is sent as it stood and the faces are
+    shown for the next one; both ratings reach Kafka."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1")
+    with (
+        intake(kafka_settings, tmp_path, THUOCDO_KIOSK_IDLE_RESET="6") as server,
+        _kiosk_page(browser, server, kiosk["token"], 1280, 800) as (page, accepted),
+    ):
+        page.click('button.face[data-score="1"]')
+        expect(page.locator("#screen-field")).to_be_visible()
+        expect(page.locator("#idle-warning")).to_be_visible(timeout=6_000)
+        page.click("#screen-field button.back")
+        expect(page.locator("#screen-start")).to_be_visible()
+        expect(page.locator("#idle-warning")).to_be_hidden()
+        _wait_for(page, 1, accepted)
+        page.click('button.face[data-score="5"]')
+        page.click('button.field[data-code="ho_tich"]')
+        page.click("#issues-next")
+        page.click("#send")
+        _wait_for(page, 2, accepted)
+        records = [decode_response(r.value) for r in read_topic(kafka_settings, 2, settle=1.0)]
+    assert [(r.overall, r.field, r.suspect) for r in records] == [
+        (1, "chua_chon", ()),
+        (5, "ho_tich", ()),
+    ]
+
+
+def test_the_waiting_count_is_not_said_again_at_each_retry(
+    browser: Any, kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """While intake cannot be reached the page retries every few seconds; the count line
+    is a live region, and rewriting it at each retry had a screen reader repeat
+    "1 đánh giá đang chờ gửi" every 5 s (helper-69). It changes only with the count."""
+    kiosk = enrol(tmp_path, "05941", "Quầy 1", "--field", "ho_tich")
+    posts: list[str] = []
+
+    def unreachable(r: Any) -> None:
+        posts.append(r.request.url)
+        r.abort("connectionrefused")
+
+    with (
+        intake(kafka_settings, tmp_path) as server,
+        _kiosk_page(browser, server, kiosk["token"], 1280, 800) as (page, _accepted),
+    ):
+        page.route("**/api/v1/responses", unreachable)
+        page.click('button.face[data-score="4"]')
+        page.click("#issues-next")
+        page.click("#send")
+        pending = page.locator("#pending")
+        expect(pending).to_have_text("1 đánh giá đang chờ gửi")
+        page.evaluate(
+            """() => { window.pendingWrites = 0;
+                       new MutationObserver(ms => { window.pendingWrites += ms.length; })
+                         .observe(document.getElementById('pending'),
+                                  { childList: true, characterData: true, subtree: true,
+                                    attributes: true }); }"""
+        )
+        tried = len(posts)
+        for _ in range(200):  # at least three more attempts (1 s, 2 s, 4 s apart)
+            if len(posts) >= tried + 3:
+                break
+            page.wait_for_timeout(100)
+        assert len(posts) >= tried + 3, posts
+        assert page.evaluate("() => window.pendingWrites") == 0
+        expect(pending).to_have_text("1 đánh giá đang chờ gửi")
+        page.unroute("**/api/v1/responses")
 
 
 def test_each_question_after_the_faces_shows_the_rating_under_way(

@@ -28,7 +28,7 @@ KIOSK: dict[str, dict[str, str]] = {
         ),
         # (the overall rating: above SIPAS criteria scored with the same labels)
         "chosen": "Đánh giá chung của Ông/Bà: {label}",
-        "comment_label": "Góp ý thêm (không bắt buộc)",
+        "comment_label": "Ông/Bà có góp ý gì thêm không? (không bắt buộc)",
         "comment_placeholder": "Nhập góp ý của Ông/Bà…",
         "comment_left": "Còn {n} ký tự",
         "comment_cut": (

@@ -452,8 +452,11 @@
       el.hidden = count === 0;
       // A revoked tablet can never send them: say they are kept, not "waiting".
       var kept = !$("screen-blocked").hidden && $("blocked-text").dataset.text === "revoked";
-      el.textContent = t(kept ? "pending_kept" : "pending").replace("{n}", String(count));
-      el.dataset.count = String(count);
+      // Written only when it changes: the line is a live region, and a retry every
+      // few seconds rewriting it had a screen reader say it again each time.
+      var said = t(kept ? "pending_kept" : "pending").replace("{n}", String(count));
+      if (el.textContent !== said) { el.textContent = said; }
+      if (el.dataset.count !== String(count)) { el.dataset.count = String(count); }
       renderBlocked();
       if ((count > 0 || unsaved.length > 0) && !retryTimer) { scheduleRetry(backoffMs); }
     });
@@ -632,7 +635,10 @@
       // A citizen who tapped a face and walked away still gave a rating: send it.
       // Someone still there (thinking, reading with a screen reader) is warned first.
       var ms = idleMs(screen);
-      warnTimer = setTimeout(function () { $("idle-warning").hidden = false; }, ms - Math.min(10000, ms / 2));
+      warnTimer = setTimeout(function () {
+        $("idle-warning").hidden = false;
+        if (state) { state.warned = true; }  // told it would be sent: see back()
+      }, ms - Math.min(10000, ms / 2));
       idleTimer = setTimeout(function () { submit(); }, ms);
     } else if (screen === "start" && lang !== "vi" && config) {
       // Switched to English and left without rating: Vietnamese again for the next one.
@@ -651,7 +657,12 @@
   }
 
   // "Quay lại": one step back. From the field question (or the first question after
-  // the face) the rating is dropped and the faces shown again: the citizen changes it.
+  // the face) the faces are shown again. Soon after the face was tapped, before the
+  // idle warning, it is the citizen changing their rating: it is dropped. Later, the
+  // rating is most likely one left behind (the strip above the question shows it to
+  // whoever stands there), and a tap must not erase it: it is sent as it stood, as
+  // the warning says it will be, and the faces are shown for a new one.
+  var UNDO_MS = 15000;
   function back() {
     var screen = current();
     if (!state) { return; }
@@ -669,7 +680,15 @@
       delete $("sipas-missing").dataset.dimension;
     }
     if (screen !== "field" && !config.kiosk.field) { ask("field"); return; }
-    // The rating is dropped, and what was typed with it: the next citizen starts afresh.
+    var tappedAt = state.tap ? state.tap.at : 0;
+    var age = Date.now() - tappedAt;
+    if (state.warned || !tappedAt || age < 0 || age >= UNDO_MS) {
+      // Left behind: sent as it stood (the warning's promise), then the faces.
+      sendAsItStands();
+      reset();
+      return;
+    }
+    // The rating is dropped, and what was typed with it: the citizen starts afresh.
     // Its tap is taken back too: the face chosen instead is not a rapid tap or part of
     // a burst because of it.
     dropDraft(state.id);
@@ -913,11 +932,16 @@
 
   function submit() {
     if (!state || state.submitted) { return; }
+    sendAsItStands();
+    show("thanks");
+  }
+
+  // The rating under way, as it stands, into the outbox and on to intake.
+  function sendAsItStands() {
     state.submitted = true;
     var item = makeItem(true);
     keepDraft(item);
     queue(item).then(updatePending).then(drain);
-    show("thanks");
   }
 
   // Into the outbox; its draft (below) is dropped once it is there.
@@ -1017,7 +1041,17 @@
   }
 
   function showPlace() {
-    $("place").textContent = config.kiosk.commune_name + " · " + config.kiosk.name;
+    // Each part kept whole, the dot ending the first: on a phone the second line began
+    // with "·".
+    var place = $("place");
+    place.textContent = "";
+    [config.kiosk.commune_name + " ·", config.kiosk.name].forEach(function (part, i) {
+      var span = document.createElement("span");
+      span.className = "place-part";
+      span.textContent = part;
+      if (i) { place.appendChild(document.createTextNode(" ")); }
+      place.appendChild(span);
+    });
   }
 
   // ---- the comment's length --------------------------------------------------------
