@@ -75,6 +75,23 @@ def test_units_follow_the_local_date_and_poison_is_dead_lettered() -> None:
     assert dict(batch.dead[0].headers())["dlq.reason"].startswith(b"value is not")
 
 
+def test_a_comment_past_the_retention_is_classified_then_left_out() -> None:
+    """As ``purge-comments`` leaves a response: its rating and the issue its words
+    were put under stay, the words go."""
+    msgs = [
+        RawMessage("t", 0, 0, None, value(comment="Chờ lâu quá", submitted_at="2025-06-01T09:00Z")),
+        RawMessage("t", 0, 1, None, value(comment="Chờ lâu quá", submitted_at="2025-06-20T09:00Z")),
+    ]
+    cutoff = dt.datetime(2025, 6, 10, tzinfo=dt.UTC)
+    batch = decode_batch(msgs, model=FakeModel(), comments_before=cutoff)
+    assert [(r.comment, r.predicted_issue) for r in batch.records] == [
+        (None, "waiting_time"),
+        ("Chờ lâu quá", "waiting_time"),
+    ]
+    kept = decode_batch(msgs, model=FakeModel())
+    assert [r.comment for r in kept.records] == ["Chờ lâu quá", "Chờ lâu quá"]
+
+
 def test_a_response_dated_after_its_record_was_written_is_dead_lettered() -> None:
     written = dt.datetime(2026, 11, 27, 7, 0, tzinfo=dt.UTC)
     ms = int(written.timestamp() * 1000)
@@ -286,6 +303,7 @@ def test_run_logs_every_failed_retry_with_its_error(caplog: pytest.LogCaptureFix
         raise OSError(f"disk full #{calls}")
 
     loop.step = failing_step  # type: ignore[method-assign]
+    loop.purge_if_due = lambda: None  # type: ignore[method-assign]  # no store to purge here
     with caplog.at_level("ERROR", logger="thuocdo_scoring.consumer"):
         loop.run()
     errors = [r for r in caplog.records if r.levelname == "ERROR"]

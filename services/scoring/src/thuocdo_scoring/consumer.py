@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 # where the read API and the dashboard see whether the figures still move.
 HEARTBEAT_S = 5.0
 CONNECT_RETRY_S = 5  # seconds between tries of a broker that does not answer at start
+PURGE_EVERY_S = 24 * 3600.0  # the comment retention purge: at start, then daily
+PURGE_RETRY_S = 3600  # after a purge that failed
 
 
 class Stopped(Exception):
@@ -210,6 +212,7 @@ def decode_batch(
     messages: Iterable[RawMessage],
     units: UnitRegistry | None = None,
     model: IssueModel | None = None,
+    comments_before: dt.datetime | None = None,
 ) -> Batch:
     """Decode, validate and resolve units (pure apart from the model call).
 
@@ -217,6 +220,8 @@ def decode_batch(
     dead or alive, so poison never blocks the stream. A record that raises anything
     (not only :class:`EnvelopeError`) is dead-lettered, with reason
     ``unexpected: <ExcType>: <message>`` for errors other than envelope errors.
+    The comment of a response submitted before ``comments_before`` (the retention
+    cutoff) is classified, then left out, as ``purge-comments`` leaves it.
     """
     units = units or registry()
     batch = Batch()
@@ -251,6 +256,13 @@ def decode_batch(
     predicted = predict_issues(model, [batch.records[i].comment or "" for i in with_comment])
     for i, code in zip(with_comment, predicted, strict=True):
         batch.records[i] = replace(batch.records[i], predicted_issue=code)
+    if comments_before is not None:
+        # Kafka keeps a record by when it was written, and a store rebuilt or restored
+        # read every comment back from it, purged ones too.
+        batch.records = [
+            replace(r, comment=None) if r.comment and r.submitted_at < comments_before else r
+            for r in batch.records
+        ]
     return batch
 
 
@@ -505,6 +517,7 @@ class ScoringConsumer:
         self._lag_failed = False  # the broker stopped answering the lag query
         self._beat_at = float("-inf")  # monotonic time of the last heartbeat
         self._dead_since_beat = 0
+        self._purged_at = float("-inf")  # monotonic time of the last retention purge
 
     def _connect(self, extra: dict[str, Any]) -> tuple[KafkaConsumer, KafkaProducer]:
         """The consumer (subscribed) and the DLQ/update producer. A broker that does not
@@ -557,7 +570,7 @@ class ScoringConsumer:
         ]
         if not messages:
             return 0
-        batch = decode_batch(messages, model=self.model)
+        batch = decode_batch(messages, model=self.model, comments_before=self.comments_before())
         dlq_positions = self._dead_letter(batch.dead)
         new = self.store.apply_batch(batch.records, {**batch.offsets, **dlq_positions})
         self._forget_dead_before(batch.offsets)
@@ -565,6 +578,39 @@ class ScoringConsumer:
         self._publish_update(new)
         self.applied += len(new)
         return len(new)
+
+    def comments_before(self, now: dt.datetime | None = None) -> dt.datetime | None:
+        """The retention cutoff: comments submitted before it are not kept (None: kept
+        for ever, THUOCDO_COMMENT_RETENTION_DAYS=0)."""
+        days = self.settings.comment_retention_days
+        if days <= 0:
+            return None
+        return (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+
+    def purge_if_due(self) -> None:
+        """At start and then daily, blank the stored comments past the retention: a
+        store restored from a backup kept what was purged after it, and nothing else
+        blanked them if no cron ran ``purge-comments``."""
+        cutoff = self.comments_before()
+        if cutoff is None or time.monotonic() - self._purged_at < PURGE_EVERY_S:
+            return
+        self._purged_at = time.monotonic()
+        try:
+            count = self.store.purge_comments(cutoff)
+        except Exception as exc:  # e.g. the store locked: counting goes on; again in an hour
+            self._purged_at -= PURGE_EVERY_S - PURGE_RETRY_S
+            log.error(
+                "comment retention: purge failed, trying again in %d s: %s: %s",
+                PURGE_RETRY_S,
+                type(exc).__name__,
+                exc,
+            )
+            return
+        log.info(
+            "comment retention: %d comment(s) submitted before %s blanked",
+            count,
+            cutoff.isoformat(timespec="seconds"),
+        )
 
     def _dead_letter(self, dead: Sequence[DeadLetter]) -> dict[tuple[str, int], int]:
         """Write the batch's poison to the DLQ, confirmed before the batch is stored
@@ -709,6 +755,7 @@ class ScoringConsumer:
         with an ERROR log each time naming the error and how many times in a row."""
         failures = 0
         while not self.stopping.is_set():
+            self.purge_if_due()
             try:
                 self.step()
                 failures = 0
