@@ -16,7 +16,8 @@ from tests.support.servers import ServiceProcess
 
 pytestmark = pytest.mark.integration
 
-STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+# ISO 8601, local time with milliseconds and offset (thuocdo_shared.logs.stamp)
+STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d"
 
 
 def kafka_lines(text: str) -> list[str]:
