@@ -76,3 +76,57 @@ def test_a_weight_typo_stops_scoring_with_its_name(
     monkeypatch.setenv("THUOCDO_SCORING_WEIGHTS", "access=nan")
     assert scoring_main(["check-consumer"]) == 2
     assert "weight for access must be a number >= 0, got nan" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        # gunicorn failed with a traceback (OverflowError), and the CLIs took it.
+        ("THUOCDO_INTAKE_PORT", "70000", "THUOCDO_INTAKE_PORT must be <= 65535, got 70000"),
+        # A port that is not a number: a traceback; no port: a 30 s wait, then one.
+        (
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "127.0.0.1:notaport",
+            "KAFKA_BOOTSTRAP_SERVERS must be host:port, several separated by commas,"
+            " got '127.0.0.1:notaport'",
+        ),
+        (
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "abc",
+            "KAFKA_BOOTSTRAP_SERVERS must be host:port, several separated by commas, got 'abc'",
+        ),
+        # A negative timeout was bent up to the minimum, silently.
+        (
+            "THUOCDO_INTAKE_PUBLISH_TIMEOUT",
+            "-5",
+            "THUOCDO_INTAKE_PUBLISH_TIMEOUT must be >= 0.2, got -5",
+        ),
+        ("THUOCDO_INTAKE_LEASE_TTL", "0.5", "THUOCDO_INTAKE_LEASE_TTL must be >= 1, got 0.5"),
+    ],
+)
+def test_a_value_out_of_range_is_refused_in_one_line(
+    variable: str,
+    value: str,
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: object,
+) -> None:
+    monkeypatch.setenv("THUOCDO_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(variable, value)
+    assert intake_main(["kiosk", "list"]) == 2
+    assert capsys.readouterr().err == f"thuocdo-intake: configuration error: {said}\n"
+
+
+def test_bootstrap_lists_kafka_takes_are_accepted() -> None:
+    from thuocdo_shared.config import KafkaSettings
+
+    for value in ("127.0.0.1:9092", "kafka:9092", "a.example:9092, b.example:9093", "[::1]:9092"):
+        assert KafkaSettings.from_env({"KAFKA_BOOTSTRAP_SERVERS": value}).bootstrap_servers == value
+
+
+def test_topics_says_a_bad_bootstrap_list_in_one_line() -> None:
+    bad = _topics(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:notaport")
+    assert bad.returncode == 2, bad.stderr
+    assert bad.stderr.startswith("thuocdo_shared.topics: configuration error: KAFKA_BOOTSTRAP")
+    assert "Traceback" not in bad.stderr

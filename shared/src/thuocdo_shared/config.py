@@ -11,6 +11,7 @@ import contextlib
 import functools
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -78,7 +79,13 @@ def env_str(env: Mapping[str, str], name: str, default: str) -> str:
     return value or default
 
 
-def env_int(env: Mapping[str, str], name: str, default: int, minimum: int | None = None) -> int:
+def env_int(
+    env: Mapping[str, str],
+    name: str,
+    default: int,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -88,6 +95,30 @@ def env_int(env: Mapping[str, str], name: str, default: int, minimum: int | None
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def env_port(env: Mapping[str, str], name: str, default: int) -> int:
+    """A TCP port, 1-65535 (70000 reached gunicorn, which failed with a traceback)."""
+    return env_int(env, name, default, minimum=1, maximum=65535)
+
+
+_ADDRESS = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d+)$")
+
+
+def bootstrap_servers(env: Mapping[str, str], name: str, default: str) -> str:
+    """``host:port[,host:port...]`` as Kafka's client takes it; a list it cannot use is
+    refused here, in one line (a port that was not a number gave a traceback, a
+    missing port a 30 s wait and then one)."""
+    value = env_str(env, name, default)
+    for part in value.split(","):
+        found = _ADDRESS.match(part.strip())
+        if found is None or not 1 <= int(found.group(1)) <= 65535:
+            raise ConfigError(
+                f"{name} must be host:port, several separated by commas, got {value!r}"
+            )
     return value
 
 
@@ -145,7 +176,9 @@ class KafkaSettings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> KafkaSettings:
         env = os.environ if env is None else env
         return cls(
-            bootstrap_servers=env_str(env, "KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers),
+            bootstrap_servers=bootstrap_servers(
+                env, "KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers
+            ),
             responses_topic=env_str(env, "THUOCDO_TOPIC_RESPONSES", cls.responses_topic),
             dlq_topic=env_str(env, "THUOCDO_TOPIC_DLQ", cls.dlq_topic),
             updates_topic=env_str(env, "THUOCDO_TOPIC_UPDATES", cls.updates_topic),

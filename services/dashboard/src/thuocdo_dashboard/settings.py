@@ -14,6 +14,7 @@ from thuocdo_shared.config import (
     env_bool,
     env_float,
     env_int,
+    env_port,
     env_str,
 )
 
@@ -52,7 +53,7 @@ class Settings:
             )
         return cls(
             host=env_str(env, "THUOCDO_DASHBOARD_HOST", cls.host),
-            port=env_int(env, "THUOCDO_DASHBOARD_PORT", cls.port, minimum=1),
+            port=env_port(env, "THUOCDO_DASHBOARD_PORT", cls.port),
             workers=env_int(env, "THUOCDO_DASHBOARD_WORKERS", cls.workers, minimum=1),
             threads=env_int(env, "THUOCDO_DASHBOARD_THREADS", cls.threads, minimum=2),
             scoring_url=scoring_url,

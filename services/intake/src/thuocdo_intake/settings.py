@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from thuocdo_shared.config import DEFAULT_DATA_DIR, KafkaSettings, env_float, env_int, env_str
+from thuocdo_shared.config import (
+    DEFAULT_DATA_DIR,
+    KafkaSettings,
+    env_float,
+    env_int,
+    env_port,
+    env_str,
+)
 
 
 @dataclass(frozen=True)
@@ -51,13 +58,14 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             host=env_str(env, "THUOCDO_INTAKE_HOST", cls.host),
-            port=env_int(env, "THUOCDO_INTAKE_PORT", cls.port, minimum=1),
+            port=env_port(env, "THUOCDO_INTAKE_PORT", cls.port),
             workers=env_int(env, "THUOCDO_INTAKE_WORKERS", cls.workers, minimum=1),
             threads=env_int(env, "THUOCDO_INTAKE_THREADS", cls.threads, minimum=1),
             public_url=env_str(env, "THUOCDO_INTAKE_PUBLIC_URL", ""),
             data_dir=Path(env_str(env, "THUOCDO_DATA_DIR", str(cls.data_dir))),
-            publish_timeout=max(
-                0.2, env_float(env, "THUOCDO_INTAKE_PUBLISH_TIMEOUT", cls.publish_timeout)
+            # Below these minimums a value was bent up to them; it is refused instead.
+            publish_timeout=env_float(
+                env, "THUOCDO_INTAKE_PUBLISH_TIMEOUT", cls.publish_timeout, minimum=0.2
             ),
             linger_ms=env_int(env, "THUOCDO_INTAKE_LINGER_MS", cls.linger_ms, minimum=0),
             # 0 (meant as "no limit") was quietly taken as 0.01 a minute: refused instead.
@@ -66,10 +74,10 @@ class Settings:
             ),
             rate_burst=env_int(env, "THUOCDO_INTAKE_RATE_BURST", cls.rate_burst, minimum=1),
             flush_batch=env_int(env, "THUOCDO_INTAKE_FLUSH_BATCH", cls.flush_batch, minimum=1),
-            flush_timeout=max(
-                1.0, env_float(env, "THUOCDO_INTAKE_FLUSH_TIMEOUT", cls.flush_timeout)
+            flush_timeout=env_float(
+                env, "THUOCDO_INTAKE_FLUSH_TIMEOUT", cls.flush_timeout, minimum=1.0
             ),
-            lease_ttl=max(1.0, env_float(env, "THUOCDO_INTAKE_LEASE_TTL", cls.lease_ttl)),
+            lease_ttl=env_float(env, "THUOCDO_INTAKE_LEASE_TTL", cls.lease_ttl, minimum=1.0),
             dedupe_days=env_int(env, "THUOCDO_INTAKE_DEDUPE_DAYS", cls.dedupe_days, minimum=1),
             idle_reset_seconds=env_int(
                 env, "THUOCDO_KIOSK_IDLE_RESET", cls.idle_reset_seconds, minimum=2

@@ -13,6 +13,7 @@ from thuocdo_shared.config import (
     KafkaSettings,
     env_bool,
     env_int,
+    env_port,
     env_str,
 )
 from thuocdo_shared.reference import sipas
@@ -55,7 +56,7 @@ class Settings:
             raise ConfigError(f"THUOCDO_SCORING_WEIGHTS: {exc}") from None
         return cls(
             host=env_str(env, "THUOCDO_SCORING_HOST", cls.host),
-            port=env_int(env, "THUOCDO_SCORING_PORT", cls.port, minimum=1),
+            port=env_port(env, "THUOCDO_SCORING_PORT", cls.port),
             workers=env_int(env, "THUOCDO_SCORING_WORKERS", cls.workers, minimum=1),
             kafka=KafkaSettings.from_env(env),
             data_dir=Path(env_str(env, "THUOCDO_DATA_DIR", str(cls.data_dir))),
