@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
 import subprocess
 import sys
 from collections import Counter
@@ -186,3 +187,29 @@ def test_enrol_backfill_live_through_intake_and_kafka(
     assert keys <= {r.commune_code for r in expected} | current_codes
     recent = [r for r in got if r.submitted_at > dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)]
     assert len(recent) == live_ok
+
+
+def test_enrol_on_a_directory_without_intakes_kiosks_says_so_and_keeps_it_private(
+    kafka_settings: KafkaSettings, tmp_path: Path
+) -> None:
+    """Run from another directory than the running intake's, `thuocdo-sim enrol` said
+    nothing and wrote a new kiosk registry there, readable by every user (helper-67).
+    Intake's note now reaches the operator, once, and the file is the owner's only."""
+    data = tmp_path / "elsewhere"
+    env = {**_env(kafka_settings, data), "THUOCDO_INTAKE_URL": "http://127.0.0.1:9"}
+    done = subprocess.run(
+        ["bash", "-c", 'umask 022; exec "$0" enrol', SIM],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if line.startswith("note: no kiosk file")]
+    assert len(notes) == 1, done.stderr
+    assert "intake must run with the same THUOCDO_DATA_DIR" in notes[0]
+    registries = list(data.glob("*kiosk*.sqlite3"))
+    assert registries, sorted(p.name for p in data.iterdir())
+    for path in registries:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, (path.name, oct(path.stat().st_mode))

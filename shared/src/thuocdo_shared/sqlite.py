@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+
+def private_file(path: Path | str) -> None:
+    """Create ``path`` (and its directory) for this user only, unless it exists:
+    citizens' comments, kiosk token hashes and accounts live in these files, and one
+    made under a umask of 022 (a command run from a shell, a container) was readable
+    by every user of the machine. SQLite gives its -wal and -shm files the same mode.
+    """
+    path = Path(path)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # another process, just now
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from typing import Any
 
 import requests
 from prometheus_client import Counter
+from thuocdo_shared.sqlite import private_file
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class ScoringClient:
         self._in_flight: dict[tuple[str, tuple[tuple[str, str], ...]], threading.Event] = {}
         self._failing = False  # the last call found scoring unavailable (see _fetch)
         if store_path is not None:
-            store_path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(store_path)  # comments it kept: owner only
             # Its own connection: the per-thread ones are opened where they are used.
             conn = sqlite3.connect(store_path, timeout=5)
             with conn:

@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from thuocdo_shared.sqlite import transaction
+from thuocdo_shared.sqlite import private_file, transaction
 
 __all__ = ["PerThread", "connect", "transaction"]
 
@@ -16,7 +16,7 @@ def connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
     threads write the same file). ``synchronous`` is per connection: ``FULL`` syncs
     the WAL on every commit, ``NORMAL`` may lose the last commits on power loss (never
     on a process crash)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_file(path)
     conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 5000")
     conn.execute("PRAGMA journal_mode = WAL")

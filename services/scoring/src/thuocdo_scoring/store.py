@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from thuocdo_shared.sqlite import transaction
+from thuocdo_shared.sqlite import private_file, transaction
 
 from .aggregate import ALL, AggKey, Counts, Levels, Record, fold
 
@@ -232,7 +232,7 @@ class SqliteStore:
         with self._schema_lock:
             if self._schema_ready:
                 return
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.path)
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             try:
                 conn.execute("PRAGMA busy_timeout=30000")

@@ -133,7 +133,16 @@ def _intake(command: str, data_dir: Path, args: list[str]) -> subprocess.Complet
         raise EnrolError(
             f"{' '.join(argv[:3])} exited {done.returncode}: {done.stderr.strip()[:300]}"
         )
+    # What intake says besides (e.g. "note: no kiosk file at …; starting a new one", run
+    # from another directory than the running intake's): passed on, each line once.
+    for line in done.stderr.splitlines():
+        if line.strip() and line not in _SAID:
+            _SAID.add(line)
+            print(line, file=sys.stderr)
     return done
+
+
+_SAID: set[str] = set()
 
 
 def enrol_one(
