@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import replace
@@ -134,3 +137,48 @@ def test_topics_keep_records_for_the_configured_retention_not_the_brokers_week(
 def test_producer_refuses_settings_that_break_idempotence(kafka_bootstrap: str) -> None:
     with pytest.raises(ValueError, match="acks"):
         make_producer(KafkaSettings(bootstrap_servers=kafka_bootstrap), acks=1)
+
+
+def test_the_topics_command_says_what_it_leaves_and_what_outlives_a_purge(
+    kafka_bootstrap: str,
+) -> None:
+    """THUOCDO_TOPIC_PARTITIONS=6 on topics of 3, and a topic retention longer than the
+    comments': the command printed "exists" and nothing more (helper-67)."""
+    settings = KafkaSettings(bootstrap_servers=kafka_bootstrap).with_prefix(
+        f"t{uuid.uuid4().hex[:10]}-notes"
+    )
+
+    def run(**env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "thuocdo_shared.topics"],
+            env={**os.environ, **settings.to_env(), **env},
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+
+    first = run()
+    assert first.returncode == 0, first.stderr
+    assert f"topic {settings.responses_topic}: created (3 partitions, kept 365 days)" in (
+        first.stdout
+    )
+    assert "note:" not in first.stderr, first.stderr
+    again = run(THUOCDO_TOPIC_PARTITIONS="6", THUOCDO_TOPIC_RETENTION_DAYS="400")
+    assert again.returncode == 0, again.stderr
+    assert f"topic {settings.responses_topic}: exists (3 partitions, kept 400 days)" in (
+        again.stdout
+    )
+    assert (
+        f"note: {settings.responses_topic} has 3 partitions, not THUOCDO_TOPIC_PARTITIONS=6"
+        in again.stderr
+    ), again.stderr
+    assert (
+        f"note: {settings.responses_topic} is kept 400 days, longer than"
+        " THUOCDO_COMMENT_RETENTION_DAYS=365" in again.stderr
+    ), again.stderr
+    kept_with_comments = run(
+        THUOCDO_TOPIC_RETENTION_DAYS="400", THUOCDO_COMMENT_RETENTION_DAYS="400"
+    )
+    assert "kept 400 days" in kept_with_comments.stdout
+    assert "longer than" not in kept_with_comments.stderr, kept_with_comments.stderr

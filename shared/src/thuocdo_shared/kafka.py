@@ -216,6 +216,17 @@ def retention_of(settings: KafkaSettings, timeout_ms: int = 30_000) -> dict[str,
         admin.close()
 
 
+def partitions_of(settings: KafkaSettings, timeout_ms: int = 30_000) -> dict[str, int]:
+    """How many partitions each of the contract's topics has on the broker (a topic
+    not there is left out)."""
+    admin = _admin(settings, timeout_ms)
+    try:
+        described = admin.describe_topics(list(settings.topics))
+    finally:
+        admin.close()
+    return {t["name"]: len(t["partitions"]) for t in described if not t.get("error_code")}
+
+
 def topic_retention(admin: KafkaAdminClient, names: Iterable[str]) -> dict[str, int | None]:
     """``retention.ms`` of each topic as the broker applies it (its own default
     included); None where the broker gave none."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from .config import KafkaSettings, says_config_errors
-from .kafka import ensure_topics, retention_of
+from .config import KafkaSettings, env_int, says_config_errors
+from .kafka import ensure_topics, partitions_of, retention_of
 
 
 def kept(ms: int | None) -> str:
@@ -29,15 +30,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         " retention of THUOCDO_TOPIC_RETENTION_DAYS, then say what each topic keeps.",
     ).parse_args(argv)
     settings = KafkaSettings.from_env()
+    # Scoring's: read here only to say when the topics keep comments longer.
+    comment_days = env_int(os.environ, "THUOCDO_COMMENT_RETENTION_DAYS", 365, minimum=0)
     created = ensure_topics(settings)
     retention = retention_of(settings)
+    partitions = partitions_of(settings)
     for name in settings.topics:
-        # An existing topic keeps its partitions whatever THUOCDO_TOPIC_PARTITIONS says.
+        count = partitions.get(name, settings.partitions)
         if name in created:
-            shown = f"created ({settings.partitions} partitions, {kept(retention[name])})"
+            shown = f"created ({count} partitions, {kept(retention[name])})"
         else:
-            shown = f"exists ({kept(retention[name])})"
+            shown = f"exists ({count} partitions, {kept(retention[name])})"
         print(f"topic {name}: {shown}")
+        # An existing topic keeps its partitions whatever THUOCDO_TOPIC_PARTITIONS says.
+        if count != settings.partitions:
+            print(
+                f"note: {name} has {count} partitions, not THUOCDO_TOPIC_PARTITIONS"
+                f"={settings.partitions}: an existing topic's are left as they are",
+                file=sys.stderr,
+            )
+    responses = retention.get(settings.responses_topic)
+    if (
+        comment_days
+        and responses is not None
+        and (responses < 0 or responses > comment_days * 86_400_000)
+    ):
+        print(
+            f"note: {settings.responses_topic} is {kept(responses)}, longer than"
+            f" THUOCDO_COMMENT_RETENTION_DAYS={comment_days}: citizens' comments outlive"
+            " their purge in Kafka (set THUOCDO_TOPIC_RETENTION_DAYS at most that)",
+            file=sys.stderr,
+        )
     return 0
 
 
