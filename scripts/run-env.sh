@@ -13,13 +13,29 @@ saved_setting() {
   (unset "$1"; . "$RUN/env" >/dev/null 2>&1; printf '%s' "${!1-}")
 }
 
-# keep_settings: each of RUN_ENV_VARS this shell leaves unset takes its kept value.
+# What follows from RUN_ENV_VARS; kept too, for `. .run/env`, but never taken back.
+RUN_ENV_DERIVED=(KAFKA_BOOTSTRAP_SERVERS THUOCDO_INTAKE_URL THUOCDO_SCORING_URL)
+
+# migrate_settings: an older `make up` kept only the broker's port, in $RUN/kafka-port.
+migrate_settings() {
+  if [ ! -f "$RUN/env" ] && [ -s "$RUN/kafka-port" ]; then
+    printf 'export KAFKA_PORT=%q\n' "$(cat "$RUN/kafka-port")" >"$RUN/env"
+    rm -f "$RUN/kafka-port"
+  fi
+}
+
+# keep_settings: each of RUN_ENV_VARS this shell leaves unset takes its kept value. A
+# derived address this shell holds as kept (it ran `. .run/env`) is dropped, so that it
+# follows the ports of this run, not those of the last.
 keep_settings() {
   local name value
   for name in "${RUN_ENV_VARS[@]}"; do
     [ -n "${!name-}" ] && continue
     value=$(saved_setting "$name")
     if [ -n "$value" ]; then export "$name=$value"; fi
+  done
+  for name in "${RUN_ENV_DERIVED[@]}"; do
+    if [ -n "${!name-}" ] && [ "${!name}" = "$(saved_setting "$name")" ]; then unset "$name"; fi
   done
 }
 
@@ -43,7 +59,7 @@ write_settings() {
   local name
   {
     echo "# What \`make up\` ran with (scripts/run-env.sh); \`. .run/env\` gives a shell the same."
-    for name in "${RUN_ENV_VARS[@]}" KAFKA_BOOTSTRAP_SERVERS THUOCDO_INTAKE_URL THUOCDO_SCORING_URL; do
+    for name in "${RUN_ENV_VARS[@]}" "${RUN_ENV_DERIVED[@]}"; do
       if [ -n "${!name-}" ]; then printf 'export %s=%q\n' "$name" "${!name}"; fi
     done
   } >"$RUN/env.tmp" && mv -f "$RUN/env.tmp" "$RUN/env"

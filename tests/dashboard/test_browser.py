@@ -29,6 +29,7 @@ from openpyxl import load_workbook
 from thuocdo_dashboard.messages import number
 from thuocdo_dashboard.periods import containing, previous
 from thuocdo_shared import reference
+from thuocdo_shared.numbers import round_half_up
 from thuocdo_shared.units import LOCAL_TZ as VN
 from thuocdo_shared.units import local_today
 
@@ -293,7 +294,11 @@ def test_district_leader_sees_the_numbers_scoring_gives(
     for i, want in enumerate(ranking):
         row = rows.nth(i)
         assert row.get_attribute("data-unit") == want["unit"]["key"]
-        assert int(row.get_attribute("data-rank")) == want["rank"] == i + 1
+        # Competition ranking on the adjusted index as shown (one decimal).
+        above = sum(
+            1 for w in ranking if round_half_up(w["shrunk"], 1) > round_half_up(want["shrunk"], 1)
+        )
+        assert int(row.get_attribute("data-rank")) == want["rank"] == above + 1, ranking
         assert int(row.get_attribute("data-n")) == want["n"]
         assert float(row.get_attribute("data-index")) == want["index"]
         assert float(row.get_attribute("data-shrunk")) == want["shrunk"]

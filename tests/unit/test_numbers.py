@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from thuocdo_shared.numbers import half_up, round_half_up
+from thuocdo_shared.numbers import half_up, ratio_half_up, round_half_up
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,11 @@ def test_a_half_goes_up(x: float, digits: int, expected: float) -> None:
 def test_the_decimal_keeps_its_digits_for_formatting() -> None:
     assert half_up(13350.25, 1) == Decimal("13350.3")
     assert f"{half_up(82.0, 1):,.1f}" == "82.0"
+
+
+def test_a_ratio_is_rounded_from_its_integers() -> None:
+    assert 100.0 * (23 / 160) == 14.374999999999998  # why a fraction first goes wrong
+    assert ratio_half_up(2300, 160, 2) == 14.38
+    assert ratio_half_up(200, 3, 2) == 66.67
+    assert ratio_half_up(41, 40, 4) == 1.025
+    assert ratio_half_up(1, 8000, 2) == 0.0

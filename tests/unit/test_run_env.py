@@ -93,3 +93,33 @@ def test_another_broker_than_the_stores_is_refused(tmp_path: Path) -> None:
         THUOCDO_DATA_DIR=str(data),
     )
     assert moved.startswith("KAFKA_STATE_DIR is '/elsewhere'"), moved
+
+
+def test_a_shell_that_read_run_env_gets_addresses_of_the_new_ports(tmp_path: Path) -> None:
+    """`. .run/env` exports the addresses that follow from the ports; a later `make up`
+    on other ports from that shell kept them, pointing at the old broker (helper-70)."""
+    bash(
+        tmp_path,
+        "write_settings",
+        KAFKA_PORT="59092",
+        KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:59092",
+        THUOCDO_INTAKE_URL="http://127.0.0.1:58001",
+    )
+    shown = 'keep_settings; echo "${KAFKA_BOOTSTRAP_SERVERS-none}|${THUOCDO_INTAKE_URL-none}"'
+    sourced = {
+        "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:59092",
+        "THUOCDO_INTAKE_URL": "http://127.0.0.1:58001",
+    }
+    assert bash(tmp_path, shown, **sourced) == "none|none\n"
+    # Set by hand to something else: kept.
+    own = {"KAFKA_BOOTSTRAP_SERVERS": "kafka.example:9092"}
+    assert bash(tmp_path, shown, **own) == "kafka.example:9092|none\n"
+
+
+def test_the_port_an_older_make_up_kept_is_taken_over(tmp_path: Path) -> None:
+    """An older `make up` kept only .run/kafka-port; after an upgrade a plain `make up`
+    started a broker on 9092 against a store filled from the kept port (helper-70)."""
+    (tmp_path / "kafka-port").write_text("59092\n")
+    assert bash(tmp_path, 'migrate_settings; keep_settings; echo "$KAFKA_PORT"') == "59092\n"
+    assert not (tmp_path / "kafka-port").exists()
+    assert (tmp_path / "env").read_text() == "export KAFKA_PORT=59092\n"

@@ -101,7 +101,8 @@ def test_rollup_to_province_and_ranking(client: FlaskClient) -> None:
     by_key = {u["unit"]["key"]: u for u in ranking["units"]}
     assert (by_key[OLD]["n"], by_key[NEW]["n"], by_key["05911@-"]["n"]) == (3, 2, 1)
     # Ranked: the 3 units with responses; the 22 without are listed after them, unranked.
-    assert [u["rank"] for u in ranking["units"]] == [1, 2, 3] + [None] * 22
+    # Six responses fit a strong prior: 50.03 and 49.98 both read 50,0 and share rank 1.
+    assert [u["rank"] for u in ranking["units"]] == [1, 1, 3] + [None] * 22
     assert {u["unit"]["key"] for u in ranking["units"][:3]} == {OLD, NEW, "05911@-"}
     assert by_key["05908@-"]["shrunk"] is None
 
@@ -545,6 +546,21 @@ def test_communes_showing_the_same_adjusted_index_share_a_rank(tmp_path: Path) -
     by_code = {r["unit"]["code"]: r for r in rows["units"]}
     assert by_code["05911"]["shrunk"] == by_code["05917"]["shrunk"]
     assert [r["rank"] for r in rows["units"] if not r["n"]] == [None] * 16
+
+
+def test_ranks_are_shared_as_the_dashboard_shows_the_index() -> None:
+    """50.61 and 50.59 both read "50,6%" on the dashboard: one rank (helper-70)."""
+    from thuocdo_scoring.queries import rank_rows
+
+    rows: list[dict[str, Any]] = [
+        {"n": 40, "shrunk": 71.2},
+        {"n": 30, "shrunk": 50.61},
+        {"n": 12, "shrunk": 50.59},
+        {"n": 9, "shrunk": 50.54},
+        {"n": 0, "shrunk": None},
+    ]
+    rank_rows(rows)
+    assert [r["rank"] for r in rows] == [1, 2, 2, 4, None]
 
 
 def test_a_dimension_with_few_answers_is_mixed_with_the_communes_satisfaction() -> None:

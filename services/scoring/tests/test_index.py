@@ -82,6 +82,12 @@ def test_a_half_is_rounded_up_as_in_a_spreadsheet() -> None:
     assert levels_estimate((159, 0, 0, 0, 1)).index == 0.63
     # 1, 2, 2, 2 -> mean 1.75 -> (1.75 - 1) / 4 = 18.75 % exactly, as written.
     assert mean_100((1, 3, 0, 0, 0)) == 18.75
+    # From the integers, not from a fraction first (helper-70): 100 * (23 / 160) is
+    # 14.374999999999998 in floating point; 2300 / 160 = 14.375 -> 14.38.
+    assert levels_estimate((137, 0, 0, 0, 23)).index == 14.38
+    # Thirty-nine 1s and a 2: 25 * (41 - 40) / 40 = 0.625 -> 0.63 (was 0.62).
+    assert mean_100((39, 1, 0, 0, 0)) == 0.63
+    assert mean_score((39, 1, 0, 0, 0)) == 1.025
 
 
 def test_the_overall_sipas_index_has_its_interval() -> None:

@@ -19,3 +19,11 @@ def half_up(x: float, digits: int) -> Decimal:
 def round_half_up(x: float, digits: int) -> float:
     """``x`` to ``digits`` decimals, a half away from zero: 3.125 -> 3.13."""
     return float(half_up(x, digits))
+
+
+def ratio_half_up(num: int, den: int, digits: int) -> float:
+    """``num / den`` to ``digits`` decimals, a half away from zero, from the integers:
+    100 * (23 / 160) is 14.374999999999998 in floating point, and went down to 14.37;
+    2300 / 160 is exactly 14.375 and goes up to 14.38."""
+    exact = Decimal(num) / Decimal(den)  # 28 digits: a half is always seen exactly
+    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))

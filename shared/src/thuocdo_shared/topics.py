@@ -31,7 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ).parse_args(argv)
     settings = KafkaSettings.from_env()
     # Scoring's: read here only to say when the topics keep comments longer.
-    comment_days = env_int(os.environ, "THUOCDO_COMMENT_RETENTION_DAYS", 365, minimum=0)
+    comment_days = env_int(
+        os.environ, "THUOCDO_COMMENT_RETENTION_DAYS", 365, minimum=0, maximum=36_500
+    )
     created = ensure_topics(settings)
     retention = retention_of(settings)
     partitions = partitions_of(settings)

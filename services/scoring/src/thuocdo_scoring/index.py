@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from thuocdo_shared.numbers import round_half_up
+from thuocdo_shared.numbers import ratio_half_up, round_half_up
 from thuocdo_shared.reference import Sipas
 
 from .aggregate import ZERO, Levels
@@ -53,7 +53,7 @@ def estimate(satisfied: int, n: int, small_sample: int = SMALL_SAMPLE) -> Estima
     return Estimate(
         n=n,
         satisfied=satisfied,
-        index=_pct(satisfied / n) if n else None,
+        index=ratio_half_up(100 * satisfied, n, 2) if n else None,
         ci_low=_pct(ci[0]) if ci else None,
         ci_high=_pct(ci[1]) if ci else None,
         small_sample=n < small_sample,
@@ -69,24 +69,23 @@ def levels_estimate(levels: Levels, small_sample: int = SMALL_SAMPLE) -> Estimat
     return estimate(satisfied_of(levels), sum(levels), small_sample)
 
 
-def _mean(levels: Levels) -> float | None:
-    n = sum(levels)
-    if not n:
-        return None
-    return sum(score * count for score, count in zip(range(1, 6), levels, strict=True)) / n
+def _total(levels: Levels) -> int:
+    """The sum of the scores given."""
+    return sum(score * count for score, count in zip(range(1, 6), levels, strict=True))
 
 
 def mean_score(levels: Levels) -> float | None:
     """Mean score 1..5 (4 decimals), None without answers."""
-    mean = _mean(levels)
-    return None if mean is None else round_half_up(mean, 4)
+    n = sum(levels)
+    return ratio_half_up(_total(levels), n, 4) if n else None
 
 
 def mean_100(levels: Levels) -> float | None:
-    """The mean score on a 0..100 scale: (mean - 1) / 4 * 100, 2 decimals, from the
-    exact mean (not from the 4-decimal one: six 1s and a 4 give 10.71, not 10.72)."""
-    mean = _mean(levels)
-    return None if mean is None else round_half_up((mean - 1.0) / 4.0 * 100.0, 2)
+    """The mean score on a 0..100 scale: (mean - 1) / 4 * 100 = 25 (total - n) / n, 2
+    decimals, from the exact mean (not from the 4-decimal one: six 1s and a 4 give
+    10.71, not 10.72)."""
+    n = sum(levels)
+    return ratio_half_up(25 * (_total(levels) - n), n, 2) if n else None
 
 
 def _weighted_mean(pairs: list[tuple[float, float]]) -> float | None:

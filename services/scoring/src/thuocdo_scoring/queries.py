@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from thuocdo_shared.numbers import round_half_up
+from thuocdo_shared.numbers import ratio_half_up, round_half_up
 from thuocdo_shared.reference import fields, issues, sipas
 from thuocdo_shared.units import Unit, UnitRegistry, registry
 
@@ -253,19 +253,7 @@ class ReadModel:
         rows.sort(
             key=lambda r: (r["shrunk"] is None, -(r["shrunk"] or 0), -r["n"], r["unit"]["key"])
         )
-        # A unit without a response in the period has no place in the ranking (it is
-        # listed last, unranked): a rank would read as a result. Units showing the
-        # same adjusted index share a rank, the next one skipping (1, 2, 2, 4): which
-        # of two equals came first was the order of their codes.
-        shown_before: float | None = None
-        for i, r in enumerate(rows, 1):
-            if not r["n"]:
-                r["rank"] = None
-            elif i > 1 and r["shrunk"] == shown_before:
-                r["rank"] = rows[i - 2]["rank"]
-            else:
-                r["rank"] = i
-            shown_before = r["shrunk"]
+        rank_rows(rows)
         return {
             "parent": unit_dict(parent),
             "period": q.period.to_dict(),
@@ -502,8 +490,8 @@ class ReadModel:
         out = []
         for i, members in enumerate(_group(vectors), 1):
             n = sum(counts[k].n for k in members)
-            share = {code: sum(unhappy[k][j] for k in members) / n for j, code in enumerate(codes)}
-            top = sorted(codes, key=lambda code: -share[code])[:3]
+            raised = {code: sum(unhappy[k][j] for k in members) for j, code in enumerate(codes)}
+            top = sorted(codes, key=lambda code: -raised[code])[:3]
             satisfied = sum(counts[k].levels[3] + counts[k].levels[4] for k in members)
             out.append(
                 {
@@ -511,9 +499,9 @@ class ReadModel:
                     "n": n,
                     "units": [{**unit_dict(by_key[k]), "n": counts[k].n} for k in members],
                     "profile": {
-                        "satisfaction_index": round_half_up(100.0 * satisfied / n, 2),
-                        "top_issues": [c for c in top if share[c] > 0],
-                        "shares": {c: round_half_up(100 * v, 2) for c, v in share.items()},
+                        "satisfaction_index": ratio_half_up(100 * satisfied, n, 2),
+                        "top_issues": [c for c in top if raised[c] > 0],
+                        "shares": {c: ratio_half_up(100 * k, n, 2) for c, k in raised.items()},
                     },
                 }
             )
@@ -524,6 +512,24 @@ class ReadModel:
             "ungrouped": ungrouped,
             "small_sample": self.small_sample,
         }
+
+
+def rank_rows(rows: list[dict[str, Any]]) -> None:
+    """Set ``rank`` on ranking rows sorted best first. A unit without a response in
+    the period has no place in the ranking (it is listed last, unranked): a rank
+    would read as a result. Units whose adjusted index reads the same as the
+    dashboard shows it (one decimal) share a rank, the next one skipping (1, 2, 2,
+    4): which of two equals came first was the order of their codes."""
+    shown_before: float | None = None
+    for i, r in enumerate(rows, 1):
+        shown = None if r["shrunk"] is None else round_half_up(r["shrunk"], 1)
+        if not r["n"]:
+            r["rank"] = None
+        elif i > 1 and shown == shown_before:
+            r["rank"] = rows[i - 2]["rank"]
+        else:
+            r["rank"] = i
+        shown_before = shown
 
 
 def _satisfied(c: Counts) -> float:
@@ -547,7 +553,7 @@ def _share(issue: Counts, total: int) -> float | None:
     and raised it: ticked, or in a comment classified under it); raised with a 4-5
     answer it is praise and is not counted. None without
     a response: no share at all, not 0 %."""
-    return round_half_up(100 * issue.unsatisfied / total, 2) if total else None
+    return ratio_half_up(100 * issue.unsatisfied, total, 2) if total else None
 
 
 def _group(vectors: dict[str, list[float]]) -> list[list[str]]:

@@ -74,6 +74,10 @@ class Settings:
             weights=weights,
             classify=env_bool(env, "THUOCDO_SCORING_CLASSIFY", cls.classify),
             comment_retention_days=env_int(
-                env, "THUOCDO_COMMENT_RETENTION_DAYS", cls.comment_retention_days, minimum=0
+                env,
+                "THUOCDO_COMMENT_RETENTION_DAYS",
+                cls.comment_retention_days,
+                minimum=0,
+                maximum=36_500,  # a century; a million days overflowed the cutoff's date
             ),
         )

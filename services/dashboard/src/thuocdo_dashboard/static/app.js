@@ -94,7 +94,8 @@
       if (v == null) { return "–"; }
       // A half goes up from the figure as written (72.35 -> 72.4), as the server
       // and a spreadsheet round it; toFixed works on the binary value (72.3).
-      var tenths = Math.round(Number(v + "e1"));  // NaN for a figure written as 1e-7
+      // Away from zero for a negative too (Math.round takes -723.5 to -723).
+      var tenths = Math.sign(v) * Math.round(Number(Math.abs(v) + "e1"));  // NaN for 1e-7
       var shown = isFinite(tenths) ? (tenths / 10).toFixed(1) : v.toFixed(1);
       return (vi ? shown.replace(".", ",") : shown) + "%";
     }
