@@ -102,6 +102,11 @@ def test_a_weight_typo_stops_scoring_with_its_name(
             "THUOCDO_INTAKE_PUBLISH_TIMEOUT must be >= 0.2, got -5",
         ),
         ("THUOCDO_INTAKE_LEASE_TTL", "0.5", "THUOCDO_INTAKE_LEASE_TTL must be >= 1, got 0.5"),
+        (
+            "THUOCDO_TOPIC_RETENTION_DAYS",
+            "1000000",
+            "THUOCDO_TOPIC_RETENTION_DAYS must be <= 36500, got 1000000",
+        ),
     ],
 )
 def test_a_value_out_of_range_is_refused_in_one_line(

@@ -11,6 +11,7 @@ from thuocdo_scoring import cli
 from thuocdo_scoring.aggregate import Record
 from thuocdo_scoring.settings import Settings
 from thuocdo_scoring.store import SqliteStore
+from thuocdo_shared.config import ConfigError
 
 pytestmark = pytest.mark.unit
 
@@ -78,6 +79,9 @@ def test_setting_is_read_from_the_environment() -> None:
     assert Settings.from_env({}).comment_retention_days == 365
     assert Settings.from_env({"THUOCDO_COMMENT_RETENTION_DAYS": "30"}).comment_retention_days == 30
     assert Settings.from_env({"THUOCDO_COMMENT_RETENTION_DAYS": "0"}).comment_retention_days == 0
+    # A million days overflowed the consumer's cutoff date and stopped it (helper-70).
+    with pytest.raises(ConfigError, match="must be <= 36500"):
+        Settings.from_env({"THUOCDO_COMMENT_RETENTION_DAYS": "1000000"})
 
 
 @pytest.mark.parametrize(

@@ -185,7 +185,7 @@ class KafkaSettings:
             partitions=env_int(env, "THUOCDO_TOPIC_PARTITIONS", cls.partitions, minimum=1),
             replication_factor=env_int(env, "THUOCDO_TOPIC_REPLICATION", 1, minimum=1),
             retention_days=env_int(
-                env, "THUOCDO_TOPIC_RETENTION_DAYS", cls.retention_days, minimum=0
+                env, "THUOCDO_TOPIC_RETENTION_DAYS", cls.retention_days, minimum=0, maximum=36_500
             ),
         )
 
