@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import time
 import uuid
 
@@ -17,6 +16,7 @@ import pytest
 from thuocdo_shared.events import RESPONSE_SCHEMA_ID, SurveyResponse
 
 from tests.access.conftest import COMMUNE_A, Stack
+from tests.support.stamps import STAMP_RE
 from tests.support.topics import read_topic
 
 pytestmark = pytest.mark.integration
@@ -83,9 +83,6 @@ def test_kafka_values_hold_only_the_response_fields(stack: Stack) -> None:
         assert set(data) == {"units", "codes", "count", "up_to", "committed_at"}
 
 
-STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d")
-
-
 def test_every_log_line_starts_with_the_same_time_stamp(stack: Stack) -> None:
     """gunicorn's lines, its access log, the services' own lines and intake's JSON
     lines carry one time stamp, so that logs can be set side by side."""
@@ -104,7 +101,7 @@ def test_every_log_line_starts_with_the_same_time_stamp(stack: Stack) -> None:
                 stamp, _, rest = line.partition(" ")
                 kinds.add(rest.split(" ", 2)[1] if rest.startswith("INFO gunicorn") else "")
                 kinds.add("access" if rest.startswith("access ") else "")
-            if not STAMP.fullmatch(stamp):
+            if not STAMP_RE.fullmatch(stamp):
                 odd.append(f"{path.name}: {line[:120]}")
     print(f"[logs] {seen} lines read, {len(odd)} without the stamp")
     # Each kind of line was there to be checked: intake's JSON, gunicorn's own, access.

@@ -13,11 +13,9 @@ import pytest
 from tests.dashboard.helpers import PASSWORD, SCORING_TOKEN, add_user, login
 from tests.support.kafka_local import free_port
 from tests.support.servers import ServiceProcess
+from tests.support.stamps import STAMP
 
 pytestmark = pytest.mark.integration
-
-# ISO 8601, local time with milliseconds and offset (thuocdo_shared.logs.stamp)
-STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d"
 
 
 def kafka_lines(text: str) -> list[str]:

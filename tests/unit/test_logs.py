@@ -8,9 +8,10 @@ import datetime as dt
 import io
 import logging
 import os
-import re
 
 from thuocdo_shared.logs import PlainFormatter, RepeatFilter, stamp
+
+from tests.support.stamps import STAMP_RE
 
 
 class Clock:
@@ -101,13 +102,10 @@ def test_kinds_seen_long_ago_are_forgotten_when_there_are_too_many() -> None:
     assert not f.filter(record("kafka.x", "d"))
 
 
-STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$")
-
-
 def test_a_stamp_is_iso_local_time_with_milliseconds_and_offset() -> None:
     created = 1_764_322_533.1239  # 2025-11-28 09:35:33.1239 UTC
     shown = stamp(created)
-    assert STAMP.match(shown), shown
+    assert STAMP_RE.fullmatch(shown), shown
     # The offset is the server's own, and the stamp names the same instant.
     assert dt.datetime.fromisoformat(shown).timestamp() == 1_764_322_533.123
     r = record("thuocdo_scoring.consumer", "started")
@@ -146,12 +144,12 @@ def test_gunicorn_lines_and_access_lines_carry_the_same_stamp() -> None:
         log.access(Resp(), [], environ, dt.timedelta(seconds=0, microseconds=1500))
     error_line, access_line = err.getvalue().strip(), out.getvalue().strip()
     first, rest = error_line.split(" ", 1)
-    assert STAMP.match(first), error_line
+    assert STAMP_RE.fullmatch(first), error_line
     assert rest == f"INFO gunicorn [{os.getpid()}] Booting worker with pid: 4242"
     first, rest = access_line.split(" ", 1)
-    assert STAMP.match(first), access_line
+    assert STAMP_RE.fullmatch(first), access_line
     # No query string: an enrolment link's token or a search never lands in a log.
     assert rest == 'access 127.0.0.1 "GET /kiosk HTTP/1.1" 200 512 0.001500s'
-    assert GunicornLogger(cfg).now().startswith("[") and STAMP.match(
+    assert GunicornLogger(cfg).now().startswith("[") and STAMP_RE.fullmatch(
         GunicornLogger(cfg).now()[1:-1]
     )

@@ -100,6 +100,23 @@ def env_int(
     return value
 
 
+# A retention in days: 0 keeps for ever; at most a century (a million days overflowed
+# a cutoff's date, and is a retention.ms Kafka refuses).
+RETENTION_MAX_DAYS = 36_500
+# Scoring's comment retention (THUOCDO_COMMENT_RETENTION_DAYS); the topics command reads
+# it too, to say when the topic keeps comments longer.
+COMMENT_RETENTION_DAYS = 365
+
+
+def env_days(env: Mapping[str, str], name: str, default: int) -> int:
+    """A retention in days, 0 (for ever) to RETENTION_MAX_DAYS."""
+    return env_int(env, name, default, minimum=0, maximum=RETENTION_MAX_DAYS)
+
+
+def comment_retention_days(env: Mapping[str, str]) -> int:
+    return env_days(env, "THUOCDO_COMMENT_RETENTION_DAYS", COMMENT_RETENTION_DAYS)
+
+
 def env_port(env: Mapping[str, str], name: str, default: int) -> int:
     """A TCP port, 1-65535 (70000 reached gunicorn, which failed with a traceback)."""
     return env_int(env, name, default, minimum=1, maximum=65535)
@@ -184,9 +201,7 @@ class KafkaSettings:
             updates_topic=env_str(env, "THUOCDO_TOPIC_UPDATES", cls.updates_topic),
             partitions=env_int(env, "THUOCDO_TOPIC_PARTITIONS", cls.partitions, minimum=1),
             replication_factor=env_int(env, "THUOCDO_TOPIC_REPLICATION", 1, minimum=1),
-            retention_days=env_int(
-                env, "THUOCDO_TOPIC_RETENTION_DAYS", cls.retention_days, minimum=0, maximum=36_500
-            ),
+            retention_days=env_days(env, "THUOCDO_TOPIC_RETENTION_DAYS", cls.retention_days),
         )
 
     @property

@@ -11,9 +11,13 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 
+def _to(exact: Decimal, digits: int) -> Decimal:
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def half_up(x: float, digits: int) -> Decimal:
     """``x`` to ``digits`` decimals, a half away from zero, as a Decimal."""
-    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return _to(Decimal(repr(float(x))), digits)
 
 
 def round_half_up(x: float, digits: int) -> float:
@@ -26,4 +30,4 @@ def ratio_half_up(num: int, den: int, digits: int) -> float:
     100 * (23 / 160) is 14.374999999999998 in floating point, and went down to 14.37;
     2300 / 160 is exactly 14.375 and goes up to 14.38."""
     exact = Decimal(num) / Decimal(den)  # 28 digits: a half is always seen exactly
-    return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    return float(_to(exact, digits))

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .config import KafkaSettings, env_int, says_config_errors
+from .config import KafkaSettings, comment_retention_days, says_config_errors
 from .kafka import ensure_topics, partitions_of, retention_of
 
 
@@ -31,9 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ).parse_args(argv)
     settings = KafkaSettings.from_env()
     # Scoring's: read here only to say when the topics keep comments longer.
-    comment_days = env_int(
-        os.environ, "THUOCDO_COMMENT_RETENTION_DAYS", 365, minimum=0, maximum=36_500
-    )
+    comment_days = comment_retention_days(os.environ)
     created = ensure_topics(settings)
     retention = retention_of(settings)
     partitions = partitions_of(settings)

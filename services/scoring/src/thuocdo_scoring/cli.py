@@ -45,11 +45,10 @@ def cmd_purge_comments(args: argparse.Namespace, settings: Settings) -> int:
 
     from .store import SqliteStore
 
-    days = settings.comment_retention_days if args.days is None else args.days
-    if days <= 0:
+    before = settings.comments_before(dt.datetime.now(dt.UTC), args.days)
+    if before is None:
         print("comment retention is off (THUOCDO_COMMENT_RETENTION_DAYS=0): nothing purged")
         return 0
-    before = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     if not settings.store_path.exists():
         # From cron, in another directory or without THUOCDO_DATA_DIR: an empty store
         # would be made and "blanked 0" said, purging nothing for ever.

@@ -582,10 +582,7 @@ class ScoringConsumer:
     def comments_before(self, now: dt.datetime | None = None) -> dt.datetime | None:
         """The retention cutoff: comments submitted before it are not kept (None: kept
         for ever, THUOCDO_COMMENT_RETENTION_DAYS=0)."""
-        days = self.settings.comment_retention_days
-        if days <= 0:
-            return None
-        return (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+        return self.settings.comments_before(now or dt.datetime.now(dt.UTC))
 
     def purge_if_due(self) -> None:
         """At start and then daily, blank the stored comments past the retention: a

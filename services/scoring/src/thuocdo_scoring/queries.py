@@ -20,7 +20,14 @@ from thuocdo_shared.units import Unit, UnitRegistry, registry
 from .aggregate import Counts
 from .aggregate import total as sum_counts
 from .classifier import IssueModel, load_model
-from .index import damped_weight, levels_estimate, mean_100, mean_score, sipas_index
+from .index import (
+    damped_weight,
+    levels_estimate,
+    mean_100,
+    mean_score,
+    satisfied_of,
+    sipas_index,
+)
 from .periods import Period, buckets
 from .shrinkage import fit_prior
 from .store import ConsumerState, Filters, Store
@@ -492,7 +499,7 @@ class ReadModel:
             n = sum(counts[k].n for k in members)
             raised = {code: sum(unhappy[k][j] for k in members) for j, code in enumerate(codes)}
             top = sorted(codes, key=lambda code: -raised[code])[:3]
-            satisfied = sum(counts[k].levels[3] + counts[k].levels[4] for k in members)
+            satisfied = sum(satisfied_of(counts[k].levels) for k in members)
             out.append(
                 {
                     "id": i,
@@ -534,7 +541,7 @@ def rank_rows(rows: list[dict[str, Any]]) -> None:
 
 def _satisfied(c: Counts) -> float:
     """% of a unit's responses rated 4 or 5."""
-    return 100.0 * (c.levels[3] + c.levels[4]) / c.n
+    return 100.0 * satisfied_of(c.levels) / c.n
 
 
 def _blend(index: float | None, n: int, fallback: float, small_sample: int) -> float:

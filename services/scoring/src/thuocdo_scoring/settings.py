@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from thuocdo_shared.config import (
+    COMMENT_RETENTION_DAYS,
     DEFAULT_DATA_DIR,
     ConfigError,
     KafkaSettings,
+    comment_retention_days,
     env_bool,
     env_int,
     env_port,
@@ -39,7 +42,13 @@ class Settings:
     classify: bool = True
     # Raw comments older than this many days are blanked by ``purge-comments``
     # (0 keeps them forever). Ratings and aggregates are never purged.
-    comment_retention_days: int = 365
+    comment_retention_days: int = COMMENT_RETENTION_DAYS
+
+    def comments_before(self, now: dt.datetime, days: int | None = None) -> dt.datetime | None:
+        """The retention cutoff: comments submitted before it are not kept (None:
+        kept for ever). ``days`` overrides THUOCDO_COMMENT_RETENTION_DAYS."""
+        days = self.comment_retention_days if days is None else days
+        return None if days <= 0 else now - dt.timedelta(days=days)
 
     @property
     def store_path(self) -> Path:
@@ -73,11 +82,5 @@ class Settings:
             small_sample=env_int(env, "THUOCDO_SCORING_SMALL_SAMPLE", cls.small_sample, minimum=1),
             weights=weights,
             classify=env_bool(env, "THUOCDO_SCORING_CLASSIFY", cls.classify),
-            comment_retention_days=env_int(
-                env,
-                "THUOCDO_COMMENT_RETENTION_DAYS",
-                cls.comment_retention_days,
-                minimum=0,
-                maximum=36_500,  # a century; a million days overflowed the cutoff's date
-            ),
+            comment_retention_days=comment_retention_days(env),
         )
