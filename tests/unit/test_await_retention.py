@@ -4,9 +4,12 @@ set (a KRaft broker applies a committed change a moment after answering)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from thuocdo_shared import kafka as kafka_module
+from thuocdo_shared.config import KafkaSettings
 from thuocdo_shared.kafka import await_retention
 
 WEEK = 7 * 86_400_000
@@ -72,3 +75,52 @@ def test_names_the_topics_still_different_after_the_timeout() -> None:
     assert "d:" not in message
     assert "in 1 s" in message
     assert clock.sleeps == [0.25] * 4  # read at 0, .25, .5, .75 and 1.0, then gave up
+
+
+class RacedAdmin:
+    """A broker on which the responses topic was created just before ensure_topics
+    listed the topics, with the 7-day default: not listed yet, then "already exists"."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        self.raced = settings.responses_topic
+        self.retention = {self.raced: "604800000"}
+        self.created: list[str] = []
+
+    def list_topics(self) -> list[str]:
+        return []
+
+    def create_topics(self, topics: list[Any], timeout_ms: int) -> None:
+        for topic in topics:
+            if topic.name == self.raced:
+                raise TopicAlreadyExistsError(topic.name)
+            self.created.append(topic.name)
+            configs = topic.topic_configs or {}
+            self.retention[topic.name] = configs.get("retention.ms", "604800000")
+
+    def describe_configs(self, resources: list[Any], config_filter: str) -> dict[str, Any]:
+        return {
+            "topic": {
+                r.name: {"retention.ms": {"value": self.retention[r.name]}} for r in resources
+            }
+        }
+
+    def alter_configs(self, resources: list[Any]) -> dict[str, Any]:
+        for r in resources:
+            self.retention[r.name] = r.configs["retention.ms"]
+        return {"topic": {r.name: "OK" for r in resources}}
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_topic_made_meanwhile_still_gets_its_retention(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI once saw the responses topic keep the broker's 7 days: created just before,
+    not yet listed, its creation refused as "already exists" in a batch, and then never
+    checked. Now it is a topic that exists, and its retention is set; the others are
+    created, and only they are said to be."""
+    settings = KafkaSettings(bootstrap_servers="127.0.0.1:9").with_prefix("raced")
+    admin = RacedAdmin(settings)
+    monkeypatch.setattr(kafka_module, "_admin", lambda s, t: admin)
+    created = kafka_module.ensure_topics(settings)
+    assert created == [settings.dlq_topic, settings.updates_topic] == admin.created
+    assert admin.retention[settings.responses_topic] == str(365 * 86_400_000)

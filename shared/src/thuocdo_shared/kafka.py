@@ -4,7 +4,6 @@ and a small :class:`Publisher` interface with a Kafka and an in-memory implement
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -148,21 +147,24 @@ def ensure_topics(
     admin = _admin(settings, timeout_ms)
     try:
         existing = set(admin.list_topics())
-        missing = [n for n in names if n not in existing]
-        if missing:
-            new = [
-                NewTopic(
-                    n,
-                    num_partitions=settings.partitions,
-                    replication_factor=settings.replication_factor,
-                    topic_configs={"retention.ms": str(retention[n])} if n in retention else None,
-                )
-                for n in missing
-            ]
-            # Another process may win the race to create them; that is fine.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics(new, timeout_ms=timeout_ms)
-        kept = [n for n in names if n in retention and n not in missing]
+        created: list[str] = []
+        for name in (n for n in names if n not in existing):
+            topic = NewTopic(
+                name,
+                num_partitions=settings.partitions,
+                replication_factor=settings.replication_factor,
+                topic_configs={"retention.ms": str(retention[name])} if name in retention else None,
+            )
+            # One at a time: a topic made meanwhile (another process, or one created
+            # just before and not listed yet) is one that exists, whose retention is
+            # checked below. In one batch, that refusal left the batch's other topics
+            # unknown and the existing one with the broker's 7-day default (CI saw it).
+            try:
+                admin.create_topics([topic], timeout_ms=timeout_ms)
+            except TopicAlreadyExistsError:
+                continue
+            created.append(name)
+        kept = [n for n in names if n in retention and n not in created]
         for name, was in topic_retention(admin, kept).items():
             if was != retention[name]:
                 resource = ConfigResource(
@@ -175,7 +177,7 @@ def ensure_topics(
                 log.info("topic %s: retention.ms %s -> %s", name, was, retention[name])
         wanted = {n: retention[n] for n in names if n in retention}
         await_retention(lambda: topic_retention(admin, wanted), wanted, timeout_ms / 1000)
-        return missing
+        return created
     finally:
         admin.close()
 
