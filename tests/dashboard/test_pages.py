@@ -1084,3 +1084,82 @@ def test_a_comment_counted_during_a_comments_export_neither_doubles_nor_drops_a_
     texts = re.findall(r"Ý kiến số (\d+)\.", resp.get_data(as_text=True))
     assert sorted(texts, key=int) == [str(i) for i in range(150)]  # each once, none left
     assert counted == ["newest"]  # (it did come in between)
+
+
+def _month_of(code: str, happy: int, issue: str, unhappy: int) -> list[Record]:
+    """June 2025 in ``code`` (a commune before the reform): ``happy`` responses rated 5,
+    ``unhappy`` rated 2 that raise ``issue``."""
+    key = f"{code}@-"
+    return [
+        answer(
+            JUNE_10,
+            i % 15,
+            key,
+            2 if i < unhappy else 5,
+            id=f"{code}-{i}",
+            issues=(issue,) if i < unhappy else (),
+        )
+        for i in range(happy + unhappy)
+    ]
+
+
+def test_the_overview_groups_communes_by_what_they_complain_of(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """Six communes of 40 responses: three raise waiting time (12, 11, 10 of 40), three
+    fees; a seventh has 5 responses, under the small-sample threshold (30). The page
+    shows two groups, each with its communes, its pooled index (3 x 40 responses: 87 of
+    120 rated 5, 72,5 %) and its issue's pooled share (33 of 120, 27,5 %), each commune
+    with its own index and share; the small commune is listed apart, not grouped."""
+    plan = {
+        "05908": (28, "waiting_time", 12),
+        "05941": (29, "waiting_time", 11),
+        "05953": (30, "waiting_time", 10),
+        "05917": (28, "fees", 12),
+        "05923": (29, "fees", 11),
+        "05932": (30, "fees", 10),
+        "05911": (4, "fees", 1),
+    }
+    records = [r for code, args in plan.items() for r in _month_of(code, *args)]
+    scoring.store.apply_batch(records, {("t", 0): 10_000})
+    part = section(open_page("/?unit=173&period=2025-06"), "groups")
+    assert "Nhóm xã, thị trấn có vấn đề giống nhau" in part
+    assert "dưới 30 phiếu chưa được xếp nhóm" in part
+    bodies = part.split("<tbody")[1:]
+    assert len(bodies) == 3, part
+
+    def rows(body: str) -> list[list[str]]:
+        out = []
+        for tr in body.split("<tr")[1:]:
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)
+            out.append([html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells])
+        return out
+
+    # Groups of the same size come in the order of their first commune's code.
+    waiting, fees, small = (rows(b) for b in bodies)
+    assert waiting[0] == ["Nhóm 1", "120", "72,5", "Thời gian chờ đợi 27,5%"], waiting[0]
+    assert [r[0] for r in waiting[1:]] == [
+        "Thị trấn Hương Sơn (cũ)",
+        "Xã Điềm Thụy (cũ)",
+        "Xã Lương Phú (cũ)",
+    ]
+    assert waiting[1][1:] == ["40", "70,0", "Thời gian chờ đợi 30,0%"], waiting[1]
+    assert fees[0] == ["Nhóm 2", "120", "72,5", "Phí, lệ phí và chi phí không chính thức 27,5%"]
+    assert [r[0] for r in fees[1:]] == [
+        "Xã Tân Khánh (cũ)",
+        "Xã Tân Thành (cũ)",
+        "Xã Thượng Đình (cũ)",
+    ]
+    assert small == [
+        ["Chưa xếp nhóm (dưới 30 phiếu)", "5", "–", ""],
+        ["Xã Bàn Đạt (cũ)", "5", "80,0", ""],
+    ], small
+    # The same table as a file, both columns kept.
+    csv = open_page("/csv/overview/groups.csv?unit=173&period=2025-06")
+    csv = csv.lstrip("\ufeff").replace("\r\n", "\n")
+    assert '\nNhóm 1,,120,72.5,"Thời gian chờ đợi 27,5%"\n' in csv, csv
+    assert "\n,Xã Bàn Đạt (cũ),5,80.0,\n" in csv, csv
+    # In English, the communes' names are marked Vietnamese.
+    english = section(open_page("/?unit=173&period=2025-06", lang="en"), "groups")
+    assert "Communes with similar problems" in english
+    assert '<span lang="vi">Xã Bàn Đạt</span> (former)' in english

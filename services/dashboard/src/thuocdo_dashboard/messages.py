@@ -182,6 +182,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "commune": ("{kinds_heading}", "Commune"),
     "heatmap": ("Vấn đề theo {kinds}", "Issues by commune"),
+    "groups": ("Nhóm {kinds} có vấn đề giống nhau", "Communes with similar problems"),
+    "groups_note": (
+        "Các {kinds} được xếp thành nhóm theo tỷ lệ phiếu chưa hài lòng nêu từng vấn đề và"
+        " theo chỉ số hài lòng: {kinds} cùng nhóm gặp những vấn đề giống nhau, có thể cùng"
+        " một cách khắc phục. Chỉ số và tỷ lệ của nhóm tính trên toàn bộ phiếu của các {kinds}"
+        " trong nhóm.",
+        "Communes are grouped by the share of unsatisfied responses raising each issue and by"
+        " their satisfaction index: the communes of a group share the same problems and may"
+        " share a remedy. A group's index and shares count all its communes' responses.",
+    ),
+    "groups_small_note": (
+        "Đơn vị có dưới {n} phiếu chưa được xếp nhóm.",
+        "A commune with fewer than {n} responses is not grouped.",
+    ),
+    "group_label": ("Nhóm {id}", "Group {id}"),
+    "group_ungrouped": ("Chưa xếp nhóm (dưới {n} phiếu)", "Not grouped (under {n} responses)"),
+    "group_issues": (
+        "Vấn đề nêu nhiều nhất (% số phiếu)",
+        "Issues raised most (% of responses)",
+    ),
+    "group_no_issue": ("Hầu như không có phản ánh", "Hardly any complaint"),
+    "group": ("Nhóm", "Group"),
     "heatmap_note": (
         "Mỗi ô là tỷ lệ % số phiếu chưa hài lòng (1–3 điểm) nêu vấn đề ở cột đó (chọn vấn"
         " đề đó, hoặc không chọn vấn đề cụ thể nào nhưng có góp ý được phân loại tự động vào"

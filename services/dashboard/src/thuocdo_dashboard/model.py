@@ -440,6 +440,11 @@ def overview(
         p_matrix = status.start(lambda: client.matrix(parent.key, period.label, field=field))
     if prev_parent is not None:
         p_before = status.start(lambda: client.units(prev_parent.key, previous.label, field=field))
+    # Groups pool their communes' responses: asked only where every commune under the
+    # parent is the user's to see.
+    p_groups = None
+    if parent is not None and scope.allows(parent):
+        p_groups = status.start(lambda: client.groups(parent.key, period.label, field=field))
     headline = status.call(p_head, "headline")
     page.data["headline"] = _headline(headline)
     _freshness(page, headline)
@@ -620,9 +625,96 @@ def overview(
     }
     page.tables["heatmap"] = heat
 
+    shares = {
+        r["key"]: {i["code"]: v for i, v in zip(issues_meta, r["shares"], strict=False)}
+        for r in heat_rows
+    }
+    grouped = status.call(p_groups, "groups") if p_groups is not None else None
+    page.tables["groups"] = _groups(
+        grouped, {r["key"]: r for r in page.data["ranking"]}, shares, names, lang, kinds
+    )
+    small = (grouped or {}).get("small_sample")
+    page.data["groups_note"] = " ".join(
+        [text("groups_note", lang, **kinds)]
+        + ([text("groups_small_note", lang, n=small)] if small else [])
+    )
+
     page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
     page.data["trend_marks"] = _unit_changes(unit.key, period)
     return page
+
+
+def _groups(
+    found: dict[str, Any] | None,
+    ranked: dict[str, dict[str, Any]],
+    shares: dict[str, dict[str, float | None]],
+    issue_names: dict[str, str],
+    lang: str,
+    kinds: dict[str, str],
+) -> Table:
+    """Scoring's groups of communes alike (``found``, its /groups answer) as a table:
+    each group's row (its pooled responses, index and most raised issues), then one
+    row per commune (its own figures from the ranking, ``ranked``, and its shares of
+    the group's issues from the heatmap, ``shares``); last, the communes too small to
+    be grouped."""
+    table = Table(
+        "groups",
+        text("groups", lang, **kinds),
+        [
+            text("group", lang),
+            text("commune", lang, **kinds),
+            text("n_answers", lang),
+            text("index_short", lang),
+            text("group_issues", lang),
+        ],
+        numeric={2, 3},
+        merge_first=True,
+        unit_cols={1},
+    )
+
+    def issues_text(codes: list[str], of: dict[str, float | None]) -> str:
+        parts = [
+            f"{issue_names.get(c, c)} {number(share, lang)}%" for c in codes if (share := of.get(c))
+        ]
+        return "; ".join(parts)
+
+    def members(units: list[dict[str, Any]], codes: list[str]) -> None:
+        for u in units:
+            key = u.get("key", "")
+            row = ranked.get(key)
+            if row is None:  # not in the ranking shown (outside the user's scope)
+                continue
+            table.rows.append(
+                [
+                    "",
+                    Link(row["label"], row["href"]),
+                    u.get("n"),
+                    row.get("index"),
+                    issues_text(codes, shares.get(key, {})),
+                ]
+            )
+
+    got = found or {}
+    for g in got.get("groups", []):
+        profile = g.get("profile", {})
+        top = list(profile.get("top_issues", []))
+        table.rows.append(
+            [
+                text("group_label", lang, id=g.get("id")),
+                "",
+                g.get("n"),
+                profile.get("satisfaction_index"),
+                issues_text(top, profile.get("shares", {})) or text("group_no_issue", lang),
+            ]
+        )
+        members(g.get("units", []), top)
+    small = got.get("ungrouped", [])
+    if small:
+        n = sum(int(u.get("n") or 0) for u in small)
+        label = text("group_ungrouped", lang, n=got.get("small_sample"))
+        table.rows.append([label, "", n, None, ""])
+        members(small, [])
+    return table
 
 
 def _covers(unit: Unit | None, period: Period) -> bool:

@@ -332,6 +332,9 @@ class ScoringClient:
     def matrix(self, parent: str, period: str, field: str | None = None) -> Fetched:
         return self.get("matrix", {"parent": parent, "period": period, "field": field})
 
+    def groups(self, parent: str, period: str, field: str | None = None) -> Fetched:
+        return self.get("groups", {"parent": parent, "period": period, "field": field})
+
     def themes(self, unit: str, period: str) -> Fetched:
         return self.get("themes", {"unit": unit, "period": period})
 

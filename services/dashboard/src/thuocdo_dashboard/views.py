@@ -34,7 +34,7 @@ from .scoring_client import ScoringClient
 bp = Blueprint("views", __name__)
 
 SECTIONS = {
-    "overview": ("headline", "trend_table", "alerts", "ranking", "heatmap"),
+    "overview": ("headline", "trend_table", "alerts", "ranking", "heatmap", "groups"),
     "commune": ("headline", "trend_table", "sipas", "fields", "issues", "themes", "comments"),
     "issue": ("communes",),
 }

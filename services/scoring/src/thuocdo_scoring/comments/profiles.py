@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 MAX_GROUPS = 8
 
@@ -45,13 +46,16 @@ def group_units(
         labels = np.zeros(n, dtype=int)
     else:
         best: tuple[float, np.ndarray] | None = None
-        for cand in range(2, min(MAX_GROUPS, n - 1, distinct) + 1):
-            cand_labels = _kmeans(scaled, cand, random_state)
-            if len(set(cand_labels.tolist())) < 2:
-                continue
-            score = float(silhouette_score(scaled, cand_labels))
-            if best is None or score > best[0]:
-                best = (score, cand_labels)
+        # A few dozen communes: starting a thread per core for each of the ~70 fits
+        # cost more than the fits (about 4 times as long on two cores).
+        with threadpool_limits(limits=1):
+            for cand in range(2, min(MAX_GROUPS, n - 1, distinct) + 1):
+                cand_labels = _kmeans(scaled, cand, random_state)
+                if len(set(cand_labels.tolist())) < 2:
+                    continue
+                score = float(silhouette_score(scaled, cand_labels))
+                if best is None or score > best[0]:
+                    best = (score, cand_labels)
         labels = best[1] if best is not None else np.zeros(n, dtype=int)
 
     groups: dict[int, list[str]] = {}
