@@ -517,7 +517,7 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     assert page.locator("#not-in-force").count() == 0
     text = page.locator("main").inner_text()
     for heading in (
-        "Các yếu tố và tiêu chí SIPAS",
+        "Chỉ số hài lòng về sự phục vụ hành chính (SIPAS): các yếu tố và tiêu chí",
         "Lĩnh vực thủ tục hành chính",
         "Vấn đề người dân nêu",
         "Góp ý gần đây",
@@ -585,7 +585,7 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     header = next(csv.reader(io.StringIO(direct.body().decode("utf-8-sig"))))
     assert header[:4] == [
         "Vấn đề",
-        "Số phiếu nêu vấn đề (đánh dấu, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
+        "Số phiếu nêu vấn đề (chọn, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
         "Trong đó chưa hài lòng (1–3 điểm)",
         "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) nêu vấn đề, trên tổng số phiếu của đơn vị (%)",
     ]
@@ -821,9 +821,9 @@ def test_scoring_down_keeps_the_last_figures(browser: Any, stack: Stack) -> None
         assert banner.is_visible()
         text = banner.inner_text()
         assert text.startswith(
-            "Không kết nối được hệ thống tính chỉ số; số liệu hiển thị cập nhật lúc "
+            "Không kết nối được với hệ thống tính chỉ số; số liệu đang hiển thị được cập nhật lúc "
         ), text
-        dt.datetime.strptime(text.rsplit("lúc ", 1)[1], "%H:%M %d/%m/%Y")
+        dt.datetime.strptime(text.rsplit("lúc ", 1)[1].removesuffix("."), "%H:%M %d/%m/%Y")
         assert page.locator("#headline-index").inner_text() == shown
         assert page.locator("li.rank-row").count() == 5
         assert "Traceback" not in page.content()
@@ -874,7 +874,7 @@ def test_a_page_says_when_its_session_has_ended(browser: Any, stack: Stack) -> N
     other.wait_for_url("**/login")
     banner.wait_for(state="visible", timeout=30_000)
     assert banner.inner_text().startswith("Phiên đăng nhập đã kết thúc")
-    assert "phiên đã kéo dài quá 8 tiếng" in banner.inner_text()
+    assert "phiên đã kéo dài quá 8 giờ" in banner.inner_text()
     assert banner.evaluate("e => getComputedStyle(e).position") == "sticky"
     link = banner.locator("a")
     assert link.inner_text() == "Đăng nhập lại"

@@ -201,7 +201,7 @@ def test_the_issue_columns_say_what_they_count(
     assert headings(issue, "communes") == [
         "Xã",
         "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) nêu vấn đề, trên tổng số phiếu của đơn vị (%)",
-        "Số phiếu nêu vấn đề (đánh dấu, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
+        "Số phiếu nêu vấn đề (chọn, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
         "Chỉ số hài lòng của các phiếu nêu vấn đề (%)",
         "Cận dưới (%)",
         "Cận trên (%)",
@@ -337,9 +337,9 @@ def test_the_headline_says_how_many_suspect_responses_it_leaves_out(
     page = open_page("/?unit=173&period=2025-05")
     assert 'id="headline-n">3</span>' in page
     assert (
-        '<div class="muted" data-notice="suspect">Không tính 2 phiếu được kiosk đánh dấu'
-        " cần xem lại (chạm quá nhanh, nhiều phiếu giống nhau liên tiếp, hoặc ngày giờ"
-        " không chắc chắn).</div>"
+        '<div class="muted" data-notice="suspect">Không tính 2 phiếu mà thiết bị đánh giá đã'
+        " đánh dấu cần xem lại (chạm quá nhanh, nhiều phiếu giống nhau liên tiếp hoặc ngày"
+        " giờ không chắc chắn).</div>"
     ) in page
     english = open_page("/commune/05911@-?period=2025-05", lang="en")
     assert "2 responses flagged by the kiosk for checking" in english
@@ -418,7 +418,7 @@ def test_comments_deleted_by_the_retention_rule_are_said_to_be(
     scoring.store.purge_comments(dt.datetime(2025, 6, 1, 0, 0, tzinfo=VN))
     page = open_page("/commune/05911@-?period=2025-05")
     assert (
-        '<p class="muted" data-notice="purged">Góp ý gửi trước ngày 01/06/2025 đã được xoá'
+        '<p class="muted" data-notice="purged">Góp ý gửi trước ngày 01/06/2025 đã được xóa'
         " theo thời hạn lưu giữ góp ý; điểm đánh giá và các số liệu vẫn được giữ nguyên.</p>"
     ) in page
     assert "Phải chờ lâu." not in page
@@ -544,14 +544,14 @@ def test_a_period_without_a_response_shows_no_figures_not_zeros(
 
 
 def test_a_former_commune_says_until_when_it_was_in_force(open_page: Callable[..., str]) -> None:
-    """In force since before our records: "Hiệu lực đến ngày 30/06/2025", not "trước
+    """In force since before our records: "Hoạt động đến hết ngày 30/06/2025", not "trước
     năm 2025 – 30/06/2025"; a commune formed in the reform gives both dates. The
     comments' tag filter is named as its column is: a tag is a problem or praise."""
     old = open_page("/commune/05911@-?period=2025-06")
-    assert '<p class="muted">Hiệu lực đến ngày 30/06/2025</p>' in old
+    assert '<p class="muted">Hoạt động đến hết ngày 30/06/2025</p>' in old
     assert "trước năm 2025" not in old
     new = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
-    assert '<p class="muted">Hiệu lực: 01/07/2025 – nay</p>' in new
+    assert '<p class="muted">Thời gian hoạt động: 01/07/2025 – nay</p>' in new
     assert '<label>Vấn đề / điểm được khen <select name="issue">' in new
     assert 'id="in-force-part"' not in new
     # The year of the reform: the new commune's figures are half a year's.
@@ -674,7 +674,7 @@ def test_an_excel_file_made_from_kept_figures_says_so(scoring: Scoring, tmp_path
     _, kept = _about(client, path)
     note = kept["Lưu ý về số liệu"]
     assert note.startswith(
-        "Không kết nối được hệ thống tính chỉ số; số liệu hiển thị cập nhật lúc "
+        "Không kết nối được với hệ thống tính chỉ số; số liệu đang hiển thị được cập nhật lúc "
     ), note
     assert list(kept)[-2:] == ["Lưu ý về số liệu", "Xem trên trang"]
 
@@ -747,8 +747,8 @@ def test_a_sipas_dimension_with_few_answers_counts_in_part_and_is_marked(
     assert re.search(r"Chỉ số SIPAS chung: <strong>99,2%</strong>", page), page[:600]
     assert (
         '<p class="muted" data-notice="sipas-damped">Yếu tố có ít phiếu trả lời (mẫu nhỏ) chỉ'
-        " được tính một phần vào chỉ số chung, theo số phiếu: “Tiếp nhận, xử lý góp ý, phản"
-        " ánh, kiến nghị”.</p>"
+        " được tính một phần vào chỉ số chung, theo số phiếu: “Tiếp nhận, giải quyết góp ý,"
+        " phản ánh, kiến nghị”.</p>"
     ) in page
     feedback = page.split('id="sipas-group-5">', 1)[1].split("</tr>", 1)[0]
     assert "Mẫu nhỏ</span></th>" in feedback
@@ -825,7 +825,7 @@ def test_a_trend_without_any_answer_says_so_instead_of_an_empty_chart(
     note = re.search(r'<p id="trend-empty" class="muted"( hidden)?>([^<]*)</p>', card)
     assert note is not None, card
     assert note.group(1) is None
-    assert note.group(2) == "Chưa có câu trả lời nào trong khoảng thời gian của biểu đồ."
+    assert note.group(2) == "Chưa có phiếu đánh giá nào trong khoảng thời gian của biểu đồ."
     full = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
     card = full.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
     assert '<p id="trend-empty" class="muted" hidden>' in card
@@ -939,8 +939,8 @@ def test_a_heatmap_cell_leads_to_the_communes_comments_on_its_issue(
     # no comment among them: the page says how many responses raised it (5, rated 2)
     notice = re.search(r'data-notice="issue-responses">([^<]+)<', target)
     assert notice and notice.group(1) == (
-        "Trong kỳ có 5 phiếu chưa hài lòng nêu vấn đề này; dưới đây chỉ có những phiếu kèm"
-        " góp ý bằng lời."
+        "Trong kỳ có 5 phiếu chưa hài lòng nêu vấn đề này; dưới đây chỉ liệt kê những phiếu"
+        " có ghi nội dung góp ý."
     )
     # without the rating filter, every response raising it (5 rated 2, 5 rated 5)
     every = open_page(f"/commune/{KHA_SON}?period={PERIOD}&issue=waiting_time")

@@ -489,7 +489,7 @@ def test_a_revoked_tablet_says_so_and_keeps_what_it_could_not_send(
         blocked = page.locator("#blocked-text")
         expect(blocked).to_have_attribute("data-text", "revoked", timeout=10_000)
         expect(blocked).to_have_text(
-            "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
+            "Máy này không còn được phép gửi đánh giá. Xin Ông/Bà báo cho cán bộ tại quầy."
         )
         expect(page.locator("#pending")).to_have_text(
             "1 đánh giá không gửi được, vẫn được lưu trên máy này để đối chiếu"
@@ -542,7 +542,7 @@ def test_first_start_without_intake_says_so_and_retries(
             blocked = page.locator("#blocked-text")
             expect(blocked).to_have_attribute("data-text", "no_connection")
             expect(blocked).to_have_text(
-                "Tạm thời chưa kết nối được. Máy sẽ tự thử lại, xin chờ trong giây lát."
+                "Tạm thời chưa kết nối được. Máy sẽ tự thử lại, xin Ông/Bà chờ trong giây lát."
             )
             expect(page.locator("#offline")).to_be_hidden()
             # It tries again by itself...
@@ -1091,16 +1091,16 @@ def test_sipas_criteria_below_the_fold_are_not_skipped_unseen(
         page.locator("#sipas-next").dblclick()  # a double tap is one press, not a skip
         note = page.locator("#sipas-missing")
         expect(note).to_have_text(
-            "Còn 2 tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc chạm"
-            " “Tiếp tục” lần nữa để bỏ qua."
+            "Còn 2 tiêu chí chưa được đánh giá. Xin Ông/Bà chọn mức đánh giá cho các tiêu chí"
+            " đó, hoặc chạm “Tiếp tục” một lần nữa để bỏ qua."
         )
         assert page.locator("#sipas-q").inner_text() == first  # still this section
         third = page.locator("#sipas-list .criterion").nth(2)
         expect(third).to_be_in_viewport()
         groups.nth(2).locator('button.score[data-score="3"]').click()
         expect(note).to_have_text(
-            "Còn 1 tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc chạm"
-            " “Tiếp tục” lần nữa để bỏ qua."
+            "Còn 1 tiêu chí chưa được đánh giá. Xin Ông/Bà chọn mức đánh giá cho các tiêu chí"
+            " đó, hoặc chạm “Tiếp tục” một lần nữa để bỏ qua."
         )
         page.wait_for_timeout(900)  # read: past the double-tap guard (0.8 s)
         page.click("#sipas-next")  # the fourth is skipped, knowingly

@@ -404,7 +404,7 @@ def test_a_revoked_tablet_tells_the_staff_what_to_do_and_shows_no_offline_banner
         expect(blocked).to_have_attribute("data-text", "revoked", timeout=15_000)
         expect(offline).to_be_hidden()
         expect(blocked).to_have_text(
-            "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy."
+            "Máy này không còn được phép gửi đánh giá. Xin Ông/Bà báo cho cán bộ tại quầy."
         )
         expect(page.locator("#blocked-detail")).to_have_text(
             f"Dành cho cán bộ: máy “Quầy 1” (mã {kiosk['id']}) đã bị thu hồi quyền gửi"
@@ -514,7 +514,7 @@ def test_a_long_comment_shows_what_is_left_and_says_when_it_was_cut(
 
         page.keyboard.insert_text(sentence * 3)  # a paste of 183 more
         assert page.evaluate("document.getElementById('comment').value.length") == 1000
-        cut = "Góp ý chỉ được viết tối đa 1000 ký tự nên phần vượt quá đã bị cắt bớt."
+        cut = "Góp ý chỉ được viết tối đa 1.000 ký tự nên phần vượt quá đã bị cắt bớt."
         expect(count).to_contain_text(cut)
         expect(spoken).to_contain_text(cut)
         box.press("Backspace")
@@ -654,11 +654,13 @@ def test_a_link_cut_short_says_so_not_revoked(
             page.goto(f"{server.url}/kiosk#token={kiosk['token'][:30]}")
             blocked = page.locator("#blocked-text")
             expect(blocked).to_have_attribute("data-text", "bad_link")
-            expect(blocked).to_have_text("Máy này chưa được đăng ký đúng. Xin báo cán bộ tại quầy.")
+            expect(blocked).to_have_text(
+                "Máy này chưa được đăng ký đúng. Xin Ông/Bà báo cho cán bộ tại quầy."
+            )
             expect(page.locator("#blocked-detail")).to_have_text(
                 "Dành cho cán bộ: đường liên kết đăng ký vừa mở không đầy đủ (có thể đã bị"
-                " cắt khi gửi qua tin nhắn). Xin mở lại đúng và đủ đường liên kết do quản"
-                " trị viên hệ thống cấp."
+                " cắt khi gửi qua tin nhắn). Xin mở lại đường liên kết đầy đủ do quản trị"
+                " viên hệ thống cung cấp."
             )
             assert "token" not in page.url and asked == []
             page.goto(f"{server.url}/kiosk#token={kiosk['token']}")
@@ -837,7 +839,7 @@ def test_an_emoji_counts_as_one_letter_of_the_comment(
         page.keyboard.insert_text("😀" * 200)  # 110 past the limit: cut, and said
         value = page.evaluate("document.getElementById('comment').value")
         assert len(value) == 1000 and value == text + "😀" * 90
-        expect(page.locator("#comment-count")).to_contain_text("tối đa 1000 ký tự")
+        expect(page.locator("#comment-count")).to_contain_text("tối đa 1.000 ký tự")
         # Full: words typed in the middle do not push the end of the text out.
         page.evaluate("document.getElementById('comment').setSelectionRange(10, 10)")
         page.keyboard.insert_text("rất 👍 ")

@@ -19,7 +19,8 @@ def test_every_message_has_both_languages_in_nfc() -> None:
 
 def test_scoring_down_text_is_the_agreed_vietnamese() -> None:
     assert messages.text("scoring_down_since", "vi", time="08:05 26/11/2026") == (
-        "Không kết nối được hệ thống tính chỉ số; số liệu hiển thị cập nhật lúc 08:05 26/11/2026"
+        "Không kết nối được với hệ thống tính chỉ số; số liệu đang hiển thị được cập nhật lúc"
+        " 08:05 26/11/2026."
     )
 
 

@@ -32,7 +32,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "login_button": ("Đăng nhập", "Log in"),
     "session_ended": (
         "Phiên đăng nhập đã kết thúc (đã đăng xuất ở thẻ khác, tài khoản bị vô hiệu hóa hoặc"
-        " phiên đã kéo dài quá {hours} tiếng). Số liệu trên trang này không còn được cập nhật.",
+        " phiên đã kéo dài quá {hours} giờ). Số liệu trên trang này không còn được cập nhật.",
         "Your session has ended (logged out in another tab, account disabled, or the session"
         " passed {hours} hours). The figures on this page are no longer updated.",
     ),
@@ -87,15 +87,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " Please tell the administrator.",
     ),
     "scoring_down_since": (
-        "Không kết nối được hệ thống tính chỉ số; số liệu hiển thị cập nhật lúc {time}",
-        "Cannot reach the scoring service; the figures shown were last updated at {time}",
+        "Không kết nối được với hệ thống tính chỉ số; số liệu đang hiển thị được cập nhật lúc"
+        " {time}.",
+        "Cannot reach the scoring service; the figures shown were last updated at {time}.",
     ),
     "scoring_down_nodata": (
         "Không kết nối được hệ thống tính chỉ số; chưa có số liệu để hiển thị.",
         "Cannot reach the scoring service; there are no figures to show yet.",
     ),
     "scoring_partial": (
-        "Một phần số liệu chưa tải được kịp nên tạm thời chưa hiển thị.",
+        "Một phần số liệu chưa tải kịp nên tạm thời chưa hiển thị.",
         "The scoring service did not answer in time for part of the figures;"
         " that part is not shown yet.",
     ),
@@ -131,8 +132,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Small sample: few responses, the index is not precise; do not compare ranks.",
     ),
     "suspect_excluded": (
-        "Không tính {n} phiếu được kiosk đánh dấu cần xem lại (chạm quá nhanh, nhiều phiếu"
-        " giống nhau liên tiếp, hoặc ngày giờ không chắc chắn).",
+        "Không tính {n} phiếu mà thiết bị đánh giá đã đánh dấu cần xem lại (chạm quá nhanh,"
+        " nhiều phiếu giống nhau liên tiếp hoặc ngày giờ không chắc chắn).",
         "{n} response flagged by the kiosk for checking (taps too fast, a burst of identical"
         " ratings, or an uncertain date) is not counted.|{n} responses flagged by the kiosk"
         " for checking (taps too fast, a burst of identical ratings, or an uncertain date)"
@@ -166,8 +167,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "trend_mark_short": ("Sắp xếp ĐVHC", "Units reorganised"),
     "rank": ("Hạng", "Rank"),
     "ranking_mixed": (
-        "Kỳ này có đơn vị chỉ có hiệu lực trong một phần của kỳ (trước hoặc sau khi sắp xếp"
-        " đơn vị hành chính): mỗi đơn vị được tính theo số phiếu trong thời gian có hiệu lực.",
+        "Kỳ này có đơn vị chỉ tồn tại trong một phần của kỳ (trước hoặc sau khi sắp xếp đơn"
+        " vị hành chính): mỗi đơn vị được tính theo số phiếu trong thời gian tồn tại.",
         "Some units were in force for only part of this period (before or after the"
         " reorganisation of units): each counts the responses of its own time.",
     ),
@@ -185,9 +186,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "groups": ("Nhóm {kinds} có vấn đề giống nhau", "Communes with similar problems"),
     "groups_note": (
         "Các {kinds} được xếp thành nhóm theo tỷ lệ phiếu chưa hài lòng nêu từng vấn đề và"
-        " theo chỉ số hài lòng: {kinds} cùng nhóm gặp những vấn đề giống nhau, có thể cùng"
-        " một cách khắc phục. Chỉ số và tỷ lệ của nhóm tính trên toàn bộ phiếu của các {kinds}"
-        " trong nhóm.",
+        " theo chỉ số hài lòng: các {kinds} cùng nhóm gặp những vấn đề giống nhau, có thể áp"
+        " dụng chung một cách khắc phục. Chỉ số và tỷ lệ của nhóm được tính trên toàn bộ phiếu"
+        " của các {kinds} trong nhóm.",
         "Communes are grouped by the share of unsatisfied responses raising each issue and by"
         " their satisfaction index: the communes of a group share the same problems and may"
         " share a remedy. A group's index and shares count all its communes' responses.",
@@ -209,7 +210,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " đề đó, hoặc không chọn vấn đề cụ thể nào nhưng có góp ý được phân loại tự động vào"
         " vấn đề đó), trên tổng số phiếu của đơn vị. Vấn đề nêu kèm đánh giá 4–5 điểm là lời"
         " khen nên không được tính. Dòng “Mẫu nhỏ” có ít phiếu (màu nhạt hơn): tỷ lệ chưa đủ"
-        " tin cậy. Chọn một ô để xem góp ý bằng lời của những phiếu đó (không phải phiếu nào"
+        " tin cậy. Chọn một ô để xem nội dung góp ý của những phiếu đó (không phải phiếu nào"
         " cũng có góp ý).",
         "Each cell is a % of all the commune's responses: those rated 1–3 that raised the"
         " issue (ticked it, or ticked no specific issue and wrote a comment classified under"
@@ -234,7 +235,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
     "no_data": ("Chưa có số liệu cho kỳ này.", "No figures for this period."),
     "trend_empty": (
-        "Chưa có câu trả lời nào trong khoảng thời gian của biểu đồ.",
+        "Chưa có phiếu đánh giá nào trong khoảng thời gian của biểu đồ.",
         "No responses in the time span of the chart.",
     ),
     "trend_empty_issue": (
@@ -286,7 +287,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "former_name": ("{name} (cũ)", "{name} (former)"),
     "earlier_figures": ("Số liệu của các đơn vị cũ", "Figures of the former units"),
     "later_figures": ("Số liệu của đơn vị mới", "Figures of the new unit(s)"),
-    "sipas": ("Các yếu tố và tiêu chí SIPAS", "SIPAS dimensions and criteria"),
+    "sipas": (
+        "Chỉ số hài lòng về sự phục vụ hành chính (SIPAS): các yếu tố và tiêu chí",
+        "Satisfaction index of administrative services (SIPAS): dimensions and criteria",
+    ),
     "sipas_overall": ("Chỉ số SIPAS chung", "Overall SIPAS index"),
     "sipas_overall_note": (
         "Chỉ số này được tính trên các phiếu trả lời bộ câu hỏi SIPAS (5 yếu tố, 19 tiêu chí;"
@@ -338,7 +342,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # 4-5 it is praise); "share" only the 1-3 ones, as a % of all the commune's
     # responses. Each heading says which.
     "count": (
-        "Số phiếu nêu vấn đề (đánh dấu, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
+        "Số phiếu nêu vấn đề (chọn, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
         "Responses that raised the issue (ticked, or in a comment; any rating, 1–5)",
     ),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
@@ -372,21 +376,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "comment": ("Nội dung góp ý", "Comment"),
     "no_comments": ("Không có góp ý nào phù hợp.", "No matching comments."),
     "comments_purged": (
-        "Góp ý gửi trước ngày {date} đã được xoá theo thời hạn lưu giữ góp ý; điểm đánh giá"
+        "Góp ý gửi trước ngày {date} đã được xóa theo thời hạn lưu giữ góp ý; điểm đánh giá"
         " và các số liệu vẫn được giữ nguyên.",
         "Comments sent before {date} were deleted under the comment retention rule; ratings"
         " and all figures are kept.",
     ),
     "comments_total": ("{n} góp ý", "{n} comment|{n} comments"),
     "issue_responses": (
-        "Trong kỳ có {n} phiếu nêu vấn đề này; dưới đây chỉ có những phiếu kèm góp ý bằng lời.",
+        "Trong kỳ có {n} phiếu nêu vấn đề này; dưới đây chỉ liệt kê những phiếu có ghi nội"
+        " dung góp ý.",
         "{n} response raised this issue in the period; it is listed below only if it has a"
         " written comment.|{n} responses raised this issue in the period; only those with a"
         " written comment are listed below.",
     ),
     "issue_responses_unsatisfied": (
-        "Trong kỳ có {n} phiếu chưa hài lòng nêu vấn đề này; dưới đây chỉ có những phiếu"
-        " kèm góp ý bằng lời.",
+        "Trong kỳ có {n} phiếu chưa hài lòng nêu vấn đề này; dưới đây chỉ liệt kê những"
+        " phiếu có ghi nội dung góp ý.",
         "{n} unsatisfied response raised this issue in the period; it is listed below only"
         " if it has a written comment.|{n} unsatisfied responses raised this issue in the"
         " period; only those with a written comment are listed below.",
@@ -398,11 +403,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "across_communes": ("Theo {kinds}", "Across communes"),
     "over_time": ("Theo thời gian", "Over time"),
     "commune_title": ("{name}", "{name}"),
-    "validity": ("Hiệu lực: {start} – {end}", "In force: {start} – {end}"),
+    "validity": ("Thời gian hoạt động: {start} – {end}", "In force: {start} – {end}"),
     "open_end": ("nay", "now"),
     # a unit in force since before our records: only its end is known
-    "validity_until": ("Hiệu lực đến ngày {end}", "In force until {end}"),
-    "validity_always": ("Đang có hiệu lực", "In force"),
+    "validity_until": ("Hoạt động đến hết ngày {end}", "In force until {end}"),
+    "validity_always": ("Đang hoạt động", "In force"),
 }
 
 # English month abbreviations for "month_label" ("{mon} {y}": "Jul 2025").

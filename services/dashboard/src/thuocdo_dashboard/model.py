@@ -845,7 +845,7 @@ def commune(
             "n": sipas.get("n"),
             "small": bool(sipas.get("small_sample")),
             # Dimensions counted at less than their weight for their small sample, each
-            # in quotes: a name has commas of its own ("Tiếp nhận, xử lý góp ý, …").
+            # in quotes: a name has commas of its own ("Tiếp nhận, giải quyết góp ý, …").
             "damped": "; ".join(
                 f"“{dimension_names.get(code, code)}”" for code in sipas.get("damped") or []
             ),

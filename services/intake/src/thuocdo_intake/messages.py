@@ -14,17 +14,17 @@ KIOSK: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Đánh giá mức độ hài lòng",
         "question": "Ông/Bà hài lòng đến mức nào với việc giải quyết thủ tục hôm nay?",
-        "tap_hint": "Xin chạm vào một khuôn mặt",
+        "tap_hint": "Xin Ông/Bà chạm vào một hình khuôn mặt",
         "field_question": "Ông/Bà vừa làm thủ tục thuộc lĩnh vực nào?",
         "problem_question": "Ông/Bà chưa hài lòng về điều gì?",
         "praise_question": "Ông/Bà hài lòng về điều gì?",
-        "choose_many": "Có thể chọn nhiều ý",
+        "choose_many": "Ông/Bà có thể chọn nhiều ý",
         "sipas_intro": "Xin Ông/Bà đánh giá từng tiêu chí",
         "sipas_step": "Phần {i}/{n}",
         "sipas_step_said": "Phần {i} trong {n} phần",
         "sipas_missing": (
-            "Còn {n} tiêu chí chưa được đánh giá. Xin chọn mức cho các tiêu chí đó, hoặc chạm"
-            " “Tiếp tục” lần nữa để bỏ qua."
+            "Còn {n} tiêu chí chưa được đánh giá. Xin Ông/Bà chọn mức đánh giá cho các tiêu chí"
+            " đó, hoặc chạm “Tiếp tục” một lần nữa để bỏ qua."
         ),
         # (the overall rating: above SIPAS criteria scored with the same labels)
         "chosen": "Đánh giá chung của Ông/Bà: {label}",
@@ -41,22 +41,22 @@ KIOSK: dict[str, dict[str, str]] = {
         "send": "Gửi đánh giá",
         "thanks": "Cảm ơn Ông/Bà đã đánh giá!",
         "thanks_sub": "Ý kiến của Ông/Bà giúp chúng tôi phục vụ tốt hơn.",
-        "idle_warning": "Ông/Bà có cần thêm thời gian không? Xin chạm vào màn hình. Nếu không,"
-        " đánh giá sẽ được gửi như đã chọn.",
+        "idle_warning": "Ông/Bà có cần thêm thời gian không? Nếu cần, xin chạm vào màn hình."
+        " Nếu không chạm, đánh giá sẽ được tự động gửi với các lựa chọn hiện có.",
         "pending": "{n} đánh giá đang chờ gửi",
         "pending_kept": "{n} đánh giá không gửi được, vẫn được lưu trên máy này để đối chiếu",
         "offline": (
-            "Tạm thời mất kết nối: đánh giá đã được lưu trên máy và sẽ tự động gửi khi có"
-            " kết nối trở lại."
+            "Tạm thời mất kết nối: đánh giá đã được lưu trên máy và sẽ được tự động gửi khi"
+            " có kết nối trở lại."
         ),
-        "not_enrolled": "Máy này chưa được đăng ký sử dụng. Xin báo cán bộ tại quầy.",
-        "bad_link": "Máy này chưa được đăng ký đúng. Xin báo cán bộ tại quầy.",
+        "not_enrolled": "Máy này chưa được đăng ký sử dụng. Xin Ông/Bà báo cho cán bộ tại quầy.",
+        "bad_link": "Máy này chưa được đăng ký đúng. Xin Ông/Bà báo cho cán bộ tại quầy.",
         "bad_link_staff": (
             "Dành cho cán bộ: đường liên kết đăng ký vừa mở không đầy đủ (có thể đã bị cắt"
-            " khi gửi qua tin nhắn). Xin mở lại đúng và đủ đường liên kết do quản trị viên"
-            " hệ thống cấp."
+            " khi gửi qua tin nhắn). Xin mở lại đường liên kết đầy đủ do quản trị viên hệ"
+            " thống cung cấp."
         ),
-        "revoked": "Máy này không còn được phép gửi đánh giá. Xin báo cán bộ tại quầy.",
+        "revoked": "Máy này không còn được phép gửi đánh giá. Xin Ông/Bà báo cho cán bộ tại quầy.",
         "revoked_staff": (
             "Dành cho cán bộ: máy “{name}” (mã {id}) đã bị thu hồi quyền gửi đánh giá."
             " Để sử dụng lại, cần đăng ký lại máy bằng đường liên kết mới do quản trị viên"
@@ -69,7 +69,9 @@ KIOSK: dict[str, dict[str, str]] = {
         ),
         "revoked_kept": "Trên máy còn lưu {n} đánh giá chưa gửi được.",
         "revoked_none_kept": "Trên máy không còn đánh giá nào chờ gửi.",
-        "no_connection": ("Tạm thời chưa kết nối được. Máy sẽ tự thử lại, xin chờ trong giây lát."),
+        "no_connection": (
+            "Tạm thời chưa kết nối được. Máy sẽ tự thử lại, xin Ông/Bà chờ trong giây lát."
+        ),
         "loading": "Đang tải…",
         "other_lang": "English",
         "commune": "Bộ phận Một cửa",

@@ -1081,7 +1081,8 @@
     var left = limit - letters(box.value);
     var el = $("comment-count");
     var text = "";
-    if (commentCut) { text = t("comment_cut").replace("{max}", String(limit)); }
+    // 1.000 in Vietnamese, 1,000 in English
+    if (commentCut) { text = t("comment_cut").replace("{max}", limit.toLocaleString(lang === "vi" ? "vi-VN" : "en-US")); }
     else if (left <= limit - COUNT_FROM) { text = t("comment_left").replace("{n}", String(Math.max(0, left))); }
     el.textContent = text;
     el.hidden = !text;
