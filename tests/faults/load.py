@@ -18,6 +18,7 @@ import concurrent.futures
 import dataclasses
 import datetime as dt
 import itertools
+import re
 import threading
 import time
 import uuid
@@ -353,7 +354,9 @@ def account(scenario: str, fleet: Fleet, pipeline: Pipeline) -> Figures:
     )
     print(figures.line())
     retried = sum(
-        path.read_text(errors="replace").count("batch failed; rewinding")
+        len(
+            re.findall(r"batch failed \(\d+ time\(s\) in a row\)", path.read_text(errors="replace"))
+        )
         for path in pipeline.logs.glob("scoring-consume-*.log")
     )
     if retried:

@@ -421,3 +421,37 @@ def test_stopping_while_the_broker_does_not_answer_closes_everything_quietly(
         loop.close()
     assert closed == ["producer", "consumer", "store"]
     assert any("not flushed on stop: KafkaTimeoutError" in r.getMessage() for r in caplog.records)
+
+
+def test_a_broker_out_of_reach_fails_the_batch_instead_of_cutting_the_dlq_record() -> None:
+    """The producer's send() raises KafkaTimeoutError when it cannot fetch the DLQ
+    topic's metadata in time (the broker down). That is no fault of the record: the
+    batch fails and is tried again with the record whole. It was taken for a record
+    that cannot be built and sent bare, its bytes lost to the DLQ for good. A record
+    that cannot be sent as it is (here, a TypeError) still goes out bare."""
+    from kafka.errors import KafkaTimeoutError
+    from thuocdo_scoring.consumer import DeadLetter, ScoringConsumer
+    from thuocdo_scoring.settings import Settings
+
+    class Producer:
+        def __init__(self, error: Exception) -> None:
+            self.error = error
+            self.sent: list[dict[str, Any]] = []
+
+        def send(self, topic: str, value: bytes, key: Any, headers: Any) -> Any:
+            if key is not None:  # the full record (the bare one has no key)
+                raise self.error
+            self.sent.append(json.loads(value)["data"])
+            return "future"
+
+    loop = ScoringConsumer.__new__(ScoringConsumer)
+    loop.settings = Settings()
+    dead = DeadLetter(RawMessage("t", 0, 5, b"05953", b"{not json"), "bad", {})
+    loop.producer = Producer(KafkaTimeoutError("Failed to update metadata after 60.0 secs."))
+    with pytest.raises(KafkaTimeoutError):
+        loop._send_dead(dead)
+    assert loop.producer.sent == []
+    loop.producer = Producer(TypeError("headers must be list-type"))
+    assert loop._send_dead(dead) == "future"
+    [bare] = loop.producer.sent
+    assert bare["reason"] == "bad (DLQ record cut: TypeError)" and bare["value_b64"] is None

@@ -488,6 +488,12 @@ class SeekToStore(ConsumerRebalanceListener):  # type: ignore[misc]
         seek_to_store(self.consumer, self.store, assigned)
 
 
+# How soon partitions added to the responses topic (``thuocdo-scoring topics`` after
+# THUOCDO_TOPIC_PARTITIONS was raised) are assigned and read: kafka-python's default,
+# 5 minutes, left their records waiting while the heartbeat said nothing was left.
+METADATA_MAX_AGE_MS = 30_000
+
+
 class ScoringConsumer:
     """The loop: poll -> decode -> DLQ -> apply -> commit -> publish update."""
 
@@ -502,6 +508,7 @@ class ScoringConsumer:
         self.store = store or SqliteStore(settings.store_path)
         self.model = load_model() if settings.classify else None
         extra: dict[str, Any] = {
+            "metadata_max_age_ms": METADATA_MAX_AGE_MS,
             "max_poll_records": settings.max_poll_records,
             "session_timeout_ms": settings.session_timeout_ms,
             "heartbeat_interval_ms": max(1000, settings.session_timeout_ms // 4),
@@ -654,6 +661,11 @@ class ScoringConsumer:
         try:
             return self.producer.send(topic, value=d.value(), key=d.key(), headers=d.headers())
         except Exception as exc:
+            if getattr(exc, "retriable", False):
+                # The broker out of reach (no metadata in time), not the record: the
+                # batch fails and is tried again, the record whole. Cut to its reason,
+                # its bytes were lost to the DLQ for good.
+                raise
             # Whatever the original holds, its DLQ record must go out, or the batch
             # fails on every retry and the whole stream stops: the bare minimum then.
             return self._send_bare(d, exc)
