@@ -479,7 +479,7 @@ def test_the_trend_chart_gives_the_figures_of_the_period_pointed_at(
     def expected(p: dict[str, Any]) -> list[str]:
         d = dt.date.fromisoformat(p["from"])
         return [
-            f"{d.month}/{d.year} · {p['n']} phiếu",
+            f"{d.month}/{d.year} · {number(p['n'], 'vi', 0)} phiếu",  # 4.680 from a thousand
             # Rounded in the browser as the server rounds (a half up).
             *(f"{number(p[k], 'vi')}%" for k in ("index", "ci_low", "ci_high")),
         ]
@@ -585,7 +585,7 @@ def test_commune_page_and_csv_in_vietnamese(browser: Any, stack: Stack, output_d
     header = next(csv.reader(io.StringIO(direct.body().decode("utf-8-sig"))))
     assert header[:4] == [
         "Vấn đề",
-        "Số phiếu nêu vấn đề (chọn, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
+        "Số phiếu nhắc đến (chọn, hoặc nêu trong góp ý; cả khen và chê, 1–5 điểm)",
         "Trong đó chưa hài lòng (1–3 điểm)",
         "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) nêu vấn đề, trên tổng số phiếu của đơn vị (%)",
     ]

@@ -106,6 +106,9 @@ def test_the_heatmap_file_marks_a_former_commune_like_the_page(
     csv = open_page("/csv/overview/heatmap.csv?unit=173&period=2025-06")
     rows = [r for r in csv.lstrip("\ufeff").splitlines() if "Kha Sơn" in r]
     assert len(rows) == 1 and rows[0].startswith("Xã Kha Sơn (cũ),3,"), rows
+    # 3 responses: the file says "Mẫu nhỏ" in its last column, as the page does
+    assert csv.lstrip("\ufeff").splitlines()[0].endswith(",Mẫu nhỏ")
+    assert rows[0].endswith(",Mẫu nhỏ"), rows
 
 
 def test_only_a_section_whose_own_figures_are_missing_says_not_loaded(
@@ -201,7 +204,7 @@ def test_the_issue_columns_say_what_they_count(
     assert headings(issue, "communes") == [
         "Xã",
         "Tỷ lệ phiếu chưa hài lòng (1–3 điểm) nêu vấn đề, trên tổng số phiếu của đơn vị (%)",
-        "Số phiếu nêu vấn đề (chọn, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
+        "Số phiếu nhắc đến (chọn, hoặc nêu trong góp ý; cả khen và chê, 1–5 điểm)",
         "Chỉ số hài lòng của các phiếu nêu vấn đề (%)",
         "Cận dưới (%)",
         "Cận trên (%)",
@@ -440,8 +443,9 @@ def test_a_commune_or_issue_page_leads_back_to_the_overview(open_page: Callable[
 def test_a_heatmap_share_under_one_percent_is_not_shown_as_zero(
     scoring: Scoring, open_page: Callable[..., str]
 ) -> None:
-    """Cells are whole percents, but a share under 1 % keeps a decimal: one complaint
-    in 201 responses is 0,5 %, not "0", which would read as none."""
+    """Cells have one decimal, as the commune and issue pages show the same shares
+    (they were whole percents: 16,7 there read 17 here): one complaint in 201
+    responses is 0,5 %, not "0", which would read as none; none at all is "0"."""
     happy = [answer(JUNE_10, 0, "05911@-", 5, id=f"happy-{k}") for k in range(200)]
     one = answer(JUNE_10, 1, "05911@-", 2, issues=("waiting_time",))
     scoring.store.apply_batch([*happy, one], {("t", 0): 1_000})
@@ -450,14 +454,14 @@ def test_a_heatmap_share_under_one_percent_is_not_shown_as_zero(
     cell = r'data-value="([^"]*)">(?:<a [^>]*>)?([^<]*)(?:</a>)?</td>'  # (a share: a link)
     shown = re.findall(cell, row)
     assert ("0.5", "0,5") in shown and ("0.0", "0") in shown, shown
-    # one in 103 (0,97 %) reads "1" like its whole-percent neighbours, not "1,0"
+    # one in 103 (0,97 %) reads "1,0", one decimal like the commune and issue pages
     more = [answer(JUNE_10, 0, "05917@-", 5, id=f"happy2-{k}") for k in range(102)]
     more.append(answer(JUNE_10, 1, "05917@-", 2, id="one2", issues=("waiting_time",)))
     scoring.store.apply_batch(more, {("t", 0): 2_000})
     heat = section(open_page("/?unit=173&period=2025-06"), "heatmap")
     row = heat.split('data-unit="05917@-">', 1)[1].split("</tr>", 1)[0]
     cells = re.findall(cell, row)
-    assert [shown for value, shown in cells if value and float(value) > 0] == ["1"], cells
+    assert [shown for value, shown in cells if value and float(value) > 0] == ["1,0"], cells
 
 
 def test_a_comments_page_past_the_last_goes_to_the_last(scoring: Scoring, tmp_path: Path) -> None:
@@ -548,7 +552,7 @@ def test_a_former_commune_says_until_when_it_was_in_force(open_page: Callable[..
     năm 2025 – 30/06/2025"; a commune formed in the reform gives both dates. The
     comments' tag filter is named as its column is: a tag is a problem or praise."""
     old = open_page("/commune/05911@-?period=2025-06")
-    assert '<p class="muted">Hoạt động đến hết ngày 30/06/2025</p>' in old
+    assert '<p class="muted">Hoạt động đến hết ngày 30/06/2025. Từ 01/07/2025' in old
     assert "trước năm 2025" not in old
     new = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
     assert '<p class="muted">Thời gian hoạt động: 01/07/2025 – nay</p>' in new
@@ -826,9 +830,12 @@ def test_a_trend_without_any_answer_says_so_instead_of_an_empty_chart(
     assert note is not None, card
     assert note.group(1) is None
     assert note.group(2) == "Chưa có phiếu đánh giá nào trong khoảng thời gian của biểu đồ."
+    # nor a table, a CSV and an Excel file of zeros
+    assert 'data-csv="trend"' not in card and "<details>" not in card, card
     full = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
     card = full.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
     assert '<p id="trend-empty" class="muted" hidden>' in card
+    assert 'data-csv="trend"' in card and "<details>" in card
     # An issue's trend counts the responses raising it: its note says that much.
     issue = open_page("/issue/fees?unit=173&period=2024-06")
     card = issue.split('id="trend-chart"', 1)[1].split("</section>", 1)[0]
@@ -927,7 +934,7 @@ def test_a_heatmap_cell_leads_to_the_communes_comments_on_its_issue(
             what = f"Xem góp ý của người dân chưa hài lòng ở Xã Kha Sơn về “{issue}”"
             assert html_lib.unescape(link.group(2)) == what
             # a screen reader hears the share and where it leads, not "25" alone
-            assert html_lib.unescape(link.group(3)) == f"25 %. {what}"
+            assert html_lib.unescape(link.group(3)) == f"25,0 %. {what}"
         else:
             assert float(value or 0) == 0 and link is None, (code, inner)
     target = open_page(href.split("#")[0])
@@ -995,6 +1002,7 @@ def test_comments_can_be_filtered_to_the_unsatisfied_or_the_satisfied(
 
 UNDER = "các đơn vị trực thuộc trước và sau mốc này không giống nhau."
 FORMED = "đơn vị này được thành lập từ mốc đó nên trước đó không có số liệu."
+ENDED = "đơn vị này không còn từ mốc đó nên sau đó không có số liệu."
 
 
 @pytest.mark.parametrize(
@@ -1003,18 +1011,31 @@ FORMED = "đơn vị này được thành lập từ mốc đó nên trước đ
         (f"/?unit=19&period={PERIOD}", UNDER),  # the province: its communes changed
         (f"/commune/{KHA_SON}?period={PERIOD}", FORMED),  # formed on 1 July 2025
         ("/commune/05953@-?period=2025-06", None),  # ended 30 June: the day after is later
+        # ended 30 June, within the quarter's window: it had no units under it that changed
+        ("/commune/05953@-?period=2025-Q3", ENDED),
         ("/?unit=19&period=2026-10", None),  # a window after the reform
         (f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}", FORMED),
     ],
 )
 def test_a_trend_across_the_2025_reform_says_so(
-    open_page: Callable[..., str], path: str, note: str | None
+    scoring: Scoring, open_page: Callable[..., str], path: str, note: str | None
 ) -> None:
+    # a response in old Lương Phú's last month: its chart has a point to show
+    scoring.store.apply_batch([answer(JUNE_10, 0, "05953@-", 4)], {("t", 0): 100})
     page = open_page(path)
     marks = re.search(r"data-marks='([^']*)'", page)
     assert marks, path
     assert json.loads(html_lib.unescape(marks.group(1))) == (
-        [{"date": "2025-07-01", "shown": "01/07/2025", "formed": note == FORMED}] if note else []
+        [
+            {
+                "date": "2025-07-01",
+                "shown": "01/07/2025",
+                "formed": note == FORMED,
+                "ended": note == ENDED,
+            }
+        ]
+        if note
+        else []
     )
     shown = re.search(r'<p id="trend-marks" class="muted trend-marks"( hidden)?>([^<]*)</p>', page)
     assert bool(shown) == bool(note)
@@ -1163,3 +1184,41 @@ def test_the_overview_groups_communes_by_what_they_complain_of(
     english = section(open_page("/?unit=173&period=2025-06", lang="en"), "groups")
     assert "Communes with similar problems" in english
     assert '<span lang="vi">Xã Bàn Đạt</span> (former)' in english
+
+
+def test_a_former_commune_says_where_its_area_went_in_any_period(
+    open_page: Callable[..., str],
+) -> None:
+    """Old Lương Phú's page for its own last month (June 2025) said only until when it
+    was in force: nothing led to Xã Kha Sơn, which took it over on 1 July."""
+    page = open_page("/commune/05953@-?period=2025-06")
+    line = re.search(r'<p class="muted">Hoạt động đến hết ngày 30/06/2025(.*?)</p>', page, re.S)
+    assert line, page[:2000]
+    assert re.sub(r"\s+", " ", line.group(1)) == (
+        f'. Từ 01/07/2025, địa bàn thuộc: <a href="/commune/{KHA_SON}?period=2025-06">'
+        "Xã Kha Sơn</a>."
+    )
+    # a commune in force today has no such line
+    assert "địa bàn thuộc" not in open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+
+
+def test_a_drop_alert_says_by_how_many_points_in_plain_words(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """May 2025: 40 of 40 satisfied (100 %); June: 30 of 40 (75 %). The alert said
+    "nhiều khả năng không phải do ngẫu nhiên (kiểm định thống kê, p …)", statistician's
+    words; it now says the drop in points first."""
+    may = dt.date(2025, 5, 5)
+    records = [answer(may, i % 20, "05911@-", 5, id=f"may-{i}") for i in range(40)]
+    records += [
+        answer(JUNE_10, i % 15, "05911@-", 2 if i < 10 else 5, id=f"june-{i}") for i in range(40)
+    ]
+    scoring.store.apply_batch(records, {("t", 0): 10_000})
+    alerts = section(open_page("/?unit=173&period=2025-06"), "alerts")
+    item = re.search(r'<li class="alert drop" data-unit="05911@-">(.*?)</li>', alerts, re.S)
+    assert item, alerts
+    said = html_lib.unescape(re.sub(r"<[^>]+>", "", item.group(1)))
+    assert said == (
+        "Xã Bàn Đạt (cũ): Giảm rõ rệt so với kỳ trước: 25,0 điểm, từ 100,0% xuống 75,0%;"
+        " mức giảm này đủ lớn để không phải do ngẫu nhiên (p < 0,001)"
+    ), said

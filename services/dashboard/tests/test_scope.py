@@ -28,6 +28,15 @@ def test_bind_resolves_codes_by_role_and_date() -> None:
     assert bind("commune", "05953", dt.date(2026, 1, 5)) == "05953@2025-07-01"
     assert bind("commune", "05953", dt.date(2025, 3, 1)) == "05953@-"
     assert bind("commune", "05953@-", dt.date(2026, 1, 5)) == "05953@-"
+    # Old Xã Kha Sơn's code (abolished 2025-07-01) bound it silently, most likely typed
+    # for today's Xã Kha Sơn (05953): refused, naming both; its key still binds it.
+    with pytest.raises(BadBinding) as refused:
+        bind("commune", "05959", dt.date(2026, 1, 5))
+    assert str(refused.value) == (
+        "commune 05959 (Xã Kha Sơn) ended on 2025-06-30; its area is now"
+        " Xã Kha Sơn (05953@2025-07-01). Give that commune, or 05959@- for the old one"
+    )
+    assert bind("commune", "05959@-", dt.date(2026, 1, 5)) == "05959@-"
     for role, unit in (
         ("district", "05953"),
         ("commune", "173"),

@@ -164,7 +164,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The dashed orange line marks the reorganisation of administrative units ({dates});"
         " this unit was formed then and has no figures before it.",
     ),
-    "trend_mark_short": ("Sắp xếp ĐVHC", "Units reorganised"),
+    "trend_mark_ended": (
+        "Đường đứt nét màu cam đánh dấu ngày sắp xếp đơn vị hành chính ({dates}); đơn vị"
+        " này không còn từ mốc đó nên sau đó không có số liệu.",
+        "The dashed orange line marks the reorganisation of administrative units ({dates});"
+        " this unit ended then and has no figures after it.",
+    ),
+    "trend_mark_short": ("Sắp xếp đơn vị hành chính", "Units reorganised"),
     "rank": ("Hạng", "Rank"),
     "ranking_mixed": (
         "Kỳ này có đơn vị chỉ tồn tại trong một phần của kỳ (trước hoặc sau khi sắp xếp đơn"
@@ -226,10 +232,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Index {index} is below the threshold {threshold}",
     ),
     "alert_drop": (
-        "Giảm rõ rệt so với kỳ trước: từ {previous} xuống {index}; mức giảm này nhiều khả năng"
-        " không phải do ngẫu nhiên (kiểm định thống kê, p {p})",
-        "Clear drop against the previous period: from {previous} to {index}; a drop this"
-        " large is unlikely to be chance (statistical test, p {p})",
+        "Giảm rõ rệt so với kỳ trước: {points} điểm, từ {previous} xuống {index}; mức giảm"
+        " này đủ lớn để không phải do ngẫu nhiên (p {p})",
+        "Clear drop against the previous period: {points} points, from {previous} to {index};"
+        " a drop this large is not chance (p {p})",
     ),
     "previous_index": ("Chỉ số kỳ trước (%)", "Previous index (%)"),
     "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
@@ -342,7 +348,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # 4-5 it is praise); "share" only the 1-3 ones, as a % of all the commune's
     # responses. Each heading says which.
     "count": (
-        "Số phiếu nêu vấn đề (chọn, hoặc nêu trong góp ý; mọi mức đánh giá 1–5 điểm)",
+        "Số phiếu nhắc đến (chọn, hoặc nêu trong góp ý; cả khen và chê, 1–5 điểm)",
         "Responses that raised the issue (ticked, or in a comment; any rating, 1–5)",
     ),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
@@ -408,6 +414,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # a unit in force since before our records: only its end is known
     "validity_until": ("Hoạt động đến hết ngày {end}", "In force until {end}"),
     "validity_always": ("Đang hoạt động", "In force"),
+    "later_units": ("Từ {since}, địa bàn thuộc", "From {since}, its area is part of"),
 }
 
 # English month abbreviations for "month_label" ("{mon} {y}": "Jul 2025").

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from thuocdo_shared import reference
+from thuocdo_shared.numbers import round_half_up
 from thuocdo_shared.units import LOCAL_TZ, Unit, registry
 
 from . import alerts as alert_rules
@@ -382,7 +383,8 @@ def _trend(
 def _unit_changes(key: str | None, period: Period) -> list[dict[str, Any]]:
     """The days within the trend's window on which the unit charted, or a unit under
     it, began or ended (the 2025 reform: 01/07/2025). The chart marks them; ``formed``
-    when it is the day the unit charted began (it has no figures before)."""
+    when it is the day the unit charted began (it has no figures before), ``ended``
+    the day after its last (none after)."""
     unit = registry().by_key(key) if key else None
     if unit is None:
         return []
@@ -393,8 +395,14 @@ def _unit_changes(key: str | None, period: Period) -> list[dict[str, Any]]:
             days.add(u.valid_from)
         if u.valid_to is not None and start <= u.valid_to < end:
             days.add(u.valid_to + dt.timedelta(days=1))
+    gone = unit.valid_to + dt.timedelta(days=1) if unit.valid_to is not None else None
     return [
-        {"date": d.isoformat(), "shown": _dmy(d), "formed": d == unit.valid_from}
+        {
+            "date": d.isoformat(),
+            "shown": _dmy(d),
+            "formed": d == unit.valid_from,
+            "ended": d == gone,
+        }
         for d in sorted(days)
     ]
 
@@ -553,6 +561,11 @@ def overview(
                 else text(
                     "alert_drop",
                     lang,
+                    # the two figures as shown, subtracted: 80,0 to 75,1 is 4,9 points
+                    points=number(
+                        round_half_up(a.previous_index or 0, 1) - round_half_up(a.index or 0, 1),
+                        lang,
+                    ),
                     previous=number(a.previous_index, lang) + "%",
                     index=number(a.index, lang) + "%",
                     p=_p_value(a.p_value, lang),
@@ -585,7 +598,9 @@ def overview(
         "heatmap",
         text("heatmap", lang, **kinds),
         [text("commune", lang, **kinds), text("n_answers", lang)]
-        + [names.get(i["code"], i.get("name", i["code"])) for i in issues_meta],
+        + [names.get(i["code"], i.get("name", i["code"])) for i in issues_meta]
+        # the page's "Mẫu nhỏ" tag: a share of 5 responses must not travel as a finding
+        + [text("small_sample", lang)],
         numeric=set(range(1, 2 + len(issues_meta))),
         unit_cols={0},
     )
@@ -613,7 +628,10 @@ def overview(
                 ],
             }
         )
-        heat.rows.append([Link(label, url_for_unit(key)), row.get("n"), *row.get("shares", [])])
+        tag = text("small_sample", lang) if row.get("small_sample") else ""
+        heat.rows.append(
+            [Link(label, url_for_unit(key)), row.get("n"), *row.get("shares", []), tag]
+        )
     if not any(r["n"] for r in heat_rows):
         heat_rows, heat.rows = [], []  # no response in the period: "no figures"
     page.data["heatmap"] = {
@@ -781,6 +799,14 @@ def commune(
     status = Status()
     page = Page("commune", period, unit, status)
     page.data["in_force"] = in_force(unit, period, link_for_unit, lang)
+    # A unit that ended says where its area went, whatever the period: its own last
+    # month's page gave no pointer to the commune that took it over.
+    page.data["later_units"] = None
+    if unit.valid_to is not None:
+        links = [(unit_title(u, lang), link_for_unit(u)) for u in registry().successors(unit)]
+        if shown := [(n, href) for n, href in links if href]:
+            since = _dmy(unit.valid_to + dt.timedelta(days=1))
+            page.data["later_units"] = {"since": since, "links": shown}
     page.data["title"] = unit_title(unit, lang)
     # a field chosen on the overview: the comments follow it, the figures do not
     page.data["field_name"] = _field_names(lang).get(filters.get("field") or "")

@@ -64,6 +64,14 @@ def bind(role: str, unit: str, day: dt.date, reg: UnitRegistry | None = None) ->
         return found.code
     if found.level != "commune":
         raise BadBinding("a commune user must be bound to a commune")
+    if "@" not in unit and not found.overlaps(day, day):
+        # A bare code means the commune in force today; one that ended is an old
+        # commune's code, most likely typed for today's commune of that name.
+        later = ", ".join(f"{u.name} ({u.key})" for u in reg.successors(found))
+        raise BadBinding(
+            f"commune {unit} ({found.name}) ended on {found.valid_to}; its area is now"
+            f" {later or 'another commune'}. Give that commune, or {found.key} for the old one"
+        )
     return found.key
 
 

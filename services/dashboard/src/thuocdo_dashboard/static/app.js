@@ -101,7 +101,9 @@
     }
     function answers(n) {
       if (n === 1 && box.dataset.labelNOne) { return box.dataset.labelNOne; }
-      return (box.dataset.labelN || "{n}").replace("{n}", String(n));
+      // grouped by thousands as on the page: 4.680 in Vietnamese, 4,680 in English
+      var grouped = String(n).replace(/\B(?=(\d{3})+(?!\d))/g, vi ? "." : ",");
+      return (box.dataset.labelN || "{n}").replace("{n}", grouped);
     }
     function periodValue(u, v, s, i) { return i == null ? "–" : labels[i] + " · " + answers(ns[i] || 0); }
     function pctValue(u, v) { return pct(v); }
