@@ -732,6 +732,38 @@ def test_new_response_appears_without_reload(browser: Any, stack: Stack) -> None
     page.close()
 
 
+def test_a_page_of_a_past_period_does_not_fetch_again_for_todays_answers(
+    browser: Any, stack: Stack
+) -> None:
+    """Every update made every open page ask for all its figures again, a page of
+    June 2024 too (12 times in 30 s in the walk-through, five calls to scoring each).
+    An update now says each unit's days; today's answer refreshes this month's page
+    and is skipped by the page of a period (and trend window) it does not touch."""
+    now_page = _login(browser, stack, "thai-nguyen")
+    now_page.goto(f"{stack.dashboard.url}/?period={stack.period}")
+    old_page = _login(browser, stack, "thai-nguyen")
+    old_page.goto(f"{stack.dashboard.url}/?period=2024-06")
+    assert old_page.locator("main").get_attribute("data-window-to") == "2024-06-30"
+    for page in (now_page, old_page):
+        page.wait_for_selector('#live-state[data-state="on"]', timeout=15000)
+    asked: list[str] = []
+    old_page.on("request", lambda r: asked.append(r.url) if "/api/overview" in r.url else None)
+    before = int(now_page.locator(".headline").get_attribute("data-n"))
+    body = _response(
+        stack.kiosks["05941"], "05941", dt.datetime.now(VN), random.Random(2), True, False
+    )
+    post(stack.intake, stack.kiosks["05941"], body)
+    now_page.wait_for_function(
+        f"() => Number(document.querySelector('.headline').dataset.n) > {before}", timeout=20000
+    )
+    old_page.wait_for_function("() => Number(document.getElementById('main').dataset.skipped) >= 1")
+    quiet = old_page.locator("main").get_attribute("data-recheck")
+    # (a quiet page's own recheck may still ask, every data-recheck ms, never sooner)
+    assert len(asked) <= 1, (asked, quiet)
+    now_page.close()
+    old_page.close()
+
+
 def test_comments_being_read_are_not_moved_under_the_reader(browser: Any, stack: Stack) -> None:
     """A leader reading the comments is not thrown off by a new one: while the list is
     on screen a button offers it (the figures above still update); off screen the list

@@ -98,3 +98,17 @@ def test_idle_stream_ends_too_without_any_update(
     allowed.clear()
     with pytest.raises(StopIteration):
         next(body)  # after one idle second, not at the next ping a minute later
+
+
+def test_updates_carry_the_days_of_the_users_units_only() -> None:
+    """Scoring says each unit's first and last day among the batch's answers; a page
+    of a period they do not touch skips its refresh. A user gets the days of the
+    units they may see, none of the others'."""
+    hub = Hub()
+    kha_son = hub.subscribe(Scope("commune", "05953@2025-07-01").allows_key)
+    spans = {
+        "05941@2025-07-01": ["2025-06-30", "2026-11-26"],
+        "05953@2025-07-01": ["2026-11-26"] * 2,
+    }
+    hub.publish({**UPDATE, "spans": spans})
+    assert kha_son.queue.get_nowait()["spans"] == {"05953@2025-07-01": ["2026-11-26"] * 2}

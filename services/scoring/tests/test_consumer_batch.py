@@ -122,6 +122,8 @@ def test_update_message() -> None:
         [
             RawMessage("t", 0, 0, None, value()),
             RawMessage("t", 0, 1, None, value(submitted_at="2025-07-02T08:00:00+07:00")),
+            # 2 July in Vietnam, 1 July in UTC: the span is Vietnam's days
+            RawMessage("t", 0, 2, None, value(submitted_at="2025-07-01T18:30:00+00:00")),
         ]
     )
     now = dt.datetime(2025, 7, 2, 1, 0, 1, tzinfo=dt.UTC)
@@ -131,9 +133,13 @@ def test_update_message() -> None:
         "data": {
             "units": ["05953@-", "05953@2025-07-01"],
             "codes": ["05953"],
-            "count": 2,
+            "count": 3,
             "up_to": "2025-07-02T08:00:00+07:00",
             "committed_at": "2025-07-02T01:00:01+00:00",
+            "spans": {
+                "05953@-": ["2025-06-30", "2025-06-30"],
+                "05953@2025-07-01": ["2025-07-02", "2025-07-02"],
+            },
         },
     }
     assert update_message([]) is None

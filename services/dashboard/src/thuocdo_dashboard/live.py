@@ -79,7 +79,13 @@ class Hub:
                 continue
             # Not scoring's "up_to": it is the newest answer over all the batch's
             # units, including ones this subscriber may not see.
-            message = {"units": visible, "committed_at": update.get("committed_at")}
+            message: dict[str, Any] = {
+                "units": visible,
+                "committed_at": update.get("committed_at"),
+            }
+            spans = update.get("spans")
+            if isinstance(spans, dict):  # (none from a scoring older than them)
+                message["spans"] = {k: spans[k] for k in visible if k in spans}
             try:
                 sub.queue.put_nowait(message)
                 delivered += 1

@@ -236,6 +236,9 @@ def _context(page: model.Page) -> dict[str, Any]:
         "args": _page_args(),
         "threshold": current_app.extensions["thuocdo_settings"].alert_threshold,
         "recheck_ms": recheck_ms(current_app.extensions["thuocdo_settings"].stale_after),
+        # The days the page's figures cover (the trend's window ends with the period):
+        # a live update whose answers are all outside them is not fetched for.
+        "window": (periods.trend_window(page.period)[0], page.period.end),
         "fields_ref": [(c, f.label.get(g.lang)) for c, f in reference.fields().items()],
         "issues_ref": [(c, i.label.get(g.lang)) for c, i in reference.issues().items()],
     }

@@ -306,11 +306,19 @@ def _decode_one(m: RawMessage, units: UnitRegistry) -> Record | str:
 
 
 def update_message(new: Sequence[Record], now: dt.datetime | None = None) -> bytes | None:
-    """The ``satisfaction.update/1`` value for the records a batch added (None if none)."""
+    """The ``satisfaction.update/1`` value for the records a batch added (None if none).
+    ``spans`` gives each unit's first and last day (in Vietnam) among them: a page of
+    a period they do not touch (last year's, while today's answers come in) need not
+    ask for its figures again."""
     if not new:
         return None
     now = now or dt.datetime.now(dt.UTC)
     keys = sorted({r.unit_key for r in new})
+    spans: dict[str, list[str]] = {}
+    for r in new:
+        day = local_date(r.submitted_at).isoformat()
+        first, last = spans.setdefault(r.unit_key, [day, day])
+        spans[r.unit_key] = [min(first, day), max(last, day)]
     body = {
         "schema": UPDATE_SCHEMA_ID,
         "data": {
@@ -319,6 +327,7 @@ def update_message(new: Sequence[Record], now: dt.datetime | None = None) -> byt
             "count": len(new),
             "up_to": max(r.submitted_at for r in new).isoformat(),
             "committed_at": now.isoformat(),
+            "spans": {k: spans[k] for k in keys},
         },
     }
     return json.dumps(body).encode()

@@ -358,6 +358,20 @@
     if (live) { live.dataset.state = "off"; live.dataset.stale = "1"; }
   }
 
+  // Whether an update's answers fall on days the page's figures cover (its period and
+  // the trend's window before it). Scoring gives each unit's first and last day; last
+  // year's page, open while today's answers come in, does not ask for its figures
+  // again at each of them. Without days (an older scoring): it does.
+  function touches(data) {
+    var from = main.dataset.windowFrom, to = main.dataset.windowTo;
+    var spans = data && data.spans;
+    if (!from || !to || !spans || !Object.keys(spans).length) { return true; }
+    return Object.keys(spans).some(function (k) {
+      var s = spans[k];
+      return !(s && s[1] < from) && !(s && s[0] > to);
+    });
+  }
+
   var source = null;  // the live stream; null once refused for a session ended
   function connect() {
     source = new EventSource("/events");
@@ -367,7 +381,12 @@
       try { info = JSON.parse(ev.data); } catch (e) { info = {}; }
       if (live) { live.dataset.state = info.listening ? "on" : "waiting"; }
     });
-    source.addEventListener("update", function () { refresh(); });
+    source.addEventListener("update", function (ev) {
+      var data = null;
+      try { data = JSON.parse(ev.data); } catch (e) { data = null; }
+      if (touches(data)) { refresh(); return; }
+      main.dataset.skipped = String((Number(main.dataset.skipped) || 0) + 1);  // (for the tests)
+    });
     source.onerror = function () {
       if (live) { live.dataset.state = "off"; }
       // A dropped connection is retried by the browser; a refused one (401; any
