@@ -1222,3 +1222,18 @@ def test_a_drop_alert_says_by_how_many_points_in_plain_words(
         "Xã Bàn Đạt (cũ): Giảm rõ rệt so với kỳ trước: 25,0 điểm, từ 100,0% xuống 75,0%;"
         " mức giảm này đủ lớn để không phải do ngẫu nhiên (p < 0,001)"
     ), said
+
+
+def test_the_issue_pages_chart_says_it_is_not_the_tables_share(
+    open_page: Callable[..., str],
+) -> None:
+    """The chart under "Theo thời gian" plots the index of the responses that raised the
+    issue (26,5 % where the table above gave a 16,5 % share, in the walk-through), with
+    no axis title: a rising line, read as more complaints, is better. It says so."""
+    page = open_page(f"/issue/waiting_time?unit={KHA_SON}&period={PERIOD}")
+    chart = page.split("<h2>Theo thời gian</h2>", 1)[1].split('id="trend-chart"', 1)[0]
+    assert (
+        '<p class="muted" data-notice="issue-trend">Biểu đồ thể hiện chỉ số hài lòng (%) của'
+        " những phiếu nêu vấn đề này, không phải tỷ lệ phiếu phản ánh ở bảng trên: đường đi"
+        " lên nghĩa là những người nêu vấn đề này hài lòng hơn.</p>"
+    ) in chart

@@ -360,6 +360,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Chỉ số hài lòng của các phiếu nêu vấn đề (%)",
         "Index among the responses that raised the issue (%)",
     ),
+    # The issue page's chart is not the share of the table above it: said over it.
+    "issue_trend_note": (
+        "Biểu đồ thể hiện chỉ số hài lòng (%) của những phiếu nêu vấn đề này, không phải tỷ"
+        " lệ phiếu phản ánh ở bảng trên: đường đi lên nghĩa là những người nêu vấn đề này"
+        " hài lòng hơn.",
+        "The chart shows the satisfaction index (%) of the responses that raised this issue,"
+        " not the share of complaints in the table above: a rising line means those who"
+        " raised it were more satisfied.",
+    ),
     "issue_index_over_time": (
         "Chỉ số hài lòng của các phiếu nêu vấn đề này (%)",
         "Index of the responses that raised this issue (%)",
