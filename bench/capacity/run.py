@@ -4,10 +4,10 @@ still answering within 500 ms.
 Scoring (``serve``) and the dashboard run under gunicorn as in production; a
 district leader is logged in over HTTP. Scoring's store is filled in steps (50k,
 100k, 200k, 400k, ... responses in all) and after each step the overview page
-(``/``, the leader's first page: index, ranking, alerts, matrix, trend for this
-month) is timed, median of 5 GETs (5 more if over the limit, the lower median
+(``/``, the leader's first page: index, ranking, alerts, matrix, groups, trend for
+this month) is timed, median of 5 GETs (5 more if over the limit, the lower median
 kept: the machine is shared), together with the scoring calls it makes
-(``/api/v1/index``, ``units``, ``matrix``, ``trend`` for the province). The run
+(``/api/v1/index``, ``units``, ``matrix``, ``groups``, ``trend`` for the province). The run
 stops at the first step whose overview median exceeds the limit, or when the next
 step would not fit the time budget.
 
@@ -167,6 +167,7 @@ def measure(bootstrap: str, root: Path, args: argparse.Namespace) -> dict[str, A
             "index": ("index", {"unit": PROVINCE, "period": period}),
             "units": ("units", {"parent": PROVINCE, "period": period}),
             "matrix": ("matrix", {"parent": PROVINCE, "period": period}),
+            "groups": ("groups", {"parent": PROVINCE, "period": period}),
             "trend": (
                 "trend",
                 {

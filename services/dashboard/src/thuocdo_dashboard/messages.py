@@ -191,17 +191,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "heatmap": ("Vấn đề theo {kinds}", "Issues by commune"),
     "groups": ("Nhóm {kinds} có vấn đề giống nhau", "Communes with similar problems"),
     "groups_note": (
-        "Các {kinds} được xếp thành nhóm theo tỷ lệ phiếu chưa hài lòng nêu từng vấn đề và"
-        " theo chỉ số hài lòng: các {kinds} cùng nhóm gặp những vấn đề giống nhau, có thể áp"
-        " dụng chung một cách khắc phục. Chỉ số và tỷ lệ của nhóm được tính trên toàn bộ phiếu"
-        " của các {kinds} trong nhóm.",
-        "Communes are grouped by the share of unsatisfied responses raising each issue and by"
-        " their satisfaction index: the communes of a group share the same problems and may"
-        " share a remedy. A group's index and shares count all its communes' responses.",
+        "Các {kinds} được xếp thành nhóm theo tỷ lệ phiếu chưa hài lòng nêu từng vấn đề, theo"
+        " chỉ số hài lòng và chỉ số các yếu tố SIPAS (nếu có phiếu SIPAS): các {kinds} cùng"
+        " nhóm gặp những vấn đề giống nhau, có thể áp dụng chung một cách khắc phục. Chỉ số và"
+        " tỷ lệ của nhóm được tính trên toàn bộ phiếu của các {kinds} trong nhóm; mỗi {kinds}"
+        " có tỷ lệ của riêng mình, theo thứ tự các vấn đề của nhóm.",
+        "Communes are grouped by the share of unsatisfied responses raising each issue, by"
+        " their satisfaction index and by their SIPAS dimension indices (if answered): the"
+        " communes of a group share the same problems and may share a remedy. A group's index"
+        " and shares count all its communes' responses; each commune has its own shares, in"
+        " the order of the group's issues.",
     ),
-    "groups_small_note": (
-        "Đơn vị có dưới {n} phiếu chưa được xếp nhóm.",
-        "A commune with fewer than {n} responses is not grouped.",
+    "groups_too_few": (
+        "Cần ít nhất 3 {kinds} có từ {n} phiếu trở lên trong kỳ để so sánh và xếp nhóm; kỳ"
+        " này có {placed}.",
+        "Grouping needs at least 3 communes with {n} responses or more in the period; this"
+        " period has {placed}.",
     ),
     "group_label": ("Nhóm {id}", "Group {id}"),
     "group_ungrouped": ("Chưa xếp nhóm (dưới {n} phiếu)", "Not grouped (under {n} responses)"),
@@ -209,7 +214,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Vấn đề nêu nhiều nhất (% số phiếu)",
         "Issues raised most (% of responses)",
     ),
-    "group_no_issue": ("Hầu như không có phản ánh", "Hardly any complaint"),
+    "group_no_issue": ("Không có phiếu nào phản ánh", "No complaint"),
     "group": ("Nhóm", "Group"),
     "heatmap_note": (
         "Mỗi ô là tỷ lệ % số phiếu chưa hài lòng (1–3 điểm) nêu vấn đề ở cột đó (chọn vấn"
@@ -233,9 +238,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "alert_drop": (
         "Giảm rõ rệt so với kỳ trước: {points} điểm, từ {previous} xuống {index}; mức giảm"
-        " này đủ lớn để không phải do ngẫu nhiên (p {p})",
+        " này khó có thể chỉ do ngẫu nhiên (p {p})",
         "Clear drop against the previous period: {points} points, from {previous} to {index};"
-        " a drop this large is not chance (p {p})",
+        " a drop this large is unlikely to be chance (p {p})",
     ),
     "previous_index": ("Chỉ số kỳ trước (%)", "Previous index (%)"),
     "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
@@ -348,8 +353,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # 4-5 it is praise); "share" only the 1-3 ones, as a % of all the commune's
     # responses. Each heading says which.
     "count": (
-        "Số phiếu nhắc đến (chọn, hoặc nêu trong góp ý; cả khen và chê, 1–5 điểm)",
-        "Responses that raised the issue (ticked, or in a comment; any rating, 1–5)",
+        "Số phiếu nhắc đến vấn đề (chọn, hoặc nêu trong góp ý; cả khen và chê, 1–5 điểm)",
+        "Responses that mentioned the issue (ticked, or in a comment; praise and complaints"
+        " alike, 1–5)",
     ),
     "complaints": ("Trong đó chưa hài lòng (1–3 điểm)", "Of which unhappy (1–3)"),
     "share": (

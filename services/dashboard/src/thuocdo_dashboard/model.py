@@ -27,7 +27,7 @@ from .messages import (
     scoring_period_label,
     text,
 )
-from .periods import Period, trend_window
+from .periods import Period, containing, trend_window
 from .scope import Scope
 from .scoring_client import Fetched, ScoringClient, ScoringRejected, ScoringUnavailable
 
@@ -395,7 +395,10 @@ def _unit_changes(key: str | None, period: Period) -> list[dict[str, Any]]:
             days.add(u.valid_from)
         if u.valid_to is not None and start <= u.valid_to < end:
             days.add(u.valid_to + dt.timedelta(days=1))
-    gone = unit.valid_to + dt.timedelta(days=1) if unit.valid_to is not None else None
+    # ended: nothing carries it on (a district abolished in 2025 goes on in the communes
+    # formed from its own, and its trend with them)
+    ended = unit.valid_to is not None and not registry().carried_on_by(unit)
+    gone = unit.valid_to + dt.timedelta(days=1) if ended and unit.valid_to else None
     return [
         {
             "date": d.isoformat(),
@@ -649,13 +652,22 @@ def overview(
     }
     grouped = status.call(p_groups, "groups") if p_groups is not None else None
     page.tables["groups"] = _groups(
-        grouped, {r["key"]: r for r in page.data["ranking"]}, shares, names, lang, kinds
+        grouped,
+        {r["key"]: r for r in page.data["ranking"]},
+        shares,
+        names,
+        lang,
+        kinds,
+        url_for_unit,
     )
-    small = (grouped or {}).get("small_sample")
-    page.data["groups_note"] = " ".join(
-        [text("groups_note", lang, **kinds)]
-        + ([text("groups_small_note", lang, n=small)] if small else [])
-    )
+    page.data["groups_note"] = text("groups_note", lang, **kinds)
+    page.data["groups_empty"] = None
+    if grouped and not page.tables["groups"].rows:
+        placed = sum(len(g.get("units", [])) for g in grouped.get("groups", []))
+        if placed or grouped.get("ungrouped"):  # (no response at all: "no figures")
+            page.data["groups_empty"] = text(
+                "groups_too_few", lang, n=grouped.get("small_sample"), placed=placed, **kinds
+            )
 
     page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
     page.data["trend_marks"] = _unit_changes(unit.key, period)
@@ -669,12 +681,14 @@ def _groups(
     issue_names: dict[str, str],
     lang: str,
     kinds: dict[str, str],
+    url_for_unit: UnitHref,
 ) -> Table:
     """Scoring's groups of communes alike (``found``, its /groups answer) as a table:
     each group's row (its pooled responses, index and most raised issues), then one
     row per commune (its own figures from the ranking, ``ranked``, and its shares of
     the group's issues from the heatmap, ``shares``); last, the communes too small to
-    be grouped."""
+    be grouped. Empty when fewer than three communes could be grouped: scoring then
+    puts them all in one group, which says nothing of what they share."""
     table = Table(
         "groups",
         text("groups", lang, **kinds),
@@ -690,39 +704,37 @@ def _groups(
         unit_cols={1},
     )
 
-    def issues_text(codes: list[str], of: dict[str, float | None]) -> str:
-        parts = [
-            f"{issue_names.get(c, c)} {number(share, lang)}%" for c in codes if (share := of.get(c))
-        ]
-        return "; ".join(parts)
-
     def members(units: list[dict[str, Any]], codes: list[str]) -> None:
         for u in units:
             key = u.get("key", "")
-            row = ranked.get(key)
-            if row is None:  # not in the ranking shown (outside the user's scope)
-                continue
+            of = shares.get(key, {})
             table.rows.append(
                 [
                     "",
-                    Link(row["label"], row["href"]),
+                    Link(_title_of(u, lang), url_for_unit(key)),
                     u.get("n"),
-                    row.get("index"),
-                    issues_text(codes, shares.get(key, {})),
+                    ranked.get(key, {}).get("index"),  # (none without the ranking)
+                    # the group's issues, in its order: the names are on its row
+                    "; ".join(f"{number(of.get(c) or 0, lang)}%" for c in codes),
                 ]
             )
 
     got = found or {}
-    for g in got.get("groups", []):
+    groups = got.get("groups", [])
+    if sum(len(g.get("units", [])) for g in groups) < 3:
+        return table  # two communes (or one) are no groups: the page says why
+    for g in groups:
         profile = g.get("profile", {})
         top = list(profile.get("top_issues", []))
+        of = profile.get("shares", {})
+        raised = "; ".join(f"{issue_names.get(c, c)} {number(of.get(c), lang)}%" for c in top)
         table.rows.append(
             [
                 text("group_label", lang, id=g.get("id")),
                 "",
                 g.get("n"),
                 profile.get("satisfaction_index"),
-                issues_text(top, profile.get("shares", {})) or text("group_no_issue", lang),
+                raised or text("group_no_issue", lang),
             ]
         )
         members(g.get("units", []), top)
@@ -792,21 +804,28 @@ def commune(
     lang: str,
     filters: dict[str, Any],
     url_for_issue: Callable[[str], str],
-    link_for_unit: Callable[[Unit], str | None] = lambda u: None,
+    link_for_unit: Callable[..., str | None] = lambda u, at=None: None,
 ) -> Page:
     """The commune page for one commune version. ``link_for_unit`` gives the page of
-    another commune version, or None when the user may not see it."""
+    another commune version (for this period, or the period ``at``), or None when the
+    user may not see it."""
     status = Status()
     page = Page("commune", period, unit, status)
     page.data["in_force"] = in_force(unit, period, link_for_unit, lang)
-    # A unit that ended says where its area went, whatever the period: its own last
-    # month's page gave no pointer to the commune that took it over.
+    # A unit that ended says where its area went: its own last month's page gave no
+    # pointer to the commune that took it over. The link opens that commune's first
+    # period (in this one it did not exist yet); a period after the end has the
+    # banner's links instead.
     page.data["later_units"] = None
-    if unit.valid_to is not None:
-        links = [(unit_title(u, lang), link_for_unit(u)) for u in registry().successors(unit)]
+    told = page.data["in_force"] and page.data["in_force"]["when"] in ("after", "ended_within")
+    if unit.valid_to is not None and not told:
+        day = unit.valid_to + dt.timedelta(days=1)
+        first = containing(day, period.kind)
+        links = [
+            (unit_title(u, lang), link_for_unit(u, first)) for u in registry().successors(unit)
+        ]
         if shown := [(n, href) for n, href in links if href]:
-            since = _dmy(unit.valid_to + dt.timedelta(days=1))
-            page.data["later_units"] = {"since": since, "links": shown}
+            page.data["later_units"] = {"since": _dmy(day), "links": shown}
     page.data["title"] = unit_title(unit, lang)
     # a field chosen on the overview: the comments follow it, the figures do not
     page.data["field_name"] = _field_names(lang).get(filters.get("field") or "")

@@ -99,13 +99,14 @@ def _filters() -> dict[str, Any]:
     return out
 
 
-def _unit_link(scope: Scope, period: periods.Period) -> Callable[[Unit], str | None]:
-    """The commune page of a unit version in the scope (same period), else None."""
+def _unit_link(scope: Scope, period: periods.Period) -> Callable[..., str | None]:
+    """The commune page of a unit version in the scope (same period, or ``at``), else
+    None."""
 
-    def link(unit: Unit) -> str | None:
+    def link(unit: Unit, at: periods.Period | None = None) -> str | None:
         if unit.level != "commune" or not scope.allows(unit):
             return None
-        return url_for("views.commune", key=unit.key, period=period.label)
+        return url_for("views.commune", key=unit.key, period=(at or period).label)
 
     return link
 
@@ -237,8 +238,12 @@ def _context(page: model.Page) -> dict[str, Any]:
         "threshold": current_app.extensions["thuocdo_settings"].alert_threshold,
         "recheck_ms": recheck_ms(current_app.extensions["thuocdo_settings"].stale_after),
         # The days the page's figures cover (the trend's window ends with the period):
-        # a live update whose answers are all outside them is not fetched for.
-        "window": (periods.trend_window(page.period)[0], page.period.end),
+        # a live update whose answers are all outside them is not fetched for. Not for
+        # a page without a period in its address: its figures follow the current month,
+        # which moves on while it is open.
+        "window": (periods.trend_window(page.period)[0], page.period.end)
+        if request.args.get("period")
+        else None,
         "fields_ref": [(c, f.label.get(g.lang)) for c, f in reference.fields().items()],
         "issues_ref": [(c, i.label.get(g.lang)) for c, i in reference.issues().items()],
     }
