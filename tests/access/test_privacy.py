@@ -8,6 +8,7 @@ matrix and abuse tests did too: logins, kiosk tokens, hostile comments, bursts.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import time
 import uuid
@@ -71,7 +72,7 @@ def test_kafka_values_hold_only_the_response_fields(stack: Stack) -> None:
         assert not record.headers
         # The key is the commune code, nothing about the kiosk or the citizen.
         assert record.key == envelope["data"]["commune_code"].encode()
-    # Live updates name units and counts only, never what citizens wrote.
+    # Live updates name units, counts and days only, never what citizens wrote.
     updates = read_topic(
         stack.settings, 1, topic=stack.settings.updates_topic, timeout=8, settle=1.0
     )
@@ -80,7 +81,10 @@ def test_kafka_values_hold_only_the_response_fields(stack: Stack) -> None:
     assert not [c for c in stack.comments if c in text]
     for r in updates:
         data = json.loads(r.value)["data"]
-        assert set(data) == {"units", "codes", "count", "up_to", "committed_at"}
+        assert set(data) == {"units", "codes", "count", "up_to", "committed_at", "spans"}
+        assert set(data["spans"]) == set(data["units"])  # a unit's first and last day
+        for first, last in data["spans"].values():
+            assert dt.date.fromisoformat(first) <= dt.date.fromisoformat(last)
 
 
 def test_every_log_line_starts_with_the_same_time_stamp(stack: Stack) -> None:
