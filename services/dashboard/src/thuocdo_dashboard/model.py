@@ -651,8 +651,11 @@ def overview(
         for r in heat_rows
     }
     grouped = status.call(p_groups, "groups") if p_groups is not None else None
+    # Fewer than three communes to group: scoring puts them all in one group, which
+    # says nothing of what they share. No table then; the page says why.
+    placed = sum(len(g.get("units", [])) for g in (grouped or {}).get("groups", []))
     page.tables["groups"] = _groups(
-        grouped,
+        grouped if placed >= 3 else None,
         {r["key"]: r for r in page.data["ranking"]},
         shares,
         names,
@@ -662,12 +665,11 @@ def overview(
     )
     page.data["groups_note"] = text("groups_note", lang, **kinds)
     page.data["groups_empty"] = None
-    if grouped and not page.tables["groups"].rows:
-        placed = sum(len(g.get("units", [])) for g in grouped.get("groups", []))
-        if placed or grouped.get("ungrouped"):  # (no response at all: "no figures")
-            page.data["groups_empty"] = text(
-                "groups_too_few", lang, n=grouped.get("small_sample"), placed=placed, **kinds
-            )
+    if grouped and placed < 3 and (placed or grouped.get("ungrouped")):
+        # (without a single response: "no figures", as the other sections say)
+        page.data["groups_empty"] = text(
+            "groups_too_few", lang, n=grouped.get("small_sample"), placed=placed, **kinds
+        )
 
     page.data["trend"], page.tables["trend"] = _trend(status, p_trend, lang)
     page.data["trend_marks"] = _unit_changes(unit.key, period)
@@ -687,8 +689,7 @@ def _groups(
     each group's row (its pooled responses, index and most raised issues), then one
     row per commune (its own figures from the ranking, ``ranked``, and its shares of
     the group's issues from the heatmap, ``shares``); last, the communes too small to
-    be grouped. Empty when fewer than three communes could be grouped: scoring then
-    puts them all in one group, which says nothing of what they share."""
+    be grouped."""
     table = Table(
         "groups",
         text("groups", lang, **kinds),
@@ -720,10 +721,7 @@ def _groups(
             )
 
     got = found or {}
-    groups = got.get("groups", [])
-    if sum(len(g.get("units", [])) for g in groups) < 3:
-        return table  # two communes (or one) are no groups: the page says why
-    for g in groups:
+    for g in got.get("groups", []):
         profile = g.get("profile", {})
         top = list(profile.get("top_issues", []))
         of = profile.get("shares", {})

@@ -367,8 +367,8 @@
     var spans = data && data.spans;
     if (!from || !to || !spans || !Object.keys(spans).length) { return true; }
     return Object.keys(spans).some(function (k) {
-      var s = spans[k];
-      return !(s && s[1] < from) && !(s && s[0] > to);
+      var s = spans[k] || [];  // [first, last], ISO days: compared as text
+      return !(s[1] < from || s[0] > to);
     });
   }
 
