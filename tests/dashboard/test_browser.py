@@ -438,10 +438,11 @@ def test_times_are_vietnam_time_in_a_browser_elsewhere(browser: Any, stack: Stac
     codes = [
         p["label"] for p in json.loads(page.locator("#trend-chart").get_attribute("data-trend"))
     ]
-    quarters = {f"Q{c[-1]}/{c[:4]}" for c in codes if re.fullmatch(r"\d{4}-Q[1-4]", c)}
+    # "Quý 3/2025", as the tables and the picker say it (it said "Q3/2025")
+    quarters = {f"Quý {c[-1]}/{c[:4]}" for c in codes if re.fullmatch(r"\d{4}-Q[1-4]", c)}
     shown = page.evaluate("document.getElementById('trend-chart').uplot.axes[0]._values")
     assert shown and set(shown) - {""} <= quarters, (shown, codes)
-    assert shown[-1] == f"Q{(today.month - 1) // 3 + 1}/{today.year}", shown
+    assert shown[-1] == f"Quý {(today.month - 1) // 3 + 1}/{today.year}", shown
     page.goto(f"{stack.dashboard.url}/?period={stack.period}")
     # For a screen reader: the chart says what it is, and its figures are a table.
     chart = page.locator("#trend-chart")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -31,15 +32,42 @@ def test_usage_arithmetic() -> None:
     assert a + b == Usage(1.5, 0.375, 14)
 
 
-def test_usage_of_this_process_group_grows_with_work() -> None:
-    pgid = os.getpgid(0)
-    before = usage(pgid)
-    deadline = time.process_time() + 0.3
-    while time.process_time() < deadline:  # burn CPU
-        pass
-    for _ in range(20):  # each sleep gives the CPU up: a voluntary context switch
-        time.sleep(0.001)
-    spent = usage(pgid) - before
+WORKER = """
+import sys, time
+print("ready", flush=True)
+sys.stdin.readline()
+deadline = time.process_time() + 0.3
+while time.process_time() < deadline:  # burn CPU
+    pass
+for _ in range(20):  # each sleep gives the CPU up: a voluntary context switch
+    time.sleep(0.001)
+print("done", flush=True)
+sys.stdin.read()  # alive (and counted) until the test has read its usage
+"""
+
+
+def test_usage_of_a_process_group_grows_with_work() -> None:
+    """Measured on a process group of its own: the test's own group (pytest's workers
+    and whatever they started) lost a process between the two readings in CI, and its
+    counts with it (switches -1292)."""
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert worker.stdin is not None and worker.stdout is not None
+    try:
+        assert worker.stdout.readline().strip() == "ready"
+        before = usage(worker.pid)  # its session's group: the worker alone
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+        assert worker.stdout.readline().strip() == "done"
+        spent = usage(worker.pid) - before
+    finally:
+        worker.stdin.close()
+        worker.wait(timeout=10)
     assert spent.user + spent.system >= 0.25
     assert spent.switches >= 20
 

@@ -47,12 +47,14 @@
   }
 
   var latest = null;
-  // A period on the trend's axis, short: "7/2025" a month, "Q3/2025" a quarter (not
-  // "7/2025", its first month), "2025" a year, "14/7" a week or a day (its first day).
+  // A period on the trend's axis, short: "7/2025" a month, "Quý 3/2025" a quarter as
+  // the tables say it ("Q3/2025" in English; not "7/2025", its first month), "2025" a
+  // year, "14/7" a week or a day (its first day).
   function axisLabel(p) {
     var ymd = p.from.split("-"), code = p.label || "";
     var quarter = /^(\d{4})-Q([1-4])$/.exec(code);
-    if (quarter) { return "Q" + quarter[2] + "/" + quarter[1]; }
+    var vi = (document.documentElement.lang || "vi") !== "en";
+    if (quarter) { return (vi ? "Quý " : "Q") + quarter[2] + "/" + quarter[1]; }
     if (/^\d{4}$/.test(code)) { return code; }
     if (/^\d{4}-(W\d\d|\d\d-\d\d)$/.test(code)) { return Number(ymd[2]) + "/" + Number(ymd[1]); }
     return Number(ymd[1]) + "/" + ymd[0];
