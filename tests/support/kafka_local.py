@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import random
 import socket
 import subprocess
 
@@ -126,17 +127,30 @@ def _port_is_free(port: int) -> bool:
         return True
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel gives outgoing connections (Linux: 32768-60999)."""
+    try:
+        text = pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+        low, high = text.split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
     """Return a free TCP port on 127.0.0.1 whose ``port + 1`` is also free.
 
-    The broker needs two adjacent ports (PLAINTEXT and CONTROLLER). Asking the kernel for an
-    ephemeral port and checking its neighbour is racy in theory, but good enough for tests:
-    ``kafka-local start`` refuses to start if either port turns out to be taken.
+    The broker needs two adjacent ports (PLAINTEXT and CONTROLLER). The port is drawn
+    below the kernel's ephemeral range: one the kernel had handed out (bind to port 0)
+    could be taken, before the server bound it, as the source port of any outgoing
+    connection on the machine (a Kafka client's, a browser's), and gunicorn then died
+    with "Address already in use" (a red CI run). ``kafka-local start`` and the
+    services still refuse a port that turns out to be taken.
     """
+    low, high = _ephemeral_range()
+    pool = range(10_000, low - 1) if low > 11_000 else range(high + 1, 65_534)
     for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind((_HOST, 0))
-            port: int = sock.getsockname()[1]
-        if port < 65535 and _port_is_free(port) and _port_is_free(port + 1):
+        port = random.choice(pool)
+        if _port_is_free(port) and _port_is_free(port + 1):
             return port
     raise RuntimeError("could not find two adjacent free TCP ports on 127.0.0.1")
