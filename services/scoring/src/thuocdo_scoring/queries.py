@@ -182,6 +182,9 @@ class ReadModel:
         self.weights = dict(weights or {})
         self.units = units or registry()
         self._themes: OrderedDict[tuple[Any, ...], list[dict[str, Any]]] = OrderedDict()
+        # Partitions by profile: every open overview asks /groups again after each live
+        # update, all with the same profiles; k-means (~30 ms) runs once for them.
+        self._partitions: OrderedDict[tuple[Any, ...], list[list[str]]] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- helpers -----------------------------------------------------------------
@@ -443,6 +446,19 @@ class ReadModel:
             for t in model.themes(texts, spell_from=spell_from)
         ]
 
+    def _partition(self, vectors: dict[str, list[float]]) -> list[list[str]]:
+        """:func:`_group` of ``vectors``, kept for the next call with the same ones."""
+        key = tuple(sorted((k, tuple(v)) for k, v in vectors.items()))
+        with self._lock:
+            cached = self._partitions.get(key)
+        if cached is None:
+            cached = _group(vectors)
+            with self._lock:
+                self._partitions[key] = cached
+                while len(self._partitions) > 64:
+                    self._partitions.popitem(last=False)
+        return cached
+
     @in_snapshot
     def groups(self, q: Query) -> dict[str, Any]:
         """Communes grouped by their profile (k-means over standardised columns):
@@ -495,7 +511,7 @@ class ReadModel:
         counts = {u.key: c for u, c, _ in placed}
         by_key = {u.key: u for u, _, _ in placed}
         out = []
-        for i, members in enumerate(_group(vectors), 1):
+        for i, members in enumerate(self._partition(vectors), 1):
             n = sum(counts[k].n for k in members)
             raised = {code: sum(unhappy[k][j] for k in members) for j, code in enumerate(codes)}
             top = sorted(codes, key=lambda code: -raised[code])[:3]
