@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -1067,8 +1068,10 @@ def test_a_batch_counted_between_a_pages_calls_does_not_split_its_figures(
     ranking and a heatmap of 41 (helper-63 saw 420 beside 421 under live traffic).
     The answer read before the newest is now asked again, and every part agrees."""
     late = answer(dt.date(2025, 8, 20), 0, KHA_SON, 5, id="late")
+    # (the heatmap's call: the page's only one to its path; /index is asked for the
+    # same period a year before too)
     scoring.after_first = (
-        "/api/v1/index",
+        "/api/v1/matrix",
         lambda: scoring.store.apply_batch([late], {("t", 0): 1_000}),
     )
     page = open_page(f"/?unit=19&period={PERIOD}")
@@ -1077,8 +1080,8 @@ def test_a_batch_counted_between_a_pages_calls_does_not_split_its_figures(
     heat = section(page, "heatmap")
     heat_n = [int(n) for n in re.findall(r'</th><td class="num">(\d+)</td>', heat)]
     assert (headline, sum(ranking), sum(heat_n)) == (41, 41, 41)
-    assert scoring.calls["/api/v1/index"] == 2  # read at 40, asked again
-    assert scoring.calls["/api/v1/matrix"] == 1  # read after the batch: once
+    assert scoring.calls["/api/v1/matrix"] == 2  # read at 40, asked again
+    assert scoring.calls["/api/v1/index"] == 2  # read after the batch: once each
 
 
 def test_a_comment_counted_during_a_comments_export_neither_doubles_nor_drops_a_row(
@@ -1291,3 +1294,76 @@ def test_a_page_without_a_period_in_its_address_has_no_live_window(
         "/?unit=173&period=2025-06"
     )
     assert "data-window-from" not in open_page("/?unit=173")
+
+
+def test_the_headline_compares_with_the_same_period_a_year_before(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """A month's trend stops short of the same month a year before: the headline says
+    it. August 2025 is 30 of 40 satisfied (75,0 %) across the province, all in civil
+    status (ho_tich). August 2024: 20 of 50 in old Kha Sơn on land, and 7 of 10 in
+    old Hương Sơn on civil status; 27 of 60, 45,0 %.
+    Every field: z = 0,30 / √(0,57 · 0,43 · (1/40 + 1/60)) = 2,97, p = 0,003.
+    Civil status only: 70,0 %; z = 0,05 / √(0,74 · 0,26 · (1/40 + 1/10)) = 0,32,
+    p = 0,747."""
+    page = open_page(f"/?unit=19&period={PERIOD}")
+    assert "Cùng kỳ năm trước (Tháng 8/2024) không có phiếu đánh giá nào để so sánh." in section(
+        page, "headline"
+    )
+    august = dt.date(2024, 8, 1)
+    land = [
+        answer(august, i % 28, "05959@-", 5 if i < 20 else 2, id=f"land{i}", field="dat_dai")
+        for i in range(50)
+    ]
+    civil = [answer(august, i, "05908@-", 5 if i < 7 else 1) for i in range(10)]
+    scoring.store.apply_batch(land + civil, {("t", 0): 1_000})
+    page = open_page(f"/?unit=19&period={PERIOD}")
+    assert (
+        "Cùng kỳ năm trước (Tháng 8/2024): 45,0% (60 phiếu); nay tăng 30,0 điểm; mức chênh"
+        " lệch này khó có thể chỉ do ngẫu nhiên (p = 0,003)." in section(page, "headline")
+    )
+    page = open_page(f"/?unit=19&period={PERIOD}&field=ho_tich", lang="en")
+    assert (
+        "Same period last year (Aug 2024): 70.0% (10 responses); up 5.0 points since, but a"
+        " difference this small may be chance (p = 0.747)." in section(page, "headline")
+    )
+    # Kha Sơn of today was formed in July 2025: nothing of its own a year before.
+    page = open_page(f"/commune/{KHA_SON}?period={PERIOD}")
+    assert (
+        "Cùng kỳ năm trước (Tháng 8/2024) đơn vị này chưa được thành lập, nên không có số"
+        " liệu để so sánh." in section(page, "headline")
+    )
+
+
+def test_the_overview_shows_each_field_and_the_sipas_index(
+    scoring: Scoring, open_page: Callable[..., str]
+) -> None:
+    """The commune page's field and SIPAS tables, over the province: August 2025 is 40
+    civil-status responses, 30 rated 5 (75,0 %); Phú Bình's 20 answered SIPAS with
+    every criterion as their rating (15 of 20 satisfied on each: 75,0 %). A field
+    leads to the overview of its responses, which says so and leads back."""
+    page = open_page(f"/?unit=19&period={PERIOD}")
+    fields = section(page, "fields")
+    row = re.search(r'<tr><td><a href="([^"]+)">Hộ tịch [^<]*</a></td>(.*?)</tr>', fields)
+    assert row, fields
+    assert parse_qs(urlsplit(html_lib.unescape(row[1])).query) == {
+        "field": ["ho_tich"],
+        "period": [PERIOD],
+        "unit": ["19"],
+    }
+    # Wilson 95 % for 30 of 40: 59,81–85,81
+    assert re.findall(r'data-value="([^"]+)"', row[2]) == ["40", "75.0", "59.81", "85.81"]
+    sipas = section(page, "sipas")
+    assert "Chỉ số SIPAS chung: <strong>75,0%</strong>" in sipas, sipas
+    assert "Số phiếu: 20" in sipas
+    # The files carry the overall SIPAS index first (the page shows it above the table).
+    csv = open_page(f"/csv/overview/sipas.csv?unit=19&period={PERIOD}").lstrip("\ufeff")
+    first = csv.replace("\r\n", "\n").split("\n")[1]
+    assert first.startswith("Chỉ số SIPAS chung,,20,75.0,"), csv[:300]
+    one = section(open_page(f"/?unit=19&period={PERIOD}&field=ho_tich"), "fields")
+    assert "Trang đang chỉ xem lĩnh vực Hộ tịch (khai sinh, kết hôn, khai tử)." in one, one
+    back = re.search(r'<a href="([^"]+)">Xem mọi lĩnh vực</a>', one)
+    assert back and parse_qs(urlsplit(html_lib.unescape(back[1])).query) == {
+        "period": [PERIOD],
+        "unit": ["19"],
+    }

@@ -22,12 +22,13 @@ from . import alerts as alert_rules
 from .messages import (
     commune_kinds,
     number,
+    period_label,
     rating_bounds,
     rating_label,
     scoring_period_label,
     text,
 )
-from .periods import Period, containing, trend_window
+from .periods import Period, containing, trend_window, year_before
 from .scope import Scope
 from .scoring_client import Fetched, ScoringClient, ScoringRejected, ScoringUnavailable
 
@@ -78,6 +79,9 @@ class Table:
     # which stays in view on a phone, instead of a last column behind a swipe. The CSV
     # keeps the column.
     small_col: int | None = None
+    # A row the files carry first, which the page shows above the table instead (the
+    # overall SIPAS index). Not with ``csv_lead``.
+    csv_first: list[Cell] | None = None
 
     @property
     def linked(self) -> bool:
@@ -88,7 +92,8 @@ class Table:
         return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
 
     def csv_rows(self) -> list[list[str | int | float | bool | dt.datetime | None]]:
-        rows = [[c.text if isinstance(c, Link) else c for c in row] for row in self.rows]
+        first = [self.csv_first] if self.csv_first and self.rows else []
+        rows = [[c.text if isinstance(c, Link) else c for c in row] for row in first + self.rows]
         if self.csv_lead is None:
             return rows
         lead = self.csv_lead[1]
@@ -293,6 +298,46 @@ def _trend_call(
     return lambda: client.trend(key, start, end, granularity, field=field, issue=issue)
 
 
+def _year_ago_call(
+    client: ScoringClient, unit: Unit, period: Period, field: str | None = None
+) -> Callable[[], Fetched]:
+    ago = year_before(period)
+    return lambda: client.index(unit.key, ago.label, field=field)
+
+
+def _year_ago(
+    found: dict[str, Any] | None, now: dict[str, Any] | None, unit: Unit, period: Period, lang: str
+) -> str | None:
+    """The headline's line on the same period a year before: its index and the change
+    since, with a two-proportion test (the drop alert's), or why there is nothing to
+    compare with. None without this period's figures or the year-ago answer."""
+    if not now or not now.get("n") or found is None:
+        return None
+    ago = year_before(period)
+    label = period_label(ago, lang)
+    n_now, sat_now = int(now["n"]), int(now.get("satisfied") or 0)
+    n_ago, sat_ago = int(found.get("n") or 0), int(found.get("satisfied") or 0)
+    if n_ago == 0:
+        absent = not unit.overlaps(ago.start, ago.end)
+        return text("year_ago_absent" if absent else "year_ago_none", lang, period=label)
+    # the two figures as shown, subtracted (as the drop alert does)
+    index_ago = 100.0 * sat_ago / n_ago
+    points = round_half_up(100.0 * sat_now / n_now, 1) - round_half_up(index_ago, 1)
+    if points == 0:
+        change = text("year_ago_same", lang)
+    else:
+        shown = number(abs(points), lang)
+        change = text("year_ago_up" if points > 0 else "year_ago_down", lang, points=shown)
+        z = alert_rules.two_proportion_z(sat_now, n_now, sat_ago, n_ago)
+        if z is not None:
+            p = alert_rules.two_sided_p(z)
+            sure = "year_ago_sure" if p < 0.05 else "year_ago_unsure"
+            change = text(sure, lang, change=change, p=_p_value(p, lang))
+    index = number(index_ago, lang) + "%"
+    n = number(n_ago, lang, 0)
+    return text("year_ago", lang, period=label, index=index, n=n, change=change)
+
+
 def _freshness(page: Page, index: dict[str, Any] | None) -> None:
     """The time of the newest response (from scoring's /index answer, None without
     one) and the consumer's heartbeat, which every answer a page builds on carries
@@ -427,10 +472,12 @@ def overview(
     lang: str,
     url_for_unit: UnitHref,
     field: str | None = None,
+    url_for_field: Callable[[str], str] | None = None,
 ) -> Page:
     """Overview of ``unit`` (a district/province, or what remains of it) for ``period``;
     with ``field``, every figure is that of the responses about that field of
-    procedure (which communes fall short on land, say)."""
+    procedure (which communes fall short on land, say). ``url_for_field`` gives the
+    overview filtered to a field (the fields table's links)."""
     status = Status()
     page = Page("overview", period, unit, status)
     page.data["title"] = unit_title(unit, lang)
@@ -444,6 +491,7 @@ def overview(
     # A unit gone in this period still has figures: scoring counts the communes formed
     # from it (the ones ranked below) in its index and trend.
     p_head = status.start(lambda: client.index(unit.key, period.label, field=field))
+    p_ago = status.start(_year_ago_call(client, unit, period, field=field))
     p_trend = status.start(_trend_call(client, unit.key, period, field=field))
     p_units = p_before = p_matrix = None
     if parent is not None:
@@ -456,9 +504,15 @@ def overview(
     p_groups = None
     if parent is not None and scope.allows(parent):
         p_groups = status.start(lambda: client.groups(parent.key, period.label, field=field))
-    headline = status.call(p_head, "headline")
+    headline = status.call(p_head, "headline", "sipas", "fields")
     page.data["headline"] = _headline(headline)
     _freshness(page, headline)
+    page.data["year_ago"] = _year_ago(status.call(p_ago), headline, unit, period, lang)
+    # The SIPAS and field tables of the commune page, over the unit's communes; each
+    # field leads to the overview of its responses. (Filtered to a field, the table
+    # has that field's line only: the page says so and leads back to every field.)
+    _sipas_part(page, headline, lang)
+    page.tables["fields"] = _fields_table(headline, lang, None if field else url_for_field)
 
     rows: list[dict[str, Any]] = []
     if parent is not None:
@@ -795,6 +849,123 @@ def _field_names(lang: str) -> dict[str, str]:
     return {code: f.label.get(lang) for code, f in reference.fields().items()}
 
 
+def _sipas_part(page: Page, index: dict[str, Any] | None, lang: str) -> None:
+    """``page.data["sipas"]`` (the overall SIPAS index) and ``page.tables["sipas"]``
+    (each dimension and its criteria) from an /index answer. The files carry the
+    overall index as their first row; the page shows it above the table."""
+    criteria_names = {c.code: c.label.get(lang) for c in reference.sipas().criteria.values()}
+    dimension_names = {d.code: d.label.get(lang) for d in reference.sipas().dimensions}
+    sipas = (index or {}).get("sipas")
+    sipas_table = Table(
+        "sipas",
+        text("sipas", lang),
+        [
+            text("dimension", lang),
+            text("criterion", lang),
+            text("n_answers", lang),
+            text("index_short", lang),
+            text("ci_low", lang),
+            text("ci_high", lang),
+            text("small_sample", lang),
+        ],
+        numeric={2, 3, 4, 5},
+        merge_first=True,
+        small_col=6,
+    )
+    page.data["sipas"] = None
+    if sipas:
+        page.data["sipas"] = {
+            "overall": sipas.get("overall"),
+            "ci_low": sipas.get("ci_low"),  # None from a scoring older than the interval
+            "ci_high": sipas.get("ci_high"),
+            "n": sipas.get("n"),
+            "small": bool(sipas.get("small_sample")),
+            # Dimensions counted at less than their weight for their small sample, each
+            # in quotes: a name has commas of its own ("Tiếp nhận, giải quyết góp ý, …").
+            "damped": "; ".join(
+                f"“{dimension_names.get(code, code)}”" for code in sipas.get("damped") or []
+            ),
+        }
+        small = text("small_sample", lang)
+        overall = page.data["sipas"]
+        sipas_table.csv_first = [
+            text("sipas_overall", lang),
+            "",
+            overall["n"],
+            overall["overall"],
+            overall["ci_low"],
+            overall["ci_high"],
+            small if overall["small"] else "",
+        ]
+        for dim in sipas.get("dimensions", []):
+            dname = dimension_names.get(dim.get("code"), dim.get("name", ""))
+            sipas_table.rows.append(
+                [
+                    dname,
+                    "",
+                    dim.get("n"),
+                    dim.get("index"),
+                    dim.get("ci_low"),
+                    dim.get("ci_high"),
+                    small if dim.get("small_sample") and dim.get("n") else "",
+                ]
+            )
+            for crit in dim.get("criteria", []):
+                est = _estimate(crit)
+                sipas_table.rows.append(
+                    [
+                        "",
+                        criteria_names.get(crit.get("code"), crit.get("name", "")),
+                        est["n"],
+                        est["index"],
+                        est["ci_low"],
+                        est["ci_high"],
+                        small if est["small_sample"] and est["n"] else "",
+                    ]
+                )
+    page.tables["sipas"] = sipas_table
+
+
+def _fields_table(
+    index: dict[str, Any] | None, lang: str, href: Callable[[str], str] | None = None
+) -> Table:
+    """Each field of procedure's estimate from an /index answer; ``href`` links a
+    field's name (the overview filtered to it)."""
+    field_names = _field_names(lang)
+
+    fields_table = Table(
+        "fields",
+        text("fields", lang),
+        [
+            text("field", lang),
+            text("n_answers", lang),
+            text("index_short", lang),
+            text("ci_low", lang),
+            text("ci_high", lang),
+            text("small_sample", lang),
+        ],
+        numeric={1, 2, 3, 4},
+        small_col=5,
+    )
+    for f in (index or {}).get("fields", []):
+        est = _estimate(f)
+        code = f.get("code") or ""
+        name = field_names.get(code, f.get("name", ""))
+        if code == reference.NO_FIELD and not est["n"]:
+            continue  # "field not given" only when some rating was left that way
+        fields_table.rows.append(
+            [
+                Link(name, href(code)) if href and code else name,
+                est["n"],
+                est["index"],
+                est["ci_low"],
+                est["ci_high"],
+                text("small_sample", lang) if est["small_sample"] else "",
+            ]
+        )
+    return fields_table
+
+
 def commune(
     client: ScoringClient,
     unit: Unit,
@@ -828,6 +999,7 @@ def commune(
     # a field chosen on the overview: the comments follow it, the figures do not
     page.data["field_name"] = _field_names(lang).get(filters.get("field") or "")
     p_index = status.start(lambda: client.index(unit.key, period.label))
+    p_ago = status.start(_year_ago_call(client, unit, period))
     p_issues = status.start(lambda: client.issues(unit.key, period.label))
     p_themes = status.start(lambda: client.themes(unit.key, period.label))
     everything = bool(filters.get("all_comments"))  # the CSV: every page, not one
@@ -857,100 +1029,12 @@ def commune(
     index = status.call(p_index, "headline", "sipas", "fields")
     page.data["headline"] = _headline(index)
     _freshness(page, index)
+    page.data["year_ago"] = _year_ago(status.call(p_ago), index, unit, period, lang)
     page.data["mean"] = (index or {}).get("mean")
     field_names, issue_names = _field_names(lang), _issue_names(lang)
-    criteria_names = {c.code: c.label.get(lang) for c in reference.sipas().criteria.values()}
-    dimension_names = {d.code: d.label.get(lang) for d in reference.sipas().dimensions}
 
-    sipas = (index or {}).get("sipas")
-    sipas_table = Table(
-        "sipas",
-        text("sipas", lang),
-        [
-            text("dimension", lang),
-            text("criterion", lang),
-            text("n_answers", lang),
-            text("index_short", lang),
-            text("ci_low", lang),
-            text("ci_high", lang),
-            text("small_sample", lang),
-        ],
-        numeric={2, 3, 4, 5},
-        merge_first=True,
-        small_col=6,
-    )
-    page.data["sipas"] = None
-    if sipas:
-        page.data["sipas"] = {
-            "overall": sipas.get("overall"),
-            "ci_low": sipas.get("ci_low"),  # None from a scoring older than the interval
-            "ci_high": sipas.get("ci_high"),
-            "n": sipas.get("n"),
-            "small": bool(sipas.get("small_sample")),
-            # Dimensions counted at less than their weight for their small sample, each
-            # in quotes: a name has commas of its own ("Tiếp nhận, giải quyết góp ý, …").
-            "damped": "; ".join(
-                f"“{dimension_names.get(code, code)}”" for code in sipas.get("damped") or []
-            ),
-        }
-        small = text("small_sample", lang)
-        for dim in sipas.get("dimensions", []):
-            dname = dimension_names.get(dim.get("code"), dim.get("name", ""))
-            sipas_table.rows.append(
-                [
-                    dname,
-                    "",
-                    dim.get("n"),
-                    dim.get("index"),
-                    dim.get("ci_low"),
-                    dim.get("ci_high"),
-                    small if dim.get("small_sample") and dim.get("n") else "",
-                ]
-            )
-            for crit in dim.get("criteria", []):
-                est = _estimate(crit)
-                sipas_table.rows.append(
-                    [
-                        "",
-                        criteria_names.get(crit.get("code"), crit.get("name", "")),
-                        est["n"],
-                        est["index"],
-                        est["ci_low"],
-                        est["ci_high"],
-                        small if est["small_sample"] and est["n"] else "",
-                    ]
-                )
-    page.tables["sipas"] = sipas_table
-
-    fields_table = Table(
-        "fields",
-        text("fields", lang),
-        [
-            text("field", lang),
-            text("n_answers", lang),
-            text("index_short", lang),
-            text("ci_low", lang),
-            text("ci_high", lang),
-            text("small_sample", lang),
-        ],
-        numeric={1, 2, 3, 4},
-        small_col=5,
-    )
-    for f in (index or {}).get("fields", []):
-        est = _estimate(f)
-        if f.get("code") == reference.NO_FIELD and not est["n"]:
-            continue  # "field not given" only when some rating was left that way
-        fields_table.rows.append(
-            [
-                field_names.get(f.get("code"), f.get("name", "")),
-                est["n"],
-                est["index"],
-                est["ci_low"],
-                est["ci_high"],
-                text("small_sample", lang) if est["small_sample"] else "",
-            ]
-        )
-    page.tables["fields"] = fields_table
+    _sipas_part(page, index, lang)
+    page.tables["fields"] = _fields_table(index, lang)
 
     issues = status.call(p_issues, "issues")
     # Comments filtered to an issue (where a heatmap share leads): how many responses

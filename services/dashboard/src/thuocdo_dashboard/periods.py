@@ -87,6 +87,11 @@ def previous(period: Period) -> Period:
     return containing(period.start - dt.timedelta(days=1), period.kind)
 
 
+def year_before(period: Period) -> Period:
+    """The same month, quarter or year one year earlier."""
+    return containing(period.start.replace(year=period.start.year - 1), period.kind)
+
+
 def recent(day: dt.date, kind: str, count: int) -> list[Period]:
     """The ``count`` periods of ``kind`` ending with the one containing ``day``,
     newest first (for the period picker)."""

@@ -34,7 +34,16 @@ from .scoring_client import ScoringClient
 bp = Blueprint("views", __name__)
 
 SECTIONS = {
-    "overview": ("headline", "trend_table", "alerts", "ranking", "heatmap", "groups"),
+    "overview": (
+        "headline",
+        "trend_table",
+        "alerts",
+        "ranking",
+        "heatmap",
+        "groups",
+        "sipas",
+        "fields",
+    ),
     "commune": ("headline", "trend_table", "sipas", "fields", "issues", "themes", "comments"),
     "issue": ("communes",),
 }
@@ -127,6 +136,12 @@ def _commune_href(key: str, issue: str | None = None, at_comments: bool = True) 
     )
 
 
+def _overview_field_href(code: str) -> str:
+    """The overview (same unit and period) filtered to the field ``code``."""
+    period, unit = request.args.get("period") or None, request.args.get("unit") or None
+    return url_for("views.home", field=code, period=period, unit=unit)
+
+
 def _issue_link(unit: Unit) -> Callable[[str], str]:
     """Links from a commune's page to an issue's page for that same commune (not the
     user's whole district)."""
@@ -159,6 +174,7 @@ def _build(kind: str, **kw: Any) -> model.Page:
             lang,
             _commune_href,
             field=_filters().get("field"),
+            url_for_field=_overview_field_href,
         )
     if kind == "commune":
         unit = _commune_unit(scope, kw["key"])
