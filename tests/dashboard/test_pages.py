@@ -19,6 +19,7 @@ import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from thuocdo_dashboard import create_app as dashboard_app
+from thuocdo_dashboard.periods import parse as parse_period
 from thuocdo_dashboard.scoring_client import ScoringClient
 from thuocdo_dashboard.settings import Settings as DashboardSettings
 from thuocdo_scoring.aggregate import Record
@@ -1367,3 +1368,24 @@ def test_the_overview_shows_each_field_and_the_sipas_index(
         "period": [PERIOD],
         "unit": ["19"],
     }
+
+
+def test_a_commune_users_picker_offers_only_the_periods_of_their_commune(
+    open_page: Callable[..., str],
+) -> None:
+    """A commune user sees their commune only: the months, quarters and years before
+    it was formed (Kha Sơn of today: 01/07/2025) or after it ended (old Kha Sơn:
+    30/06/2025) would only say that it has no figures. A district user is offered
+    every one."""
+
+    def offered(page: str) -> list[str]:
+        picker = page.split('<select name="period">', 1)[1].split("</select>", 1)[0]
+        return re.findall(r'<option value="([^"]+)"', picker)
+
+    every = offered(open_page(f"/commune/{KHA_SON}?period={PERIOD}"))
+    since = offered(open_page(f"/commune/{KHA_SON}?period={PERIOD}", role="commune", unit=KHA_SON))
+    until = offered(open_page("/commune/05959@-?period=2025-06", role="commune", unit="05959@-"))
+    reform = dt.date(2025, 7, 1)
+    assert since == [p for p in every if parse_period(p).end >= reform], since
+    assert PERIOD in since
+    assert until == [p for p in every if parse_period(p).start < reform], until

@@ -227,6 +227,14 @@ def _context(page: model.Page) -> dict[str, Any]:
         if m.start >= quarters[-1].start
     ]
     years = periods.recent(today, "year", today.year - quarters[-1].start.year + 1)
+    scope = current_scope()
+    if scope.role == "commune":
+        # A commune user sees their commune only: periods in which it did not exist
+        # (before the 2025 reform for a commune formed by it) would say just that.
+        home = scope.home()
+        months, quarters, years = (
+            [p for p in kind if home.overlaps(p.start, p.end)] for kind in (months, quarters, years)
+        )
     return {
         "page": page,
         "status_text": _status_text(page),
@@ -249,7 +257,7 @@ def _context(page: model.Page) -> dict[str, Any]:
         # A period that has not begun has no responses: say so rather than show zeros.
         "period_future": page.period.start > today,
         "user": current_user(),
-        "scope": current_scope(),
+        "scope": scope,
         "args": _page_args(),
         "threshold": current_app.extensions["thuocdo_settings"].alert_threshold,
         "recheck_ms": recheck_ms(current_app.extensions["thuocdo_settings"].stale_after),
