@@ -199,6 +199,8 @@ def stack(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             partial(add_user, dirs["dashboard"], "thai-nguyen", "district", "19"),
             partial(add_user, dirs["dashboard"], "kha-son", "commune", KHA_SON),
             partial(add_user, dirs["dashboard"], "phu-binh", "district", "173"),
+            partial(add_user, dirs["dashboard"], "quan-tri", "admin", None),
+            partial(add_user, dirs["dashboard"], "doi-mat-khau", "commune", KHA_SON),
         ]
         enrols = [partial(enrol, dirs["intake"], *args) for args in enrolments.values()]
         done = start_together(procs, *users, *enrols)
@@ -942,4 +944,29 @@ def test_a_keyboard_skips_the_header_and_the_heatmap_in_one_tab_each(
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.csv") == "heatmap"
+    page.close()
+
+
+def test_an_admin_is_asked_before_a_password_is_replaced(browser: Any, stack: Stack) -> None:
+    """A new password cannot be undone (the old one stops working): the button asks
+    first, and "Cancel" leaves the account as it was."""
+    page = _login(browser, stack, "quan-tri")
+    page.click("text=Tài khoản")
+    page.wait_for_selector('tr[data-account="doi-mat-khau"]')
+    asked: list[str] = []
+
+    def answer(dialog: Any, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    page.click('tr[data-account="doi-mat-khau"] button[value=password]')
+    assert asked == ["Cấp mật khẩu mới cho doi-mat-khau? Mật khẩu cũ sẽ không dùng được nữa."]
+    assert page.locator("code.password").count() == 0
+    kept = _login(browser, stack, "doi-mat-khau")  # the old password still works
+    kept.close()
+    page.once("dialog", lambda d: answer(d, True))
+    page.click('tr[data-account="doi-mat-khau"] button[value=password]')
+    new = page.locator("code.password").inner_text(timeout=10_000)
+    assert len(new) >= 20 and len(asked) == 2
     page.close()

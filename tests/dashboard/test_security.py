@@ -9,6 +9,8 @@ behind a TLS proxy) so that each test can act from its own client address.
 
 from __future__ import annotations
 
+import html
+import re
 import socket
 import uuid
 from collections.abc import Iterator
@@ -336,3 +338,104 @@ def test_cli_generates_a_password_when_none_is_given(
     blank = dashboard_cli(data_dir, "user", "add", "--name", "", "--role", "admin")
     assert blank.returncode == 2 and "error: the name is empty" in blank.stderr
     assert "\n\tadmin" not in "\n" + dashboard_cli(data_dir, "user", "list").stdout
+
+
+def _accounts_form(session: requests.Session, url: str) -> str:
+    page = session.get(f"{url}/admin/users", timeout=10)
+    assert page.status_code == 200
+    return csrf_token(page.text)
+
+
+def _account_row(page: str, name: str) -> str:
+    return page.split(f'data-account="{name}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_an_admin_gives_a_locked_out_user_a_new_password(
+    server: ServiceProcess, data_dir: Path
+) -> None:
+    """The request an operator gets most: a commune officer who forgot the password
+    and locked the account trying. An admin does it from the accounts page, no shell."""
+    add_user(data_dir, "admin-acc", "admin", None)
+    add_user(data_dir, "quen-mat-khau", "commune", "05941")  # Xã Điềm Thụy
+    for attempt in range(5):
+        _, resp = login(server.url, "quen-mat-khau", f"sai-{attempt}", headers=_ip())
+        assert resp.status_code == 401
+    admin, resp = login(server.url, "admin-acc", headers=_ip())
+    assert resp.status_code == 302
+    page = admin.get(f"{server.url}/admin/users", timeout=10).text
+    row = _account_row(page, "quen-mat-khau")
+    assert "Cấp xã" in row and "Xã Điềm Thụy (05941@2025-07-01)" in row
+    assert "Tạm khóa đăng nhập đến" in row, row
+    done = admin.post(
+        f"{server.url}/admin/users",
+        data={
+            "csrf_token": _accounts_form(admin, server.url),
+            "name": "quen-mat-khau",
+            "action": "password",
+        },
+        timeout=10,
+    )
+    assert done.status_code == 200
+    assert "Mật khẩu mới của quen-mat-khau" in done.text
+    found = re.search(r'<code class="password">([^<]+)</code>', done.text)
+    assert found and len(found[1]) >= 20
+    assert done.headers["Cache-Control"] == "no-store"
+    assert "Tạm khóa" not in _account_row(done.text, "quen-mat-khau")  # unlocked too
+    _, resp = login(server.url, "quen-mat-khau", PASSWORD, headers=_ip())
+    assert resp.status_code == 401  # the old password is gone
+    _, resp = login(server.url, "quen-mat-khau", html.unescape(found[1]), headers=_ip())
+    assert resp.status_code == 302
+    # the password is not shown again
+    assert found[1] not in admin.get(f"{server.url}/admin/users", timeout=10).text
+
+
+def test_an_admin_disables_and_enables_an_account_but_not_their_own(
+    server: ServiceProcess, data_dir: Path
+) -> None:
+    add_user(data_dir, "admin-dis", "admin", None)
+    add_user(data_dir, "tam-nghi", "district", "173")
+    officer, _ = login(server.url, "tam-nghi", headers=_ip())
+    assert officer.get(f"{server.url}/api/overview", timeout=10).status_code == 200
+    admin, _ = login(server.url, "admin-dis", headers=_ip())
+
+    def act(name: str, action: str) -> str:
+        data = {"csrf_token": _accounts_form(admin, server.url), "name": name, "action": action}
+        resp = admin.post(f"{server.url}/admin/users", data=data, timeout=10)
+        assert resp.status_code == 200 and resp.url.endswith("/admin/users")  # redirected
+        return resp.text
+
+    page = act("tam-nghi", "disable")
+    assert "Đã vô hiệu hóa tài khoản tam-nghi" in page
+    assert "Đã vô hiệu hóa" in _account_row(page, "tam-nghi")
+    assert officer.get(f"{server.url}/api/overview", timeout=10).status_code == 401
+    assert login(server.url, "tam-nghi", headers=_ip())[1].status_code == 401
+    page = act("tam-nghi", "enable")
+    assert "Đã kích hoạt lại tài khoản tam-nghi." in page
+    assert login(server.url, "tam-nghi", headers=_ip())[1].status_code == 302
+    # Their own account: no button, and a forged request is refused.
+    assert 'value="disable"' not in _account_row(page, "admin-dis")
+    page = act("admin-dis", "disable")
+    assert "Không thể tự vô hiệu hóa tài khoản đang đăng nhập." in page
+    assert admin.get(f"{server.url}/admin/users", timeout=10).status_code == 200
+
+
+def test_the_accounts_page_is_for_admins_only(server: ServiceProcess, data_dir: Path) -> None:
+    add_user(data_dir, "admin-only", "admin", None)
+    anonymous = requests.get(f"{server.url}/admin/users", allow_redirects=False, timeout=10)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    district, _ = login(server.url, "phu-binh", headers=_ip())
+    assert district.get(f"{server.url}/admin/users", timeout=10).status_code == 403
+    token = csrf_token(district.get(f"{server.url}/", timeout=10).text)  # the logout form's
+    forged = district.post(
+        f"{server.url}/admin/users",
+        data={"csrf_token": token, "name": "phu-binh", "action": "password"},
+        timeout=10,
+    )
+    assert forged.status_code == 403
+    assert "Tài khoản</a>" not in district.get(f"{server.url}/", timeout=10).text  # no link
+    admin, _ = login(server.url, "admin-only", headers=_ip())
+    assert 'href="/admin/users">Tài khoản</a>' in admin.get(f"{server.url}/", timeout=10).text
+    no_token = admin.post(
+        f"{server.url}/admin/users", data={"name": "phu-binh", "action": "password"}, timeout=10
+    )
+    assert no_token.status_code == 400

@@ -111,12 +111,14 @@ def create_app(settings: Settings | None = None, **config: Any) -> Flask:
     app.extensions["thuocdo_listener"] = None
 
     app.register_blueprint(ops_blueprint("dashboard", client.ready))
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .views import DownloadUnavailable
     from .views import bp as views_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(views_bp)
+    app.register_blueprint(admin_bp)
 
     @app.before_request
     def _lang() -> None:

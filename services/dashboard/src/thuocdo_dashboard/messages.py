@@ -23,6 +23,67 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Citizen satisfaction with one-stop shops",
     ),
     "nav_overview": ("Tổng quan", "Overview"),
+    "nav_accounts": ("Tài khoản", "Accounts"),
+    "admin_title": ("Tài khoản người dùng", "User accounts"),
+    "admin_note": (
+        "Tạo tài khoản mới bằng lệnh thuocdo-dashboard user add trên máy chủ. Mật khẩu mới"
+        " được tạo ngẫu nhiên và chỉ hiện một lần; các phiên đăng nhập đang mở của tài khoản"
+        " đó sẽ kết thúc.",
+        "New accounts are created with thuocdo-dashboard user add on the server. A new"
+        " password is random and shown once; the account's open sessions end.",
+    ),
+    "admin_name": ("Tên đăng nhập", "Login name"),
+    "admin_role": ("Vai trò", "Role"),
+    "admin_unit": ("Đơn vị", "Unit"),
+    "admin_state": ("Trạng thái", "State"),
+    "admin_created": ("Ngày tạo", "Created"),
+    "admin_actions": ("Thao tác", "Actions"),
+    "admin_every_unit": ("Mọi đơn vị", "Every unit"),
+    "role_admin": ("Quản trị", "Admin"),
+    "role_district": ("Cấp huyện/tỉnh", "District/province"),
+    "role_commune": ("Cấp xã", "Commune"),
+    "admin_active": ("Đang hoạt động", "Active"),
+    "admin_is_disabled": ("Đã vô hiệu hóa", "Disabled"),
+    "admin_locked": (
+        "Tạm khóa đăng nhập đến {time} (nhập sai mật khẩu nhiều lần)",
+        "Login locked until {time} (too many wrong passwords)",
+    ),
+    "admin_you": ("(bạn)", "(you)"),
+    "admin_do_password": ("Cấp mật khẩu mới", "New password"),
+    "admin_do_disable": ("Vô hiệu hóa", "Disable"),
+    "admin_do_enable": ("Kích hoạt lại", "Enable"),
+    "admin_confirm_password": (
+        "Cấp mật khẩu mới cho {name}? Mật khẩu cũ sẽ không dùng được nữa.",
+        "Give {name} a new password? The old one will stop working.",
+    ),
+    "admin_confirm_disable": (
+        "Vô hiệu hóa tài khoản {name}? Người dùng sẽ bị đăng xuất ngay.",
+        "Disable {name}? They will be logged out at once.",
+    ),
+    "admin_do_unlock": ("Mở khóa đăng nhập", "Unlock login"),
+    "admin_addresses": (
+        "Địa chỉ mạng bị tạm khóa đăng nhập",
+        "Client addresses locked out of logging in",
+    ),
+    "admin_address_until": ("{address}: đến {time}", "{address}: until {time}"),
+    "admin_new_password": (
+        "Mật khẩu mới của {name} (chỉ hiện một lần, hãy chuyển cho người dùng qua kênh an toàn):",
+        "New password of {name} (shown once only; pass it on by a safe channel):",
+    ),
+    "admin_unlocked": (
+        "Đã mở khóa đăng nhập cho {who} (xóa {n} lần đăng nhập sai).",
+        "Unlocked {who} ({n} failed logins forgotten).",
+    ),
+    "admin_disabled": (
+        "Đã vô hiệu hóa tài khoản {name}; các phiên đăng nhập đang mở đã kết thúc.",
+        "Disabled {name}; its open sessions have ended.",
+    ),
+    "admin_enabled": ("Đã kích hoạt lại tài khoản {name}.", "Enabled {name}."),
+    "admin_not_self": (
+        "Không thể tự vô hiệu hóa tài khoản đang đăng nhập.",
+        "You cannot disable the account you are logged in with.",
+    ),
+    "admin_no_user": ("Không có tài khoản {name}.", "No account {name}."),
     "nav_issues": ("Vấn đề", "Issues"),
     "logout": ("Đăng xuất", "Log out"),
     "other_lang": ("English", "Tiếng Việt"),

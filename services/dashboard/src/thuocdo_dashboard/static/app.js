@@ -14,6 +14,12 @@
     var forms = document.querySelectorAll("form[method=get]");
     for (var i = 0; i < forms.length; i++) { forms[i].reset(); }
   });
+  // A button that cannot be undone (a new password, disabling an account) asks first.
+  document.addEventListener("submit", function (ev) {
+    var button = ev.submitter;
+    var question = button && button.dataset ? button.dataset.confirm : null;
+    if (question && !window.confirm(question)) { ev.preventDefault(); }
+  });
   var main = document.getElementById("main");
   if (!main || !main.dataset.api) { return; }
   var api = main.dataset.api;
