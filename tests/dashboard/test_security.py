@@ -439,3 +439,67 @@ def test_the_accounts_page_is_for_admins_only(server: ServiceProcess, data_dir: 
         f"{server.url}/admin/users", data={"name": "phu-binh", "action": "password"}, timeout=10
     )
     assert no_token.status_code == 400
+
+
+def test_an_admin_creates_accounts_and_is_told_why_one_is_refused(
+    server: ServiceProcess, data_dir: Path
+) -> None:
+    """The CLI's rules, said in the page's language with the form kept as filled."""
+    add_user(data_dir, "admin-add", "admin", None)
+    admin, _ = login(server.url, "admin-add", headers=_ip())
+
+    def add(name: str, role: str, unit: str) -> requests.Response:
+        data = {
+            "csrf_token": _accounts_form(admin, server.url),
+            "action": "add",
+            "name": name,
+            "role": role,
+            "unit": unit,
+        }
+        return admin.post(f"{server.url}/admin/users", data=data, timeout=10)
+
+    done = add(" Nguyễn.Lan ", "commune", "05953")
+    assert done.status_code == 200
+    assert "Đã tạo tài khoản nguyễn.lan (Cấp xã, 05953@2025-07-01)." in done.text
+    password = re.search(r'<code class="password">([^<]+)</code>', done.text)
+    assert password
+    officer, resp = login(server.url, "nguyễn.lan", html.unescape(password[1]), headers=_ip())
+    assert resp.status_code == 302
+    assert officer.get(f"{server.url}/api/commune/{OWN_COMMUNE}", timeout=10).status_code == 200
+    assert officer.get(f"{server.url}/api/commune/{OTHER_COMMUNE}", timeout=10).status_code == 403
+
+    again = add("NGUYỄN.LAN", "district", "173")
+    assert again.status_code == 409
+    assert "Chưa tạo được tài khoản: đã có tài khoản tên nguyễn.lan." in again.text
+    ended = add("kha-son-cu", "commune", "05959")
+    assert ended.status_code == 400
+    assert (
+        "Chưa tạo được tài khoản: Xã Kha Sơn (mã 05959) không còn là đơn vị hành chính từ ngày"
+        " 01/07/2025; địa bàn nay thuộc Xã Kha Sơn (05953@2025-07-01). Hãy nhập mã xã đó,"
+        " hoặc 05959@- nếu muốn gắn với xã cũ." in html.unescape(ended.text)
+    )
+    assert (
+        'name="name" required maxlength="64" autocomplete="off" autocapitalize="none"'
+        in (ended.text)
+        and 'value="kha-son-cu"' in ended.text
+    )  # the form as filled
+    refused = {
+        ("co dau cach", "district", "173"): "tên đăng nhập không được có dấu cách",
+        ("huyen", "district", "05953"): "phải gắn với mã một huyện hoặc tỉnh, không phải một xã",
+        ("xa", "commune", "173"): "tài khoản cấp xã phải gắn với mã một xã.",
+        ("xa", "commune", ""): "cần mã đơn vị.",
+        ("xa", "commune", "99999"): "không có đơn vị mã 99999.",
+        ("x" * 65, "admin", ""): "tên đăng nhập dài quá 64 ký tự.",
+        ("xa", "root", "05953"): "không có vai trò root.",
+    }
+    for (name, role, unit), reason in refused.items():
+        resp = add(name, role, unit)
+        assert resp.status_code == 400 and reason in html.unescape(resp.text), (name, role, unit)
+    kept = admin.get(f"{server.url}/admin/users", timeout=10).text
+    assert 'data-account="huyen"' not in kept and 'data-account="kha-son-cu"' not in kept
+    admin.get(f"{server.url}/lang/en", timeout=10)
+    english = add("huyen", "district", "05953")
+    assert (
+        "Not created: a district account must be bound to a district or province code, not a"
+        " commune." in english.text
+    )

@@ -82,7 +82,13 @@ class UserExists(ValueError):
 
 
 class BadName(ValueError):
-    """A login name that cannot be typed back at the login form."""
+    """A login name that cannot be typed back at the login form. ``str()`` says why
+    in English (the CLI); ``reason`` names it for the accounts page (messages
+    ``name_<reason>``)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 MAX_NAME = 64
@@ -103,11 +109,11 @@ def check_name(name: str) -> str:
     an empty one came from a blank variable). Raises :class:`BadName`."""
     name = normal_name(name)
     if not name:
-        raise BadName("the name is empty")
+        raise BadName("the name is empty", "empty")
     if len(name) > MAX_NAME:
-        raise BadName(f"the name is longer than {MAX_NAME} characters")
+        raise BadName(f"the name is longer than {MAX_NAME} characters", "long")
     if any(c.isspace() or not c.isprintable() for c in name):
-        raise BadName("the name contains a space or a control character")
+        raise BadName("the name contains a space or a control character", "space")
     return name
 
 

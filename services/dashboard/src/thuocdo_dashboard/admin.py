@@ -1,7 +1,8 @@
 """The accounts page (``/admin/users``), for admins: every account with its role,
-unit and state, and what an operator is asked for most (a new password, an account
-locked out by failed logins, an account to disable or enable again) without a shell
-on the server. Accounts are created with ``thuocdo-dashboard user add``."""
+unit and state, and what an operator is asked for most (a new account, a new
+password, an account locked out by failed logins, an account to disable or enable
+again) without a shell on the server. The same rules as the CLI's (``check_name``,
+``bind``), said in the page's language."""
 
 from __future__ import annotations
 
@@ -13,18 +14,18 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from thuocdo_shared.units import local_today
+from thuocdo_shared.units import local_today, registry
 
 from . import messages
-from .accounts import User, generate_password
+from .accounts import MAX_NAME, BadName, User, UserExists, check_name, generate_password
 from .auth import current_user, login_required, store
 from .model import unit_title
-from .scope import resolve, unit_by_key
+from .scope import ROLES, BadBinding, bind, resolve, unit_by_key
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
-ACTIONS = ("password", "disable", "enable", "unlock")
+ACTIONS = ("add", "password", "disable", "enable", "unlock")
 
 
 def admin_required(view: F) -> F:
@@ -51,7 +52,24 @@ def _at(epoch: float) -> str:
     return messages.local_time(dt.datetime.fromtimestamp(epoch, dt.UTC))
 
 
-def _page(shown_password: tuple[str, str] | None = None) -> str:
+def _unit_choices() -> list[tuple[str, str]]:
+    """(code, name) offered as the new account's unit: the districts and the province
+    (former ones too: a user of old Phú Bình district sees its communes, old and new)
+    and the communes in force today."""
+    today = local_today()
+    found: dict[str, str] = {}
+    for unit in registry():
+        if unit.level != "commune" or unit.valid_on(today):
+            found[unit.code] = unit_title(unit, g.lang)  # the latest version's name
+    return sorted(found.items())
+
+
+def _page(
+    shown_password: tuple[str, str] | None = None,
+    added: str | None = None,
+    add_error: str | None = None,
+    form: dict[str, str] | None = None,
+) -> str:
     accounts = store()
     now = time.time()
     rows = []
@@ -74,6 +92,11 @@ def _page(shown_password: tuple[str, str] | None = None) -> str:
         rows=rows,
         addresses=addresses,
         shown_password=shown_password,
+        added=added,
+        add_error=add_error,
+        form=form or {"role": "commune"},
+        roles=[(r, messages.text(f"role_{r}", g.lang)) for r in ROLES],
+        unit_choices=_unit_choices(),
         user=current_user(),
     )
 
@@ -98,6 +121,8 @@ def act() -> Any:
     assert me is not None
     if action not in ACTIONS:
         abort(400)
+    if action == "add":
+        return _add(me)
     if action == "unlock" and address and not name:
         forgotten = accounts.unlock(address=address)
         log.info("admin %s unlocked address %s", me.name, address)
@@ -130,3 +155,31 @@ def act() -> Any:
         log.info("admin %s enabled %s", me.name, account.name)
         flash(messages.text("admin_enabled", g.lang, name=account.name))
     return redirect(url_for("admin.users"))
+
+
+def _add(me: User) -> Any:
+    """A new account from the form; its generated password shown once. A refused one
+    answers 400 (409 for a name taken) with the form as filled and the reason."""
+    form = {k: request.form.get(k, "").strip()[:100] for k in ("name", "role", "unit")}
+
+    def refused(reason: str, status: int = 400) -> Any:
+        return _page(
+            add_error=messages.text("admin_add_failed", g.lang, reason=reason), form=form
+        ), status
+
+    try:
+        name = check_name(form["name"])
+        binding = bind(form["role"], form["unit"], local_today())
+    except BadName as exc:
+        return refused(messages.text(f"name_{exc.reason}", g.lang, max=MAX_NAME))
+    except BadBinding as exc:
+        return refused(messages.text(f"bind_{exc.reason}", g.lang, **exc.values))
+    password = generate_password()
+    try:
+        store().add(name, form["role"], binding, password)
+    except UserExists:
+        return refused(messages.text("name_taken", g.lang, name=name), 409)
+    log.info("admin %s added %s (%s, unit %s)", me.name, name, form["role"], binding)
+    role = messages.text(f"role_{form['role']}", g.lang)
+    added = messages.text("admin_added", g.lang, name=name, role=role, unit=binding)
+    return _page(shown_password=(name, password), added=added)

@@ -84,6 +84,51 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "You cannot disable the account you are logged in with.",
     ),
     "admin_no_user": ("Không có tài khoản {name}.", "No account {name}."),
+    "admin_add_title": ("Thêm tài khoản", "Add an account"),
+    "admin_add_unit_hint": (
+        "Cấp huyện/tỉnh: mã huyện hoặc tỉnh (ví dụ 173). Cấp xã: mã xã đang hoạt động (ví"
+        " dụ 05953), hoặc mã kèm ngày thành lập của một xã cũ (ví dụ 05959@-). Quản trị: để"
+        " trống.",
+        "District/province: a district or province code (e.g. 173). Commune: the code of a"
+        " commune in force (e.g. 05953), or a former commune's key (e.g. 05959@-). Admin:"
+        " leave empty.",
+    ),
+    "admin_add_button": ("Tạo tài khoản", "Create the account"),
+    "admin_added": (
+        "Đã tạo tài khoản {name} ({role}, {unit}).",
+        "Created the account {name} ({role}, {unit}).",
+    ),
+    "admin_add_failed": ("Chưa tạo được tài khoản: {reason}", "Not created: {reason}"),
+    "name_empty": ("chưa nhập tên đăng nhập.", "the login name is empty."),
+    "name_long": (
+        "tên đăng nhập dài quá {max} ký tự.",
+        "the login name is longer than {max} characters.",
+    ),
+    "name_space": (
+        "tên đăng nhập không được có dấu cách hay ký tự điều khiển.",
+        "the login name may not contain spaces or control characters.",
+    ),
+    "name_taken": ("đã có tài khoản tên {name}.", "an account named {name} exists."),
+    "bind_role": ("không có vai trò {role}.", "there is no role {role}."),
+    "bind_no_unit": (
+        "tài khoản cấp huyện/tỉnh hoặc cấp xã cần mã đơn vị.",
+        "a district or commune account needs a unit code.",
+    ),
+    "bind_unknown": ("không có đơn vị mã {unit}.", "there is no unit with code {unit}."),
+    "bind_not_district": (
+        "tài khoản cấp huyện/tỉnh phải gắn với mã một huyện hoặc tỉnh, không phải một xã.",
+        "a district account must be bound to a district or province code, not a commune.",
+    ),
+    "bind_not_commune": (
+        "tài khoản cấp xã phải gắn với mã một xã.",
+        "a commune account must be bound to a commune.",
+    ),
+    "bind_ended": (
+        "{name} (mã {unit}) không còn là đơn vị hành chính từ ngày {since}; địa bàn nay thuộc"
+        " {later}. Hãy nhập mã xã đó, hoặc {old_key} nếu muốn gắn với xã cũ.",
+        "{name} (code {unit}) has not been an administrative unit since {since}; its area is"
+        " now part of {later}. Give that commune's code, or {old_key} for the former one.",
+    ),
     "nav_issues": ("Vấn đề", "Issues"),
     "logout": ("Đăng xuất", "Log out"),
     "other_lang": ("English", "Tiếng Việt"),

@@ -25,7 +25,14 @@ ROLES = ("admin", "district", "commune")
 
 
 class BadBinding(ValueError):
-    """The unit given for a user does not fit the role (unknown code, wrong level)."""
+    """The unit given for a user does not fit the role (unknown code, wrong level).
+    ``str()`` says why in English (the CLI); ``reason`` and ``values`` are for the
+    accounts page to say it in the page's language (messages ``bind_<reason>``)."""
+
+    def __init__(self, message: str, reason: str, **values: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.values = values
 
 
 def unit_by_key(key: str, reg: UnitRegistry | None = None) -> Unit | None:
@@ -50,27 +57,36 @@ def bind(role: str, unit: str, day: dt.date, reg: UnitRegistry | None = None) ->
     the unit key for commune users. Raises :class:`BadBinding`."""
     reg = reg or registry()
     if role not in ROLES:
-        raise BadBinding(f"unknown role {role!r}")
+        raise BadBinding(f"unknown role {role!r}", "role", role=role)
     if role == "admin":
         return "*"
     if not unit.strip():
-        raise BadBinding(f"a {role} user needs a unit (--unit)")
+        raise BadBinding(f"a {role} user needs a unit (--unit)", "no_unit")
     found = resolve(unit, day, reg)
     if found is None:
-        raise BadBinding(f"unknown unit {unit!r}")
+        raise BadBinding(f"unknown unit {unit!r}", "unknown", unit=unit)
     if role == "district":
         if found.level == "commune":
-            raise BadBinding("a district user must be bound to a district or province code")
+            raise BadBinding(
+                "a district user must be bound to a district or province code", "not_district"
+            )
         return found.code
     if found.level != "commune":
-        raise BadBinding("a commune user must be bound to a commune")
+        raise BadBinding("a commune user must be bound to a commune", "not_commune")
     if "@" not in unit and not found.overlaps(day, day):
         # A bare code means the commune in force today; one that ended is an old
         # commune's code, most likely typed for today's commune of that name.
         later = ", ".join(f"{u.name} ({u.key})" for u in reg.successors(found))
+        assert found.valid_to is not None
         raise BadBinding(
             f"commune {unit} ({found.name}) ended on {found.valid_to}; its area is now"
-            f" {later or 'another commune'}. Give that commune, or {found.key} for the old one"
+            f" {later or 'another commune'}. Give that commune, or {found.key} for the old one",
+            "ended",
+            unit=unit,
+            name=found.name,
+            since=(found.valid_to + dt.timedelta(days=1)).strftime("%d/%m/%Y"),
+            later=later or "?",
+            old_key=found.key,
         )
     return found.key
 
@@ -120,7 +136,11 @@ class Scope:
         else:
             found = next((u for u in reg if u.level == "province"), None)
         if found is None:
-            raise BadBinding(f"binding {self.binding!r} is not in the unit registry")
+            raise BadBinding(
+                f"binding {self.binding!r} is not in the unit registry",
+                "unknown",
+                unit=self.binding,
+            )
         return found
 
     def ranking_parent(
