@@ -813,6 +813,68 @@ def test_comments_being_read_are_not_moved_under_the_reader(browser: Any, stack:
     page.close()
 
 
+def _pdf_pages(pdf: bytes) -> int:
+    """How many pages a PDF Chromium made has (its page objects)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf))
+
+
+def test_a_printed_page_keeps_its_figures_and_leaves_out_its_controls(
+    browser: Any, stack: Stack, output_dir: Path
+) -> None:
+    """District leaders print the overview and a commune's page for meetings. On paper
+    the header's links, the period picker and its live dot, the files (CSV, Excel), the
+    buttons and the comments' filters are left out; the title (the unit and period),
+    the tables and the chart stay, in black on white, the heatmap in its colours and a
+    table's rows whole. The filters' choice, in menus on screen, is a line on paper.
+    (Before the tests that stop scoring: the filtered comments are asked afresh.)"""
+    page = _login(browser, stack, "thai-nguyen")
+    month = containing(local_today(), "month").start
+    gone = ["header .tools", "form.picker select", "form.picker button", "#live-state"]
+    gone += ["a[data-csv]", "a[data-xlsx]"]
+    for name, path, title, tables in (
+        ("overview", f"/?period={stack.period}", "Tỉnh Thái Nguyên", ["heatmap"]),
+        (
+            "commune",
+            f"/commune/{KHA_SON}?period={stack.period}&rating=1-3",
+            "Xã Kha Sơn",
+            ["sipas", "fields", "issues", "comments"],
+        ),
+    ):
+        page.emulate_media(media="screen")
+        page.goto(stack.dashboard.url + path)
+        page.wait_for_selector("#trend-chart canvas")
+        shown = gone + (["form.filters"] if name == "commune" else [])
+        for selector in shown:  # on screen, each is there to be hidden on paper
+            assert page.locator(selector).first.is_visible(), selector
+        assert page.locator("[data-print]").is_hidden()
+        page.emulate_media(media="print")
+        for selector in shown:
+            hidden = [el.is_hidden() for el in page.locator(selector).all()]
+            assert hidden and all(hidden), (name, selector)
+        h1 = page.locator("h1")
+        assert h1.is_visible()
+        assert title in h1.inner_text() and f"Tháng {month.month}/{month.year}" in h1.inner_text()
+        assert page.locator("body").evaluate("b => getComputedStyle(b).color") == "rgb(0, 0, 0)"
+        for table in tables:
+            assert page.locator(f'table[data-table="{table}"]').is_visible(), table
+        assert page.locator("#trend-chart canvas").first.is_visible()
+        row = page.locator(f'table[data-table="{tables[-1]}"] tbody tr').first
+        assert row.evaluate("tr => getComputedStyle(tr).breakInside") == "avoid"
+        if name == "overview":
+            cell = page.locator("table.heatmap td.heat").first
+            assert cell.evaluate("td => getComputedStyle(td).printColorAdjust") == "exact"
+            assert page.locator("ol.ranking .fill").first.is_visible()
+        else:
+            line = page.locator('[data-print="filters"]')
+            assert line.inner_text() == (
+                "Góp ý đang được lọc theo mức đánh giá “Chưa hài lòng (1–3)”."
+            )
+        pdf = page.pdf(path=str(output_dir / f"{name}.pdf"), format="A4")
+        assert pdf.startswith(b"%PDF-") and len(pdf) > 20_000, len(pdf)
+        assert _pdf_pages(pdf) >= 2, _pdf_pages(pdf)
+    page.close()
+
+
 def test_a_stopped_consumer_is_said_on_the_page(browser: Any, stack: Stack) -> None:
     """Runs second to last: it stops scoring's consumer for good. The API still
     answers with the figures as they were; the page must say they stopped moving

@@ -537,6 +537,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "rating": ("Mức đánh giá", "Rating"),
     "all": ("Tất cả", "All"),
     "filter": ("Lọc", "Filter"),
+    "comments_filtered": (
+        "Góp ý đang được lọc theo {filters}.",
+        "Comments filtered by {filters}.",
+    ),
     "submitted_at": ("Thời gian", "Time"),
     "comment": ("Nội dung góp ý", "Comment"),
     "no_comments": ("Không có góp ý nào phù hợp.", "No matching comments."),
