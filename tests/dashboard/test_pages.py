@@ -846,6 +846,33 @@ def test_a_trend_without_any_answer_says_so_instead_of_an_empty_chart(
     assert "Không có phiếu nào nêu vấn đề này trong khoảng thời gian của biểu đồ." in card
 
 
+def test_the_trend_file_of_a_window_without_an_answer_has_no_rows(
+    scoring: Scoring, open_page: Callable[..., str], tmp_path: Path
+) -> None:
+    """June 2024's trend window (July 2023 to June 2024) holds no answer: its page
+    offers no trend file, yet the file's address served twelve rows of zeros. It is now
+    the header alone, as the ranking's and the heatmap's of a period without an answer;
+    the issue page shows no table of zeros either. A window with answers keeps its
+    twelve months."""
+    client = signed_in(scoring, tmp_path / "xlsx")
+    for path in (
+        "/{fmt}/overview/trend.{fmt}?unit=173&period=2024-06",
+        f"/{{fmt}}/commune/{KHA_SON}/trend.{{fmt}}?period=2024-06",
+        "/{fmt}/issue/fees/trend.{fmt}?unit=173&period=2024-06",
+    ):
+        csv = open_page(path.format(fmt="csv")).lstrip("\ufeff").splitlines()
+        assert len(csv) == 1 and csv[0].startswith("Mã kỳ,Kỳ,Số phiếu,"), (path, csv)
+        resp = client.get(path.format(fmt="xlsx"))
+        assert resp.status_code == 200, path
+        sheet = load_workbook(io.BytesIO(resp.data)).worksheets[0]
+        assert list(sheet.iter_rows(values_only=True)) == [tuple(csv[0].split(","))], path
+    issue = open_page("/issue/fees?unit=173&period=2024-06")
+    assert 'data-table="trend"' not in issue and "Chưa có số liệu cho kỳ này." not in issue
+    full = open_page(f"/csv/overview/trend.csv?unit=19&period={PERIOD}").lstrip("\ufeff")
+    rows = full.splitlines()[1:]
+    assert len(rows) == 12 and rows[-1].startswith(f"{PERIOD},"), rows
+
+
 def test_a_commune_has_no_overview_file_nor_json(open_page: Callable[..., str]) -> None:
     """A commune's overview files read "Hạng 1" of a ranking of one (helper-63): the
     page redirects to the commune's own, and its JSON and files are not found."""

@@ -422,6 +422,12 @@ def _trend(
         name = scoring_period_label(label, lang)
         table.rows.append([name, est["n"], est["index"], est["ci_low"], est["ci_high"]])
         codes.append(label)
+    if not any(p["n"] for p in points):
+        # A window without a single response: "no figures" (its file the header only,
+        # as the ranking's of such a period), not twelve rows of zeros. The chart's
+        # points stay: it says why it draws nothing.
+        table.rows = []
+        codes.clear()
     return points, table
 
 
