@@ -1160,7 +1160,7 @@ def _month_of(code: str, happy: int, issue: str, unhappy: int) -> list[Record]:
 
 
 def test_the_overview_groups_communes_by_what_they_complain_of(
-    scoring: Scoring, open_page: Callable[..., str]
+    scoring: Scoring, open_page: Callable[..., str], tmp_path: Path
 ) -> None:
     """Six communes of 40 responses: three raise waiting time (12, 11, 10 of 40), three
     fees; a seventh has 5 responses, under the small-sample threshold (30). The page
@@ -1209,12 +1209,31 @@ def test_the_overview_groups_communes_by_what_they_complain_of(
         ["Chưa xếp nhóm (dưới 30 phiếu)", "5", "–", ""],
         ["Xã Bàn Đạt (cũ)", "5", "80,0", ""],
     ], small
-    # The same table as a file, both columns kept.
+    # The same table as a file, both first columns kept, and a column per issue a group
+    # names with its shares as numbers (a leader sorts the communes by them): each
+    # group's pooled (33 of 120 waited, 27,5 %; none raised fees, 0), each commune's own
+    # (12 of 40, 30 %); none for the communes not grouped, as on the page.
     csv = open_page("/csv/overview/groups.csv?unit=173&period=2025-06")
-    csv = csv.lstrip("\ufeff").replace("\r\n", "\n")
-    assert '\nNhóm 1,,120,72.5,"Thời gian chờ đợi 27,5%"\n' in csv, csv
-    assert '\n,Thị trấn Hương Sơn (cũ),40,70.0,"30,0%"\n' in csv, csv
-    assert "\n,Xã Bàn Đạt (cũ),5,80.0,\n" in csv, csv
+    assert csv.lstrip("\ufeff").splitlines() == [
+        'Nhóm,"Xã, thị trấn",Số phiếu,Chỉ số (%),Thời gian chờ đợi (%),'
+        '"Phí, lệ phí và chi phí không chính thức (%)"',
+        "Nhóm 1,,120,72.5,27.5,0.0",
+        ",Thị trấn Hương Sơn (cũ),40,70.0,30.0,0.0",
+        ",Xã Điềm Thụy (cũ),40,72.5,27.5,0.0",
+        ",Xã Lương Phú (cũ),40,75.0,25.0,0.0",
+        "Nhóm 2,,120,72.5,0.0,27.5",
+        ",Xã Tân Khánh (cũ),40,70.0,0.0,30.0",
+        ",Xã Tân Thành (cũ),40,72.5,0.0,27.5",
+        ",Xã Thượng Đình (cũ),40,75.0,0.0,25.0",
+        "Chưa xếp nhóm (dưới 30 phiếu),,5,,,",
+        ",Xã Bàn Đạt (cũ),5,80.0,,",
+    ], csv
+    xlsx = signed_in(scoring, tmp_path / "xlsx").get(
+        "/xlsx/overview/groups.xlsx?unit=173&period=2025-06"
+    )
+    sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    assert [c.value for c in sheet[2]] == ["Nhóm 1", None, 120, 72.5, 27.5, 0]
+    assert [c.data_type for c in sheet[3]][2:] == ["n"] * 4
     # In English, the communes' names are marked Vietnamese.
     english = section(open_page("/?unit=173&period=2025-06", lang="en"), "groups")
     assert "Communes with similar problems" in english

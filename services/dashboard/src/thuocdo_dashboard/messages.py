@@ -321,6 +321,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Issues raised most (% of responses)",
     ),
     "group_no_issue": ("Không có phiếu nào phản ánh", "No complaint"),
+    # a column of the groups' file: an issue's share of a group's or commune's responses
+    "group_issue_share": ("{issue} (%)", "{issue} (%)"),
     "group": ("Nhóm", "Group"),
     "heatmap_note": (
         "Mỗi ô là tỷ lệ % số phiếu chưa hài lòng (1–3 điểm) nêu vấn đề ở cột đó (chọn vấn"

@@ -65,6 +65,10 @@ class Table:
     # Columns written by citizens, in Vietnamese whatever the page's language: marked
     # lang="vi" so that a screen reader reads them in a Vietnamese voice.
     vi_cols: set[int] = field(default_factory=set)
+    # Columns the CSV and Excel files have instead of the HTML's last one, a text to
+    # read ("Thời gian chờ đợi 27,5%"): their headers and each row's values, numbers
+    # that a spreadsheet can sort and compute with.
+    csv_tail: tuple[list[str], list[list[float | None]]] | None = None
     # Columns of unit names (Vietnamese): marked lang="vi" in an English page only
     # (messages.unit_name), leaving out its "(former)".
     unit_cols: set[int] = field(default_factory=set)
@@ -80,7 +84,7 @@ class Table:
     # keeps the column.
     small_col: int | None = None
     # A row the files carry first, which the page shows above the table instead (the
-    # overall SIPAS index). Not with ``csv_lead``.
+    # overall SIPAS index). Not with ``csv_lead`` or ``csv_tail``.
     csv_first: list[Cell] | None = None
 
     @property
@@ -89,11 +93,17 @@ class Table:
         return any(isinstance(c, Link) for row in self.rows for c in row)
 
     def csv_header(self) -> list[str]:
-        return ([self.csv_lead[0]] if self.csv_lead else []) + self.header
+        header = self.header if self.csv_tail is None else self.header[:-1] + self.csv_tail[0]
+        return ([self.csv_lead[0]] if self.csv_lead else []) + header
 
     def csv_rows(self) -> list[list[str | int | float | bool | dt.datetime | None]]:
-        first = [self.csv_first] if self.csv_first and self.rows else []
-        rows = [[c.text if isinstance(c, Link) else c for c in row] for row in first + self.rows]
+        rows = [[c.text if isinstance(c, Link) else c for c in row] for row in self.rows]
+        if self.csv_tail is not None:
+            tail = self.csv_tail[1]
+            rows = [[*row[:-1], *tail[i]] for i, row in enumerate(rows)]
+        if self.csv_first and rows:
+            assert self.csv_lead is None and self.csv_tail is None  # (see csv_first)
+            rows.insert(0, [c.text if isinstance(c, Link) else c for c in self.csv_first])
         if self.csv_lead is None:
             return rows
         lead = self.csv_lead[1]
@@ -749,7 +759,8 @@ def _groups(
     each group's row (its pooled responses, index and most raised issues), then one
     row per commune (its own figures from the ranking, ``ranked``, and its shares of
     the group's issues from the heatmap, ``shares``); last, the communes too small to
-    be grouped."""
+    be grouped. Its file has a column per issue named in any group instead of the
+    issues' text: each row's share (%, 0-100) as a number."""
     table = Table(
         "groups",
         text("groups", lang, **kinds),
@@ -763,6 +774,18 @@ def _groups(
         numeric={2, 3},
         merge_first=True,
         unit_cols={1},
+    )
+    got = found or {}
+    # The file's issue columns: every issue a group names, in the groups' order.
+    named = list(
+        dict.fromkeys(
+            c for g in got.get("groups", []) for c in g.get("profile", {}).get("top_issues", [])
+        )
+    )
+    numbers: list[list[float | None]] = []
+    table.csv_tail = (
+        [text("group_issue_share", lang, issue=issue_names.get(c, c)) for c in named],
+        numbers,
     )
 
     def members(units: list[dict[str, Any]], codes: list[str]) -> None:
@@ -779,8 +802,9 @@ def _groups(
                     "; ".join(f"{number(of.get(c) or 0, lang)}%" for c in codes),
                 ]
             )
+            # (the ungrouped, whose page row names no issue, none in the file either)
+            numbers.append([of.get(c) if codes else None for c in named])
 
-    got = found or {}
     for g in got.get("groups", []):
         profile = g.get("profile", {})
         top = list(profile.get("top_issues", []))
@@ -795,12 +819,14 @@ def _groups(
                 raised or text("group_no_issue", lang),
             ]
         )
+        numbers.append([of.get(c) for c in named])
         members(g.get("units", []), top)
     small = got.get("ungrouped", [])
     if small:
         n = sum(int(u.get("n") or 0) for u in small)
         label = text("group_ungrouped", lang, n=got.get("small_sample"))
         table.rows.append([label, "", n, None, ""])
+        numbers.append([None for _ in named])
         members(small, [])
     return table
 
