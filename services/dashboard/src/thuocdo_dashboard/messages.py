@@ -345,9 +345,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Index {index} is below the threshold {threshold}",
     ),
     "alert_drop": (
-        "Giảm rõ rệt so với kỳ trước: {points} điểm, từ {previous} xuống {index}; mức giảm"
-        " này khó có thể chỉ do ngẫu nhiên (p {p})",
-        "Clear drop against the previous period: {points} points, from {previous} to {index};"
+        "Giảm rõ rệt so với kỳ trước: {points} điểm phần trăm, từ {previous} xuống {index};"
+        " mức giảm này khó có thể chỉ do ngẫu nhiên (p {p})",
+        "Clear drop against the previous period: {points} percentage points, from {previous} to"
+        " {index};"
         " a drop this large is unlikely to be chance (p {p})",
     ),
     "previous_index": ("Chỉ số kỳ trước (%)", "Previous index (%)"),
@@ -356,26 +357,37 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Same period last year ({period}): {index} ({n} response); {change}."
         "|Same period last year ({period}): {index} ({n} responses); {change}.",
     ),
-    "year_ago_up": ("nay tăng {points} điểm", "up {points} points since"),
-    "year_ago_down": ("nay giảm {points} điểm", "down {points} points since"),
-    "year_ago_same": ("nay không đổi", "unchanged since"),
+    "year_ago_up": (
+        "nay tăng {points} điểm phần trăm",
+        "now {points} percentage points higher",
+    ),
+    "year_ago_down": (
+        "nay giảm {points} điểm phần trăm",
+        "now {points} percentage points lower",
+    ),
+    "year_ago_same": ("nay không đổi", "unchanged"),
     "year_ago_sure": (
         "{change}; mức chênh lệch này khó có thể chỉ do ngẫu nhiên (p {p})",
         "{change}; a difference this large is unlikely to be chance (p {p})",
     ),
     "year_ago_unsure": (
         "{change}, nhưng mức chênh lệch này có thể chỉ do ngẫu nhiên (p {p})",
-        "{change}, but a difference this small may be chance (p {p})",
+        "{change}, but this may be chance (p {p})",
     ),
     "year_ago_none": (
         "Cùng kỳ năm trước ({period}) không có phiếu đánh giá nào để so sánh.",
         "No responses in the same period last year ({period}) to compare with.",
     ),
     "year_ago_absent": (
-        "Cùng kỳ năm trước ({period}) đơn vị này chưa được thành lập, nên không có số liệu"
+        "Cùng kỳ năm trước ({period}), đơn vị này chưa được thành lập nên không có số liệu"
         " để so sánh.",
         "This unit did not exist yet in the same period last year ({period}): nothing to"
         " compare with.",
+    ),
+    "year_ago_not_loaded": (
+        "Chưa tải được số liệu cùng kỳ năm trước: hệ thống tính chỉ số không trả lời.",
+        "The figures of the same period last year could not be loaded: the scoring service"
+        " does not answer.",
     ),
     "no_alerts": ("Không có cảnh báo trong kỳ này.", "No alerts for this period."),
     "no_data": ("Chưa có số liệu cho kỳ này.", "No figures for this period."),
@@ -462,14 +474,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Chỉ số hài lòng của từng lĩnh vực, tính trên các phiếu đánh giá của {unit} trong"
         " kỳ. Chọn một lĩnh vực để xem bảng xếp hạng, bản đồ nhiệt và các nhóm chỉ tính trên"
         " phiếu về lĩnh vực đó.",
-        "Each field's index over all of {unit}'s responses in the period. Choose a field to"
-        " see the ranking, the heatmap and the groups for its responses only.",
+        "Each field's index over all the responses of {unit} in the period. Choose a field"
+        " to see the ranking, the heatmap and the groups for its responses only.",
     ),
     "fields_overview_one": (
-        "Trang đang chỉ xem lĩnh vực {field}.",
-        "The page shows the field {field} only.",
+        "Trang này chỉ hiển thị số liệu của lĩnh vực {field}.",
+        "This page shows the {field} field only.",
     ),
-    "fields_overview_all": ("Xem mọi lĩnh vực", "See every field"),
+    "fields_overview_all": ("Xem tất cả lĩnh vực", "See every field"),
     "field": ("Lĩnh vực", "Field"),
     "commune_field_note": (
         "Chỉ số và các bảng dưới đây là của mọi lĩnh vực (lĩnh vực {field} có một dòng"

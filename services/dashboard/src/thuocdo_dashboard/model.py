@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from thuocdo_shared import reference
 from thuocdo_shared.numbers import round_half_up
-from thuocdo_shared.units import LOCAL_TZ, Unit, registry
+from thuocdo_shared.units import LOCAL_TZ, Unit, local_today, registry
 
 from . import alerts as alert_rules
 from .messages import (
@@ -28,7 +28,7 @@ from .messages import (
     scoring_period_label,
     text,
 )
-from .periods import Period, containing, trend_window, year_before
+from .periods import Period, containing, same_days_a_year_before, trend_window, year_before
 from .scope import Scope
 from .scoring_client import Fetched, ScoringClient, ScoringRejected, ScoringUnavailable
 
@@ -309,30 +309,43 @@ def _trend_call(
 
 
 def _year_ago_call(
-    client: ScoringClient, unit: Unit, period: Period, field: str | None = None
+    client: ScoringClient, unit: Unit, span: tuple[dt.date, dt.date], field: str | None = None
 ) -> Callable[[], Fetched]:
-    ago = year_before(period)
-    return lambda: client.index(unit.key, ago.label, field=field)
+    return lambda: client.index_between(unit.key, *span, field=field)
 
 
 def _year_ago(
-    found: dict[str, Any] | None, now: dict[str, Any] | None, unit: Unit, period: Period, lang: str
+    found: dict[str, Any] | None,
+    now: dict[str, Any] | None,
+    unit: Unit,
+    period: Period,
+    span: tuple[dt.date, dt.date],
+    lang: str,
 ) -> str | None:
-    """The headline's line on the same period a year before: its index and the change
-    since, with a two-proportion test (the drop alert's), or why there is nothing to
-    compare with. None without this period's figures or the year-ago answer."""
+    """The headline's line on the same days a year before (``span``, see
+    periods.same_days_a_year_before): their index and the change since, with a
+    two-proportion test (the drop alert's), or why there is nothing to compare with.
+    None without this period's figures or the year-ago answer."""
     if not now or not now.get("n") or found is None:
         return None
     ago = year_before(period)
-    label = period_label(ago, lang)
+    # The days the figure a year before covers: the unit's own, within the span.
+    first = max(span[0], unit.valid_from) if unit.valid_from else span[0]
+    last = min(span[1], unit.valid_to) if unit.valid_to else span[1]
+    if first <= last and (first, last) != (ago.start, ago.end):
+        label = f"{first:%d/%m}–{last:%d/%m/%Y}"
+    else:
+        label = period_label(ago, lang)
+        label = label[:1].lower() + label[1:] if lang == "vi" else label  # mid-sentence
     n_now, sat_now = int(now["n"]), int(now.get("satisfied") or 0)
     n_ago, sat_ago = int(found.get("n") or 0), int(found.get("satisfied") or 0)
     if n_ago == 0:
-        absent = not unit.overlaps(ago.start, ago.end)
-        return text("year_ago_absent" if absent else "year_ago_none", lang, period=label)
-    # the two figures as shown, subtracted (as the drop alert does)
-    index_ago = 100.0 * sat_ago / n_ago
-    points = round_half_up(100.0 * sat_now / n_now, 1) - round_half_up(index_ago, 1)
+        key = "year_ago_absent" if first > last else "year_ago_none"
+        return text(key, lang, period=label)
+    # The two figures as the pages show them (scoring's index to one decimal),
+    # subtracted: 79,8 against 68,2 is 11,6 points.
+    shown_now, shown_ago = (round_half_up(float(x.get("index") or 0), 1) for x in (now, found))
+    points = round_half_up(shown_now - shown_ago, 1)
     if points == 0:
         change = text("year_ago_same", lang)
     else:
@@ -343,7 +356,7 @@ def _year_ago(
             p = alert_rules.two_sided_p(z)
             sure = "year_ago_sure" if p < 0.05 else "year_ago_unsure"
             change = text(sure, lang, change=change, p=_p_value(p, lang))
-    index = number(index_ago, lang) + "%"
+    index = number(shown_ago, lang) + "%"
     n = number(n_ago, lang, 0)
     return text("year_ago", lang, period=label, index=index, n=n, change=change)
 
@@ -507,7 +520,8 @@ def overview(
     # A unit gone in this period still has figures: scoring counts the communes formed
     # from it (the ones ranked below) in its index and trend.
     p_head = status.start(lambda: client.index(unit.key, period.label, field=field))
-    p_ago = status.start(_year_ago_call(client, unit, period, field=field))
+    ago_span = same_days_a_year_before(period, local_today())
+    p_ago = status.start(_year_ago_call(client, unit, ago_span, field=field))
     p_trend = status.start(_trend_call(client, unit.key, period, field=field))
     p_units = p_before = p_matrix = None
     if parent is not None:
@@ -523,7 +537,8 @@ def overview(
     headline = status.call(p_head, "headline", "sipas", "fields")
     page.data["headline"] = _headline(headline)
     _freshness(page, headline)
-    page.data["year_ago"] = _year_ago(status.call(p_ago), headline, unit, period, lang)
+    year_ago = status.call(p_ago, "year_ago")
+    page.data["year_ago"] = _year_ago(year_ago, headline, unit, period, ago_span, lang)
     # The SIPAS and field tables of the commune page, over the unit's communes; each
     # field leads to the overview of its responses. (Filtered to a field, the table
     # has that field's line only: the page says so and leads back to every field.)
@@ -592,11 +607,17 @@ def overview(
 
     # Alerts: this period against the previous one, for the units in scope.
     prev_rows: dict[str, alert_rules.Estimate] = {}
+    # The figures as the pages show them: scoring's index (of the ranking here, and of
+    # the previous period's page), not one worked out again from the counts, which
+    # rounds differently at a second decimal of 5 (70,446 is shown 70,5 there).
+    shown = {r["key"]: r["index"] for r in page.data["ranking"]}
+    shown_before: dict[str, float | None] = {}
     if prev_parent is not None and rows:
         before = status.call(p_before, "alerts")
         for r in (before or {}).get("units", []):
             key = r.get("unit", {}).get("key", "")
             if scope.allows_key(key):
+                shown_before[key] = r.get("index")
                 prev_rows[key] = alert_rules.Estimate(
                     key,
                     r["unit"].get("name", key),
@@ -627,7 +648,7 @@ def overview(
                 text(
                     "alert_below",
                     lang,
-                    index=number(a.index, lang) + "%",
+                    index=number(shown.get(a.key, a.index), lang) + "%",
                     threshold=number(threshold, lang, 0) + "%",
                 )
                 if a.kind == "below"
@@ -636,11 +657,12 @@ def overview(
                     lang,
                     # the two figures as shown, subtracted: 80,0 to 75,1 is 4,9 points
                     points=number(
-                        round_half_up(a.previous_index or 0, 1) - round_half_up(a.index or 0, 1),
+                        round_half_up(shown_before.get(a.key, a.previous_index) or 0, 1)
+                        - round_half_up(shown.get(a.key, a.index) or 0, 1),
                         lang,
                     ),
-                    previous=number(a.previous_index, lang) + "%",
-                    index=number(a.index, lang) + "%",
+                    previous=number(shown_before.get(a.key, a.previous_index), lang) + "%",
+                    index=number(shown.get(a.key, a.index), lang) + "%",
                     p=_p_value(a.p_value, lang),
                 )
             ),
@@ -1031,7 +1053,8 @@ def commune(
     # a field chosen on the overview: the comments follow it, the figures do not
     page.data["field_name"] = _field_names(lang).get(filters.get("field") or "")
     p_index = status.start(lambda: client.index(unit.key, period.label))
-    p_ago = status.start(_year_ago_call(client, unit, period))
+    ago_span = same_days_a_year_before(period, local_today())
+    p_ago = status.start(_year_ago_call(client, unit, ago_span))
     p_issues = status.start(lambda: client.issues(unit.key, period.label))
     p_themes = status.start(lambda: client.themes(unit.key, period.label))
     everything = bool(filters.get("all_comments"))  # the CSV: every page, not one
@@ -1061,7 +1084,8 @@ def commune(
     index = status.call(p_index, "headline", "sipas", "fields")
     page.data["headline"] = _headline(index)
     _freshness(page, index)
-    page.data["year_ago"] = _year_ago(status.call(p_ago), index, unit, period, lang)
+    year_ago = status.call(p_ago, "year_ago")
+    page.data["year_ago"] = _year_ago(year_ago, index, unit, period, ago_span, lang)
     page.data["mean"] = (index or {}).get("mean")
     field_names, issue_names = _field_names(lang), _issue_names(lang)
 

@@ -89,7 +89,24 @@ def previous(period: Period) -> Period:
 
 def year_before(period: Period) -> Period:
     """The same month, quarter or year one year earlier."""
-    return containing(period.start.replace(year=period.start.year - 1), period.kind)
+    return containing(year_back(period.start), period.kind)
+
+
+def year_back(day: dt.date) -> dt.date:
+    """The same date a year before (29 February: the 28th)."""
+    if (day.month, day.day) == (2, 29):
+        return dt.date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)
+
+
+def same_days_a_year_before(period: Period, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days to compare ``period`` with a year before: the whole period of a year
+    before, or for a period still under way on ``today`` its days up to today's date a
+    year before (November 2026 on the 28th: 1–28 November 2025)."""
+    ago = year_before(period)
+    if period.start <= today <= period.end:
+        return ago.start, min(ago.end, year_back(today))
+    return ago.start, ago.end
 
 
 def recent(day: dt.date, kind: str, count: int) -> list[Period]:

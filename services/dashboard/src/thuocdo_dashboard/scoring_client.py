@@ -319,6 +319,13 @@ class ScoringClient:
     ) -> Fetched:
         return self.get("index", {"unit": unit, "period": period, "field": field, "issue": issue})
 
+    def index_between(
+        self, unit: str, start: dt.date, end: dt.date, field: str | None = None
+    ) -> Fetched:
+        """/index over the local days ``start``..``end`` rather than a named period."""
+        span = {"from": start.isoformat(), "to": end.isoformat()}
+        return self.get("index", {"unit": unit, **span, "field": field})
+
     def units(
         self, parent: str, period: str, field: str | None = None, issue: str | None = None
     ) -> Fetched:
