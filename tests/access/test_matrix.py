@@ -78,6 +78,9 @@ DASHBOARD: dict[tuple[str, str], tuple[str, tuple[int, ...]]] = {
         (401, 403, 403, 200, 200),
     ),
     ("GET", "/events"): ("/events", (401, 200, 200, 200, 200)),
+    ("GET", "/admin/users"): ("/admin/users", (302, 403, 403, 403, 200)),
+    # (without its CSRF token: refused before anything else)
+    ("POST", "/admin/users"): ("/admin/users", (400, 400, 400, 400, 400)),
     # Last: it ends the session (a logout is honoured even without a valid token).
     ("POST", "/logout"): ("/logout", (302, 302, 302, 302, 302)),
 }

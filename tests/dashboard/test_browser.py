@@ -1023,7 +1023,10 @@ def test_an_admin_is_asked_before_a_password_is_replaced(browser: Any, stack: St
 
     page.once("dialog", lambda d: answer(d, False))
     page.click('tr[data-account="doi-mat-khau"] button[value=password]')
-    assert asked == ["Cấp mật khẩu mới cho doi-mat-khau? Mật khẩu cũ sẽ không dùng được nữa."]
+    # (the name isolated from the sentence: a right-to-left name cannot reorder it)
+    assert asked == [
+        "Cấp mật khẩu mới cho \u2068doi-mat-khau\u2069? Mật khẩu cũ sẽ không dùng được nữa."
+    ]
     assert page.locator("code.password").count() == 0
     kept = _login(browser, stack, "doi-mat-khau")  # the old password still works
     kept.close()
@@ -1031,4 +1034,21 @@ def test_an_admin_is_asked_before_a_password_is_replaced(browser: Any, stack: St
     page.click('tr[data-account="doi-mat-khau"] button[value=password]')
     new = page.locator("code.password").inner_text(timeout=10_000)
     assert len(new) >= 20 and len(asked) == 2
+    # A new account: its password is where the answer scrolls to (the form's section),
+    # not above a long list. A commune account is not asked about; an admin one is.
+    page.fill("#add input[name=name]", "xa-moi")
+    page.fill("#add input[name=unit]", "05941")
+    page.click("#add button[value=add]")
+    box = page.locator("#add code.password")
+    assert len(box.inner_text(timeout=10_000)) >= 20 and len(asked) == 2
+    assert box.evaluate(
+        "e => { const r = e.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }"
+    )
+    page.fill("#add input[name=name]", "quan-tri-2")
+    page.select_option("#add select[name=role]", "admin")
+    page.once("dialog", lambda d: answer(d, False))
+    page.click("#add button[value=add]")
+    assert asked[-1].startswith("Tạo tài khoản quản trị?")
+    assert page.locator("#add code.password").count() == 1  # still the one before
     page.close()

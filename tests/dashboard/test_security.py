@@ -340,10 +340,13 @@ def test_cli_generates_a_password_when_none_is_given(
     assert "\n\tadmin" not in "\n" + dashboard_cli(data_dir, "user", "list").stdout
 
 
-def _accounts_form(session: requests.Session, url: str) -> str:
+def _accounts_form(session: requests.Session, url: str) -> dict[str, str]:
+    """The tokens of a freshly shown accounts page: CSRF, and the page's one-time one."""
     page = session.get(f"{url}/admin/users", timeout=10)
     assert page.status_code == 200
-    return csrf_token(page.text)
+    once = re.search(r'name="once" value="([^"]+)"', page.text)
+    assert once
+    return {"csrf_token": csrf_token(page.text), "once": once[1]}
 
 
 def _account_row(page: str, name: str) -> str:
@@ -365,14 +368,10 @@ def test_an_admin_gives_a_locked_out_user_a_new_password(
     page = admin.get(f"{server.url}/admin/users", timeout=10).text
     row = _account_row(page, "quen-mat-khau")
     assert "Cấp xã" in row and "Xã Điềm Thụy (05941@2025-07-01)" in row
-    assert "Tạm khóa đăng nhập đến" in row, row
+    assert "tạm khóa đăng nhập đến" in row, row
     done = admin.post(
         f"{server.url}/admin/users",
-        data={
-            "csrf_token": _accounts_form(admin, server.url),
-            "name": "quen-mat-khau",
-            "action": "password",
-        },
+        data={**_accounts_form(admin, server.url), "name": "quen-mat-khau", "action": "password"},
         timeout=10,
     )
     assert done.status_code == 200
@@ -380,7 +379,7 @@ def test_an_admin_gives_a_locked_out_user_a_new_password(
     found = re.search(r'<code class="password">([^<]+)</code>', done.text)
     assert found and len(found[1]) >= 20
     assert done.headers["Cache-Control"] == "no-store"
-    assert "Tạm khóa" not in _account_row(done.text, "quen-mat-khau")  # unlocked too
+    assert "tạm khóa" not in _account_row(done.text, "quen-mat-khau")  # unlocked too
     _, resp = login(server.url, "quen-mat-khau", PASSWORD, headers=_ip())
     assert resp.status_code == 401  # the old password is gone
     _, resp = login(server.url, "quen-mat-khau", html.unescape(found[1]), headers=_ip())
@@ -399,7 +398,7 @@ def test_an_admin_disables_and_enables_an_account_but_not_their_own(
     admin, _ = login(server.url, "admin-dis", headers=_ip())
 
     def act(name: str, action: str) -> str:
-        data = {"csrf_token": _accounts_form(admin, server.url), "name": name, "action": action}
+        data = {**_accounts_form(admin, server.url), "name": name, "action": action}
         resp = admin.post(f"{server.url}/admin/users", data=data, timeout=10)
         assert resp.status_code == 200 and resp.url.endswith("/admin/users")  # redirected
         return resp.text
@@ -413,10 +412,46 @@ def test_an_admin_disables_and_enables_an_account_but_not_their_own(
     assert "Đã kích hoạt lại tài khoản tam-nghi." in page
     assert login(server.url, "tam-nghi", headers=_ip())[1].status_code == 302
     # Their own account: no button, and a forged request is refused.
-    assert 'value="disable"' not in _account_row(page, "admin-dis")
+    own = _account_row(page, "admin-dis")
+    assert 'value="disable"' not in own and 'value="password"' not in own
     page = act("admin-dis", "disable")
     assert "Không thể tự vô hiệu hóa tài khoản đang đăng nhập." in page
+    # A new password would end this very session (helper-77 was logged out by it).
+    page = act("admin-dis", "password")
+    assert "Không thể tự cấp mật khẩu mới cho tài khoản đang đăng nhập" in page
     assert admin.get(f"{server.url}/admin/users", timeout=10).status_code == 200
+
+
+def test_a_form_sent_again_does_nothing_again(server: ServiceProcess, data_dir: Path) -> None:
+    """A refresh of the page that showed a new password sends its form again: it gave
+    a second password and voided the one just handed out (helper-77)."""
+    add_user(data_dir, "admin-again", "admin", None)
+    add_user(data_dir, "mot-lan", "commune", "05941")
+    admin, _ = login(server.url, "admin-again", headers=_ip())
+    data = {**_accounts_form(admin, server.url), "name": "mot-lan", "action": "password"}
+    first = admin.post(f"{server.url}/admin/users", data=data, timeout=10)
+    given = re.search(r'<code class="password">([^<]+)</code>', first.text)
+    assert given
+    again = admin.post(f"{server.url}/admin/users", data=data, timeout=10)
+    assert again.url.endswith("/admin/users")  # redirected, nothing done
+    assert "Biểu mẫu này đã được gửi trước đó" in again.text
+    assert '<code class="password">' not in again.text
+    _, resp = login(server.url, "mot-lan", html.unescape(given[1]), headers=_ip())
+    assert resp.status_code == 302  # the password handed out still works
+    # The page it came back to has a fresh token: an action works again.
+    fresh = {**_accounts_form(admin, server.url), "name": "mot-lan", "action": "disable"}
+    done = admin.post(f"{server.url}/admin/users", data=fresh, timeout=10)
+    assert "Đã vô hiệu hóa tài khoản mot-lan" in done.text
+    # Without the page's token at all: nothing done either.
+    bare = {"csrf_token": fresh["csrf_token"], "name": "mot-lan", "action": "enable"}
+    assert (
+        "Biểu mẫu này đã được gửi trước đó"
+        in admin.post(f"{server.url}/admin/users", data=bare, timeout=10).text
+    )
+    # An address to unlock must be one: a line break would forge a log line.
+    forged = {**_accounts_form(admin, server.url), "action": "unlock"}
+    forged["address"] = "1.2.3.4\n2026-11-28T00:00:00+00:00 INFO login: admin"
+    assert admin.post(f"{server.url}/admin/users", data=forged, timeout=10).status_code == 400
 
 
 def test_the_accounts_page_is_for_admins_only(server: ServiceProcess, data_dir: Path) -> None:
@@ -450,7 +485,7 @@ def test_an_admin_creates_accounts_and_is_told_why_one_is_refused(
 
     def add(name: str, role: str, unit: str) -> requests.Response:
         data = {
-            "csrf_token": _accounts_form(admin, server.url),
+            **_accounts_form(admin, server.url),
             "action": "add",
             "name": name,
             "role": role,
@@ -460,8 +495,11 @@ def test_an_admin_creates_accounts_and_is_told_why_one_is_refused(
 
     done = add(" Nguyễn.Lan ", "commune", "05953")
     assert done.status_code == 200
-    assert "Đã tạo tài khoản nguyễn.lan (Cấp xã, 05953@2025-07-01)." in done.text
-    password = re.search(r'<code class="password">([^<]+)</code>', done.text)
+    # where the answer scrolls to (#add), not at the top of a long page
+    at_add = done.text.split('id="add"', 1)[1]
+    assert "Đã tạo tài khoản nguyễn.lan (Cấp xã, Xã Kha Sơn (05953@2025-07-01))." in at_add
+    assert "Mật khẩu của tài khoản mới nguyễn.lan" in at_add
+    password = re.search(r'<code class="password">([^<]+)</code>', at_add)
     assert password
     officer, resp = login(server.url, "nguyễn.lan", html.unescape(password[1]), headers=_ip())
     assert resp.status_code == 302
@@ -491,12 +529,16 @@ def test_an_admin_creates_accounts_and_is_told_why_one_is_refused(
         ("xa", "commune", "99999"): "không có đơn vị mã 99999.",
         ("x" * 65, "admin", ""): "tên đăng nhập dài quá 64 ký tự.",
         ("xa", "root", "05953"): "không có vai trò root.",
+        # a slip in the role's menu would give a commune officer every unit
+        ("sep", "admin", "05953"): "tài khoản quản trị không gắn với đơn vị nào",
+        ("\u0430dmin", "district", "173"): "trộn chữ của nhiều bảng chữ cái",  # Cyrillic а
     }
     for (name, role, unit), reason in refused.items():
         resp = add(name, role, unit)
         assert resp.status_code == 400 and reason in html.unescape(resp.text), (name, role, unit)
     kept = admin.get(f"{server.url}/admin/users", timeout=10).text
-    assert 'data-account="huyen"' not in kept and 'data-account="kha-son-cu"' not in kept
+    for name in ("huyen", "kha-son-cu", "sep", "\u0430dmin"):
+        assert f'data-account="{name}"' not in kept
     admin.get(f"{server.url}/lang/en", timeout=10)
     english = add("huyen", "district", "05953")
     assert (

@@ -114,6 +114,11 @@ def check_name(name: str) -> str:
         raise BadName(f"the name is longer than {MAX_NAME} characters", "long")
     if any(c.isspace() or not c.isprintable() for c in name):
         raise BadName("the name contains a space or a control character", "space")
+    # Look-alikes of another account in the accounts list: "аdmin" with a Cyrillic "а",
+    # or a fullwidth "ａｄｍｉｎ". (Vietnamese letters are all Latin.)
+    scripts = {unicodedata.name(c, "?").split(" ")[0] for c in name if c.isalpha()}
+    if len(scripts) > 1 or unicodedata.normalize("NFKC", name) != name:
+        raise BadName("the name mixes alphabets or uses look-alike letters", "lookalike")
     return name
 
 
@@ -259,12 +264,19 @@ class AccountStore:
             ).fetchall()
         return [_user(r) for r in rows]
 
-    def disable(self, name: str, now: float | None = None) -> bool:
+    def disable(self, name: str, now: float | None = None, keep_an_admin: bool = False) -> bool:
         """Disable an account. Its sessions end on their next request, for good:
-        enabling it again does not bring them back."""
+        enabling it again does not bring them back. ``keep_an_admin``: not the last
+        enabled admin (False then), checked in the same statement (two admins
+        disabling each other at once leave one)."""
+        last = (
+            " AND (role != 'admin' OR (SELECT COUNT(*) FROM users"
+            " WHERE role = 'admin' AND disabled = 0) > 1)"
+        )
         with self._db() as conn:
             cur = conn.execute(
-                "UPDATE users SET disabled = 1, sessions_after = ? WHERE name = ?",
+                "UPDATE users SET disabled = 1, sessions_after = ? WHERE name = ?"  # noqa: S608
+                + (last if keep_an_admin else ""),
                 (time.time() if now is None else now, stored_name(conn, name)),
             )
         return cur.rowcount > 0

@@ -8,16 +8,36 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import ipaddress
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from thuocdo_shared.units import local_today, registry
 
 from . import messages
-from .accounts import MAX_NAME, BadName, User, UserExists, check_name, generate_password
+from .accounts import (
+    MAX_NAME,
+    BadName,
+    User,
+    UserExists,
+    check_name,
+    generate_password,
+    normal_name,
+)
 from .auth import current_user, login_required, store
 from .model import unit_title
 from .scope import ROLES, BadBinding, bind, resolve, unit_by_key
@@ -64,14 +84,35 @@ def _unit_choices() -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
+# The forms' one-time tokens already acted on, kept in the session (the newest few):
+# a refresh, or Back then Forward, sends a form again, and a second new password
+# would silently replace the one just given out.
+DONE_KEY = "admin_done"
+DONE_KEPT = 20
+
+
+def _once() -> bool:
+    """Whether this form's token is new (and now spent)."""
+    token = request.form.get("once", "")
+    done = session.get(DONE_KEY, [])
+    if not token or token in done:
+        return False
+    session[DONE_KEY] = [*done, token][-DONE_KEPT:]
+    return True
+
+
 def _page(
-    shown_password: tuple[str, str] | None = None,
-    added: str | None = None,
+    shown: tuple[str, str] | None = None,
+    note: str | None = None,
     add_error: str | None = None,
     form: dict[str, str] | None = None,
+    at_add: bool = False,
 ) -> str:
+    """The page; ``shown`` (name, password) once, with ``note``, in the add form's
+    section when it came from there (``at_add``: the answer scrolls to it)."""
     accounts = store()
     now = time.time()
+    me = current_user()
     rows = []
     for user in accounts.list():
         until = accounts.locked_until(user.name, now)
@@ -82,8 +123,10 @@ def _page(
                 "unit": _unit_label(user),
                 "disabled": user.disabled,
                 "locked_until": None if until is None else _at(until),
+                # left by the rename to lower case: another account has that spelling
+                "typed_as_shown": user.name != normal_name(user.name),
                 "created": messages.local_time(dt.datetime.fromisoformat(user.created_at)),
-                "self": user.name == (current_user() or user).name,
+                "self": me is not None and user.name == me.name,
             }
         )
     addresses = [(a, _at(t)) for a, t in accounts.locked_addresses(now)]
@@ -91,13 +134,15 @@ def _page(
         "admin_users.html",
         rows=rows,
         addresses=addresses,
-        shown_password=shown_password,
-        added=added,
+        shown=shown,
+        note=note,
+        at_add=at_add,
         add_error=add_error,
         form=form or {"role": "commune"},
         roles=[(r, messages.text(f"role_{r}", g.lang)) for r in ROLES],
         unit_choices=_unit_choices(),
-        user=current_user(),
+        once=secrets.token_urlsafe(12),
+        user=me,
     )
 
 
@@ -111,45 +156,54 @@ def users() -> Any:
 @admin_required
 def act() -> Any:
     """One action on one account (or, for ``unlock`` with ``address``, on a client
-    address). A new password is shown once, in this answer only (never stored in the
-    session cookie or a redirect)."""
+    address), once per form shown. A new password is shown once, in this answer only
+    (not in the session cookie or a redirect)."""
     accounts = store()
     action = request.form.get("action", "")
-    name = request.form.get("name", "")
+    name = request.form.get("name", "")[:100]
     address = request.form.get("address", "")
     me = current_user()
     assert me is not None
     if action not in ACTIONS:
         abort(400)
+    if not _once():
+        flash(messages.text("admin_sent_again", g.lang), "error")
+        return redirect(url_for("admin.users"))
     if action == "add":
         return _add(me)
     if action == "unlock" and address and not name:
+        try:
+            address = str(ipaddress.ip_address(address))  # as the server logs it
+        except ValueError:
+            abort(400)
         forgotten = accounts.unlock(address=address)
         log.info("admin %s unlocked address %s", me.name, address)
-        flash(messages.text("admin_unlocked", g.lang, who=address, n=forgotten))
+        flash(_unlocked(address, forgotten))
         return redirect(url_for("admin.users"))
     account = accounts.get(name) if name else None
     if account is None:
         flash(messages.text("admin_no_user", g.lang, name=name[:64]), "error")
+        return redirect(url_for("admin.users"))
+    if account.name == me.name and action in ("password", "disable"):
+        # A new password would end this very session; disabling it could leave no admin.
+        flash(messages.text(f"admin_not_self_{action}", g.lang), "error")
         return redirect(url_for("admin.users"))
     if action == "password":
         password = generate_password()
         accounts.set_password(account.name, password)
         accounts.unlock(account.name)
         log.info("admin %s set a new password for %s", me.name, account.name)
-        return _page(shown_password=(account.name, password))
+        return _page(shown=(account.name, password))
     if action == "unlock":
         forgotten = accounts.unlock(account.name)
         log.info("admin %s unlocked %s", me.name, account.name)
-        flash(messages.text("admin_unlocked", g.lang, who=account.name, n=forgotten))
+        flash(_unlocked(account.name, forgotten))
     elif action == "disable":
-        if account.name == me.name:
-            # (the last admin could otherwise shut every admin out of this page)
-            flash(messages.text("admin_not_self", g.lang), "error")
-        else:
-            accounts.disable(account.name)
+        if accounts.disable(account.name, keep_an_admin=True):
             log.info("admin %s disabled %s", me.name, account.name)
             flash(messages.text("admin_disabled", g.lang, name=account.name))
+        else:
+            flash(messages.text("admin_last_admin", g.lang), "error")
     else:
         accounts.enable(account.name)
         log.info("admin %s enabled %s", me.name, account.name)
@@ -157,18 +211,29 @@ def act() -> Any:
     return redirect(url_for("admin.users"))
 
 
+def _unlocked(who: str, forgotten: int) -> str:
+    if forgotten == 0:
+        return messages.text("admin_unlocked_none", g.lang, who=who)
+    return messages.text("admin_unlocked", g.lang, who=who, n=forgotten)
+
+
 def _add(me: User) -> Any:
     """A new account from the form; its generated password shown once. A refused one
     answers 400 (409 for a name taken) with the form as filled and the reason."""
-    form = {k: request.form.get(k, "").strip()[:100] for k in ("name", "role", "unit")}
+    form = {k: request.form.get(k, "")[:100] for k in ("name", "role", "unit")}
+    # What a finger adds around a name or code (the CLI takes them as typed: a space
+    # inside a name is refused by both).
+    form = {k: v.strip(" \t\r\n") for k, v in form.items()}
 
     def refused(reason: str, status: int = 400) -> Any:
-        return _page(
-            add_error=messages.text("admin_add_failed", g.lang, reason=reason), form=form
-        ), status
+        error = messages.text("admin_add_failed", g.lang, reason=reason)
+        return _page(add_error=error, form=form, at_add=True), status
 
     try:
         name = check_name(form["name"])
+        if form["role"] == "admin" and form["unit"]:
+            # (the CLI ignores it; here it is most likely a slip in the role's menu)
+            return refused(messages.text("bind_admin_unit", g.lang))
         binding = bind(form["role"], form["unit"], local_today())
     except BadName as exc:
         return refused(messages.text(f"name_{exc.reason}", g.lang, max=MAX_NAME))
@@ -176,10 +241,10 @@ def _add(me: User) -> Any:
         return refused(messages.text(f"bind_{exc.reason}", g.lang, **exc.values))
     password = generate_password()
     try:
-        store().add(name, form["role"], binding, password)
+        added = store().add(name, form["role"], binding, password)
     except UserExists:
         return refused(messages.text("name_taken", g.lang, name=name), 409)
     log.info("admin %s added %s (%s, unit %s)", me.name, name, form["role"], binding)
     role = messages.text(f"role_{form['role']}", g.lang)
-    added = messages.text("admin_added", g.lang, name=name, role=role, unit=binding)
-    return _page(shown_password=(name, password), added=added)
+    note = messages.text("admin_added", g.lang, name=name, role=role, unit=_unit_label(added))
+    return _page(shown=(name, password), note=note, at_add=True)

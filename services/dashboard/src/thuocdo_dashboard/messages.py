@@ -26,11 +26,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "nav_accounts": ("Tài khoản", "Accounts"),
     "admin_title": ("Tài khoản người dùng", "User accounts"),
     "admin_note": (
-        "Tạo tài khoản mới bằng lệnh thuocdo-dashboard user add trên máy chủ. Mật khẩu mới"
-        " được tạo ngẫu nhiên và chỉ hiện một lần; các phiên đăng nhập đang mở của tài khoản"
-        " đó sẽ kết thúc.",
-        "New accounts are created with thuocdo-dashboard user add on the server. A new"
-        " password is random and shown once; the account's open sessions end.",
+        "Mật khẩu mới được tạo ngẫu nhiên và chỉ hiện một lần; các phiên đăng nhập đang mở"
+        " của tài khoản đó sẽ kết thúc.",
+        "A new password is random and shown once; the account's open sessions end.",
     ),
     "admin_name": ("Tên đăng nhập", "Login name"),
     "admin_role": ("Vai trò", "Role"),
@@ -45,8 +43,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "admin_active": ("Đang hoạt động", "Active"),
     "admin_is_disabled": ("Đã vô hiệu hóa", "Disabled"),
     "admin_locked": (
-        "Tạm khóa đăng nhập đến {time} (nhập sai mật khẩu nhiều lần)",
-        "Login locked until {time} (too many wrong passwords)",
+        "tạm khóa đăng nhập đến {time} (nhập sai mật khẩu nhiều lần)",
+        "login locked until {time} (too many wrong passwords)",
+    ),
+    "admin_typed_as_shown": (
+        "chỉ đăng nhập được khi gõ tên đúng như trên (một tài khoản khác có cùng tên viết thường)",
+        "logs in only typed exactly as shown (another account has its lower-case spelling)",
     ),
     "admin_you": ("(bạn)", "(you)"),
     "admin_do_password": ("Cấp mật khẩu mới", "New password"),
@@ -62,8 +64,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "admin_do_unlock": ("Mở khóa đăng nhập", "Unlock login"),
     "admin_addresses": (
-        "Địa chỉ mạng bị tạm khóa đăng nhập",
-        "Client addresses locked out of logging in",
+        "Địa chỉ IP bị tạm khóa đăng nhập",
+        "IP addresses locked out of logging in",
     ),
     "admin_address_until": ("{address}: đến {time}", "{address}: until {time}"),
     "admin_new_password": (
@@ -72,14 +74,43 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "admin_unlocked": (
         "Đã mở khóa đăng nhập cho {who} (xóa {n} lần đăng nhập sai).",
-        "Unlocked {who} ({n} failed logins forgotten).",
+        "Unlocked {who} ({n} failed login forgotten).|Unlocked {who} ({n} failed logins"
+        " forgotten).",
+    ),
+    "admin_unlocked_none": (
+        "{who} không có lần đăng nhập sai nào cần xóa.",
+        "{who} had no failed logins to forget.",
+    ),
+    "admin_new_account_password": (
+        "Mật khẩu của tài khoản mới {name} (chỉ hiện một lần, hãy chuyển cho người dùng qua"
+        " kênh an toàn):",
+        "Password of the new account {name} (shown once only; pass it on by a safe channel):",
+    ),
+    "admin_sent_again": (
+        "Biểu mẫu này đã được gửi trước đó (trang được tải lại hoặc quay lại) nên không làm"
+        " lại thao tác. Mật khẩu chỉ hiện một lần: nếu chưa kịp ghi lại, hãy cấp mật khẩu"
+        " mới.",
+        "This form was sent before (the page was reloaded or gone back to), so nothing was"
+        " done again. A password is shown once only: if it was not noted, give a new one.",
+    ),
+    "admin_last_admin": (
+        "Không thể vô hiệu hóa tài khoản quản trị cuối cùng còn hoạt động.",
+        "The last enabled admin account cannot be disabled.",
+    ),
+    "admin_not_self_password": (
+        "Không thể tự cấp mật khẩu mới cho tài khoản đang đăng nhập (phiên này sẽ kết thúc);"
+        " hãy dùng lệnh thuocdo-dashboard user password trên máy chủ hoặc nhờ một quản trị"
+        " viên khác.",
+        "You cannot give the account you are logged in with a new password here (this"
+        " session would end): use thuocdo-dashboard user password on the server, or ask"
+        " another admin.",
     ),
     "admin_disabled": (
         "Đã vô hiệu hóa tài khoản {name}; các phiên đăng nhập đang mở đã kết thúc.",
         "Disabled {name}; its open sessions have ended.",
     ),
     "admin_enabled": ("Đã kích hoạt lại tài khoản {name}.", "Enabled {name}."),
-    "admin_not_self": (
+    "admin_not_self_disable": (
         "Không thể tự vô hiệu hóa tài khoản đang đăng nhập.",
         "You cannot disable the account you are logged in with.",
     ),
@@ -87,11 +118,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "admin_add_title": ("Thêm tài khoản", "Add an account"),
     "admin_add_unit_hint": (
         "Cấp huyện/tỉnh: mã huyện hoặc tỉnh (ví dụ 173). Cấp xã: mã xã đang hoạt động (ví"
-        " dụ 05953), hoặc mã kèm ngày thành lập của một xã cũ (ví dụ 05959@-). Quản trị: để"
-        " trống.",
+        " dụ 05953), hoặc mã đầy đủ của một xã cũ như ở cột Đơn vị (ví dụ 05959@-). Quản"
+        " trị: để trống (tài khoản quản trị xem được mọi đơn vị).",
         "District/province: a district or province code (e.g. 173). Commune: the code of a"
-        " commune in force (e.g. 05953), or a former commune's key (e.g. 05959@-). Admin:"
-        " leave empty.",
+        " commune in force (e.g. 05953), or a former commune's full key as in the Unit"
+        " column (e.g. 05959@-). Admin: leave empty (an admin sees every unit).",
+    ),
+    "admin_confirm_admin": (
+        "Tạo tài khoản quản trị? Tài khoản này xem được mọi đơn vị và quản lý được mọi tài khoản.",
+        "Create an admin account? It sees every unit and manages every account.",
     ),
     "admin_add_button": ("Tạo tài khoản", "Create the account"),
     "admin_added": (
@@ -109,7 +144,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the login name may not contain spaces or control characters.",
     ),
     "name_taken": ("đã có tài khoản tên {name}.", "an account named {name} exists."),
+    "name_lookalike": (
+        "tên đăng nhập trộn chữ của nhiều bảng chữ cái hoặc có chữ trông giống chữ khác"
+        " (ví dụ chữ “а” của tiếng Nga).",
+        "the login name mixes alphabets or has look-alike letters (e.g. a Cyrillic “а”).",
+    ),
     "bind_role": ("không có vai trò {role}.", "there is no role {role}."),
+    "bind_admin_unit": (
+        "tài khoản quản trị không gắn với đơn vị nào: hãy để trống ô Đơn vị, hoặc chọn vai"
+        " trò khác.",
+        "an admin account has no unit: leave the Unit empty, or choose another role.",
+    ),
     "bind_no_unit": (
         "tài khoản cấp huyện/tỉnh hoặc cấp xã cần mã đơn vị.",
         "a district or commune account needs a unit code.",

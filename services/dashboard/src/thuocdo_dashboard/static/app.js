@@ -14,10 +14,13 @@
     var forms = document.querySelectorAll("form[method=get]");
     for (var i = 0; i < forms.length; i++) { forms[i].reset(); }
   });
-  // A button that cannot be undone (a new password, disabling an account) asks first.
+  // A button that cannot be undone (a new password, disabling an account) asks first;
+  // one with data-confirm-role only when its form's role is that one (a new admin).
   document.addEventListener("submit", function (ev) {
     var button = ev.submitter;
     var question = button && button.dataset ? button.dataset.confirm : null;
+    var role = question ? button.dataset.confirmRole : null;
+    if (role && !(ev.target.elements.role && ev.target.elements.role.value === role)) { return; }
     if (question && !window.confirm(question)) { ev.preventDefault(); }
   });
   var main = document.getElementById("main");
