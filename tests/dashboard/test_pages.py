@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from thuocdo_dashboard import create_app as dashboard_app
 from thuocdo_dashboard.periods import parse as parse_period
-from thuocdo_dashboard.scoring_client import ScoringClient
+from thuocdo_dashboard.scoring_client import ScoringClient, ScoringUnavailable
 from thuocdo_dashboard.settings import Settings as DashboardSettings
 from thuocdo_scoring.aggregate import Record
 from thuocdo_shared import reference
@@ -1456,3 +1456,19 @@ def test_a_commune_users_picker_offers_only_the_periods_of_their_commune(
     assert since == [p for p in every if parse_period(p).end >= reform], since
     assert PERIOD in since
     assert until == [p for p in every if parse_period(p).start < reform], until
+
+
+def test_a_year_ago_call_that_fails_says_so(
+    scoring: Scoring, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scoring not answering only the year-ago call: the headline says that line could
+    not be loaded, rather than leaving it out as if there were nothing to compare."""
+
+    def down(self: ScoringClient, *args: Any, **kw: Any) -> Any:
+        raise ScoringUnavailable("down for the test")
+
+    monkeypatch.setattr(ScoringClient, "index_between", down)
+    page = signed_in(scoring, tmp_path).get(f"/?unit=19&period={PERIOD}").get_data(as_text=True)
+    headline = section(page, "headline")
+    assert 'data-n="40"' in headline
+    assert "Chưa tải được số liệu cùng kỳ năm trước" in headline, headline

@@ -14,6 +14,7 @@ import re
 import socket
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -434,7 +435,7 @@ def test_a_form_sent_again_does_nothing_again(server: ServiceProcess, data_dir: 
     assert given
     again = admin.post(f"{server.url}/admin/users", data=data, timeout=10)
     assert again.url.endswith("/admin/users")  # redirected, nothing done
-    assert "Biểu mẫu này đã được gửi trước đó" in again.text
+    assert "Biểu mẫu trên trang này đã được gửi trước đó" in again.text
     assert '<code class="password">' not in again.text
     _, resp = login(server.url, "mot-lan", html.unescape(given[1]), headers=_ip())
     assert resp.status_code == 302  # the password handed out still works
@@ -442,12 +443,32 @@ def test_a_form_sent_again_does_nothing_again(server: ServiceProcess, data_dir: 
     fresh = {**_accounts_form(admin, server.url), "name": "mot-lan", "action": "disable"}
     done = admin.post(f"{server.url}/admin/users", data=fresh, timeout=10)
     assert "Đã vô hiệu hóa tài khoản mot-lan" in done.text
-    # Without the page's token at all: nothing done either.
+    # Without the page's token at all: not one of its forms.
     bare = {"csrf_token": fresh["csrf_token"], "name": "mot-lan", "action": "enable"}
+    assert admin.post(f"{server.url}/admin/users", data=bare, timeout=10).status_code == 400
+    enable = {**_accounts_form(admin, server.url), "name": "mot-lan", "action": "enable"}
     assert (
-        "Biểu mẫu này đã được gửi trước đó"
-        in admin.post(f"{server.url}/admin/users", data=bare, timeout=10).text
+        "Đã kích hoạt lại" in admin.post(f"{server.url}/admin/users", data=enable, timeout=10).text
     )
+    # A double click: two requests with the same token at once, one acts.
+    twice = {**_accounts_form(admin, server.url), "name": "mot-lan", "action": "password"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(
+            pool.map(
+                lambda _: admin.post(f"{server.url}/admin/users", data=twice, timeout=10),
+                range(2),
+            )
+        )
+    shown = [re.search(r'<code class="password">([^<]+)</code>', a.text) for a in answers]
+    assert sum(1 for m in shown if m) == 1, [a.url for a in answers]
+    password = html.unescape(next(m for m in shown if m)[1])
+    assert login(server.url, "mot-lan", password, headers=_ip())[1].status_code == 302
+    # Disabled meanwhile from another tab: said, not "the last admin".
+    tab_a, tab_b = (_accounts_form(admin, server.url) for _ in range(2))
+    for tab in (tab_a, tab_b):
+        data = {**tab, "name": "mot-lan", "action": "disable"}
+        page = admin.post(f"{server.url}/admin/users", data=data, timeout=10).text
+    assert "Tài khoản mot-lan đã bị vô hiệu hóa từ trước." in page
     # An address to unlock must be one: a line break would forge a log line.
     forged = {**_accounts_form(admin, server.url), "action": "unlock"}
     forged["address"] = "1.2.3.4\n2026-11-28T00:00:00+00:00 INFO login: admin"
@@ -531,7 +552,7 @@ def test_an_admin_creates_accounts_and_is_told_why_one_is_refused(
         ("xa", "root", "05953"): "không có vai trò root.",
         # a slip in the role's menu would give a commune officer every unit
         ("sep", "admin", "05953"): "tài khoản quản trị không gắn với đơn vị nào",
-        ("\u0430dmin", "district", "173"): "trộn chữ của nhiều bảng chữ cái",  # Cyrillic а
+        ("\u0430dmin", "district", "173"): "trộn lẫn chữ cái của nhiều hệ",  # Cyrillic а
     }
     for (name, role, unit), reason in refused.items():
         resp = add(name, role, unit)

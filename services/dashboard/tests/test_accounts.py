@@ -116,9 +116,6 @@ def test_secret_key_is_made_once_and_shared(tmp_path: Path) -> None:
         ("lan\t", "space"),
         ("lan\x00", "control"),
         ("x" * 65, "longer than 64"),
-        # look-alikes of "admin" in the accounts list (helper-77)
-        ("\u0430dmin", "look-alike"),  # a Cyrillic "а"
-        ("\uff41dmin", "look-alike"),  # a fullwidth "ａ"
     ],
 )
 def test_names_that_could_never_log_in_are_refused(tmp_path: Path, name: str, reason: str) -> None:
@@ -497,3 +494,54 @@ def test_the_last_enabled_admin_is_kept_when_asked(tmp_path: Path) -> None:
     assert store.disable("lan", keep_an_admin=True)  # not an admin: no such limit
     assert [u.name for u in store.list() if not u.disabled] == ["binh"]
     assert store.disable("binh")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0430dmin",  # a Cyrillic "а" (helper-77)
+        "\uff41dmin",  # a fullwidth "ａ"
+        "\U0001d41admin",  # a mathematical bold "𝐚"
+        "adm\u0131n",  # a dotless "ı" (helper-78)
+        "\u0251dmin",  # a Latin alpha "ɑ"
+        "ad\u034fmin",  # an invisible combining grapheme joiner
+        "admin\ufe00",  # a variation selector
+        "a\u0337dmin",  # a mark no Vietnamese letter composes with "a"
+    ],
+)
+def test_look_alikes_of_another_name_are_refused(tmp_path: Path, name: str) -> None:
+    store = AccountStore(tmp_path / "d.sqlite3")
+    with pytest.raises(BadName, match="look-alike") as refused:
+        store.add(name, "admin", "*", "mật-khẩu-rất-dài-1")
+    assert refused.value.reason == "lookalike"
+    assert store.list() == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "phạm.thị.hồng-nhung",
+        "lê_văn_ưng",
+        "đặng.ỵ.ỹ.ỷ",
+        unicodedata.normalize("NFD", "nguyễn.ấn"),  # typed decomposed: it composes
+        "müller",
+        "админ",  # wholly in another alphabet: its own name
+        "山田たろう",  # kanji with kana
+        "サトー",
+        "user@xa.vn",
+    ],
+)
+def test_names_of_any_one_writing_system_are_kept(name: str) -> None:
+    assert check_name(name) == unicodedata.normalize("NFC", name).casefold()
+
+
+def test_a_form_token_is_spent_once_across_workers(tmp_path: Path) -> None:
+    """The accounts page's forms act once: a refresh, or a double click's two requests
+    reaching the two workers, spend the same token; one of them acts."""
+    path = tmp_path / "d.sqlite3"
+    worker1, worker2 = AccountStore(path), AccountStore(path)
+    assert worker1.spend_form("t1", until=2000.0, now=1000.0)
+    assert not worker2.spend_form("t1", until=2000.0, now=1001.0)
+    # kept until its time is over, then forgotten (the session it was for is over too)
+    assert worker2.spend_form("t2", until=1500.0, now=1002.0)
+    assert worker1.spend_form("t2", until=3000.0, now=1600.0)

@@ -89,3 +89,27 @@ def test_unchanged_and_in_english() -> None:
     )
     one = _year_ago(estimate(1, 1), estimate(40, 30), PROVINCE, august, span, "en")
     assert one is not None and "(1 response);" in one
+
+
+def test_a_district_goes_on_in_its_communes_a_year_before() -> None:
+    """Old Phú Bình district (173) ended on 30/06/2025, but scoring counts the communes
+    formed from it in it: its November 2026 to the 28th is compared with 1–28 November
+    2025, not called "not formed yet" nor cut at 30/06 (helper-78)."""
+    district = registry().lookup("173", D(2025, 6, 30))
+    span = (D(2025, 11, 1), D(2025, 11, 28))
+    line = _year_ago(estimate(40, 30), estimate(40, 30), district, parse("2026-11"), span, "vi")
+    assert line == "Cùng kỳ năm trước (01/11–28/11/2025): 75,0% (40 phiếu); nay không đổi."
+    year = _year_ago(
+        estimate(40, 30),
+        estimate(40, 30),
+        district,
+        parse("2026"),
+        (D(2025, 1, 1), D(2025, 11, 28)),
+        "en",
+    )
+    assert year is not None and year.startswith(
+        "Same period last year (1 Jan – 28 Nov 2025): 75.0% (40 responses)"
+    )
+    nothing = {"n": 0, "satisfied": 0, "index": None}
+    none = _year_ago(nothing, estimate(40, 30), district, parse("2026-11"), span, "vi")
+    assert none == ("Cùng kỳ năm trước (01/11–28/11/2025) không có phiếu đánh giá nào để so sánh.")

@@ -55,6 +55,10 @@ CREATE TABLE IF NOT EXISTS ended_sessions (
     sid TEXT PRIMARY KEY,
     until REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS spent_forms (
+    token TEXT PRIMARY KEY,
+    until REAL NOT NULL
+);
 """
 
 # A hash of a random password, verified when the account does not exist, so that a
@@ -114,12 +118,38 @@ def check_name(name: str) -> str:
         raise BadName(f"the name is longer than {MAX_NAME} characters", "long")
     if any(c.isspace() or not c.isprintable() for c in name):
         raise BadName("the name contains a space or a control character", "space")
-    # Look-alikes of another account in the accounts list: "аdmin" with a Cyrillic "а",
-    # or a fullwidth "ａｄｍｉｎ". (Vietnamese letters are all Latin.)
-    scripts = {unicodedata.name(c, "?").split(" ")[0] for c in name if c.isalpha()}
-    if len(scripts) > 1 or unicodedata.normalize("NFKC", name) != name:
+    if _looks_like_another(name):
         raise BadName("the name mixes alphabets or uses look-alike letters", "lookalike")
     return name
+
+
+# Decompositions of letters drawn in another style (fullwidth "ａ", mathematical "𝐚").
+_STYLED = ("<wide>", "<narrow>", "<font>", "<small>", "<circle>", "<super>", "<sub>", "<square>")
+
+
+def _looks_like_another(name: str) -> bool:
+    """Whether ``name`` (NFC) could pass for another in the accounts list: "аdmin" with a
+    Cyrillic "а", "admın" with a dotless "ı", a fullwidth "ａ", or a mark left over after
+    NFC ("ad" U+034F "min": every Vietnamese letter composes). A name wholly in another
+    writing system (Russian, Japanese with its kanji and kana) is its own name."""
+    latin = other = False
+    for c in name:
+        if unicodedata.category(c) in ("Mn", "Me", "Cf"):
+            return True
+        if unicodedata.decomposition(c).startswith(_STYLED):
+            return True
+        if not c.isalpha():
+            continue
+        if unicodedata.name(c, "").startswith("LATIN"):
+            latin = True
+            # Latin beyond ASCII: a letter with marks on an ASCII one (Vietnamese "ấ",
+            # "é") or "đ", not a look-alike of its own ("ı", "ɑ", "ɴ").
+            base = unicodedata.normalize("NFD", c)[0]
+            if not (base.isascii() or c in "đĐ"):
+                return True
+        else:
+            other = True
+    return latin and other
 
 
 # The account a typed name means, in one query (it runs on every request): the first
@@ -351,6 +381,17 @@ class AccountStore:
             conn.execute(
                 "INSERT OR REPLACE INTO ended_sessions (sid, until) VALUES (?, ?)", (sid, until)
             )
+
+    def spend_form(self, token: str, until: float, now: float) -> bool:
+        """Spend a form's one-time token: True the first time, False when it was spent
+        before (a refresh sending the form again, or a double click: two requests at
+        once, of which one inserts). Kept until ``until``; rows past it are removed."""
+        with self._db() as conn:
+            conn.execute("DELETE FROM spent_forms WHERE until < ?", (now,))
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO spent_forms (token, until) VALUES (?, ?)", (token, until)
+            )
+        return cur.rowcount == 1
 
     def session_ended(self, sid: str) -> bool:
         """True if the session ``sid`` was logged out (see :meth:`end_session`)."""

@@ -18,12 +18,12 @@ from typing import Any, TypeVar
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from thuocdo_shared.units import local_today, registry
@@ -84,21 +84,21 @@ def _unit_choices() -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
-# The forms' one-time tokens already acted on, kept in the session (the newest few):
-# a refresh, or Back then Forward, sends a form again, and a second new password
-# would silently replace the one just given out.
-DONE_KEY = "admin_done"
-DONE_KEPT = 20
+# A page's forms act once: a refresh, or Back then Forward, sends a form again, and a
+# second new password would silently replace the one just given out. Each page shown
+# has a random token, spent in the accounts store (shared by the workers; a double
+# click's two requests cannot both spend it) and kept as long as a session lasts.
 
 
-def _once() -> bool:
-    """Whether this form's token is new (and now spent)."""
+def _once() -> bool | None:
+    """True if this form's token is new (and now spent), False if it was spent before,
+    None if the form has none (not one of this page's)."""
     token = request.form.get("once", "")
-    done = session.get(DONE_KEY, [])
-    if not token or token in done:
-        return False
-    session[DONE_KEY] = [*done, token][-DONE_KEPT:]
-    return True
+    if not token:
+        return None
+    now = time.time()
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    return store().spend_form(token[:64], now + lifetime, now)
 
 
 def _page(
@@ -166,16 +166,20 @@ def act() -> Any:
     assert me is not None
     if action not in ACTIONS:
         abort(400)
-    if not _once():
+    fresh = _once()
+    if fresh is None:
+        abort(400)
+    if not fresh:
         flash(messages.text("admin_sent_again", g.lang), "error")
         return redirect(url_for("admin.users"))
     if action == "add":
         return _add(me)
     if action == "unlock" and address and not name:
         try:
-            address = str(ipaddress.ip_address(address))  # as the server logs it
+            ipaddress.ip_address(address)  # not a line to forge a log line with
         except ValueError:
             abort(400)
+        # (as stored, from the request: "::ffff:10.0.0.5" is not rewritten)
         forgotten = accounts.unlock(address=address)
         log.info("admin %s unlocked address %s", me.name, address)
         flash(_unlocked(address, forgotten))
@@ -199,7 +203,9 @@ def act() -> Any:
         log.info("admin %s unlocked %s", me.name, account.name)
         flash(_unlocked(account.name, forgotten))
     elif action == "disable":
-        if accounts.disable(account.name, keep_an_admin=True):
+        if account.disabled:  # (a page shown before another admin did it)
+            flash(messages.text("admin_already_disabled", g.lang, name=account.name))
+        elif accounts.disable(account.name, keep_an_admin=True):
             log.info("admin %s disabled %s", me.name, account.name)
             flash(messages.text("admin_disabled", g.lang, name=account.name))
         else:

@@ -47,7 +47,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "login locked until {time} (too many wrong passwords)",
     ),
     "admin_typed_as_shown": (
-        "chỉ đăng nhập được khi gõ tên đúng như trên (một tài khoản khác có cùng tên viết thường)",
+        "chỉ đăng nhập được khi gõ tên đúng y như hiển thị (một tài khoản khác có cùng tên"
+        " viết thường)",
         "logs in only typed exactly as shown (another account has its lower-case spelling)",
     ),
     "admin_you": ("(bạn)", "(you)"),
@@ -87,11 +88,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Password of the new account {name} (shown once only; pass it on by a safe channel):",
     ),
     "admin_sent_again": (
-        "Biểu mẫu này đã được gửi trước đó (trang được tải lại hoặc quay lại) nên không làm"
-        " lại thao tác. Mật khẩu chỉ hiện một lần: nếu chưa kịp ghi lại, hãy cấp mật khẩu"
-        " mới.",
-        "This form was sent before (the page was reloaded or gone back to), so nothing was"
-        " done again. A password is shown once only: if it was not noted, give a new one.",
+        "Biểu mẫu trên trang này đã được gửi trước đó (trang được tải lại, quay lại, hoặc"
+        " bấm hai lần) nên thao tác không được thực hiện lại. Mật khẩu chỉ hiện một lần:"
+        " nếu chưa kịp ghi lại, hãy cấp mật khẩu mới.",
+        "A form of this page was sent before (the page was reloaded or gone back to, or a"
+        " button pressed twice), so nothing was done again. A password is shown once only:"
+        " if it was not noted, give a new one.",
+    ),
+    "admin_already_disabled": (
+        "Tài khoản {name} đã bị vô hiệu hóa từ trước.",
+        "{name} was already disabled.",
     ),
     "admin_last_admin": (
         "Không thể vô hiệu hóa tài khoản quản trị cuối cùng còn hoạt động.",
@@ -145,8 +151,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "name_taken": ("đã có tài khoản tên {name}.", "an account named {name} exists."),
     "name_lookalike": (
-        "tên đăng nhập trộn chữ của nhiều bảng chữ cái hoặc có chữ trông giống chữ khác"
-        " (ví dụ chữ “а” của tiếng Nga).",
+        "tên đăng nhập trộn lẫn chữ cái của nhiều hệ chữ viết hoặc có chữ trông giống chữ"
+        " khác (ví dụ chữ “а” Kirin).",
         "the login name mixes alphabets or has look-alike letters (e.g. a Cyrillic “а”).",
     ),
     "bind_role": ("không có vai trò {role}.", "there is no role {role}."),
@@ -430,7 +436,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         " compare with.",
     ),
     "year_ago_not_loaded": (
-        "Chưa tải được số liệu cùng kỳ năm trước: hệ thống tính chỉ số không trả lời.",
+        "Chưa tải được số liệu cùng kỳ năm trước: hệ thống tính chỉ số không phản hồi.",
         "The figures of the same period last year could not be loaded: the scoring service"
         " does not answer.",
     ),

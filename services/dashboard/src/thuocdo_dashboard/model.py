@@ -20,6 +20,7 @@ from thuocdo_shared.units import LOCAL_TZ, Unit, local_today, registry
 
 from . import alerts as alert_rules
 from .messages import (
+    MONTHS_EN,
     commune_kinds,
     number,
     period_label,
@@ -308,6 +309,24 @@ def _trend_call(
     return lambda: client.trend(key, start, end, granularity, field=field, issue=issue)
 
 
+def _points(a: float | None, b: float | None) -> float | None:
+    """``a`` − ``b`` (indexes, %) in points, between the two figures as the pages
+    show them (one decimal): 79,8 against 68,2 is 11,6."""
+    if a is None or b is None:
+        return None
+    return round_half_up(round_half_up(a, 1) - round_half_up(b, 1), 1)
+
+
+def _days(first: dt.date, last: dt.date, lang: str) -> str:
+    """A span of days within one year: "01/07–28/11/2025", "1 Jul – 28 Nov 2025"."""
+    if lang == "vi":
+        return f"{first:%d/%m}–{last:%d/%m/%Y}"
+    months = MONTHS_EN
+    return (
+        f"{first.day} {months[first.month - 1]} – {last.day} {months[last.month - 1]} {last.year}"
+    )
+
+
 def _year_ago_call(
     client: ScoringClient, unit: Unit, span: tuple[dt.date, dt.date], field: str | None = None
 ) -> Callable[[], Fetched]:
@@ -329,11 +348,15 @@ def _year_ago(
     if not now or not now.get("n") or found is None:
         return None
     ago = year_before(period)
-    # The days the figure a year before covers: the unit's own, within the span.
-    first = max(span[0], unit.valid_from) if unit.valid_from else span[0]
-    last = min(span[1], unit.valid_to) if unit.valid_to else span[1]
+    # The days the figure a year before covers. A commune's are its own (it counts
+    # nothing before it was formed); a district's or a province's go on in the
+    # communes formed from it, which scoring counts in it.
+    first, last = span
+    if unit.level == "commune":
+        first = max(first, unit.valid_from) if unit.valid_from else first
+        last = min(last, unit.valid_to) if unit.valid_to else last
     if first <= last and (first, last) != (ago.start, ago.end):
-        label = f"{first:%d/%m}–{last:%d/%m/%Y}"
+        label = _days(first, last, lang)
     else:
         label = period_label(ago, lang)
         label = label[:1].lower() + label[1:] if lang == "vi" else label  # mid-sentence
@@ -342,10 +365,10 @@ def _year_ago(
     if n_ago == 0:
         key = "year_ago_absent" if first > last else "year_ago_none"
         return text(key, lang, period=label)
-    # The two figures as the pages show them (scoring's index to one decimal),
-    # subtracted: 79,8 against 68,2 is 11,6 points.
-    shown_now, shown_ago = (round_half_up(float(x.get("index") or 0), 1) for x in (now, found))
-    points = round_half_up(shown_now - shown_ago, 1)
+    shown_ago = found.get("index")
+    points = _points(now.get("index"), shown_ago)
+    if points is None or shown_ago is None:
+        return None  # (scoring gives an index with every n > 0)
     if points == 0:
         change = text("year_ago_same", lang)
     else:
@@ -657,8 +680,9 @@ def overview(
                     lang,
                     # the two figures as shown, subtracted: 80,0 to 75,1 is 4,9 points
                     points=number(
-                        round_half_up(shown_before.get(a.key, a.previous_index) or 0, 1)
-                        - round_half_up(shown.get(a.key, a.index) or 0, 1),
+                        _points(
+                            shown_before.get(a.key, a.previous_index), shown.get(a.key, a.index)
+                        ),
                         lang,
                     ),
                     previous=number(shown_before.get(a.key, a.previous_index), lang) + "%",

@@ -13,6 +13,9 @@
     if (!ev.persisted && !(nav && nav.type === "back_forward")) { return; }
     var forms = document.querySelectorAll("form[method=get]");
     for (var i = 0; i < forms.length; i++) { forms[i].reset(); }
+    // A page shown again is pressed afresh (see the double-press guard below).
+    var sent = document.querySelectorAll("form[data-sent]");
+    for (var j = 0; j < sent.length; j++) { delete sent[j].dataset.sent; }
   });
   // A button that cannot be undone (a new password, disabling an account) asks first;
   // one with data-confirm-role only when its form's role is that one (a new admin).
@@ -20,8 +23,12 @@
     var button = ev.submitter;
     var question = button && button.dataset ? button.dataset.confirm : null;
     var role = question ? button.dataset.confirmRole : null;
-    if (role && !(ev.target.elements.role && ev.target.elements.role.value === role)) { return; }
-    if (question && !window.confirm(question)) { ev.preventDefault(); }
+    var asked = !(role && !(ev.target.elements.role && ev.target.elements.role.value === role));
+    if (question && asked && !window.confirm(question)) { ev.preventDefault(); return; }
+    // A second press while the first is on its way would send the form twice (the
+    // server acts once and says so, and the answer showing a password would be lost).
+    if (ev.target.dataset.sent && ev.target.method === "post") { ev.preventDefault(); return; }
+    ev.target.dataset.sent = "1";
   });
   var main = document.getElementById("main");
   if (!main || !main.dataset.api) { return; }
