@@ -226,10 +226,9 @@ def _unlocked(who: str, forgotten: int) -> str:
 def _add(me: User) -> Any:
     """A new account from the form; its generated password shown once. A refused one
     answers 400 (409 for a name taken) with the form as filled and the reason."""
-    form = {k: request.form.get(k, "")[:100] for k in ("name", "role", "unit")}
-    # What a finger adds around a name or code (the CLI takes them as typed: a space
-    # inside a name is refused by both).
-    form = {k: v.strip(" \t\r\n") for k, v in form.items()}
+    # Without what a finger adds around a name or code (the CLI takes them as typed; a
+    # space inside a name is refused by both).
+    form = {k: request.form.get(k, "")[:100].strip(" \t\r\n") for k in ("name", "role", "unit")}
 
     def refused(reason: str, status: int = 400) -> Any:
         error = messages.text("admin_add_failed", g.lang, reason=reason)

@@ -321,10 +321,8 @@ def _days(first: dt.date, last: dt.date, lang: str) -> str:
     """A span of days within one year: "01/07–28/11/2025", "1 Jul – 28 Nov 2025"."""
     if lang == "vi":
         return f"{first:%d/%m}–{last:%d/%m/%Y}"
-    months = MONTHS_EN
-    return (
-        f"{first.day} {months[first.month - 1]} – {last.day} {months[last.month - 1]} {last.year}"
-    )
+    start, end = MONTHS_EN[first.month - 1], MONTHS_EN[last.month - 1]
+    return f"{first.day} {start} – {last.day} {end} {last.year}"
 
 
 def _year_ago_call(
@@ -563,8 +561,8 @@ def overview(
     year_ago = status.call(p_ago, "year_ago")
     page.data["year_ago"] = _year_ago(year_ago, headline, unit, period, ago_span, lang)
     # The SIPAS and field tables of the commune page, over the unit's communes; each
-    # field leads to the overview of its responses. (Filtered to a field, the table
-    # has that field's line only: the page says so and leads back to every field.)
+    # field leads to the overview of its responses. (Filtered to a field, the section
+    # shows no table, whose one line would repeat the headline: it leads back.)
     _sipas_part(page, headline, lang)
     page.tables["fields"] = _fields_table(headline, lang, None if field else url_for_field)
 
