@@ -76,6 +76,12 @@ class User:
     created_at: str
     sessions_after: float = 0.0  # epoch seconds; sessions begun earlier are over
 
+    @property
+    def typed_as_shown(self) -> bool:
+        """Left by the rename to lower case (another account has that spelling): it
+        logs in only typed exactly as stored (see stored_name)."""
+        return self.name != normal_name(self.name)
+
 
 def _user(row: tuple[str, str, str, int, str, float]) -> User:
     return User(row[0], row[1], row[2], bool(row[3]), row[4], float(row[5]))

@@ -36,7 +36,6 @@ from .accounts import (
     UserExists,
     check_name,
     generate_password,
-    normal_name,
 )
 from .auth import current_user, login_required, store
 from .model import unit_title
@@ -123,8 +122,7 @@ def _page(
                 "unit": _unit_label(user),
                 "disabled": user.disabled,
                 "locked_until": None if until is None else _at(until),
-                # left by the rename to lower case: another account has that spelling
-                "typed_as_shown": user.name != normal_name(user.name),
+                "typed_as_shown": user.typed_as_shown,
                 "created": messages.local_time(dt.datetime.fromisoformat(user.created_at)),
                 "self": me is not None and user.name == me.name,
             }

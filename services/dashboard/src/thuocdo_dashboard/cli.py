@@ -95,7 +95,7 @@ def _user(args: argparse.Namespace, settings: Settings) -> int:
         for user in store.list():
             until = store.locked_until(user.name, now)
             state = "disabled" if user.disabled else "active"
-            if user.name != normal_name(user.name):
+            if user.typed_as_shown:
                 # Left by the rename to lower case: another account has that spelling.
                 state += ", logs in typed exactly as shown"
             if until is not None:
